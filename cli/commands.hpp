@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: MIT
+// The heapkit subcommands: each file adds one to the application.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace heapkit::cli {
+
+void add_demo_command(CLI::App& app);   // demo.cpp: the seed's examples, step by step
+void add_shell_command(CLI::App& app);  // shell.cpp: the seed's API as a line protocol
+
+}  // namespace heapkit::cli

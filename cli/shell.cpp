@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+// `heapkit shell --capacity N [--fit F] [--index I]`: the seed's API as a line protocol (DESIGN.md).
+// Reads commands from standard input and prints exactly one line for each.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "commands.hpp"
+#include "heapkit/offset/memory_allocator.hpp"
+#include "shell_session.hpp"
+
+namespace heapkit::cli {
+namespace {
+
+struct shell_options {
+    std::string capacity;  // checked by positive_units
+    std::string fit = "first";
+    std::string index = "list";
+};
+
+// Admits 1 .. 2^64 - 1 (CLI11's own unsigned parsing would wrap "-4" around).
+const CLI::Validator positive_units(
+    [](const std::string& text) -> std::string {
+        const std::optional<edge_integer> number = parse_edge_integer(text);
+        if (!number) return "'" + text + "' is not a whole number";
+        if (!number->as_units() || number->magnitude == 0) return "must be 1 .. 2^64 - 1, got " + number->to_string();
+        return "";
+    },
+    "1..2^64-1");
+
+// Flushes after every line, so that a program can hold a conversation over pipes.
+template <class Allocator>
+void serve(Size capacity, Fit fit) {
+    shell_session<Allocator> session(capacity, fit);
+    std::string line;
+    while (std::getline(std::cin, line)) {
+        if (const std::optional<std::string> reply = session.execute(line)) std::cout << *reply << std::endl;
+    }
+}
+
+// The one place where the index named on the command line becomes a type.
+void run_shell(const shell_options& options) {
+    const Fit fit = *fit_from_name(options.fit);                 // CLI11 admits only the names of all_fits
+    const Size capacity = parse_edge_integer(options.capacity)->magnitude;  // and only positive unit counts
+    if (options.index == "list") serve<MemoryAllocator>(capacity, fit);
+}
+
+}  // namespace
+
+void add_shell_command(CLI::App& app) {
+    auto options = std::make_shared<shell_options>();
+    CLI::App* shell = app.add_subcommand("shell", "Run the seed's allocator API as a line protocol on standard input");
+    shell->add_option("--capacity", options->capacity, "Units to manage")->required()->check(positive_units);
+    shell->add_option("--fit", options->fit, "Placement policy")
+        ->check(CLI::IsMember({"first", "next", "best", "worst"}))
+        ->capture_default_str();
+    shell->add_option("--index", options->index, "Free-space index")
+        ->check(CLI::IsMember({"list"}))
+        ->capture_default_str();
+    shell->callback([options] { run_shell(*options); });
+}
+
+}  // namespace heapkit::cli

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+// heapkit::cli::shell_session: one `heapkit shell` conversation over one allocator. execute()
+// turns a command line into the one line the protocol of DESIGN.md prints for it.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "heapkit/offset/edge_integer.hpp"
+#include "heapkit/offset/error.hpp"
+#include "heapkit/offset/fit.hpp"
+#include "heapkit/offset/memory_map.hpp"
+
+namespace heapkit::cli {
+
+// The words of a line, split on blanks.
+std::vector<std::string_view> split_words(std::string_view line);
+// A decimal whole number with an optional leading '-', or nothing when `word` is not one.
+std::optional<edge_integer> parse_edge_integer(std::string_view word);
+// `kind: message` as the protocol prints it after "error ".
+std::string error_line(std::string_view kind, std::string_view message);
+
+template <class Allocator>
+class shell_session {
+public:
+    shell_session(Size capacity, Fit fit) : allocator_(capacity, fit) {}
+
+    // The line to print for `line`, or nothing for a blank line or a comment.
+    std::optional<std::string> execute(std::string_view line) {
+        const std::vector<std::string_view> words = split_words(line);
+        if (words.empty() || words.front().starts_with('#')) return std::nullopt;
+        try {
+            return run(words.front(), std::span(words).subspan(1));
+        } catch (const heapkit::error& failure) {
+            return error_line(kind_name(failure.kind()), failure.what());
+        }
+    }
+
+    const Allocator& allocator() const noexcept { return allocator_; }
+
+private:
+    using arguments = std::span<const std::string_view>;
+
+    std::string run(std::string_view command, arguments args) {
+        if (command == "allocate") return allocate(args);
+        if (command == "free") return free(args);
+        if (command == "free_memory") return query(command, args, [&] { return std::to_string(allocator_.free_memory()); });
+        if (command == "largest_free_block") {
+            return query(command, args, [&] { return std::to_string(allocator_.largest_free_block()); });
+        }
+        if (command == "free_blocks") return query(command, args, [&] { return free_blocks(); });
+        if (command == "map") return query(command, args, [&] { return memory_map(allocator_); });
+        return error_line("parse", "unknown command '" + std::string(command) + "'");
+    }
+
+    std::string allocate(arguments args) {
+        if (args.empty() || args.size() > 2) return usage("allocate SIZE [ALIGNMENT]");
+        const std::optional<edge_integer> size = parse_edge_integer(args[0]);
+        const std::optional<edge_integer> alignment = args.size() == 2 ? parse_edge_integer(args[1]) : edge_integer::of(1);
+        if (!size || !alignment) return not_a_number(!size ? args[0] : args[1]);
+        if (const auto failure = edge_allocate_error(*size, *alignment)) return error_line(kind_name(failure->kind), failure->message);
+        return std::to_string(allocator_.allocate(size->magnitude, alignment->magnitude));
+    }
+
+    std::string free(arguments args) {
+        if (args.size() != 2) return usage("free ADDRESS SIZE");
+        const std::optional<edge_integer> address = parse_edge_integer(args[0]);
+        const std::optional<edge_integer> size = parse_edge_integer(args[1]);
+        if (!address || !size) return not_a_number(!address ? args[0] : args[1]);
+        if (const auto failure = edge_free_error(allocator_.capacity(), *address, *size)) {
+            return error_line(kind_name(failure->kind), failure->message);
+        }
+        allocator_.free(address->magnitude, size->magnitude);
+        return "ok";
+    }
+
+    template <class Answer>
+    static std::string query(std::string_view command, arguments args, Answer answer) {
+        if (!args.empty()) return usage(std::string(command) + " takes no arguments");
+        return answer();
+    }
+
+    std::string free_blocks() const {
+        std::string line;
+        for (const free_block block : allocator_.free_blocks()) {
+            if (!line.empty()) line += ' ';
+            line += std::to_string(block.start) + ':' + std::to_string(block.size);
+        }
+        return line;
+    }
+
+    static std::string usage(const std::string& form) { return error_line("parse", "usage: " + form); }
+    static std::string not_a_number(std::string_view word) {
+        return error_line("parse", "'" + std::string(word) + "' is not a whole number");
+    }
+
+    Allocator allocator_;
+};
+
+}  // namespace heapkit::cli

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+// heapkit::free_list: the seed's index, an address-ordered doubly-linked list of free blocks
+// (start, size, next, prev). find, release and block_starting_at walk the list: O(n) in the
+// number of free blocks n; take is O(1). Nodes live in one vector and are reused, so the list
+// allocates only when it holds more blocks than ever before.
+#pragma once
+
+#include <cstddef>
+#include <iterator>
+#include <optional>
+#include <vector>
+
+#include "heapkit/offset/free_space_index.hpp"
+#include "heapkit/offset/units.hpp"
+
+namespace heapkit {
+
+class free_list {
+public:
+    using node_index = std::size_t;
+    static constexpr node_index none = static_cast<node_index>(-1);
+
+    // One free block, the seed's FreeBlock. Links are indices into the node storage.
+    struct node {
+        Offset start;     // first free unit
+        Size size;        // > 0
+        node_index next;  // the next free block by address, or none
+        node_index prev;  // the previous free block by address, or none
+    };
+
+    // Walks the list from the head, yielding free_block values in address order.
+    class iterator {
+    public:
+        using value_type = free_block;
+        using difference_type = std::ptrdiff_t;
+        iterator() = default;
+        iterator(const std::vector<node>* nodes, node_index at) noexcept : nodes_(nodes), at_(at) {}
+        free_block operator*() const noexcept { return {(*nodes_)[at_].start, (*nodes_)[at_].size}; }
+        iterator& operator++() noexcept {
+            at_ = (*nodes_)[at_].next;
+            return *this;
+        }
+        iterator operator++(int) noexcept {
+            iterator before = *this;
+            ++*this;
+            return before;
+        }
+        friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.at_ == b.at_; }
+
+    private:
+        const std::vector<node>* nodes_ = nullptr;
+        node_index at_ = none;
+    };
+
+    struct block_range {
+        iterator first;
+        iterator last;
+        iterator begin() const noexcept { return first; }
+        iterator end() const noexcept { return last; }
+    };
+
+    // One free block covering [0, capacity).
+    explicit free_list(Size capacity);
+
+    // The policy's choice for the request, or nothing. O(n).
+    std::optional<placement> find(const fit_request& request) const noexcept;
+    // Carves [chosen.address, +size) out of chosen.block: unlinks the node when nothing is left,
+    // otherwise shrinks it (the seed's split) and, when both an alignment gap and a tail remain,
+    // links a second node. O(1) once the node is known; O(n) to locate it. May throw bad_alloc.
+    void take(const placement& chosen, Size size);
+    // Frees [address, +size): the seed's four cases (no merge, previous, next, both). O(n).
+    void release(Offset address, Size size);
+    std::optional<free_block> block_starting_at(Offset address) const noexcept;  // O(n)
+    Size largest_free_block() const noexcept;                                   // O(n)
+    std::size_t free_block_count() const noexcept { return count_; }            // O(1)
+    block_range blocks() const noexcept { return {{&nodes_, head_}, {&nodes_, none}}; }
+
+    // The seed's view of the list, for bindings that expose free_list_head: the first node (or
+    // none) and any node by index.
+    node_index head() const noexcept { return head_; }
+    const node& at(node_index index) const { return nodes_.at(index); }
+
+    // FL1 links are symmetric, FL2 blocks are non-empty and inside the capacity, FL3 blocks are
+    // in strictly increasing address order and never touch (fully coalesced), FL4 the count and
+    // the spare chain account for every node. O(n); throws std::logic_error.
+    void validate() const;
+
+private:
+    node_index node_holding(Offset start) const noexcept;  // the node whose block starts at start
+    node_index acquire_node(Offset start, Size size);      // may throw; links nothing
+    void link_after(node_index previous, node_index fresh) noexcept;  // previous may be none
+    void unlink(node_index index) noexcept;                // and puts it on the spare chain
+
+    std::vector<node> nodes_;  // storage of linked and spare nodes
+    node_index head_ = none;   // the lowest-addressed free block
+    node_index spare_ = none;  // unlinked nodes, chained through next, reused first
+    std::size_t count_ = 0;    // linked nodes
+    Size capacity_;            // units managed, [0, capacity_)
+};
+
+static_assert(free_space_index<free_list>);
+
+}  // namespace heapkit

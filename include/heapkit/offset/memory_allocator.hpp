@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: MIT
+// heapkit::basic_memory_allocator<Index>: the checked facade over a free-space index. It decides
+// whether a call is legal (the error model of DESIGN.md, in the seed's order of checks), keeps the
+// ledger of live allocations and their owners, and asks the index where blocks go.
+// heapkit::MemoryAllocator is the seed's class: this facade over the seed's free_list.
+// Cost: the index's find/take/release plus O(1) expected for the ledger.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <new>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "heapkit/offset/detail/messages.hpp"
+#include "heapkit/offset/error.hpp"
+#include "heapkit/offset/fit.hpp"
+#include "heapkit/offset/free_list.hpp"
+#include "heapkit/offset/free_space_index.hpp"
+#include "heapkit/offset/units.hpp"
+
+namespace heapkit {
+
+// A live allocation as the ledger records it.
+struct allocation {
+    Offset address;              // where it starts
+    Size size;                   // units it holds, > 0
+    std::optional<Owner> owner;  // the owner tag it was allocated for, if any
+    friend bool operator==(const allocation&, const allocation&) = default;
+};
+
+enum class block_state : unsigned char { allocated, free };
+
+template <free_space_index Index>
+class basic_memory_allocator {
+public:
+    // All of [0, capacity) free. Throws invalid_size when capacity is 0.
+    explicit basic_memory_allocator(Size capacity, Fit fit = Fit::first)
+        : index_(checked_capacity(capacity)), capacity_(capacity), fit_(fit) {}
+
+    // --- allocation -------------------------------------------------------------------------
+    // The address of `size` units aligned to `alignment`, placed by the policy. Throws
+    // invalid_size (size 0), invalid_alignment (not a power of two), out_of_memory (no block
+    // fits; the message says exhausted or fragmented). Cost: the index's find.
+    Offset allocate(Size size, Size alignment = 1) { return allocate_or_throw(size, alignment, std::nullopt); }
+    // As allocate, tagging the block with `owner` so that free_owner(owner) can free it.
+    Offset allocate_for(Owner owner, Size size, Size alignment = 1) { return allocate_or_throw(size, alignment, owner); }
+    // As allocate, returning the error kind instead of throwing (out_of_memory also when the
+    // metadata cannot grow).
+    result<Offset> try_allocate(Size size, Size alignment = 1) noexcept { return try_place(size, alignment, std::nullopt); }
+    result<Offset> try_allocate_for(Owner owner, Size size, Size alignment = 1) noexcept {
+        return try_place(size, alignment, owner);
+    }
+
+    // --- deallocation -----------------------------------------------------------------------
+    // Frees the allocation of `size` units at `address`, merging with free neighbours. Checks in
+    // the seed's order: invalid_address (address outside), invalid_size (size 0),
+    // invalid_address (range past the end), invalid_free (no allocation of exactly that size
+    // starts there: double free, wrong size, interior address). Cost: the index's release.
+    void free(Offset address, Size size) {
+        if (const errc kind = free_checked(address, size); kind != errc::ok) {
+            throw_error(kind, detail::free_message(kind, address, size, context(address)));
+        }
+    }
+    // Frees the allocation at `address`, taking its size from the ledger.
+    void free(Offset address) {
+        if (const errc kind = free_checked(address, std::nullopt); kind != errc::ok) {
+            throw_error(kind, detail::free_message(kind, address, std::nullopt, context(address)));
+        }
+    }
+    errc try_free(Offset address, Size size) noexcept { return guarded([&] { return free_checked(address, size); }); }
+    errc try_free(Offset address) noexcept { return guarded([&] { return free_checked(address, std::nullopt); }); }
+
+    // Frees every allocation tagged with `owner` and returns the units freed (0 when it has none).
+    // If the metadata cannot grow midway (std::bad_alloc), what was freed stays freed.
+    Size free_owner(Owner owner) {
+        const auto found = owned_.find(owner);
+        if (found == owned_.end()) return 0;
+        const std::vector<Offset> addresses(found->second.begin(), found->second.end());
+        Size freed = 0;
+        for (Offset address : addresses) {
+            freed += ledger_.at(address).size;
+            free_checked(address, std::nullopt);
+        }
+        return freed;
+    }
+
+    // --- resizing ---------------------------------------------------------------------------
+    // Resizes the allocation at `address` to `new_size` units and returns where it now starts.
+    // Shrinking is always in place (the tail is freed). Growing is in place when the address is
+    // aligned to `alignment` and the free block right after the allocation has room; otherwise
+    // the allocation moves to a block the policy picks while the old one is still live (so the
+    // two never overlap: copy, then forget the old address) and the old block is freed. The owner
+    // tag is kept. Throws invalid_address, invalid_size, invalid_alignment, invalid_free (no
+    // allocation starts there), out_of_memory; a failed call changes nothing.
+    Offset reallocate(Offset address, Size new_size, Size alignment = 1) {
+        const result<Offset> moved = reallocate_checked(address, new_size, alignment);
+        if (!moved) {
+            throw_error(moved.error(), detail::reallocate_message(moved.error(), address, new_size, alignment,
+                                                                  context(address)));
+        }
+        return *moved;
+    }
+    result<Offset> try_reallocate(Offset address, Size new_size, Size alignment = 1) noexcept {
+        try {
+            return reallocate_checked(address, new_size, alignment);
+        } catch (const std::bad_alloc&) {
+            return errc::out_of_memory;
+        }
+    }
+
+    // --- statistics, O(1) unless noted ------------------------------------------------------
+    Size capacity() const noexcept { return capacity_; }
+    Fit fit() const noexcept { return fit_; }
+    Size used_memory() const noexcept { return used_memory_; }
+    Size free_memory() const noexcept { return capacity_ - used_memory_; }
+    Size largest_free_block() const noexcept { return index_.largest_free_block(); }  // the index's cost
+    std::size_t free_block_count() const noexcept { return index_.free_block_count(); }
+    std::size_t allocation_count() const noexcept { return ledger_.size(); }
+    // 1 - largest_free_block / free_memory: 0 when the free space is one block (or none), near
+    // 1 when it is scattered in small pieces. The index's cost for largest_free_block.
+    double external_fragmentation() const noexcept {
+        const Size free_units = free_memory();
+        if (free_units == 0) return 0.0;
+        return 1.0 - static_cast<double>(largest_free_block()) / static_cast<double>(free_units);
+    }
+
+    // The free blocks in address order (a range of free_block). Walks the index.
+    auto free_blocks() const noexcept { return index_.blocks(); }
+    // The live allocations in address order. O(a log a) for a allocations.
+    std::vector<allocation> allocations() const {
+        std::vector<allocation> live;
+        live.reserve(ledger_.size());
+        for (const auto& [address, record] : ledger_) live.push_back({address, record.size, record.owner});
+        std::sort(live.begin(), live.end(), [](const allocation& a, const allocation& b) { return a.address < b.address; });
+        return live;
+    }
+    // The live allocation starting at `address`, if any. O(1) expected.
+    std::optional<allocation> allocation_at(Offset address) const {
+        const auto found = ledger_.find(address);
+        if (found == ledger_.end()) return std::nullopt;
+        return allocation{address, found->second.size, found->second.owner};
+    }
+    // Calls visit(state, start, size) for every allocation and free block in address order.
+    // O(n log n).
+    template <class Visitor>
+    void for_each_block(Visitor visit) const {
+        const std::vector<allocation> live = allocations();
+        auto next_allocation = live.begin();
+        auto visit_allocations_below = [&](Offset limit) {
+            for (; next_allocation != live.end() && next_allocation->address < limit; ++next_allocation) {
+                visit(block_state::allocated, next_allocation->address, next_allocation->size);
+            }
+        };
+        for (const free_block block : index_.blocks()) {
+            visit_allocations_below(block.start);
+            visit(block_state::free, block.start, block.size);
+        }
+        visit_allocations_below(capacity_);
+    }
+    const Index& index() const noexcept { return index_; }
+
+    // Checks the index's invariants and the facade's: MA1 the free blocks add up to
+    // capacity - used, MA2 the ledger adds up to used, MA3 allocations are non-empty, inside the
+    // capacity and overlap neither each other nor a free block, MA4 the owner index matches the
+    // ledger, MA5 the rover is inside [0, capacity]. O(n log n); throws std::logic_error.
+    void validate() const {
+        index_.validate();
+        Size free_units = 0;
+        for (const free_block block : index_.blocks()) free_units += block.size;
+        if (free_units != free_memory()) broken("MA1", "free blocks hold " + std::to_string(free_units) + " units");
+        Size used_units = 0;
+        std::size_t owned_count = 0;
+        for (const auto& [address, record] : ledger_) {
+            used_units += record.size;
+            if (!record.owner) continue;
+            ++owned_count;
+            const auto owner = owned_.find(*record.owner);
+            if (owner == owned_.end() || !owner->second.contains(address)) broken("MA4", "owner of " + std::to_string(address));
+        }
+        if (used_units != used_memory_) broken("MA2", "ledger holds " + std::to_string(used_units) + " units");
+        std::size_t indexed_count = 0;
+        for (const auto& [owner, addresses] : owned_) indexed_count += addresses.size();
+        if (indexed_count != owned_count) broken("MA4", "owner index holds stale addresses");
+        validate_layout();
+        if (rover_ > capacity_) broken("MA5", "rover " + std::to_string(rover_) + " past the capacity");
+    }
+
+private:
+    struct ledger_record {
+        Size size;                   // units of the live allocation
+        std::optional<Owner> owner;  // its owner tag
+    };
+
+    static Size checked_capacity(Size capacity) {
+        if (capacity == 0) throw invalid_size("capacity must be positive, got 0");
+        return capacity;
+    }
+
+    [[noreturn]] static void broken(const char* invariant, const std::string& detail) {
+        throw std::logic_error(std::string("heapkit::memory_allocator invariant ") + invariant + " broken: " + detail);
+    }
+
+    template <class Operation>
+    static errc guarded(Operation operation) noexcept {
+        try {
+            return operation();
+        } catch (const std::bad_alloc&) {
+            return errc::out_of_memory;
+        }
+    }
+
+    // The state a message describes; `address` names the allocation the call was about.
+    detail::failure_context context(std::optional<Offset> address = std::nullopt) const noexcept {
+        const auto found = address ? ledger_.find(*address) : ledger_.end();
+        return {capacity_, free_memory(), largest_free_block(),
+                found == ledger_.end() ? std::nullopt : std::optional<Size>(found->second.size)};
+    }
+
+    static errc request_error(Size size, Size alignment) noexcept {
+        if (size == 0) return errc::invalid_size;
+        if (!is_power_of_two(alignment)) return errc::invalid_alignment;
+        return errc::ok;
+    }
+
+    std::optional<placement> find(Size size, Size alignment) const noexcept {
+        if (size > free_memory()) return std::nullopt;  // O(1) failure when memory is exhausted
+        return index_.find({size, alignment, fit_, rover_});
+    }
+
+    Offset allocate_or_throw(Size size, Size alignment, std::optional<Owner> owner) {
+        const result<Offset> placed = place(size, alignment, owner);
+        if (!placed) {
+            throw_error(placed.error(), detail::allocate_message(placed.error(), size, alignment, context()));
+        }
+        return *placed;
+    }
+
+    result<Offset> try_place(Size size, Size alignment, std::optional<Owner> owner) noexcept {
+        try {
+            return place(size, alignment, owner);
+        } catch (const std::bad_alloc&) {
+            return errc::out_of_memory;
+        }
+    }
+
+    // Strong guarantee: every step that may throw comes before the ones that cannot, or is undone.
+    result<Offset> place(Size size, Size alignment, std::optional<Owner> owner) {
+        if (const errc kind = request_error(size, alignment); kind != errc::ok) return kind;
+        const std::optional<placement> chosen = find(size, alignment);
+        if (!chosen) return errc::out_of_memory;
+        record(chosen->address, size, owner);
+        try {
+            index_.take(*chosen, size);
+        } catch (...) {
+            forget(chosen->address);
+            throw;
+        }
+        rover_ = chosen->address + size;
+        return chosen->address;
+    }
+
+    void record(Offset address, Size size, std::optional<Owner> owner) {
+        ledger_.emplace(address, ledger_record{size, owner});
+        if (owner) {
+            try {
+                owned_[*owner].insert(address);
+            } catch (...) {
+                ledger_.erase(address);
+                throw;
+            }
+        }
+        used_memory_ += size;
+    }
+
+    void forget(Offset address) noexcept {
+        const auto found = ledger_.find(address);
+        used_memory_ -= found->second.size;
+        if (const std::optional<Owner> owner = found->second.owner) {
+            const auto addresses = owned_.find(*owner);
+            addresses->second.erase(address);
+            if (addresses->second.empty()) owned_.erase(addresses);
+        }
+        ledger_.erase(found);
+    }
+
+    errc free_checked(Offset address, std::optional<Size> size) {
+        if (address >= capacity_) return errc::invalid_address;
+        if (size && *size == 0) return errc::invalid_size;
+        if (size && *size > capacity_ - address) return errc::invalid_address;
+        const auto found = ledger_.find(address);
+        if (found == ledger_.end() || (size && found->second.size != *size)) return errc::invalid_free;
+        index_.release(address, found->second.size);  // may throw; nothing changed yet
+        forget(address);
+        return errc::ok;
+    }
+
+    result<Offset> reallocate_checked(Offset address, Size new_size, Size alignment) {
+        if (address >= capacity_) return errc::invalid_address;
+        if (const errc kind = request_error(new_size, alignment); kind != errc::ok) return kind;
+        const auto found = ledger_.find(address);
+        if (found == ledger_.end()) return errc::invalid_free;
+        ledger_record& record = found->second;
+        if (new_size <= record.size) {
+            if (new_size < record.size) index_.release(address + new_size, record.size - new_size);
+            used_memory_ -= record.size - new_size;
+            record.size = new_size;
+            return address;
+        }
+        if (grow_in_place(address, record, new_size, alignment)) return address;
+        return move(address, new_size, alignment);
+    }
+
+    bool grow_in_place(Offset address, ledger_record& record, Size new_size, Size alignment) {
+        if (alignment_padding(address, alignment) != 0) return false;
+        const Offset end = address + record.size;
+        const Size extra = new_size - record.size;
+        const std::optional<free_block> following = end < capacity_ ? index_.block_starting_at(end) : std::nullopt;
+        if (!following || following->size < extra) return false;
+        index_.take({*following, end}, extra);
+        used_memory_ += extra;
+        record.size = new_size;
+        return true;
+    }
+
+    result<Offset> move(Offset address, Size new_size, Size alignment) {
+        const std::optional<Owner> owner = ledger_.at(address).owner;
+        const result<Offset> moved = place(new_size, alignment, owner);
+        if (!moved) return moved;
+        try {
+            index_.release(address, ledger_.at(address).size);
+        } catch (...) {
+            // Releasing a range just taken merges back into the block it came from, which needs
+            // no new metadata, so this undo cannot throw.
+            index_.release(*moved, new_size);
+            forget(*moved);
+            throw;
+        }
+        forget(address);
+        return moved;
+    }
+
+    // MA3: every block is non-empty, inside the capacity, and starts where the one before ends.
+    void validate_layout() const {
+        Offset covered_until = 0;  // every unit below this is accounted for
+        for_each_block([&](block_state state, Offset start, Size size) {
+            if (size == 0 || start != covered_until || size > capacity_ - start) {
+                broken("MA3", std::string(state == block_state::free ? "free block" : "allocation") + " at " +
+                                  std::to_string(start) + " overlaps, leaves a hole or passes the end");
+            }
+            covered_until = start + size;
+        });
+    }
+
+    Index index_;                                              // where the free space is
+    std::unordered_map<Offset, ledger_record> ledger_;         // live allocations by address
+    std::unordered_map<Owner, std::unordered_set<Offset>> owned_;  // addresses of each owner's allocations
+    Size capacity_;                                            // units managed, [0, capacity_)
+    Size used_memory_ = 0;                                     // sum of the ledger's sizes
+    Offset rover_ = 0;                                         // next fit: end of the last placement
+    Fit fit_;                                                  // placement policy
+};
+
+// The seed's MemoryAllocator: first fit (or another policy) over an address-ordered
+// doubly-linked list of free blocks. Every operation is O(n) in the number of free blocks.
+using MemoryAllocator = basic_memory_allocator<free_list>;
+
+}  // namespace heapkit

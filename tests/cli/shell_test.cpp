@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+// `heapkit shell` and `heapkit demo` driven through the real binary: the protocol of DESIGN.md,
+// line for line, including the issue's acceptance command.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+namespace {
+
+struct run_result {
+    std::string output;
+    int exit_status;
+};
+
+// Runs `heapkit ARGUMENTS` with `input` on standard input; captures standard output.
+run_result run_heapkit(const std::string& arguments, const std::string& input) {
+    std::string input_path = ::testing::TempDir() + "heapkit_shell_input_XXXXXX";
+    const int input_file = mkstemp(input_path.data());  // unique: tests run in parallel
+    if (input_file < 0) return {"", -1};
+    close(input_file);
+    std::ofstream(input_path) << input;
+    const std::string command = std::string(HEAPKIT_BINARY) + " " + arguments + " < " + input_path + " 2>/dev/null";
+    FILE* pipe = popen(command.c_str(), "r");
+    if (pipe == nullptr) return {"", -1};
+    std::string output;
+    char buffer[4096];
+    for (std::size_t got; (got = fread(buffer, 1, sizeof buffer, pipe)) > 0;) output.append(buffer, got);
+    const int status = pclose(pipe);
+    std::remove(input_path.c_str());
+    return {output, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+}
+
+// `text` with every run of spaces collapsed to one, to compare tables without their padding.
+std::string single_spaced(const std::string& text) {
+    std::string collapsed;
+    for (const char c : text) {
+        if (c != ' ' || collapsed.empty() || collapsed.back() != ' ') collapsed += c;
+    }
+    return collapsed;
+}
+
+std::string shell(const std::string& arguments, const std::string& script) {
+    const run_result run = run_heapkit("shell " + arguments, script);
+    EXPECT_EQ(run.exit_status, 0);
+    return run.output;
+}
+
+TEST(Shell, TheIssuesAcceptanceScript) {
+    EXPECT_EQ(shell("--capacity 100",
+                    "allocate 20\nallocate 30\nallocate 40\nfree 20 30\nallocate 25\nfree 0 20\nfree 20 25\nfree_blocks\nmap\n"),
+              "0\n20\n50\nok\n20\nok\nok\n0:50 90:10\n[Free(0-49)] [Allocated(50-89)] [Free(90-99)]\n");
+}
+
+TEST(Shell, QueriesOfAFreshAllocator) {
+    EXPECT_EQ(shell("--capacity 64", "free_memory\nlargest_free_block\nfree_blocks\nmap\n"), "64\n64\n0:64\n[Free(0-63)]\n");
+}
+
+TEST(Shell, ErrorsNameTheirKindAndTheShellGoesOn) {
+    const std::string output = shell("--capacity 100",
+                                     "allocate 0\nallocate -5\nallocate 4 3\nallocate 200\nfree -1 4\nfree 0 -4\n"
+                                     "free 0 4\nfree 99999999999999999999999 1\nallocate 99999999999999999999999\n"
+                                     "allocate 4 -8\nallocate 4\n");
+    EXPECT_EQ(output,
+              "error invalid_size: allocation size must be positive, got 0\n"
+              "error invalid_size: allocation size must be positive, got -5\n"
+              "error invalid_alignment: alignment 3 is not a power of two\n"
+              "error out_of_memory: cannot allocate 200 units: memory is exhausted (100 units free)\n"
+              "error invalid_address: address -1 is outside [0, 100)\n"
+              "error invalid_size: free size must be positive, got -4\n"
+              "error invalid_free: invalid free: no allocation starts at address 0\n"
+              "error invalid_address: address a number above 2^64 - 1 is outside [0, 100)\n"
+              "error invalid_size: allocation size must be positive, got a number above 2^64 - 1\n"
+              "error invalid_alignment: alignment -8 is not a power of two\n"
+              "0\n");
+}
+
+TEST(Shell, ParseErrors) {
+    EXPECT_EQ(shell("--capacity 10", "allocate\nallocate x\nallocate 1 2 3\nfree 1\nfrob\nmap now\nallocate 1O\nfree_memory\n"),
+              "error parse: usage: allocate SIZE [ALIGNMENT]\n"
+              "error parse: 'x' is not a whole number\n"
+              "error parse: usage: allocate SIZE [ALIGNMENT]\n"
+              "error parse: usage: free ADDRESS SIZE\n"
+              "error parse: unknown command 'frob'\n"
+              "error parse: usage: map takes no arguments\n"
+              "error parse: '1O' is not a whole number\n"
+              "10\n");
+}
+
+TEST(Shell, CommentsBlankLinesAndWhitespace) {
+    EXPECT_EQ(shell("--capacity 10", "# comment\n\n   \n  allocate\t4  \r\n  # indented comment\nfree_blocks\n"), "0\n4:6\n");
+}
+
+TEST(Shell, FitOptionChoosesThePolicy) {
+    // Free blocks 0:10 and 30:10 with the rover at 30; then 5:5 and 30:10 (or 0:10 and 35:5).
+    const std::string script = "allocate 10\nallocate 10\nallocate 10\nfree 0 10\nallocate 5\nallocate 5\n";
+    EXPECT_EQ(shell("--capacity 40 --fit first", script), "0\n10\n20\nok\n0\n5\n");
+    EXPECT_EQ(shell("--capacity 40 --fit best", script), "0\n10\n20\nok\n0\n5\n");
+    EXPECT_EQ(shell("--capacity 40 --fit worst", script), "0\n10\n20\nok\n0\n30\n");
+    EXPECT_EQ(shell("--capacity 40 --fit next --index list", script), "0\n10\n20\nok\n30\n35\n");
+}
+
+TEST(Shell, BadOptionsFailWithUsage) {
+    EXPECT_NE(run_heapkit("shell --capacity 0", "").exit_status, 0);
+    EXPECT_NE(run_heapkit("shell --capacity -4", "").exit_status, 0);
+    EXPECT_NE(run_heapkit("shell", "").exit_status, 0);
+    EXPECT_NE(run_heapkit("shell --capacity 10 --fit random", "").exit_status, 0);
+    EXPECT_NE(run_heapkit("shell --capacity 10 --index heap", "").exit_status, 0);
+    EXPECT_NE(run_heapkit("", "").exit_status, 0);
+}
+
+TEST(Shell, MaximumCapacity) {
+    EXPECT_EQ(shell("--capacity 18446744073709551615",
+                    "allocate 18446744073709551615\nfree_memory\nfree 0 18446744073709551615\nlargest_free_block\n"),
+              "0\n0\nok\n18446744073709551615\n");
+}
+
+TEST(Demo, PlaysTheSeedsExampleWithItsAddressesAndMaps) {
+    const run_result run = run_heapkit("demo", "");
+    EXPECT_EQ(run.exit_status, 0);
+    for (const char* expected :
+         {"allocate(20) -> 0 [Allocated(0-19)] [Free(20-99)]\n",
+          "allocate(30) -> 20 [Allocated(0-19)] [Allocated(20-49)] [Free(50-99)]\n",
+          "allocate(40) -> 50 [Allocated(0-19)] [Allocated(20-49)] [Allocated(50-89)] [Free(90-99)]\n",
+          "free(20, 30) -> ok [Allocated(0-19)] [Free(20-49)] [Allocated(50-89)] [Free(90-99)]\n",
+          "allocate(25) -> 20 [Allocated(0-19)] [Allocated(20-44)] [Free(45-49)] [Allocated(50-89)] [Free(90-99)]\n",
+          "free(0, 20) -> ok [Free(0-19)] [Allocated(20-44)] [Free(45-49)] [Allocated(50-89)] [Free(90-99)]\n",
+          "free(20, 25) -> ok [Free(0-49)] [Allocated(50-89)] [Free(90-99)]\n",
+          "allocate(50) -> error out_of_memory: cannot allocate 50 units: memory is fragmented (60 units free, "
+          "largest free block 10 units)"}) {
+        EXPECT_NE(single_spaced(run.output).find(expected), std::string::npos) << "missing: " << expected << "\n" << run.output;
+    }
+}
+
+}  // namespace

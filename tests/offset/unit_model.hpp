@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+// A brute-force model of an offset allocator for differential tests: one flag per unit, free
+// runs found by scanning, every policy written from DESIGN.md's words. Slow on purpose, and
+// sharing no code with the allocators it checks.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "heapkit/offset/error.hpp"
+#include "heapkit/offset/fit.hpp"
+#include "heapkit/offset/units.hpp"
+
+namespace heapkit::test {
+
+class unit_model {
+public:
+    unit_model(Size capacity, Fit fit) : used_(capacity, false), fit_(fit) {}
+
+    result<Offset> allocate(Size size, Size alignment, std::optional<Owner> owner = std::nullopt) {
+        if (size == 0) return errc::invalid_size;
+        if (alignment == 0 || (alignment & (alignment - 1)) != 0) return errc::invalid_alignment;
+        const std::optional<Offset> address = choose(size, alignment);
+        if (!address) return errc::out_of_memory;
+        mark(*address, size, true);
+        live_[*address] = {size, owner};
+        rover_ = *address + size;
+        return *address;
+    }
+
+    errc free(Offset address, std::optional<Size> size) {
+        if (address >= capacity()) return errc::invalid_address;
+        if (size && *size == 0) return errc::invalid_size;
+        if (size && *size > capacity() - address) return errc::invalid_address;
+        const auto found = live_.find(address);
+        if (found == live_.end() || (size && found->second.size != *size)) return errc::invalid_free;
+        mark(address, found->second.size, false);
+        live_.erase(found);
+        return errc::ok;
+    }
+
+    result<Offset> reallocate(Offset address, Size new_size, Size alignment) {
+        if (address >= capacity()) return errc::invalid_address;
+        if (new_size == 0) return errc::invalid_size;
+        if (alignment == 0 || (alignment & (alignment - 1)) != 0) return errc::invalid_alignment;
+        const auto found = live_.find(address);
+        if (found == live_.end()) return errc::invalid_free;
+        const Size old_size = found->second.size;
+        if (new_size <= old_size) {
+            mark(address + new_size, old_size - new_size, false);
+            found->second.size = new_size;
+            return address;
+        }
+        if (address % alignment == 0 && free_units_from(address + old_size) >= new_size - old_size) {
+            mark(address + old_size, new_size - old_size, true);
+            found->second.size = new_size;
+            return address;
+        }
+        const std::optional<Owner> owner = found->second.owner;
+        const result<Offset> moved = allocate(new_size, alignment, owner);
+        if (moved) free(address, old_size);
+        return moved;
+    }
+
+    Size free_owner(Owner owner) {
+        Size freed = 0;
+        for (auto at = live_.begin(); at != live_.end();) {
+            if (at->second.owner == owner) {
+                freed += at->second.size;
+                mark(at->first, at->second.size, false);
+                at = live_.erase(at);
+            } else {
+                ++at;
+            }
+        }
+        return freed;
+    }
+
+    std::vector<free_block> free_runs() const {
+        std::vector<free_block> runs;
+        for (Offset unit = 0; unit < capacity(); ++unit) {
+            if (used_[unit]) continue;
+            if (!runs.empty() && runs.back().start + runs.back().size == unit) {
+                ++runs.back().size;
+            } else {
+                runs.push_back({unit, 1});
+            }
+        }
+        return runs;
+    }
+
+    std::vector<Offset> live_addresses() const {
+        std::vector<Offset> addresses;
+        for (const auto& entry : live_) addresses.push_back(entry.first);
+        return addresses;
+    }
+    Size size_at(Offset address) const { return live_.at(address).size; }
+    std::size_t allocation_count() const { return live_.size(); }
+    Size capacity() const { return used_.size(); }
+
+private:
+    struct record {
+        Size size;
+        std::optional<Owner> owner;
+    };
+
+    static std::optional<Offset> aligned_start(const free_block& run, Size size, Size alignment) {
+        const Offset start = (run.start + alignment - 1) / alignment * alignment;
+        if (start + size > run.start + run.size) return std::nullopt;
+        return start;
+    }
+
+    std::optional<Offset> choose(Size size, Size alignment) const {
+        std::optional<free_block> chosen;
+        std::optional<Offset> chosen_start;
+        const std::vector<free_block> runs = free_runs();
+        auto consider = [&](const free_block& run, bool better) {
+            const std::optional<Offset> start = aligned_start(run, size, alignment);
+            if (start && (!chosen || better)) {
+                chosen = run;
+                chosen_start = start;
+            }
+        };
+        switch (fit_) {
+            case Fit::first:
+                for (const free_block& run : runs) consider(run, false);
+                break;
+            case Fit::next:
+                for (const free_block& run : runs) {
+                    if (run.start >= rover_) consider(run, false);
+                }
+                for (const free_block& run : runs) consider(run, false);
+                break;
+            case Fit::best:
+                for (const free_block& run : runs) consider(run, chosen && run.size < chosen->size);
+                break;
+            case Fit::worst:
+                for (const free_block& run : runs) consider(run, chosen && run.size > chosen->size);
+                break;
+        }
+        return chosen_start;
+    }
+
+    Size free_units_from(Offset unit) const {
+        Size count = 0;
+        while (unit + count < capacity() && !used_[unit + count]) ++count;
+        return count;
+    }
+
+    void mark(Offset start, Size size, bool used) {
+        for (Size unit = 0; unit < size; ++unit) used_[start + unit] = used;
+    }
+
+    std::vector<bool> used_;             // one flag per unit
+    std::map<Offset, record> live_;      // live allocations by address
+    Offset rover_ = 0;                   // end of the last successful placement
+    Fit fit_;
+};
+
+}  // namespace heapkit::test
