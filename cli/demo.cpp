@@ -47,6 +47,14 @@ std::string padded(std::string text, std::size_t width) {
     return text;
 }
 
+// One row of the side-by-side table: a label, then one cell per policy.
+void print_row(const std::string& label, const std::vector<std::string>& cells) {
+    std::string row = "   " + padded(label, 16);
+    for (const std::string& cell : cells) row += padded(cell, 20);
+    row.erase(row.find_last_not_of(' ') + 1);
+    std::cout << row << '\n';
+}
+
 std::string ratio(double value) {
     char text[16];
     std::snprintf(text, sizeof text, "%.2f", value);
@@ -87,26 +95,26 @@ void policies_side_by_side() {
                                      allocate_step(20), free_step(0, 20),  free_step(30, 30), allocate_step(10),
                                      allocate_step(15), allocate_step(20), allocate_step(5),  allocate_step(25)};
     std::vector<MemoryAllocator> allocators;
-    std::cout << "   " << padded("call", 16);
+    std::vector<std::string> names;
     for (Fit fit : all_fits) {
         allocators.emplace_back(100, fit);
-        std::cout << padded(std::string(fit_name(fit)), 20);
+        names.emplace_back(fit_name(fit));
     }
-    std::cout << '\n';
+    print_row("call", names);
     for (const step& call : calls) {
-        std::cout << "   " << padded(describe(call), 16);
-        for (MemoryAllocator& allocator : allocators) std::cout << padded(play(allocator, call), 20);
-        std::cout << '\n';
+        std::vector<std::string> outcomes;
+        for (MemoryAllocator& allocator : allocators) outcomes.push_back(play(allocator, call));
+        print_row(describe(call), outcomes);
     }
-    std::cout << "   " << padded("free blocks", 16);
-    for (const MemoryAllocator& allocator : allocators) std::cout << padded(std::to_string(allocator.free_block_count()), 20);
-    std::cout << "\n   " << padded("largest free", 16);
-    for (const MemoryAllocator& allocator : allocators) {
-        std::cout << padded(std::to_string(allocator.largest_free_block()), 20);
-    }
-    std::cout << "\n   " << padded("fragmentation", 16);
-    for (const MemoryAllocator& allocator : allocators) std::cout << padded(ratio(allocator.external_fragmentation()), 20);
-    std::cout << "\n\n   final maps:\n";
+    auto summary = [&](const std::string& label, auto figure) {
+        std::vector<std::string> cells;
+        for (const MemoryAllocator& allocator : allocators) cells.push_back(figure(allocator));
+        print_row(label, cells);
+    };
+    summary("free blocks", [](const MemoryAllocator& a) { return std::to_string(a.free_block_count()); });
+    summary("largest free", [](const MemoryAllocator& a) { return std::to_string(a.largest_free_block()); });
+    summary("fragmentation", [](const MemoryAllocator& a) { return ratio(a.external_fragmentation()); });
+    std::cout << "\n   final maps:\n";
     for (const MemoryAllocator& allocator : allocators) {
         std::cout << "   " << padded(std::string(fit_name(allocator.fit())), 6) << memory_map(allocator) << '\n';
     }

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "heapkit/offset/memory_allocator.hpp"
@@ -19,6 +20,12 @@ struct shell_options {
     std::string fit = "first";
     std::string index = "list";
 };
+
+std::vector<std::string> fit_names() {
+    std::vector<std::string> names;
+    for (Fit fit : all_fits) names.emplace_back(fit_name(fit));
+    return names;
+}
 
 // Admits 1 .. 2^64 - 1 (CLI11's own unsigned parsing would wrap "-4" around).
 const CLI::Validator positive_units(
@@ -54,7 +61,7 @@ void add_shell_command(CLI::App& app) {
     CLI::App* shell = app.add_subcommand("shell", "Run the seed's allocator API as a line protocol on standard input");
     shell->add_option("--capacity", options->capacity, "Units to manage")->required()->check(positive_units);
     shell->add_option("--fit", options->fit, "Placement policy")
-        ->check(CLI::IsMember({"first", "next", "best", "worst"}))
+        ->check(CLI::IsMember(fit_names()))
         ->capture_default_str();
     shell->add_option("--index", options->index, "Free-space index")
         ->check(CLI::IsMember({"list"}))
