@@ -14,7 +14,7 @@ namespace {
 
 }  // namespace
 
-free_list::free_list(Size capacity) : capacity_(capacity) {
+free_list::free_list(Size capacity, Fit fit) : capacity_(capacity), fit_(fit) {
     if (capacity > 0) link_after(none, acquire_node(0, capacity));
 }
 
@@ -24,8 +24,8 @@ std::optional<placement> free_list::find(const fit_request& request) const noexc
         const free_block block{nodes_[at].start, nodes_[at].size};
         const std::optional<Offset> address = aligned_start_in(block, request.size, request.alignment);
         if (!address) continue;
-        const placement here{block, *address};
-        switch (request.fit) {
+        const placement here{block, *address, at};
+        switch (fit_) {
             case Fit::first: return here;
             case Fit::next:
                 // The first fit at or after the rover wins; before it, remember the first fit
@@ -44,8 +44,8 @@ std::optional<placement> free_list::find(const fit_request& request) const noexc
     return chosen;
 }
 
-void free_list::take(const placement& chosen, Size size) {
-    const node_index at = node_holding(chosen.block.start);
+free_list::handle free_list::take(const placement& chosen, Size size) {
+    const node_index at = chosen.node;
     const Size gap = chosen.address - chosen.block.start;
     const Offset request_end = chosen.address + size;
     const Size tail = chosen.block.start + chosen.block.size - request_end;
@@ -61,9 +61,10 @@ void free_list::take(const placement& chosen, Size size) {
         nodes_[at].size = gap;
         link_after(at, fresh);
     }
+    return {};
 }
 
-void free_list::release(Offset address, Size size) {
+void free_list::release(handle, Offset address, Size size) {
     node_index previous = none;
     node_index current = head_;
     while (current != none && nodes_[current].start < address) {
@@ -86,9 +87,9 @@ void free_list::release(Offset address, Size size) {
     }
 }
 
-std::optional<free_block> free_list::block_starting_at(Offset address) const noexcept {
+std::optional<placement> free_list::block_starting_at(Offset address) const noexcept {
     for (node_index at = head_; at != none && nodes_[at].start <= address; at = nodes_[at].next) {
-        if (nodes_[at].start == address) return free_block{nodes_[at].start, nodes_[at].size};
+        if (nodes_[at].start == address) return placement{{nodes_[at].start, nodes_[at].size}, address, at};
     }
     return std::nullopt;
 }
@@ -99,12 +100,6 @@ Size free_list::largest_free_block() const noexcept {
         if (nodes_[at].size > largest) largest = nodes_[at].size;
     }
     return largest;
-}
-
-free_list::node_index free_list::node_holding(Offset start) const noexcept {
-    node_index at = head_;
-    while (nodes_[at].start != start) at = nodes_[at].next;  // the facade guarantees it exists
-    return at;
 }
 
 free_list::node_index free_list::acquire_node(Offset start, Size size) {

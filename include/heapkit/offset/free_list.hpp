@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // heapkit::free_list: the seed's index, an address-ordered doubly-linked list of free blocks
-// (start, size, next, prev). find, release and block_starting_at walk the list: O(n) in the
-// number of free blocks n; take is O(1). Nodes live in one vector and are reused, so the list
-// allocates only when it holds more blocks than ever before.
+// (start, size, next, prev), searched by any Fit. find, release and block_starting_at walk the
+// list: O(n) in the number of free blocks n; take is O(1). Nodes live in one vector and are
+// reused, so the list allocates only when it holds more blocks than ever before.
 #pragma once
 
 #include <cstddef>
@@ -17,6 +17,7 @@ namespace heapkit {
 
 class free_list {
 public:
+    using handle = no_handle;
     using node_index = std::size_t;
     static constexpr node_index none = static_cast<node_index>(-1);
 
@@ -59,18 +60,23 @@ public:
         iterator end() const noexcept { return last; }
     };
 
-    // One free block covering [0, capacity).
-    explicit free_list(Size capacity);
+    // One free block covering [0, capacity), searched by `fit`.
+    explicit free_list(Size capacity, Fit fit = Fit::first);
 
     // The policy's choice for the request, or nothing. O(n).
     std::optional<placement> find(const fit_request& request) const noexcept;
     // Carves [chosen.address, +size) out of chosen.block: unlinks the node when nothing is left,
     // otherwise shrinks it (the seed's split) and, when both an alignment gap and a tail remain,
-    // links a second node. O(1) once the node is known; O(n) to locate it. May throw bad_alloc.
-    void take(const placement& chosen, Size size);
+    // links a second node. O(1). May throw bad_alloc.
+    handle take(const placement& chosen, Size size);
     // Frees [address, +size): the seed's four cases (no merge, previous, next, both). O(n).
-    void release(Offset address, Size size);
-    std::optional<free_block> block_starting_at(Offset address) const noexcept;  // O(n)
+    void release(handle, Offset address, Size size);
+    // O(n): resize_through_next_block.
+    bool resize_in_place(handle&, Offset address, Size old_size, Size new_size) {
+        return resize_through_next_block(*this, address, old_size, new_size);
+    }
+    // The free block that starts exactly at `address`, as a placement at its start. O(n).
+    std::optional<placement> block_starting_at(Offset address) const noexcept;
     Size largest_free_block() const noexcept;                                   // O(n)
     std::size_t free_block_count() const noexcept { return count_; }            // O(1)
     block_range blocks() const noexcept { return {{&nodes_, head_}, {&nodes_, none}}; }
@@ -86,7 +92,6 @@ public:
     void validate() const;
 
 private:
-    node_index node_holding(Offset start) const noexcept;  // the node whose block starts at start
     node_index acquire_node(Offset start, Size size);      // may throw; links nothing
     void link_after(node_index previous, node_index fresh) noexcept;  // previous may be none
     void unlink(node_index index) noexcept;                // and puts it on the spare chain
@@ -96,6 +101,7 @@ private:
     node_index spare_ = none;  // unlinked nodes, chained through next, reused first
     std::size_t count_ = 0;    // linked nodes
     Size capacity_;            // units managed, [0, capacity_)
+    Fit fit_;                  // placement policy of find
 };
 
 static_assert(free_space_index<free_list>);

@@ -16,6 +16,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "heapkit/offset/detail/ledger.hpp"
 #include "heapkit/offset/detail/messages.hpp"
 #include "heapkit/offset/error.hpp"
 #include "heapkit/offset/fit.hpp"
@@ -40,7 +41,7 @@ class basic_memory_allocator {
 public:
     // All of [0, capacity) free. Throws invalid_size when capacity is 0.
     explicit basic_memory_allocator(Size capacity, Fit fit = Fit::first)
-        : index_(checked_capacity(capacity)), capacity_(capacity), fit_(fit) {}
+        : index_(checked_capacity(capacity), fit), capacity_(capacity), fit_(fit) {}
 
     // --- allocation -------------------------------------------------------------------------
     // The address of `size` units aligned to `alignment`, placed by the policy. Throws
@@ -83,7 +84,7 @@ public:
         const std::vector<Offset> addresses(found->second.begin(), found->second.end());
         Size freed = 0;
         for (Offset address : addresses) {
-            freed += ledger_.at(address).size;
+            freed += ledger_.find(address)->size;
             free_checked(address, std::nullopt);
         }
         return freed;
@@ -135,15 +136,15 @@ public:
     std::vector<allocation> allocations() const {
         std::vector<allocation> live;
         live.reserve(ledger_.size());
-        for (const auto& [address, record] : ledger_) live.push_back({address, record.size, record.owner});
+        ledger_.for_each([&live](const ledger_entry& entry) { live.push_back(as_allocation(entry)); });
         std::sort(live.begin(), live.end(), [](const allocation& a, const allocation& b) { return a.address < b.address; });
         return live;
     }
     // The live allocation starting at `address`, if any. O(1) expected.
     std::optional<allocation> allocation_at(Offset address) const {
-        const auto found = ledger_.find(address);
-        if (found == ledger_.end()) return std::nullopt;
-        return allocation{address, found->second.size, found->second.owner};
+        const ledger_entry* found = ledger_.find(address);
+        if (found == nullptr) return std::nullopt;
+        return as_allocation(*found);
     }
     // Calls visit(state, start, size) for every allocation and free block in address order.
     // O(n log n).
@@ -164,24 +165,27 @@ public:
     }
     const Index& index() const noexcept { return index_; }
 
-    // Checks the index's invariants and the facade's: MA1 the free blocks add up to
+    // Checks the index's and the ledger's invariants and the facade's: MA1 the free blocks add up to
     // capacity - used, MA2 the ledger adds up to used, MA3 allocations are non-empty, inside the
     // capacity and overlap neither each other nor a free block, MA4 the owner index matches the
     // ledger, MA5 the rover is inside [0, capacity]. O(n log n); throws std::logic_error.
     void validate() const {
         index_.validate();
+        ledger_.validate();
         Size free_units = 0;
         for (const free_block block : index_.blocks()) free_units += block.size;
         if (free_units != free_memory()) broken("MA1", "free blocks hold " + std::to_string(free_units) + " units");
         Size used_units = 0;
         std::size_t owned_count = 0;
-        for (const auto& [address, record] : ledger_) {
-            used_units += record.size;
-            if (!record.owner) continue;
+        ledger_.for_each([&](const ledger_entry& entry) {
+            used_units += entry.size;
+            if (!entry.owned) return;
             ++owned_count;
-            const auto owner = owned_.find(*record.owner);
-            if (owner == owned_.end() || !owner->second.contains(address)) broken("MA4", "owner of " + std::to_string(address));
-        }
+            const auto owner = owned_.find(entry.owner);
+            if (owner == owned_.end() || !owner->second.contains(entry.address)) {
+                broken("MA4", "owner of " + std::to_string(entry.address));
+            }
+        });
         if (used_units != used_memory_) broken("MA2", "ledger holds " + std::to_string(used_units) + " units");
         std::size_t indexed_count = 0;
         for (const auto& [owner, addresses] : owned_) indexed_count += addresses.size();
@@ -191,10 +195,11 @@ public:
     }
 
 private:
-    struct ledger_record {
-        Size size;                   // units of the live allocation
-        std::optional<Owner> owner;  // its owner tag
-    };
+    using ledger_entry = typename detail::ledger<typename Index::handle>::entry;
+
+    static allocation as_allocation(const ledger_entry& entry) {
+        return {entry.address, entry.size, entry.owned ? std::optional<Owner>(entry.owner) : std::nullopt};
+    }
 
     static Size checked_capacity(Size capacity) {
         if (capacity == 0) throw invalid_size("capacity must be positive, got 0");
@@ -216,9 +221,9 @@ private:
 
     // The state a message describes; `address` names the allocation the call was about.
     detail::failure_context context(std::optional<Offset> address = std::nullopt) const noexcept {
-        const auto found = address ? ledger_.find(*address) : ledger_.end();
+        const ledger_entry* found = address ? ledger_.find(*address) : nullptr;
         return {capacity_, free_memory(), largest_free_block(),
-                found == ledger_.end() ? std::nullopt : std::optional<Size>(found->second.size)};
+                found == nullptr ? std::nullopt : std::optional<Size>(found->size)};
     }
 
     static errc request_error(Size size, Size alignment) noexcept {
@@ -229,7 +234,7 @@ private:
 
     std::optional<placement> find(Size size, Size alignment) const noexcept {
         if (size > free_memory()) return std::nullopt;  // O(1) failure when memory is exhausted
-        return index_.find({size, alignment, fit_, rover_});
+        return index_.find({size, alignment, rover_});
     }
 
     Offset allocate_or_throw(Size size, Size alignment, std::optional<Owner> owner) {
@@ -253,94 +258,83 @@ private:
         if (const errc kind = request_error(size, alignment); kind != errc::ok) return kind;
         const std::optional<placement> chosen = find(size, alignment);
         if (!chosen) return errc::out_of_memory;
-        record(chosen->address, size, owner);
+        ledger_entry& entry = record(chosen->address, size, owner);
         try {
-            index_.take(*chosen, size);
+            entry.handle = index_.take(*chosen, size);
         } catch (...) {
-            forget(chosen->address);
+            forget(&entry);
             throw;
         }
         rover_ = chosen->address + size;
         return chosen->address;
     }
 
-    void record(Offset address, Size size, std::optional<Owner> owner) {
-        ledger_.emplace(address, ledger_record{size, owner});
+    ledger_entry& record(Offset address, Size size, std::optional<Owner> owner) {
+        ledger_entry* entry = &ledger_.insert({address, size, owner.value_or(0), {}, owner.has_value()});
         if (owner) {
             try {
                 owned_[*owner].insert(address);
             } catch (...) {
-                ledger_.erase(address);
+                ledger_.erase(entry);
                 throw;
             }
         }
         used_memory_ += size;
+        return *entry;
     }
 
-    void forget(Offset address) noexcept {
-        const auto found = ledger_.find(address);
-        used_memory_ -= found->second.size;
-        if (const std::optional<Owner> owner = found->second.owner) {
-            const auto addresses = owned_.find(*owner);
-            addresses->second.erase(address);
+    void forget(ledger_entry* entry) noexcept {
+        used_memory_ -= entry->size;
+        if (entry->owned) {
+            const auto addresses = owned_.find(entry->owner);
+            addresses->second.erase(entry->address);
             if (addresses->second.empty()) owned_.erase(addresses);
         }
-        ledger_.erase(found);
+        ledger_.erase(entry);
     }
 
     errc free_checked(Offset address, std::optional<Size> size) {
         if (address >= capacity_) return errc::invalid_address;
         if (size && *size == 0) return errc::invalid_size;
         if (size && *size > capacity_ - address) return errc::invalid_address;
-        const auto found = ledger_.find(address);
-        if (found == ledger_.end() || (size && found->second.size != *size)) return errc::invalid_free;
-        index_.release(address, found->second.size);  // may throw; nothing changed yet
-        forget(address);
+        ledger_entry* entry = ledger_.find(address);
+        if (entry == nullptr || (size && entry->size != *size)) return errc::invalid_free;
+        index_.release(entry->handle, address, entry->size);  // may throw; nothing changed yet
+        forget(entry);
         return errc::ok;
     }
 
     result<Offset> reallocate_checked(Offset address, Size new_size, Size alignment) {
         if (address >= capacity_) return errc::invalid_address;
         if (const errc kind = request_error(new_size, alignment); kind != errc::ok) return kind;
-        const auto found = ledger_.find(address);
-        if (found == ledger_.end()) return errc::invalid_free;
-        ledger_record& record = found->second;
-        if (new_size <= record.size) {
-            if (new_size < record.size) index_.release(address + new_size, record.size - new_size);
-            used_memory_ -= record.size - new_size;
-            record.size = new_size;
+        ledger_entry* entry = ledger_.find(address);
+        if (entry == nullptr) return errc::invalid_free;
+        const bool may_stay = new_size <= entry->size || alignment_padding(address, alignment) == 0;
+        if (may_stay && index_.resize_in_place(entry->handle, address, entry->size, new_size)) {
+            used_memory_ = used_memory_ - entry->size + new_size;
+            entry->size = new_size;
             return address;
         }
-        if (grow_in_place(address, record, new_size, alignment)) return address;
         return move(address, new_size, alignment);
     }
 
-    bool grow_in_place(Offset address, ledger_record& record, Size new_size, Size alignment) {
-        if (alignment_padding(address, alignment) != 0) return false;
-        const Offset end = address + record.size;
-        const Size extra = new_size - record.size;
-        const std::optional<free_block> following = end < capacity_ ? index_.block_starting_at(end) : std::nullopt;
-        if (!following || following->size < extra) return false;
-        index_.take({*following, end}, extra);
-        used_memory_ += extra;
-        record.size = new_size;
-        return true;
-    }
-
     result<Offset> move(Offset address, Size new_size, Size alignment) {
-        const std::optional<Owner> owner = ledger_.at(address).owner;
-        const result<Offset> moved = place(new_size, alignment, owner);
+        const ledger_entry* old_entry = ledger_.find(address);
+        const std::optional<Owner> owner = old_entry->owned ? std::optional<Owner>(old_entry->owner) : std::nullopt;
+        const result<Offset> moved = place(new_size, alignment, owner);  // may rehash the ledger
         if (!moved) return moved;
+        ledger_entry* old = ledger_.find(address);
         try {
-            index_.release(address, ledger_.at(address).size);
+            index_.release(old->handle, address, old->size);
         } catch (...) {
-            // Releasing a range just taken merges back into the block it came from, which needs
-            // no new metadata, so this undo cannot throw.
-            index_.release(*moved, new_size);
-            forget(*moved);
+            // Releasing a block just taken merges back into the free space it came from, which
+            // needs no new metadata, so this undo cannot throw.
+            ledger_entry* fresh = ledger_.find(*moved);
+            index_.release(fresh->handle, *moved, new_size);
+            forget(fresh);
             throw;
         }
-        forget(address);
+        forget(old);
         return moved;
     }
 
@@ -356,8 +350,8 @@ private:
         });
     }
 
-    Index index_;                                              // where the free space is
-    std::unordered_map<Offset, ledger_record> ledger_;         // live allocations by address
+    Index index_;                                                  // where the free space is
+    detail::ledger<typename Index::handle> ledger_;                // live allocations by address
     std::unordered_map<Owner, std::unordered_set<Offset>> owned_;  // addresses of each owner's allocations
     Size capacity_;                                            // units managed, [0, capacity_)
     Size used_memory_ = 0;                                     // sum of the ledger's sizes
