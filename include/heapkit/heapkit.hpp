@@ -2,10 +2,12 @@
 // heapkit: the common headers in one include. See DESIGN.md for the layers.
 #pragma once
 
+#include "heapkit/offset/allocators.hpp"
 #include "heapkit/offset/edge_integer.hpp"
 #include "heapkit/offset/error.hpp"
 #include "heapkit/offset/fit.hpp"
 #include "heapkit/offset/free_list.hpp"
+#include "heapkit/offset/free_tree.hpp"
 #include "heapkit/offset/memory_allocator.hpp"
 #include "heapkit/offset/memory_map.hpp"
 #include "heapkit/offset/units.hpp"

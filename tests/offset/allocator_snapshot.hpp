@@ -18,15 +18,15 @@ struct allocator_snapshot {
 };
 
 template <class Allocator>
-allocator_snapshot snapshot(const Allocator& allocator) {
+std::vector<free_block> free_blocks_of(const Allocator& allocator) {
     std::vector<free_block> blocks;
     for (const free_block block : allocator.free_blocks()) blocks.push_back(block);
-    return {blocks, allocator.allocations(), allocator.free_memory()};
+    return blocks;
 }
 
 template <class Allocator>
-std::vector<free_block> free_blocks_of(const Allocator& allocator) {
-    return snapshot(allocator).free_blocks;
+allocator_snapshot snapshot(const Allocator& allocator) {
+    return {free_blocks_of(allocator), allocator.allocations(), allocator.free_memory()};
 }
 
 }  // namespace heapkit::test

@@ -10,6 +10,7 @@
 
 #include "heapkit/offset/error.hpp"
 #include "heapkit/offset/fit.hpp"
+#include "heapkit/offset/memory_allocator.hpp"
 #include "heapkit/offset/units.hpp"
 
 namespace heapkit::test {
@@ -18,7 +19,39 @@ class unit_model {
 public:
     unit_model(Size capacity, Fit fit) : used_(capacity, false), fit_(fit) {}
 
-    result<Offset> allocate(Size size, Size alignment, std::optional<Owner> owner = std::nullopt) {
+    result<Offset> try_allocate(Size size, Size alignment = 1) { return allocate(size, alignment, std::nullopt); }
+    result<Offset> try_allocate_for(Owner owner, Size size, Size alignment = 1) { return allocate(size, alignment, owner); }
+    errc try_free(Offset address, Size size) { return free(address, size); }
+    errc try_free(Offset address) { return free(address, std::nullopt); }
+    result<Offset> try_reallocate(Offset address, Size new_size, Size alignment = 1) {
+        return reallocate(address, new_size, alignment);
+    }
+    std::vector<free_block> free_blocks() const { return free_runs(); }
+    std::vector<allocation> allocations() const {
+        std::vector<allocation> live;
+        for (const auto& [address, entry] : live_) live.push_back({address, entry.size, entry.owner});
+        return live;
+    }
+    std::size_t allocation_count() const { return live_.size(); }
+    Size capacity() const { return used_.size(); }
+    void validate() const {}  // the model is its own specification
+
+    Size free_owner(Owner owner) {
+        Size freed = 0;
+        for (auto at = live_.begin(); at != live_.end();) {
+            if (at->second.owner == owner) {
+                freed += at->second.size;
+                mark(at->first, at->second.size, false);
+                at = live_.erase(at);
+            } else {
+                ++at;
+            }
+        }
+        return freed;
+    }
+
+private:
+    result<Offset> allocate(Size size, Size alignment, std::optional<Owner> owner) {
         if (size == 0) return errc::invalid_size;
         if (alignment == 0 || (alignment & (alignment - 1)) != 0) return errc::invalid_alignment;
         const std::optional<Offset> address = choose(size, alignment);
@@ -63,20 +96,6 @@ public:
         return moved;
     }
 
-    Size free_owner(Owner owner) {
-        Size freed = 0;
-        for (auto at = live_.begin(); at != live_.end();) {
-            if (at->second.owner == owner) {
-                freed += at->second.size;
-                mark(at->first, at->second.size, false);
-                at = live_.erase(at);
-            } else {
-                ++at;
-            }
-        }
-        return freed;
-    }
-
     std::vector<free_block> free_runs() const {
         std::vector<free_block> runs;
         for (Offset unit = 0; unit < capacity(); ++unit) {
@@ -90,16 +109,6 @@ public:
         return runs;
     }
 
-    std::vector<Offset> live_addresses() const {
-        std::vector<Offset> addresses;
-        for (const auto& entry : live_) addresses.push_back(entry.first);
-        return addresses;
-    }
-    Size size_at(Offset address) const { return live_.at(address).size; }
-    std::size_t allocation_count() const { return live_.size(); }
-    Size capacity() const { return used_.size(); }
-
-private:
     struct record {
         Size size;
         std::optional<Owner> owner;

@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: MIT
+// The checked facade composed with each free-space index. All share MemoryAllocator's API and
+// error model; they differ in cost (see each index's header).
+#pragma once
+
+#include "heapkit/offset/free_list.hpp"
+#include "heapkit/offset/free_tree.hpp"
+#include "heapkit/offset/memory_allocator.hpp"
+
+namespace heapkit {
+
+using list_allocator = MemoryAllocator;                    // O(n): the seed's list
+using tree_allocator = basic_memory_allocator<free_tree>;  // O(log n), the same choices as the list
+
+}  // namespace heapkit

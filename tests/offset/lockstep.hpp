@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: MIT
+// Differential driver: runs the same random calls (allocate with alignments and owners, right
+// and wrong frees, free without size, reallocate, free_owner) on two allocators with the
+// facade's interface, and asserts identical results and free blocks after every step, with
+// validate() on both.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <bit>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "allocator_snapshot.hpp"
+#include "heapkit/offset/memory_allocator.hpp"
+
+namespace heapkit::test {
+
+class random_calls {
+public:
+    random_calls(std::uint64_t seed, Size capacity) : random_(seed), capacity_(capacity) {}
+
+    // Mostly sizes spread evenly over the powers of two up to capacity / 8 (so that many blocks
+    // are live at once), some up to the whole capacity.
+    Size size() {
+        if (pick(8) == 0) return between(1, capacity_);
+        const Size limit = std::max<Size>(1, capacity_ / 8);
+        const auto exponent = static_cast<unsigned>(pick(static_cast<std::size_t>(std::bit_width(limit))));
+        return std::min(limit, between(Size{1} << exponent, (Size{1} << exponent) * 2 - 1));
+    }
+    Size alignment() { return pick(3) == 0 ? Size{1} << pick(7) : 1; }
+    Offset address() { return between(0, capacity_ + 2); }
+    std::size_t pick(std::size_t count) { return std::uniform_int_distribution<std::size_t>(0, count - 1)(random_); }
+    Size between(Size low, Size high) { return std::uniform_int_distribution<Size>(low, high)(random_); }
+
+private:
+    std::mt19937_64 random_;
+    Size capacity_;
+};
+
+inline void expect_same(const result<Offset>& got, const result<Offset>& want, const std::string& call) {
+    ASSERT_EQ(got.error(), want.error()) << call;
+    if (want) {
+        ASSERT_EQ(*got, *want) << call;
+    }
+}
+
+// What a lockstep run did, so that a test can insist it exercised something.
+struct lockstep_counts {
+    std::size_t placed = 0;       // successful allocations and moves
+    std::size_t freed = 0;        // successful frees
+    std::size_t most_live = 0;    // the largest number of live allocations at once
+};
+
+template <class Reference, class Subject>
+lockstep_counts lockstep(Reference& reference, Subject& subject, Size capacity, std::uint64_t seed, std::size_t operations) {
+    random_calls next(seed, capacity);
+    lockstep_counts counts;
+    std::map<Offset, Size> live;  // the reference's live allocations
+    auto refresh_live = [&] {
+        live.clear();
+        for (const allocation& block : reference.allocations()) live[block.address] = block.size;
+    };
+    auto some_live = [&]() -> Offset {
+        if (live.empty()) return next.address();
+        auto at = live.lower_bound(next.between(0, capacity - 1));
+        return at == live.end() ? live.begin()->first : at->first;
+    };
+    for (std::size_t step = 0; step < operations; ++step) {
+        std::string call;
+        switch (next.pick(10)) {
+            case 0: case 1: case 2: case 3: {
+                const Size size = next.size();
+                const Size alignment = next.alignment();
+                call = "allocate(" + std::to_string(size) + ", " + std::to_string(alignment) + ")";
+                const result<Offset> want = reference.try_allocate(size, alignment);
+                expect_same(subject.try_allocate(size, alignment), want, call);
+                if (want) {
+                    live[*want] = size;
+                    ++counts.placed;
+                }
+                break;
+            }
+            case 4: {
+                const Owner owner = next.pick(3);
+                const Size size = next.size();
+                call = "allocate_for(" + std::to_string(owner) + ", " + std::to_string(size) + ")";
+                const result<Offset> want = reference.try_allocate_for(owner, size);
+                expect_same(subject.try_allocate_for(owner, size), want, call);
+                if (want) {
+                    live[*want] = size;
+                    ++counts.placed;
+                }
+                break;
+            }
+            case 5: case 6: {
+                const Offset address = some_live();
+                const bool right_size = next.pick(4) != 0 && live.contains(address);
+                const Size size = right_size ? live[address] : next.between(0, capacity + 1);
+                call = "free(" + std::to_string(address) + ", " + std::to_string(size) + ")";
+                const errc want = reference.try_free(address, size);
+                EXPECT_EQ(subject.try_free(address, size), want) << call;
+                if (want == errc::ok) {
+                    live.erase(address);
+                    ++counts.freed;
+                }
+                break;
+            }
+            case 7: {
+                const Offset address = next.pick(3) == 0 ? next.address() : some_live();
+                call = "free(" + std::to_string(address) + ")";
+                const errc want = reference.try_free(address);
+                EXPECT_EQ(subject.try_free(address), want) << call;
+                if (want == errc::ok) {
+                    live.erase(address);
+                    ++counts.freed;
+                }
+                break;
+            }
+            case 8: {
+                const Offset address = some_live();
+                const Size size = next.pick(8) == 0 ? 0 : next.size();
+                const Size alignment = next.alignment();
+                call = "reallocate(" + std::to_string(address) + ", " + std::to_string(size) + ", " +
+                       std::to_string(alignment) + ")";
+                const result<Offset> want = reference.try_reallocate(address, size, alignment);
+                expect_same(subject.try_reallocate(address, size, alignment), want, call);
+                if (want) {
+                    live.erase(address);
+                    live[*want] = size;
+                    ++counts.placed;
+                }
+                break;
+            }
+            case 9: {
+                const Owner owner = next.pick(4);
+                call = "free_owner(" + std::to_string(owner) + ")";
+                EXPECT_EQ(subject.free_owner(owner), reference.free_owner(owner)) << call;
+                refresh_live();
+                break;
+            }
+        }
+        if (::testing::Test::HasFailure()) return counts;
+        counts.most_live = std::max(counts.most_live, live.size());
+        EXPECT_NO_THROW(reference.validate()) << "after step " << step << ": " << call;
+        EXPECT_NO_THROW(subject.validate()) << "after step " << step << ": " << call;
+        EXPECT_EQ(free_blocks_of(subject), free_blocks_of(reference)) << "after step " << step << ": " << call;
+        if (::testing::Test::HasFailure()) return counts;
+        if (subject.allocation_count() != reference.allocation_count()) {
+            ADD_FAILURE() << "allocation counts differ after " << call;
+            return counts;
+        }
+    }
+    return counts;
+}
+
+}  // namespace heapkit::test
