@@ -18,7 +18,7 @@ build: deps
 
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 build-sanitized: deps
-	cmake -S . -B $(SANITIZED_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHEAPKIT_SANITIZE=address,undefined $(CMAKE_FLAGS)
+	cmake -S . -B $(SANITIZED_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEAPKIT_SANITIZE=address,undefined $(CMAKE_FLAGS)
 	cmake --build $(SANITIZED_BUILD) -j $(JOBS)
 
 test: build build-sanitized

@@ -6,10 +6,12 @@
 #include "heapkit/offset/free_list.hpp"
 #include "heapkit/offset/free_tree.hpp"
 #include "heapkit/offset/memory_allocator.hpp"
+#include "heapkit/offset/tlsf_index.hpp"
 
 namespace heapkit {
 
 using list_allocator = MemoryAllocator;                    // O(n): the seed's list
 using tree_allocator = basic_memory_allocator<free_tree>;  // O(log n), the same choices as the list
+using tlsf_allocator = basic_memory_allocator<tlsf_index>;  // O(1), TLSF's good fit
 
 }  // namespace heapkit

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: MIT
+// heapkit::tlsf_index: two-level segregated fit over abstract units.
+#include "heapkit/offset/tlsf_index.hpp"
+
+#include <algorithm>
+#include <new>
+#include <stdexcept>
+#include <string>
+
+namespace heapkit {
+namespace {
+
+[[noreturn]] void broken(const char* invariant, const std::string& detail) {
+    throw std::logic_error(std::string("heapkit::tlsf_index invariant ") + invariant + " broken: " + detail);
+}
+
+}  // namespace
+
+tlsf_index::tlsf_index(Size capacity, Fit) : capacity_(capacity) {
+    heads_.fill(nil);
+    if (capacity == 0) return;
+    first_ = acquire();
+    nodes_[first_] = node{0, capacity, nil, nil, nil, nil};
+    file(first_);
+}
+
+std::optional<placement> tlsf_index::placement_in(link at, const fit_request& request) const noexcept {
+    const free_block block{nodes_[at].start, nodes_[at].size};
+    const std::optional<Offset> address = aligned_start_in(block, request.size, request.alignment);
+    if (!address) return std::nullopt;
+    return placement{block, *address, at};
+}
+
+std::optional<placement> tlsf_index::find(const fit_request& request) const noexcept {
+    // Any block of at least size + alignment - 1 units holds the aligned request.
+    const Size slack = request.alignment - 1;
+    if (request.size <= ~Size{0} - slack) {
+        if (const std::optional<size_class> promised = class_guaranteeing(request.size + slack)) {
+            if (const std::optional<size_class> found = non_empty_.first_at_or_above(*promised)) {
+                return placement_in(heads_[found->flat()], request);  // fast path: the head fits
+            }
+        }
+    }
+    // Every class at or above the promised one is empty: search those below it that may hold
+    // the request, starting with the one its size is filed under.
+    return search_classes_from(class_holding(request.size), request);
+}
+
+std::optional<placement> tlsf_index::search_classes_from(size_class from, const fit_request& request) const noexcept {
+    for (std::optional<size_class> klass = non_empty_.first_at_or_above(from); klass;) {
+        for (link at = heads_[klass->flat()]; at != nil; at = nodes_[at].free_next) {
+            if (const std::optional<placement> fitting = placement_in(at, request)) return fitting;
+        }
+        const std::size_t next = klass->flat() + 1;
+        if (next == size_class_count) break;
+        klass = non_empty_.first_at_or_above({static_cast<unsigned>(next / second_level_count),
+                                              static_cast<unsigned>(next % second_level_count)});
+    }
+    return std::nullopt;
+}
+
+tlsf_index::handle tlsf_index::take(const placement& chosen, Size size) {
+    const link at = static_cast<link>(chosen.node);
+    const Size gap = chosen.address - chosen.block.start;
+    const Size tail = chosen.block.start + chosen.block.size - (chosen.address + size);
+    link gap_node = nil;
+    link tail_node = nil;
+    if (gap > 0) gap_node = acquire();  // may throw: nothing changed yet
+    if (tail > 0) {
+        try {
+            tail_node = acquire();
+        } catch (...) {
+            if (gap_node != nil) recycle(gap_node);
+            throw;
+        }
+    }
+    unfile(at);
+    if (gap_node != nil) {
+        nodes_[gap_node].start = chosen.block.start;
+        nodes_[gap_node].size = gap;
+        link_after(nodes_[at].previous, gap_node);
+        file(gap_node);
+    }
+    if (tail_node != nil) {
+        nodes_[tail_node].start = chosen.address + size;
+        nodes_[tail_node].size = tail;
+        link_after(at, tail_node);
+        file(tail_node);
+    }
+    nodes_[at].start = chosen.address;
+    nodes_[at].size = size;
+    return at;
+}
+
+void tlsf_index::release(handle allocated, Offset, Size) noexcept {
+    link at = allocated;
+    const link below = nodes_[at].previous;
+    if (below != nil && is_free(below)) {
+        unfile(below);
+        nodes_[below].size += nodes_[at].size;
+        unchain(at);
+        recycle(at);
+        at = below;
+    }
+    const link above = nodes_[at].next;
+    if (above != nil && is_free(above)) {
+        unfile(above);
+        nodes_[at].size += nodes_[above].size;
+        unchain(above);
+        recycle(above);
+    }
+    file(at);
+}
+
+bool tlsf_index::resize_in_place(handle& allocated, Offset address, Size old_size, Size new_size) {
+    const link above = nodes_[allocated].next;
+    const bool above_free = above != nil && is_free(above);
+    if (new_size < old_size) {
+        const Size freed = old_size - new_size;
+        if (above_free) {
+            unfile(above);
+            nodes_[above].start -= freed;
+            nodes_[above].size += freed;
+            file(above);
+        } else {
+            const link tail = acquire();  // may throw: nothing changed yet
+            nodes_[tail].start = address + new_size;
+            nodes_[tail].size = freed;
+            link_after(allocated, tail);
+            file(tail);
+        }
+        nodes_[allocated].size = new_size;
+        return true;
+    }
+    const Size extra = new_size - old_size;
+    if (extra == 0) return true;
+    if (!above_free || nodes_[above].size < extra) return false;
+    unfile(above);
+    if (nodes_[above].size == extra) {
+        unchain(above);
+        recycle(above);
+    } else {
+        nodes_[above].start += extra;
+        nodes_[above].size -= extra;
+        file(above);
+    }
+    nodes_[allocated].size = new_size;
+    return true;
+}
+
+Size tlsf_index::largest_free_block() const noexcept {
+    const std::optional<size_class> top = non_empty_.highest();
+    if (!top) return 0;
+    Size largest = 0;
+    for (link at = heads_[top->flat()]; at != nil; at = nodes_[at].free_next) largest = std::max(largest, nodes_[at].size);
+    return largest;
+}
+
+void tlsf_index::file(link at) noexcept {
+    const size_class klass = class_holding(nodes_[at].size);
+    link& head = heads_[klass.flat()];
+    nodes_[at].free_previous = nil;
+    nodes_[at].free_next = head;
+    if (head != nil) nodes_[head].free_previous = at;
+    head = at;
+    non_empty_.mark(klass);
+    ++free_count_;
+}
+
+void tlsf_index::unfile(link at) noexcept {
+    node& gone = nodes_[at];
+    const size_class klass = class_holding(gone.size);
+    if (gone.free_previous == nil) {
+        heads_[klass.flat()] = gone.free_next;
+        if (gone.free_next == nil) non_empty_.clear(klass);
+    } else {
+        nodes_[gone.free_previous].free_next = gone.free_next;
+    }
+    if (gone.free_next != nil) nodes_[gone.free_next].free_previous = gone.free_previous;
+    gone.free_previous = allocated_mark;
+    gone.free_next = nil;
+    --free_count_;
+}
+
+tlsf_index::link tlsf_index::acquire() {
+    if (spare_ != nil) {
+        const link reused = spare_;
+        spare_ = nodes_[reused].next;
+        return reused;
+    }
+    if (nodes_.size() >= allocated_mark) throw std::bad_alloc();  // 32-bit links are exhausted
+    nodes_.push_back(node{0, 0, nil, nil, allocated_mark, nil});
+    return static_cast<link>(nodes_.size() - 1);
+}
+
+void tlsf_index::unchain(link at) noexcept {
+    const node& gone = nodes_[at];
+    if (gone.previous != nil) nodes_[gone.previous].next = gone.next;
+    if (gone.next != nil) nodes_[gone.next].previous = gone.previous;
+    if (first_ == at) first_ = gone.next;
+}
+
+void tlsf_index::recycle(link at) noexcept {
+    nodes_[at] = node{0, 0, nil, spare_, allocated_mark, nil};
+    spare_ = at;
+}
+
+void tlsf_index::link_after(link previous, link fresh) noexcept {
+    const link following = previous == nil ? first_ : nodes_[previous].next;
+    nodes_[fresh].previous = previous;
+    nodes_[fresh].next = following;
+    if (following != nil) nodes_[following].previous = fresh;
+    if (previous == nil) {
+        first_ = fresh;
+    } else {
+        nodes_[previous].next = fresh;
+    }
+}
+
+void tlsf_index::validate() const {
+    std::size_t chained = 0;
+    std::size_t free_in_chain = 0;
+    Offset expected_start = 0;
+    link previous = nil;
+    for (link at = first_; at != nil; previous = at, at = nodes_[at].next) {
+        if (at >= nodes_.size() || ++chained > nodes_.size()) broken("TL1", "the chain runs off its storage or loops");
+        const node& here = nodes_[at];
+        if (here.previous != previous) broken("TL1", "previous link of the block at " + std::to_string(here.start));
+        if (here.start != expected_start || here.size == 0 || here.size > capacity_ - here.start) {
+            broken("TL1", "block at " + std::to_string(here.start) + " leaves a gap, is empty or passes the capacity");
+        }
+        expected_start = here.start + here.size;
+        if (!is_free(at)) continue;
+        ++free_in_chain;
+        if (previous != nil && is_free(previous)) broken("TL2", "free blocks touch at " + std::to_string(here.start));
+    }
+    if (capacity_ > 0 && expected_start != capacity_) broken("TL1", "the chain stops at " + std::to_string(expected_start));
+    std::size_t filed = 0;
+    for (std::size_t flat = 0; flat < size_class_count; ++flat) {
+        const size_class klass{static_cast<unsigned>(flat / second_level_count), static_cast<unsigned>(flat % second_level_count)};
+        if (non_empty_.marked(klass) != (heads_[flat] != nil)) broken("TL4", "bitmap disagrees with class " + std::to_string(flat));
+        if (klass.second == 0) {
+            bool any = false;
+            for (unsigned second = 0; second < second_level_count; ++second) any = any || heads_[flat + second] != nil;
+            if (non_empty_.any_in_first_level(klass.first) != any) broken("TL4", "first-level bit " + std::to_string(klass.first));
+        }
+        link before = nil;
+        for (link at = heads_[flat]; at != nil; before = at, at = nodes_[at].free_next) {
+            if (at >= nodes_.size() || ++filed > nodes_.size()) broken("TL3", "a class list runs off its storage or loops");
+            if (nodes_[at].free_previous != before) broken("TL3", "free_previous of the block at " + std::to_string(nodes_[at].start));
+            if (class_holding(nodes_[at].size).flat() != flat) broken("TL3", "block at " + std::to_string(nodes_[at].start) + " is in the wrong class");
+        }
+    }
+    if (filed != free_count_ || free_in_chain != free_count_) {
+        broken("TL3", std::to_string(filed) + " filed, " + std::to_string(free_in_chain) + " free in the chain, count " +
+                          std::to_string(free_count_));
+    }
+    std::size_t spare = 0;
+    for (link at = spare_; at != nil; at = nodes_[at].next) {
+        if (at >= nodes_.size() || ++spare > nodes_.size()) broken("TL5", "the spare chain runs off its storage or loops");
+    }
+    if (chained + spare != nodes_.size()) broken("TL5", "nodes are neither chained nor spare");
+}
+
+}  // namespace heapkit
