@@ -2,10 +2,12 @@
 # is missing (tools/install_deps.sh), configure CMake into build/, build and run.
 BUILD := build
 SANITIZED_BUILD := build-sanitized
+FUZZ_BUILD := build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build build-sanitized test demo clean
+.PHONY: all deps build build-sanitized build-fuzz fuzz test demo bench clean
 
 all: build
 
@@ -21,12 +23,30 @@ build-sanitized: deps
 	cmake -S . -B $(SANITIZED_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEAPKIT_SANITIZE=address,undefined $(CMAKE_FLAGS)
 	cmake --build $(SANITIZED_BUILD) -j $(JOBS)
 
+# libFuzzer targets, built with clang under ASan + UBSan.
+build-fuzz: deps
+	CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEAPKIT_SANITIZE=address,undefined \
+	  -DHEAPKIT_BUILD_FUZZERS=ON -DHEAPKIT_BUILD_TESTS=OFF -DHEAPKIT_BUILD_CLI=OFF -DHEAPKIT_INSTALL=OFF $(CMAKE_FLAGS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+# Each fuzz target for FUZZ_SECONDS on its corpus; new inputs go to $(FUZZ_BUILD)/found/, not the repo.
+fuzz: build-fuzz
+	@for corpus in fuzz/corpus/*/; do \
+	  target=$$(basename $$corpus); mkdir -p $(FUZZ_BUILD)/found/$$target; \
+	  echo "fuzz: $$target for $(FUZZ_SECONDS) s"; \
+	  log=$(FUZZ_BUILD)/found/$$target.log; \
+	  $(FUZZ_BUILD)/bin/$${target}_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=512 \
+	    $(FUZZ_BUILD)/found/$$target $$corpus > $$log 2>&1 || { tail -n 40 $$log; exit 1; }; \
+	  tail -n 1 $$log; \
+	done
+
 test: build build-sanitized
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 	ctest --test-dir $(SANITIZED_BUILD) --output-on-failure -j $(JOBS)
+	$(MAKE) fuzz
 
 demo: build
 	$(BUILD)/bin/heapkit demo
 
 clean:
-	rm -rf $(BUILD) $(SANITIZED_BUILD)
+	rm -rf $(BUILD) $(SANITIZED_BUILD) $(FUZZ_BUILD)

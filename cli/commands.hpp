@@ -8,6 +8,7 @@ class App;
 
 namespace heapkit::cli {
 
+void add_bench_command(CLI::App& app);  // bench.cpp: steady-state cost of the offset allocators
 void add_demo_command(CLI::App& app);   // demo.cpp: the seed's examples, step by step
 void add_shell_command(CLI::App& app);  // shell.cpp: the seed's API as a line protocol
 

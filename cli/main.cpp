@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
     CLI::App app{"heapkit: a toolkit for managing a contiguous resource", "heapkit"};
     app.set_version_flag("--version", heapkit::version);
     app.require_subcommand(1);
+    heapkit::cli::add_bench_command(app);
     heapkit::cli::add_demo_command(app);
     heapkit::cli::add_shell_command(app);
     CLI11_PARSE(app, argc, argv);

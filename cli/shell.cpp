@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "commands.hpp"
-#include "heapkit/offset/memory_allocator.hpp"
+#include "heapkit/offset/allocators.hpp"
 #include "shell_session.hpp"
 
 namespace heapkit::cli {
@@ -19,6 +19,7 @@ struct shell_options {
     std::string capacity;  // checked by positive_units
     std::string fit = "first";
     std::string index = "list";
+    bool fit_given = false;  // --fit appeared on the command line
 };
 
 std::vector<std::string> fit_names() {
@@ -51,7 +52,10 @@ void serve(Size capacity, Fit fit) {
 void run_shell(const shell_options& options) {
     const Fit fit = *fit_from_name(options.fit);                 // CLI11 admits only the names of all_fits
     const Size capacity = parse_edge_integer(options.capacity)->magnitude;  // and only positive unit counts
-    if (options.index == "list") serve<MemoryAllocator>(capacity, fit);
+    if (options.index == "list") return serve<list_allocator>(capacity, fit);
+    if (options.index == "tree") return serve<tree_allocator>(capacity, fit);
+    if (options.fit_given) throw CLI::ValidationError("--fit", "applies to --index list and tree; " + options.index + " places by its own rule");
+    if (options.index == "tlsf") return serve<tlsf_allocator>(capacity, fit);
 }
 
 }  // namespace
@@ -60,13 +64,16 @@ void add_shell_command(CLI::App& app) {
     auto options = std::make_shared<shell_options>();
     CLI::App* shell = app.add_subcommand("shell", "Run the seed's allocator API as a line protocol on standard input");
     shell->add_option("--capacity", options->capacity, "Units to manage")->required()->check(positive_units);
-    shell->add_option("--fit", options->fit, "Placement policy")
-        ->check(CLI::IsMember(fit_names()))
+    CLI::Option* fit = shell->add_option("--fit", options->fit, "Placement policy (list and tree)")
+                           ->check(CLI::IsMember(fit_names()))
+                           ->capture_default_str();
+    shell->add_option("--index", options->index, "Free-space index: list O(n), tree O(log n), tlsf O(1)")
+        ->check(CLI::IsMember({"list", "tree", "tlsf"}))
         ->capture_default_str();
-    shell->add_option("--index", options->index, "Free-space index")
-        ->check(CLI::IsMember({"list"}))
-        ->capture_default_str();
-    shell->callback([options] { run_shell(*options); });
+    shell->callback([options, fit] {
+        options->fit_given = fit->count() > 0;
+        run_shell(*options);
+    });
 }
 
 }  // namespace heapkit::cli

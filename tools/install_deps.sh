@@ -2,7 +2,8 @@
 # Installs the Debian packages heapkit needs to build and test, when they are missing.
 # usage: tools/install_deps.sh   (as root, or with sudo available)
 set -euo pipefail
-packages=(cmake ninja-build g++ make python3 googletest libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev)
+packages=(cmake ninja-build g++ make python3 googletest libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
+          clang libclang-rt-14-dev)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

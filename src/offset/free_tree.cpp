@@ -20,12 +20,14 @@ namespace {
 
 }  // namespace
 
-void free_tree::address_shape::recompute(std::vector<node>& nodes, link at) noexcept {
+bool free_tree::address_shape::recompute(std::vector<node>& nodes, link at) noexcept {
     node& here = nodes[at];
     Size largest = here.size;
     if (here.by_address.left != nil) largest = std::max(largest, nodes[here.by_address.left].subtree_max);
     if (here.by_address.right != nil) largest = std::max(largest, nodes[here.by_address.right].subtree_max);
+    const bool changed = here.subtree_max != largest;
     here.subtree_max = largest;
+    return changed;
 }
 
 free_tree::iterator& free_tree::iterator::operator++() noexcept {
@@ -209,7 +211,7 @@ void free_tree::reshape(link at, Offset start, Size size) noexcept {
     if (keeps_size_tree()) by_size_.erase(nodes_, at);
     nodes_[at].start = start;
     nodes_[at].size = size;
-    address_tree::refresh_to_root(nodes_, at);
+    address_tree::refresh_while_changing(nodes_, at);
     if (keeps_size_tree()) by_size_.insert(nodes_, at);
 }
 

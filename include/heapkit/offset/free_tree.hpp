@@ -88,7 +88,7 @@ private:
         static detail::treap_links& links(node& n) noexcept { return n.by_address; }
         static const detail::treap_links& links(const node& n) noexcept { return n.by_address; }
         static bool before(const node& a, const node& b) noexcept { return a.start < b.start; }
-        static void recompute(std::vector<node>& nodes, detail::link at) noexcept;
+        static bool recompute(std::vector<node>& nodes, detail::link at) noexcept;
     };
     struct size_shape {
         static detail::treap_links& links(node& n) noexcept { return n.by_size; }
@@ -96,7 +96,7 @@ private:
         static bool before(const node& a, const node& b) noexcept {
             return a.size < b.size || (a.size == b.size && a.start < b.start);
         }
-        static void recompute(std::vector<node>&, detail::link) noexcept {}
+        static bool recompute(std::vector<node>&, detail::link) noexcept { return false; }
     };
     using address_tree = detail::treap<node, address_shape>;
     using size_tree = detail::treap<node, size_shape>;

@@ -39,7 +39,7 @@ public:
     // Records `fresh` (its address must be absent) and returns its slot, valid until the next
     // insert or erase. Strong guarantee: if growing throws std::bad_alloc, nothing changed.
     entry& insert(const entry& fresh) {
-        if ((count_ + 1) * 4 > slots_.size() * 3) grow();
+        if ((count_ + 1) * 2 > slots_.size()) grow();
         ++count_;
         return place(fresh);
     }
@@ -67,7 +67,7 @@ public:
     }
 
     // LG1 every entry is reachable from its home slot without crossing an empty slot, LG2 the
-    // count matches the occupied slots, LG3 the load stays at most 3/4. O(slots).
+    // count matches the occupied slots, LG3 the load stays at most 1/2 (short probe runs). O(slots).
     void validate() const {
         std::size_t occupied = 0;
         for (std::size_t at = 0; at < slots_.size(); ++at) {
@@ -78,7 +78,7 @@ public:
             }
         }
         if (occupied != count_) broken("LG2", std::to_string(occupied) + " occupied slots, count " + std::to_string(count_));
-        if (count_ * 4 > slots_.size() * 3) broken("LG3", "load above 3/4");
+        if (count_ * 2 > slots_.size()) broken("LG3", "load above 1/2");
     }
 
 private:

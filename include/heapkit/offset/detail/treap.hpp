@@ -24,7 +24,7 @@ struct treap_links {
 // Shape requirements (all static):
 //   treap_links& links(Node&), const treap_links& links(const Node&)
 //   bool before(const Node& a, const Node& b)  a strict order
-//   void recompute(std::vector<Node>&, link)   the node's augmentation from its children
+//   bool recompute(std::vector<Node>&, link)   the node's augmentation from its children; whether it changed
 // Node::priority orders the heap: a parent's priority is never below its children's.
 template <class Node, class Shape>
 class treap {
@@ -50,7 +50,7 @@ public:
         while (links(nodes, fresh).parent != nil && nodes[fresh].priority > nodes[links(nodes, fresh).parent].priority) {
             rotate_up(nodes, fresh);
         }
-        refresh_to_root(nodes, links(nodes, fresh).parent);
+        refresh_while_changing(nodes, links(nodes, fresh).parent);
     }
 
     void erase(std::vector<Node>& nodes, link gone) noexcept {
@@ -65,13 +65,17 @@ public:
         }
         const link parent = links(nodes, gone).parent;
         replace_child(nodes, parent, gone, nil);
-        refresh_to_root(nodes, parent);
+        refresh_while_changing(nodes, parent);
     }
 
-    // Recomputes the augmentation of `from` and every ancestor, after a node's value changed
+    // Recomputes the augmentation of `from` and of its ancestors until one comes out unchanged:
+    // a subtree whose set of nodes changed by one node, or whose one node changed value, changes
+    // its ancestors' augmentation only through its own. Call it after a node's value changed
     // without changing its place in the order.
-    static void refresh_to_root(std::vector<Node>& nodes, link from) noexcept {
-        for (; from != nil; from = links(nodes, from).parent) Shape::recompute(nodes, from);
+    static void refresh_while_changing(std::vector<Node>& nodes, link from) noexcept {
+        for (; from != nil; from = links(nodes, from).parent) {
+            if (!Shape::recompute(nodes, from)) return;
+        }
     }
 
     static link first(const std::vector<Node>& nodes, link at) noexcept {

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+// The steady-state workload of `heapkit bench` and the Google Benchmark grid: fill an offset
+// allocator to N live blocks (sizes log-uniform in 16..16384 units), then free a random live
+// block and allocate a fresh one, through the checked free(address, size), again and again.
+#pragma once
+
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "heapkit/offset/units.hpp"
+
+namespace heapkit::bench {
+
+// 2^30 units, or 2^34 above 100k live blocks, so that no allocation of the workload fails.
+inline Size pair_workload_capacity(std::size_t live) { return live > 100000 ? Size{1} << 34 : Size{1} << 30; }
+
+template <class Allocator>
+class pair_workload {
+public:
+    pair_workload(Allocator& allocator, std::uint64_t seed) : allocator_(allocator), random_state_(seed | 1) {
+        // Quantiles of the log-uniform distribution, so that drawing a size costs a table read.
+        for (std::size_t i = 0; i < size_table_.size(); ++i) {
+            const double unit = (static_cast<double>(i) + 0.5) / static_cast<double>(size_table_.size());
+            size_table_[i] = static_cast<Size>(std::exp(std::log(16.0) + unit * (std::log(16384.0) - std::log(16.0))));
+        }
+    }
+
+    // Allocates `live` blocks.
+    void fill(std::size_t live) {
+        blocks_.reserve(live);
+        while (blocks_.size() < live) {
+            const Size size = next_size();
+            blocks_.push_back({allocator_.allocate(size), size});
+        }
+    }
+
+    // Frees a random live block and allocates a new one, `pairs` times. Throws out_of_memory if
+    // the range is too small for the workload.
+    void run(std::size_t pairs) {
+        for (std::size_t pair = 0; pair < pairs; ++pair) {
+            block& victim = blocks_[next_random() % blocks_.size()];
+            allocator_.free(victim.address, victim.size);
+            victim.size = next_size();
+            victim.address = allocator_.allocate(victim.size);
+        }
+    }
+
+private:
+    struct block {
+        Offset address;
+        Size size;
+    };
+
+    std::uint64_t next_random() noexcept {  // xorshift64: a few cycles, outside the allocator's cost
+        random_state_ ^= random_state_ << 13;
+        random_state_ ^= random_state_ >> 7;
+        random_state_ ^= random_state_ << 17;
+        return random_state_;
+    }
+
+    Size next_size() noexcept { return size_table_[next_random() % size_table_.size()]; }
+
+    Allocator& allocator_;
+    std::vector<block> blocks_;
+    std::array<Size, 4096> size_table_{};  // log-uniform sizes in 16..16384
+    std::uint64_t random_state_;
+};
+
+}  // namespace heapkit::bench

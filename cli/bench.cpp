@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+// `heapkit bench --index I --live N [--fit F] [--ops M] [--seed S]`: the cost of one checked
+// free plus one allocate at steady state with N live blocks (bench/pair_workload.hpp). Prints a
+// table row for people and `index=I fit=F live=N ops=M ns_per_pair=X` for scripts.
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "commands.hpp"
+#include "heapkit/offset/allocators.hpp"
+#include "pair_workload.hpp"
+
+namespace heapkit::cli {
+namespace {
+
+struct bench_options {
+    std::string index = "tlsf";
+    std::string fit = "first";
+    std::size_t live = 1000;
+    std::size_t ops = 0;  // 0: 1,000,000, or 20,000 for the O(n) list
+    std::uint64_t seed = 1;
+};
+
+template <class Allocator>
+double nanoseconds_per_pair(const bench_options& options, Fit fit) {
+    Allocator allocator(bench::pair_workload_capacity(options.live), fit);
+    bench::pair_workload<Allocator> workload(allocator, options.seed);
+    workload.fill(options.live);
+    workload.run(options.ops / 10);  // reach a steady state before timing
+    const auto start = std::chrono::steady_clock::now();
+    workload.run(options.ops);
+    const std::chrono::duration<double, std::nano> elapsed = std::chrono::steady_clock::now() - start;
+    return elapsed.count() / static_cast<double>(options.ops);
+}
+
+// The one place where the index named on the command line becomes a type.
+double run_index(const bench_options& options, Fit fit) {
+    if (options.index == "list") return nanoseconds_per_pair<list_allocator>(options, fit);
+    if (options.index == "tree") return nanoseconds_per_pair<tree_allocator>(options, fit);
+    return nanoseconds_per_pair<tlsf_allocator>(options, fit);
+}
+
+void run_bench(bench_options options) {
+    if (options.ops == 0) options.ops = options.index == "list" ? 20000 : 1000000;
+    const Fit fit = *fit_from_name(options.fit);
+    const std::string fit_label = options.index == "tlsf" ? "good" : options.fit;
+    const double per_pair = run_index(options, fit);
+    std::printf("%-6s %-6s %10s %10s %12s\n", "index", "fit", "live", "ops", "ns/pair");
+    std::printf("%-6s %-6s %10zu %10zu %12.1f\n", options.index.c_str(), fit_label.c_str(), options.live, options.ops, per_pair);
+    std::printf("index=%s fit=%s live=%zu ops=%zu ns_per_pair=%.1f\n", options.index.c_str(), fit_label.c_str(), options.live,
+                options.ops, per_pair);
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+    auto options = std::make_shared<bench_options>();
+    CLI::App* bench = app.add_subcommand("bench", "Time free+allocate pairs at steady state with N live blocks");
+    bench->add_option("--index", options->index, "Free-space index")->check(CLI::IsMember({"list", "tree", "tlsf"}))->capture_default_str();
+    bench->add_option("--fit", options->fit, "Placement policy (list and tree)")
+        ->check(CLI::IsMember({"first", "next", "best", "worst"}))
+        ->capture_default_str();
+    bench->add_option("--live", options->live, "Live blocks at steady state")->check(CLI::Range(std::size_t{1}, std::size_t{1} << 26))->capture_default_str();
+    bench->add_option("--ops", options->ops, "Timed pairs (default 1,000,000; 20,000 for list)")->check(CLI::PositiveNumber);
+    bench->add_option("--seed", options->seed, "Seed of the sizes and victims")->capture_default_str();
+    bench->callback([options] { run_bench(*options); });
+}
+
+}  // namespace heapkit::cli

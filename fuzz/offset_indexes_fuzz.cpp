@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+// libFuzzer target: one byte stream drives the list and tree allocators under one policy, the
+// tlsf allocator, and the brute-force unit model. List, tree and model must agree on every
+// result and free block; tlsf must make only legal placements and report out_of_memory only
+// when no free block can hold the aligned request. validate() runs after every step.
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <vector>
+
+#include "heapkit/offset/allocators.hpp"
+#include "offset/unit_model.hpp"
+
+namespace {
+
+using namespace heapkit;
+
+class byte_reader {
+public:
+    byte_reader(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
+    bool empty() const { return at_ >= size_; }
+    std::uint64_t take(unsigned bytes) {
+        std::uint64_t value = 0;
+        for (unsigned i = 0; i < bytes; ++i) value = (value << 8) | (at_ < size_ ? data_[at_++] : 0);
+        return value;
+    }
+
+private:
+    const std::uint8_t* data_;
+    std::size_t size_;
+    std::size_t at_ = 0;
+};
+
+[[noreturn]] void fail(const char* what, std::uint64_t a, std::uint64_t b) {
+    std::fprintf(stderr, "heapkit fuzz: %s (%llu, %llu)\n", what, static_cast<unsigned long long>(a),
+                 static_cast<unsigned long long>(b));
+    std::abort();
+}
+
+template <class Result>
+std::uint64_t code_of(const Result& outcome) {
+    return outcome ? *outcome : 1000000 + static_cast<std::uint64_t>(outcome.error());
+}
+
+bool some_block_holds(const tlsf_allocator& allocator, Size size, Size alignment) {
+    for (const free_block block : allocator.free_blocks()) {
+        if (aligned_start_in(block, size, alignment)) return true;
+    }
+    return false;
+}
+
+void check_same_free_blocks(const test::unit_model& model, const list_allocator& list, const tree_allocator& tree) {
+    const std::vector<free_block> expected = model.free_blocks();
+    std::size_t at = 0;
+    for (const free_block block : list.free_blocks()) {
+        if (at >= expected.size() || !(block == expected[at++])) fail("list free blocks differ from the model", block.start, block.size);
+    }
+    if (at != expected.size()) fail("list has fewer free blocks than the model", at, expected.size());
+    at = 0;
+    for (const free_block block : tree.free_blocks()) {
+        if (at >= expected.size() || !(block == expected[at++])) fail("tree free blocks differ from the model", block.start, block.size);
+    }
+    if (at != expected.size()) fail("tree has fewer free blocks than the model", at, expected.size());
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    byte_reader in(data, size);
+    const Size capacity = 1 + in.take(2) % 512;
+    const Fit fit = all_fits[in.take(1) % all_fits.size()];
+    test::unit_model model(capacity, fit);
+    list_allocator list(capacity, fit);
+    tree_allocator tree(capacity, fit);
+    tlsf_allocator tlsf(capacity);
+    std::vector<Offset> tlsf_live;
+    while (!in.empty()) {
+        const unsigned operation = static_cast<unsigned>(in.take(1) % 5);
+        const Size units = in.take(2) % (capacity + 2);
+        const Offset address = in.take(2) % (capacity + 2);
+        const Size alignment = in.take(1) % 16 == 0 ? 3 : Size{1} << (in.take(1) % 9);
+        switch (operation) {
+            case 0: {
+                const auto want = model.try_allocate(units, alignment);
+                if (code_of(list.try_allocate(units, alignment)) != code_of(want)) fail("list allocate", units, alignment);
+                if (code_of(tree.try_allocate(units, alignment)) != code_of(want)) fail("tree allocate", units, alignment);
+                const auto placed = tlsf.try_allocate(units, alignment);
+                if (placed) {
+                    if (*placed % alignment != 0) fail("tlsf misaligned", *placed, alignment);
+                    tlsf_live.push_back(*placed);
+                } else if (placed.error() == errc::out_of_memory) {
+                    if (some_block_holds(tlsf, units, alignment)) fail("tlsf out_of_memory with room", units, alignment);
+                } else if (placed.error() != want.error()) {
+                    fail("tlsf allocate error", units, alignment);
+                }
+                break;
+            }
+            case 1: {
+                const errc want = model.try_free(address, units);
+                if (list.try_free(address, units) != want) fail("list free", address, units);
+                if (tree.try_free(address, units) != want) fail("tree free", address, units);
+                break;
+            }
+            case 2: {
+                const errc want = model.try_free(address);
+                if (list.try_free(address) != want) fail("list free(address)", address, 0);
+                if (tree.try_free(address) != want) fail("tree free(address)", address, 0);
+                break;
+            }
+            case 3: {
+                const auto want = model.try_reallocate(address, units, alignment);
+                if (code_of(list.try_reallocate(address, units, alignment)) != code_of(want)) fail("list reallocate", address, units);
+                if (code_of(tree.try_reallocate(address, units, alignment)) != code_of(want)) fail("tree reallocate", address, units);
+                break;
+            }
+            case 4: {
+                if (tlsf_live.empty()) break;
+                const std::size_t victim = address % tlsf_live.size();
+                if (tlsf.try_free(tlsf_live[victim]) != errc::ok) fail("tlsf free of a live block", tlsf_live[victim], 0);
+                tlsf_live[victim] = tlsf_live.back();
+                tlsf_live.pop_back();
+                break;
+            }
+        }
+        list.validate();
+        tree.validate();
+        tlsf.validate();
+        check_same_free_blocks(model, list, tree);
+    }
+    return 0;
+}
