@@ -48,5 +48,10 @@ test: build build-sanitized
 demo: build
 	$(BUILD)/bin/heapkit demo
 
+# The tables of bench/RESULTS.md: heapkit bench over the grid, then the Google Benchmark grid.
+bench: build
+	bench/offset_grid.sh $(BUILD)/bin/heapkit
+	$(BUILD)/bin/heapkit_offset_bench
+
 clean:
 	rm -rf $(BUILD) $(SANITIZED_BUILD) $(FUZZ_BUILD)
