@@ -14,10 +14,11 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
-#include "heapkit/offset/detail/ledger.hpp"
 #include "heapkit/offset/detail/messages.hpp"
+#include "heapkit/offset/detail/offset_map.hpp"
 #include "heapkit/offset/error.hpp"
 #include "heapkit/offset/fit.hpp"
 #include "heapkit/offset/free_list.hpp"
@@ -39,9 +40,13 @@ enum class block_state : unsigned char { allocated, free };
 template <free_space_index Index>
 class basic_memory_allocator {
 public:
-    // All of [0, capacity) free. Throws invalid_size when capacity is 0.
-    explicit basic_memory_allocator(Size capacity, Fit fit = Fit::first)
-        : index_(checked_capacity(capacity), fit), capacity_(capacity), fit_(fit) {}
+    // All of [0, capacity) free. Throws invalid_size when capacity is 0. Further arguments go to
+    // the index's constructor (a pool's block size, say).
+    template <class... IndexArguments>
+    explicit basic_memory_allocator(Size capacity, Fit fit = Fit::first, IndexArguments&&... index_arguments)
+        : index_(checked_capacity(capacity), fit, std::forward<IndexArguments>(index_arguments)...),
+          capacity_(capacity),
+          fit_(fit) {}
 
     // --- allocation -------------------------------------------------------------------------
     // The address of `size` units aligned to `alignment`, placed by the policy. Throws
@@ -84,7 +89,7 @@ public:
         const std::vector<Offset> addresses(found->second.begin(), found->second.end());
         Size freed = 0;
         for (Offset address : addresses) {
-            freed += ledger_.find(address)->size;
+            freed += ledger_.find(address)->value.size;
             free_checked(address, std::nullopt);
         }
         return freed;
@@ -117,8 +122,13 @@ public:
     // --- statistics, O(1) unless noted ------------------------------------------------------
     Size capacity() const noexcept { return capacity_; }
     Fit fit() const noexcept { return fit_; }
+    // Units the live allocations asked for.
     Size used_memory() const noexcept { return used_memory_; }
-    Size free_memory() const noexcept { return capacity_ - used_memory_; }
+    // Units no allocation holds: capacity - reserved_memory().
+    Size free_memory() const noexcept { return capacity_ - reserved_memory_; }
+    // Units the live allocations hold, at least used_memory(): an index that rounds requests up
+    // (buddy) reserves more than was asked for.
+    Size reserved_memory() const noexcept { return reserved_memory_; }
     Size largest_free_block() const noexcept { return index_.largest_free_block(); }  // the index's cost
     std::size_t free_block_count() const noexcept { return index_.free_block_count(); }
     std::size_t allocation_count() const noexcept { return ledger_.size(); }
@@ -130,31 +140,38 @@ public:
         return 1.0 - static_cast<double>(largest_free_block()) / static_cast<double>(free_units);
     }
 
+    // 1 - used / reserved: the share of held units that nobody asked for (0 when nothing is held).
+    double internal_fragmentation() const noexcept {
+        if (reserved_memory_ == 0) return 0.0;
+        return 1.0 - static_cast<double>(used_memory_) / static_cast<double>(reserved_memory_);
+    }
+
     // The free blocks in address order (a range of free_block). Walks the index.
     auto free_blocks() const noexcept { return index_.blocks(); }
     // The live allocations in address order. O(a log a) for a allocations.
     std::vector<allocation> allocations() const {
         std::vector<allocation> live;
         live.reserve(ledger_.size());
-        ledger_.for_each([&live](const ledger_entry& entry) { live.push_back(as_allocation(entry)); });
+        ledger_.for_each([&live](Offset address, const ledger_record& record) { live.push_back(as_allocation(address, record)); });
         std::sort(live.begin(), live.end(), [](const allocation& a, const allocation& b) { return a.address < b.address; });
         return live;
     }
     // The live allocation starting at `address`, if any. O(1) expected.
     std::optional<allocation> allocation_at(Offset address) const {
-        const ledger_entry* found = ledger_.find(address);
+        const ledger_slot* found = ledger_.find(address);
         if (found == nullptr) return std::nullopt;
-        return as_allocation(*found);
+        return as_allocation(address, found->value);
     }
-    // Calls visit(state, start, size) for every allocation and free block in address order.
-    // O(n log n).
+    // Calls visit(state, start, size) for every allocation (the units it holds) and free block
+    // in address order. O(n log n).
     template <class Visitor>
     void for_each_block(Visitor visit) const {
         const std::vector<allocation> live = allocations();
         auto next_allocation = live.begin();
         auto visit_allocations_below = [&](Offset limit) {
             for (; next_allocation != live.end() && next_allocation->address < limit; ++next_allocation) {
-                visit(block_state::allocated, next_allocation->address, next_allocation->size);
+                const ledger_record& record = ledger_.find(next_allocation->address)->value;
+                visit(block_state::allocated, next_allocation->address, reserved_units(record));
             }
         };
         for (const free_block block : index_.blocks()) {
@@ -166,7 +183,7 @@ public:
     const Index& index() const noexcept { return index_; }
 
     // Checks the index's and the ledger's invariants and the facade's: MA1 the free blocks add up to
-    // capacity - used, MA2 the ledger adds up to used, MA3 allocations are non-empty, inside the
+    // capacity - reserved, MA2 the ledger adds up to used and reserved, MA3 allocations are non-empty, inside the
     // capacity and overlap neither each other nor a free block, MA4 the owner index matches the
     // ledger, MA5 the rover is inside [0, capacity]. O(n log n); throws std::logic_error.
     void validate() const {
@@ -176,17 +193,20 @@ public:
         for (const free_block block : index_.blocks()) free_units += block.size;
         if (free_units != free_memory()) broken("MA1", "free blocks hold " + std::to_string(free_units) + " units");
         Size used_units = 0;
+        Size reserved_units_total = 0;
         std::size_t owned_count = 0;
-        ledger_.for_each([&](const ledger_entry& entry) {
-            used_units += entry.size;
-            if (!entry.owned) return;
+        ledger_.for_each([&](Offset address, const ledger_record& record) {
+            used_units += record.size;
+            reserved_units_total += reserved_units(record);
+            if (record.size == 0 || reserved_units(record) < record.size) broken("MA2", "record at " + std::to_string(address));
+            if (!record.owned) return;
             ++owned_count;
-            const auto owner = owned_.find(entry.owner);
-            if (owner == owned_.end() || !owner->second.contains(entry.address)) {
-                broken("MA4", "owner of " + std::to_string(entry.address));
-            }
+            const auto owner = owned_.find(record.owner);
+            if (owner == owned_.end() || !owner->second.contains(address)) broken("MA4", "owner of " + std::to_string(address));
         });
-        if (used_units != used_memory_) broken("MA2", "ledger holds " + std::to_string(used_units) + " units");
+        if (used_units != used_memory_ || reserved_units_total != reserved_memory_) {
+            broken("MA2", "ledger holds " + std::to_string(used_units) + " units in " + std::to_string(reserved_units_total));
+        }
         std::size_t indexed_count = 0;
         for (const auto& [owner, addresses] : owned_) indexed_count += addresses.size();
         if (indexed_count != owned_count) broken("MA4", "owner index holds stale addresses");
@@ -195,10 +215,27 @@ public:
     }
 
 private:
-    using ledger_entry = typename detail::ledger<typename Index::handle>::entry;
+    using handle = typename Index::handle;
 
-    static allocation as_allocation(const ledger_entry& entry) {
-        return {entry.address, entry.size, entry.owned ? std::optional<Owner>(entry.owner) : std::nullopt};
+    struct ledger_record {
+        Size size;                      // units asked for
+        Owner owner;                    // meaningful when owned
+        [[no_unique_address]] handle held;  // what the index remembers about the block
+        bool owned;                     // allocated with an owner tag
+    };
+    using ledger_slot = typename detail::offset_map<ledger_record>::slot;
+
+    static allocation as_allocation(Offset address, const ledger_record& record) {
+        return {address, record.size, record.owned ? std::optional<Owner>(record.owner) : std::nullopt};
+    }
+
+    // Units the allocation holds: what the index reserved for it, if it rounds requests up.
+    Size reserved_units(const ledger_record& record) const noexcept {
+        if constexpr (requires { index_.reserved(record.held, record.size); }) {
+            return index_.reserved(record.held, record.size);
+        } else {
+            return record.size;
+        }
     }
 
     static Size checked_capacity(Size capacity) {
@@ -221,9 +258,9 @@ private:
 
     // The state a message describes; `address` names the allocation the call was about.
     detail::failure_context context(std::optional<Offset> address = std::nullopt) const noexcept {
-        const ledger_entry* found = address ? ledger_.find(*address) : nullptr;
+        const ledger_slot* found = address ? ledger_.find(*address) : nullptr;
         return {capacity_, free_memory(), largest_free_block(),
-                found == nullptr ? std::nullopt : std::optional<Size>(found->size)};
+                found == nullptr ? std::nullopt : std::optional<Size>(found->value.size)};
     }
 
     static errc request_error(Size size, Size alignment) noexcept {
@@ -258,19 +295,23 @@ private:
         if (const errc kind = request_error(size, alignment); kind != errc::ok) return kind;
         const std::optional<placement> chosen = find(size, alignment);
         if (!chosen) return errc::out_of_memory;
-        ledger_entry& entry = record(chosen->address, size, owner);
+        ledger_slot* entry = record(chosen->address, size, owner);
         try {
-            entry.handle = index_.take(*chosen, size);
+            entry->value.held = index_.take(*chosen, size);
         } catch (...) {
-            forget(&entry);
+            forget(entry);
             throw;
         }
+        used_memory_ += size;
+        reserved_memory_ += reserved_units(entry->value);
         rover_ = chosen->address + size;
         return chosen->address;
     }
 
-    ledger_entry& record(Offset address, Size size, std::optional<Owner> owner) {
-        ledger_entry* entry = &ledger_.insert({address, size, owner.value_or(0), {}, owner.has_value()});
+    // Adds the ledger entry and the owner's index entry; the memory totals follow once the index
+    // has taken the block.
+    ledger_slot* record(Offset address, Size size, std::optional<Owner> owner) {
+        ledger_slot* entry = &ledger_.insert(address, {size, owner.value_or(0), {}, owner.has_value()});
         if (owner) {
             try {
                 owned_[*owner].insert(address);
@@ -279,62 +320,68 @@ private:
                 throw;
             }
         }
-        used_memory_ += size;
-        return *entry;
+        return entry;
     }
 
-    void forget(ledger_entry* entry) noexcept {
-        used_memory_ -= entry->size;
-        if (entry->owned) {
-            const auto addresses = owned_.find(entry->owner);
-            addresses->second.erase(entry->address);
+    // Removes the entries record() made.
+    void forget(ledger_slot* entry) noexcept {
+        if (entry->value.owned) {
+            const auto addresses = owned_.find(entry->value.owner);
+            addresses->second.erase(entry->key);
             if (addresses->second.empty()) owned_.erase(addresses);
         }
         ledger_.erase(entry);
+    }
+
+    // Releases the block and forgets it. The index's release may throw; then nothing changed.
+    void release(ledger_slot* entry) {
+        const Size reserved = reserved_units(entry->value);
+        index_.release(entry->value.held, entry->key, entry->value.size);
+        used_memory_ -= entry->value.size;
+        reserved_memory_ -= reserved;
+        forget(entry);
     }
 
     errc free_checked(Offset address, std::optional<Size> size) {
         if (address >= capacity_) return errc::invalid_address;
         if (size && *size == 0) return errc::invalid_size;
         if (size && *size > capacity_ - address) return errc::invalid_address;
-        ledger_entry* entry = ledger_.find(address);
-        if (entry == nullptr || (size && entry->size != *size)) return errc::invalid_free;
-        index_.release(entry->handle, address, entry->size);  // may throw; nothing changed yet
-        forget(entry);
+        ledger_slot* entry = ledger_.find(address);
+        if (entry == nullptr || (size && entry->value.size != *size)) return errc::invalid_free;
+        release(entry);
         return errc::ok;
     }
 
     result<Offset> reallocate_checked(Offset address, Size new_size, Size alignment) {
         if (address >= capacity_) return errc::invalid_address;
         if (const errc kind = request_error(new_size, alignment); kind != errc::ok) return kind;
-        ledger_entry* entry = ledger_.find(address);
+        ledger_slot* entry = ledger_.find(address);
         if (entry == nullptr) return errc::invalid_free;
-        const bool may_stay = new_size <= entry->size || alignment_padding(address, alignment) == 0;
-        if (may_stay && index_.resize_in_place(entry->handle, address, entry->size, new_size)) {
-            used_memory_ = used_memory_ - entry->size + new_size;
-            entry->size = new_size;
+        ledger_record& record = entry->value;
+        const bool may_stay = new_size <= record.size || alignment_padding(address, alignment) == 0;
+        const Size reserved_before = reserved_units(record);
+        if (may_stay && index_.resize_in_place(record.held, address, record.size, new_size)) {
+            used_memory_ = used_memory_ - record.size + new_size;
+            record.size = new_size;
+            reserved_memory_ = reserved_memory_ - reserved_before + reserved_units(record);
             return address;
         }
         return move(address, new_size, alignment);
     }
 
     result<Offset> move(Offset address, Size new_size, Size alignment) {
-        const ledger_entry* old_entry = ledger_.find(address);
-        const std::optional<Owner> owner = old_entry->owned ? std::optional<Owner>(old_entry->owner) : std::nullopt;
+        const ledger_record& old_record = ledger_.find(address)->value;
+        const std::optional<Owner> owner = old_record.owned ? std::optional<Owner>(old_record.owner) : std::nullopt;
         const result<Offset> moved = place(new_size, alignment, owner);  // may rehash the ledger
         if (!moved) return moved;
-        ledger_entry* old = ledger_.find(address);
         try {
-            index_.release(old->handle, address, old->size);
+            release(ledger_.find(address));
         } catch (...) {
             // Releasing a block just taken merges back into the free space it came from, which
             // needs no new metadata, so this undo cannot throw.
-            ledger_entry* fresh = ledger_.find(*moved);
-            index_.release(fresh->handle, *moved, new_size);
-            forget(fresh);
+            release(ledger_.find(*moved));
             throw;
         }
-        forget(old);
         return moved;
     }
 
@@ -351,10 +398,11 @@ private:
     }
 
     Index index_;                                                  // where the free space is
-    detail::ledger<typename Index::handle> ledger_;                // live allocations by address
+    detail::offset_map<ledger_record> ledger_;                     // live allocations by address
     std::unordered_map<Owner, std::unordered_set<Offset>> owned_;  // addresses of each owner's allocations
     Size capacity_;                                            // units managed, [0, capacity_)
     Size used_memory_ = 0;                                     // sum of the ledger's sizes
+    Size reserved_memory_ = 0;                                 // sum of the units the allocations hold
     Offset rover_ = 0;                                         // next fit: end of the last placement
     Fit fit_;                                                  // placement policy
 };

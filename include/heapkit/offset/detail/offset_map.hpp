@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: MIT
+// heapkit::detail::offset_map: a hash map from addresses to values, open addressing with linear
+// probing, Fibonacci hashing and backward-shift deletion (no tombstones). The key 2^64 - 1 marks
+// an empty slot: no address reaches it, since addresses lie below a capacity of at most 2^64 - 1.
+// find, insert and erase are O(1) expected; slots live in one vector that only grows, so a steady
+// state allocates nothing.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "heapkit/offset/units.hpp"
+
+namespace heapkit::detail {
+
+template <class Value>
+class offset_map {
+public:
+    struct slot {
+        Offset key;   // empty_key when the slot is free
+        Value value;  // meaningful when occupied
+    };
+    static constexpr Offset empty_key = ~Offset{0};
+
+    offset_map() : slots_(minimum_slots, slot{empty_key, Value{}}) {}
+
+    slot* find(Offset key) noexcept {
+        for (std::size_t at = home(key);; at = next(at)) {
+            if (slots_[at].key == key) return &slots_[at];
+            if (slots_[at].key == empty_key) return nullptr;
+        }
+    }
+    const slot* find(Offset key) const noexcept { return const_cast<offset_map*>(this)->find(key); }
+
+    // Makes room for `count` entries in all, so that inserting up to that many cannot throw.
+    void reserve(std::size_t count) {
+        while (count * 2 > slots_.size()) grow();
+    }
+
+    // Adds `key` (absent, and not empty_key) and returns its slot, valid until the next insert or
+    // erase. Strong guarantee: if growing throws std::bad_alloc, nothing changed.
+    slot& insert(Offset key, const Value& value) {
+        reserve(count_ + 1);
+        ++count_;
+        return place({key, value});
+    }
+
+    // Removes `gone` (a pointer from find) and shifts later entries of its probe run back.
+    void erase(slot* gone) noexcept {
+        std::size_t hole = static_cast<std::size_t>(gone - slots_.data());
+        for (std::size_t at = next(hole); slots_[at].key != empty_key; at = next(at)) {
+            if (may_move(home(slots_[at].key), hole, at)) {
+                slots_[hole] = slots_[at];
+                hole = at;
+            }
+        }
+        slots_[hole].key = empty_key;
+        --count_;
+    }
+
+    std::size_t size() const noexcept { return count_; }
+
+    template <class Visitor>
+    void for_each(Visitor visit) const {
+        for (const slot& entry : slots_) {
+            if (entry.key != empty_key) visit(entry.key, entry.value);
+        }
+    }
+
+    // OM1 every key is reachable from its home slot without crossing an empty slot, OM2 the
+    // count matches the occupied slots, OM3 the load stays at most 1/2 (short probe runs).
+    // O(slots); throws std::logic_error.
+    void validate() const {
+        std::size_t occupied = 0;
+        for (std::size_t at = 0; at < slots_.size(); ++at) {
+            if (slots_[at].key == empty_key) continue;
+            ++occupied;
+            for (std::size_t probe = home(slots_[at].key); probe != at; probe = next(probe)) {
+                if (slots_[probe].key == empty_key) broken("OM1", "key " + std::to_string(slots_[at].key));
+            }
+        }
+        if (occupied != count_) broken("OM2", std::to_string(occupied) + " occupied slots, count " + std::to_string(count_));
+        if (count_ * 2 > slots_.size()) broken("OM3", "load above 1/2");
+    }
+
+private:
+    static constexpr std::size_t minimum_slots = 16;  // a power of two
+
+    [[noreturn]] static void broken(const char* invariant, const std::string& detail) {
+        throw std::logic_error(std::string("heapkit::offset_map invariant ") + invariant + " broken: " + detail);
+    }
+
+    std::size_t home(Offset key) const noexcept {
+        // Fibonacci hashing: the top bits of key * 2^64/phi spread consecutive addresses.
+        return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ULL) >> shift_);
+    }
+    std::size_t next(std::size_t at) const noexcept { return (at + 1) & (slots_.size() - 1); }
+
+    // Whether the entry at `at`, whose home is `home_slot`, may move back into `hole`: only if
+    // the hole lies on its probe path, cyclically in [home_slot, at).
+    static bool may_move(std::size_t home_slot, std::size_t hole, std::size_t at) noexcept {
+        if (hole <= at) return home_slot <= hole || home_slot > at;
+        return home_slot <= hole && home_slot > at;
+    }
+
+    slot& place(const slot& fresh) noexcept {
+        std::size_t at = home(fresh.key);
+        while (slots_[at].key != empty_key) at = next(at);
+        slots_[at] = fresh;
+        return slots_[at];
+    }
+
+    void grow() {
+        std::vector<slot> old(slots_.size() * 2, slot{empty_key, Value{}});  // may throw: nothing changed yet
+        old.swap(slots_);
+        shift_ -= 1;
+        for (const slot& entry : old) {
+            if (entry.key != empty_key) place(entry);
+        }
+    }
+
+    std::vector<slot> slots_;  // a power of two of them
+    std::size_t count_ = 0;    // occupied slots
+    unsigned shift_ = 64 - 4;  // 64 - log2(slots_.size())
+};
+
+}  // namespace heapkit::detail
