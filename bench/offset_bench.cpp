@@ -23,11 +23,13 @@ void list_first(benchmark::State& state) { free_allocate_pair<heapkit::list_allo
 void tree_first(benchmark::State& state) { free_allocate_pair<heapkit::tree_allocator>(state, heapkit::Fit::first); }
 void tree_best(benchmark::State& state) { free_allocate_pair<heapkit::tree_allocator>(state, heapkit::Fit::best); }
 void tlsf(benchmark::State& state) { free_allocate_pair<heapkit::tlsf_allocator>(state, heapkit::Fit::first); }
+void buddy(benchmark::State& state) { free_allocate_pair<heapkit::buddy_allocator>(state, heapkit::Fit::first); }
 
 BENCHMARK(list_first)->Arg(1000)->Arg(10000);
 BENCHMARK(tree_first)->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000);
 BENCHMARK(tree_best)->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000);
 BENCHMARK(tlsf)->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000);
+BENCHMARK(buddy)->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000);
 
 }  // namespace
 

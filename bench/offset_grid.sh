@@ -6,7 +6,7 @@ set -euo pipefail
 heapkit=${1:-build/bin/heapkit}
 declare -A result
 for live in 1000 10000 100000 1000000; do
-  for index in list tree tree-best tlsf; do
+  for index in list tree tree-best tlsf buddy; do
     name=${index%-best}
     fit=first
     [ "$index" = tree-best ] && fit=best
@@ -22,8 +22,8 @@ for live in 1000 10000 100000 1000000; do
 done
 echo "| index | fit | 1k live | 10k live | 100k live | 1M live |"
 echo "|---|---|---|---|---|---|"
-for index in list tree tree-best tlsf; do
-  fit=first; [ "$index" = tree-best ] && fit=best; [ "$index" = tlsf ] && fit=good
+for index in list tree tree-best tlsf buddy; do
+  fit=first; [ "$index" = tree-best ] && fit=best; [ "$index" = tlsf ] && fit=good; [ "$index" = buddy ] && fit=buddy
   row="| ${index%-best} | $fit |"
   for live in 1000 10000 100000 1000000; do row="$row ${result[$index,$live]:--} |"; done
   echo "$row"

@@ -56,6 +56,7 @@ void run_shell(const shell_options& options) {
     if (options.index == "tree") return serve<tree_allocator>(capacity, fit);
     if (options.fit_given) throw CLI::ValidationError("--fit", "applies to --index list and tree; " + options.index + " places by its own rule");
     if (options.index == "tlsf") return serve<tlsf_allocator>(capacity, fit);
+    if (options.index == "buddy") return serve<buddy_allocator>(capacity, fit);
 }
 
 }  // namespace
@@ -67,8 +68,8 @@ void add_shell_command(CLI::App& app) {
     CLI::Option* fit = shell->add_option("--fit", options->fit, "Placement policy (list and tree)")
                            ->check(CLI::IsMember(fit_names()))
                            ->capture_default_str();
-    shell->add_option("--index", options->index, "Free-space index: list O(n), tree O(log n), tlsf O(1)")
-        ->check(CLI::IsMember({"list", "tree", "tlsf"}))
+    shell->add_option("--index", options->index, "Free-space index: list O(n), tree O(log n), tlsf O(1), buddy")
+        ->check(CLI::IsMember({"list", "tree", "tlsf", "buddy"}))
         ->capture_default_str();
     shell->callback([options, fit] {
         options->fit_given = fit->count() > 0;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer target: one byte stream drives the list and tree allocators under one policy, the
-// tlsf allocator, and the brute-force unit model. List, tree and model must agree on every
-// result and free block; tlsf must make only legal placements and report out_of_memory only
-// when no free block can hold the aligned request. validate() runs after every step.
+// tlsf and buddy allocators, and the brute-force unit model. List, tree and model must agree on
+// every result and free block; tlsf and buddy must make only legal placements and report
+// out_of_memory only when no free block can hold the aligned request (for buddy: no free block
+// of the request's order). validate() runs after every step.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -43,7 +44,8 @@ std::uint64_t code_of(const Result& outcome) {
     return outcome ? *outcome : 1000000 + static_cast<std::uint64_t>(outcome.error());
 }
 
-bool some_block_holds(const tlsf_allocator& allocator, Size size, Size alignment) {
+template <class Allocator>
+bool some_block_holds(const Allocator& allocator, Size size, Size alignment) {
     for (const free_block block : allocator.free_blocks()) {
         if (aligned_start_in(block, size, alignment)) return true;
     }
@@ -74,7 +76,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     list_allocator list(capacity, fit);
     tree_allocator tree(capacity, fit);
     tlsf_allocator tlsf(capacity);
+    buddy_allocator buddy(capacity);
     std::vector<Offset> tlsf_live;
+    std::vector<Offset> buddy_live;
     while (!in.empty()) {
         const unsigned operation = static_cast<unsigned>(in.take(1) % 5);
         const Size units = in.take(2) % (capacity + 2);
@@ -93,6 +97,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                     if (some_block_holds(tlsf, units, alignment)) fail("tlsf out_of_memory with room", units, alignment);
                 } else if (placed.error() != want.error()) {
                     fail("tlsf allocate error", units, alignment);
+                }
+                const auto held = buddy.try_allocate(units, alignment);
+                const unsigned order = buddy_index::order_for(units, alignment);
+                if (held) {
+                    if (*held % (Size{1} << order) != 0) fail("buddy block not aligned to its size", *held, order);
+                    buddy_live.push_back(*held);
+                } else if (held.error() == errc::out_of_memory) {
+                    if (order != buddy_index::no_order && buddy.largest_free_block() >= (Size{1} << order)) {
+                        fail("buddy out_of_memory with room", units, alignment);
+                    }
+                } else if (held.error() != want.error()) {
+                    fail("buddy allocate error", units, alignment);
                 }
                 break;
             }
@@ -115,17 +131,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 break;
             }
             case 4: {
-                if (tlsf_live.empty()) break;
-                const std::size_t victim = address % tlsf_live.size();
-                if (tlsf.try_free(tlsf_live[victim]) != errc::ok) fail("tlsf free of a live block", tlsf_live[victim], 0);
-                tlsf_live[victim] = tlsf_live.back();
-                tlsf_live.pop_back();
+                if (!tlsf_live.empty()) {
+                    const std::size_t victim = address % tlsf_live.size();
+                    if (tlsf.try_free(tlsf_live[victim]) != errc::ok) fail("tlsf free of a live block", tlsf_live[victim], 0);
+                    tlsf_live[victim] = tlsf_live.back();
+                    tlsf_live.pop_back();
+                }
+                if (!buddy_live.empty()) {
+                    const std::size_t victim = address % buddy_live.size();
+                    if (buddy.try_free(buddy_live[victim]) != errc::ok) fail("buddy free of a live block", buddy_live[victim], 0);
+                    buddy_live[victim] = buddy_live.back();
+                    buddy_live.pop_back();
+                }
                 break;
             }
         }
         list.validate();
         tree.validate();
         tlsf.validate();
+        buddy.validate();
         check_same_free_blocks(model, list, tree);
     }
     return 0;

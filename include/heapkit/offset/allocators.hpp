@@ -3,6 +3,7 @@
 // error model; they differ in cost (see each index's header).
 #pragma once
 
+#include "heapkit/offset/buddy_index.hpp"
 #include "heapkit/offset/free_list.hpp"
 #include "heapkit/offset/free_tree.hpp"
 #include "heapkit/offset/memory_allocator.hpp"
@@ -13,5 +14,6 @@ namespace heapkit {
 using list_allocator = MemoryAllocator;                    // O(n): the seed's list
 using tree_allocator = basic_memory_allocator<free_tree>;  // O(log n), the same choices as the list
 using tlsf_allocator = basic_memory_allocator<tlsf_index>;  // O(1), TLSF's good fit
+using buddy_allocator = basic_memory_allocator<buddy_index>;  // O(log capacity), power-of-two blocks
 
 }  // namespace heapkit
