@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <functional>
 #include <new>
 #include <optional>
 #include <stdexcept>
@@ -17,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "heapkit/offset/block_walk.hpp"
 #include "heapkit/offset/detail/messages.hpp"
 #include "heapkit/offset/detail/offset_map.hpp"
 #include "heapkit/offset/error.hpp"
@@ -34,8 +36,6 @@ struct allocation {
     std::optional<Owner> owner;  // the owner tag it was allocated for, if any
     friend bool operator==(const allocation&, const allocation&) = default;
 };
-
-enum class block_state : unsigned char { allocated, free };
 
 template <free_space_index Index>
 class basic_memory_allocator {
@@ -166,19 +166,11 @@ public:
     // in address order. O(n log n).
     template <class Visitor>
     void for_each_block(Visitor visit) const {
-        const std::vector<allocation> live = allocations();
-        auto next_allocation = live.begin();
-        auto visit_allocations_below = [&](Offset limit) {
-            for (; next_allocation != live.end() && next_allocation->address < limit; ++next_allocation) {
-                const ledger_record& record = ledger_.find(next_allocation->address)->value;
-                visit(block_state::allocated, next_allocation->address, reserved_units(record));
-            }
-        };
-        for (const free_block block : index_.blocks()) {
-            visit_allocations_below(block.start);
-            visit(block_state::free, block.start, block.size);
-        }
-        visit_allocations_below(capacity_);
+        std::vector<free_block> held;
+        held.reserve(ledger_.size());
+        ledger_.for_each([&](Offset address, const ledger_record& record) { held.push_back({address, reserved_units(record)}); });
+        std::sort(held.begin(), held.end(), [](const free_block& a, const free_block& b) { return a.start < b.start; });
+        walk_blocks(held, index_.blocks(), visit);
     }
     const Index& index() const noexcept { return index_; }
 
@@ -210,7 +202,9 @@ public:
         std::size_t indexed_count = 0;
         for (const auto& [owner, addresses] : owned_) indexed_count += addresses.size();
         if (indexed_count != owned_count) broken("MA4", "owner index holds stale addresses");
-        validate_layout();
+        tiling_check tiles(capacity_, "memory_allocator", "MA3");
+        for_each_block(std::ref(tiles));
+        tiles.finish();
         if (rover_ > capacity_) broken("MA5", "rover " + std::to_string(rover_) + " past the capacity");
     }
 
@@ -383,18 +377,6 @@ private:
             throw;
         }
         return moved;
-    }
-
-    // MA3: every block is non-empty, inside the capacity, and starts where the one before ends.
-    void validate_layout() const {
-        Offset covered_until = 0;  // every unit below this is accounted for
-        for_each_block([&](block_state state, Offset start, Size size) {
-            if (size == 0 || start != covered_until || size > capacity_ - start) {
-                broken("MA3", std::string(state == block_state::free ? "free block" : "allocation") + " at " +
-                                  std::to_string(start) + " overlaps, leaves a hole or passes the end");
-            }
-            covered_until = start + size;
-        });
     }
 
     Index index_;                                                  // where the free space is
