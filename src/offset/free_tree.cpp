@@ -36,7 +36,7 @@ free_tree::iterator& free_tree::iterator::operator++() noexcept {
 }
 
 free_tree::free_tree(Size capacity, Fit fit) : capacity_(capacity), fit_(fit) {
-    if (capacity > 0) link_node(acquire(0, capacity));
+    if (capacity > 0) link_node(acquire(0, capacity), nil);
 }
 
 free_tree::block_range free_tree::blocks() const noexcept {
@@ -55,10 +55,10 @@ std::optional<placement> free_tree::find(const fit_request& request) const noexc
     if (request.size > largest_free_block()) return std::nullopt;  // O(1) failure
     link chosen = nil;
     switch (fit_) {
-        case Fit::first: chosen = first_fit_from(by_address_.root(), 0, request); break;
+        case Fit::first: chosen = first_fit(request); break;
         case Fit::next:
             chosen = first_fit_from(by_address_.root(), request.rover, request);
-            if (chosen == nil) chosen = first_fit_from(by_address_.root(), 0, request);
+            if (chosen == nil) chosen = first_fit(request);
             break;
         case Fit::best: chosen = best_fit(request); break;
         case Fit::worst: chosen = worst_fit(request); break;
@@ -66,6 +66,23 @@ std::optional<placement> free_tree::find(const fit_request& request) const noexc
     if (chosen == nil) return std::nullopt;
     const free_block block{nodes_[chosen].start, nodes_[chosen].size};
     return placement{block, *aligned_start_in(block, request.size, request.alignment), chosen};
+}
+
+link free_tree::first_fit(const fit_request& request) const noexcept {
+    if (request.alignment > 1) return first_fit_from(by_address_.root(), 0, request);
+    // Without alignment every block of at least the size fits, so the subtree maxima say where
+    // the lowest fit is and one descent finds it.
+    for (link at = by_address_.root(); at != nil;) {
+        const node& here = nodes_[at];
+        if (here.by_address.left != nil && nodes_[here.by_address.left].subtree_max >= request.size) {
+            at = here.by_address.left;
+        } else if (here.size >= request.size) {
+            return at;
+        } else {
+            at = here.by_address.right;
+        }
+    }
+    return nil;
 }
 
 // The lowest-addressed block at or after `lower` in the subtree of `at` that fits.
@@ -145,7 +162,7 @@ free_tree::handle free_tree::take(const placement& chosen, Size size) {
     } else {
         const link fresh = acquire(request_end, tail);  // may throw; nothing changed yet
         reshape(at, chosen.block.start, gap);
-        link_node(fresh);
+        link_node(fresh, by_address_.leaf_for(nodes_, fresh));
     }
     return {};
 }
@@ -153,7 +170,9 @@ free_tree::handle free_tree::take(const placement& chosen, Size size) {
 void free_tree::release(handle, Offset address, Size size) {
     link before = nil;  // the block with the largest start below address
     link after = nil;   // the block with the smallest start above it
+    link leaf = nil;    // where the descent ended: the parent of a new block for the range
     for (link at = by_address_.root(); at != nil;) {
+        leaf = at;
         if (nodes_[at].start < address) {
             before = at;
             at = nodes_[at].by_address.right;
@@ -173,7 +192,7 @@ void free_tree::release(handle, Offset address, Size size) {
     } else if (merge_after) {
         reshape(after, address, nodes_[after].size + size);
     } else {
-        link_node(acquire(address, size));
+        link_node(acquire(address, size), leaf);
     }
 }
 
@@ -193,8 +212,8 @@ link free_tree::acquire(Offset start, Size size) {
     return fresh;
 }
 
-void free_tree::link_node(link at) noexcept {
-    by_address_.insert(nodes_, at);
+void free_tree::link_node(link at, link leaf) noexcept {
+    by_address_.insert_below(nodes_, at, leaf);
     if (keeps_size_tree()) by_size_.insert(nodes_, at);
     ++count_;
 }

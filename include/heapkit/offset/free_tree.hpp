@@ -102,13 +102,14 @@ private:
     using size_tree = detail::treap<node, size_shape>;
 
     bool fits(detail::link at, const fit_request& request) const noexcept;
+    detail::link first_fit(const fit_request& request) const noexcept;
     detail::link first_fit_from(detail::link at, Offset lower, const fit_request& request) const noexcept;
     detail::link worst_fit(const fit_request& request) const noexcept;
     void largest_fitting(detail::link at, const fit_request& request, detail::link& chosen) const noexcept;
     detail::link best_fit(const fit_request& request) const noexcept;
 
     detail::link acquire(Offset start, Size size);  // may throw; links nothing
-    void link_node(detail::link at) noexcept;
+    void link_node(detail::link at, detail::link leaf) noexcept;  // leaf: see treap::leaf_for
     void unlink_node(detail::link at) noexcept;     // and puts it on the spare chain
     void reshape(detail::link at, Offset start, Size size) noexcept;  // same place in address order
     bool keeps_size_tree() const noexcept { return fit_ == Fit::best; }

@@ -31,13 +31,22 @@ class treap {
 public:
     link root() const noexcept { return root_; }
 
-    void insert(std::vector<Node>& nodes, link fresh) noexcept {
-        links(nodes, fresh) = {};
+    void insert(std::vector<Node>& nodes, link fresh) noexcept { insert_below(nodes, fresh, leaf_for(nodes, fresh)); }
+
+    // The node under which `fresh` goes as a leaf (nil for an empty tree). O(depth).
+    link leaf_for(const std::vector<Node>& nodes, link fresh) const noexcept {
         link parent = nil;
         for (link at = root_; at != nil;) {
             parent = at;
             at = Shape::before(nodes[fresh], nodes[at]) ? links(nodes, at).left : links(nodes, at).right;
         }
+        return parent;
+    }
+
+    // Inserts `fresh` as a leaf under `parent`, which a descent for it ended at (nil for an
+    // empty tree), then restores the heap order: an insert that already knows its place.
+    void insert_below(std::vector<Node>& nodes, link fresh, link parent) noexcept {
+        links(nodes, fresh) = {};
         links(nodes, fresh).parent = parent;
         if (parent == nil) {
             root_ = fresh;
