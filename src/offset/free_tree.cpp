@@ -30,17 +30,14 @@ bool free_tree::address_shape::recompute(std::vector<node>& nodes, link at) noex
     return changed;
 }
 
-free_tree::iterator& free_tree::iterator::operator++() noexcept {
-    at_ = address_tree::successor(*nodes_, at_);
-    return *this;
-}
+link free_tree::walk::next(const std::vector<node>& nodes, link at) noexcept { return address_tree::successor(nodes, at); }
 
 free_tree::free_tree(Size capacity, Fit fit) : capacity_(capacity), fit_(fit) {
     if (capacity > 0) link_node(acquire(0, capacity), nil);
 }
 
 free_tree::block_range free_tree::blocks() const noexcept {
-    return {{&nodes_, address_tree::first(nodes_, by_address_.root())}, {&nodes_, nil}};
+    return {&nodes_, address_tree::first(nodes_, by_address_.root())};
 }
 
 Size free_tree::largest_free_block() const noexcept {

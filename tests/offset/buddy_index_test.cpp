@@ -5,16 +5,15 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <limits>
-#include <map>
-#include <random>
 #include <string>
 
 #include "../test_seed.hpp"
 #include "allocator_snapshot.hpp"
 #include "heapkit/offset/allocators.hpp"
 #include "heapkit/offset/memory_map.hpp"
-#include "lockstep.hpp"
+#include "own_choice_run.hpp"
 
 namespace heapkit {
 namespace {
@@ -110,40 +109,24 @@ TEST(Buddy, SixtyFourBitCapacity) {
 TEST(Buddy, RandomRunKeepsEveryRule) {
     const std::uint64_t seed = test::test_seed("Buddy.RandomRunKeepsEveryRule");
     const std::size_t operations = test::test_operations(8000);
-    std::size_t out_of_memory = 0;
     for (const Size capacity : {Size{1000}, Size{1} << 20, std::numeric_limits<Size>::max()}) {
         SCOPED_TRACE("capacity " + std::to_string(capacity) + " (seed " + std::to_string(seed) + ")");
-        test::random_calls next(seed + capacity, capacity);
         buddy_allocator allocator(capacity);
-        std::map<Offset, Size> live;
-        for (std::size_t step = 0; step < operations; ++step) {
-            if (next.pick(5) < 3 || live.empty()) {
-                const Size size = next.size();
-                const Size alignment = next.alignment();
-                const result<Offset> got = allocator.try_allocate(size, alignment);
-                if (got) {
-                    const Size held = Size{1} << buddy_index::order_for(size, alignment);
-                    ASSERT_EQ(*got % held, 0u) << "a block starts at a multiple of its size";
-                    live[*got] = size;
-                } else {
-                    ++out_of_memory;
-                    const unsigned order = buddy_index::order_for(size, alignment);
-                    ASSERT_TRUE(order == buddy_index::no_order || allocator.largest_free_block() < (Size{1} << order))
-                        << "out_of_memory with a block of order " << order << " free";
-                }
-            } else {
-                auto victim = live.lower_bound(next.between(0, capacity - 1));
-                if (victim == live.end()) victim = live.begin();
-                ASSERT_EQ(allocator.try_free(victim->first, victim->second), errc::ok);
-                live.erase(victim);
-            }
-            ASSERT_NO_THROW(allocator.validate()) << "step " << step;
-        }
-        for (const auto& [address, size] : live) allocator.free(address, size);
+        const test::own_choice_counts counts = test::random_own_choice_run(
+            allocator, capacity, seed + capacity, operations,
+            [](Size size, Size alignment, Offset address) {
+                EXPECT_EQ(address % (Size{1} << buddy_index::order_for(size, alignment)), 0u) << "a block starts at a multiple of its size";
+            },
+            [&](Size size, Size alignment) {
+                const unsigned order = buddy_index::order_for(size, alignment);
+                EXPECT_TRUE(order == buddy_index::no_order || allocator.largest_free_block() < (Size{1} << order))
+                    << "out_of_memory with a free block of order " << order;
+            });
+        EXPECT_GT(counts.out_of_memory, 0u);
+        for (const allocation& live : allocator.allocations()) allocator.free(live.address, live.size);
         EXPECT_EQ(allocator.free_memory(), capacity) << "everything merges back";
         EXPECT_EQ(allocator.largest_free_block(), Size{1} << (std::bit_width(capacity) - 1));
     }
-    EXPECT_GT(out_of_memory, 0u);
 }
 
 }  // namespace

@@ -7,14 +7,12 @@
 #include <gtest/gtest.h>
 
 #include <limits>
-#include <map>
-#include <random>
 #include <string>
 
 #include "../test_seed.hpp"
 #include "allocator_snapshot.hpp"
 #include "heapkit/offset/allocators.hpp"
-#include "lockstep.hpp"
+#include "own_choice_run.hpp"
 
 namespace heapkit {
 namespace {
@@ -99,53 +97,18 @@ TEST(Tlsf, SixtyFourBitCapacity) {
 TEST(Tlsf, NeverOutOfMemoryWhileSomeBlockHoldsTheRequest) {
     const std::uint64_t seed = test::test_seed("Tlsf.NeverOutOfMemoryWhileSomeBlockHoldsTheRequest");
     const std::size_t operations = test::test_operations(8000);
-    std::size_t out_of_memory = 0;
-    std::size_t placed = 0;
     for (const Size capacity : {Size{1} << 10, Size{1} << 24, std::numeric_limits<Size>::max()}) {
         SCOPED_TRACE("capacity " + std::to_string(capacity) + " (seed " + std::to_string(seed) + ")");
-        test::random_calls next(seed + capacity, capacity);
         tlsf_allocator allocator(capacity);
-        std::map<Offset, Size> live;
-        for (std::size_t step = 0; step < operations; ++step) {
-            if (next.pick(5) < 3 || live.empty()) {
-                const Size size = next.size();
-                const Size alignment = next.alignment();
-                const result<Offset> got = allocator.try_allocate(size, alignment);
-                if (got) {
-                    ASSERT_EQ(*got % alignment, 0u);
-                    live[*got] = size;
-                    ++placed;
-                } else {
-                    ASSERT_EQ(got.error(), errc::out_of_memory);
-                    ASSERT_FALSE(some_block_holds(allocator, size, alignment))
-                        << "step " << step << ": out_of_memory for " << size << " aligned to " << alignment;
-                    ++out_of_memory;
-                }
-            } else {
-                auto victim = live.lower_bound(next.between(0, capacity - 1));
-                if (victim == live.end()) victim = live.begin();
-                if (next.pick(4) == 0) {
-                    const Size size = next.size();
-                    const result<Offset> moved = allocator.try_reallocate(victim->first, size);
-                    if (moved) {
-                        live.erase(victim);
-                        live[*moved] = size;
-                    } else {
-                        ASSERT_FALSE(some_block_holds(allocator, size - std::min(size, victim->second), 1) &&
-                                     some_block_holds(allocator, size, 1))
-                            << "step " << step << ": reallocate failed with room";
-                    }
-                } else {
-                    ASSERT_EQ(allocator.try_free(victim->first, victim->second), errc::ok);
-                    live.erase(victim);
-                }
-            }
-            ASSERT_NO_THROW(allocator.validate()) << "step " << step;
-            ASSERT_EQ(allocator.allocation_count(), live.size());
-        }
+        const test::own_choice_counts counts = test::random_own_choice_run(
+            allocator, capacity, seed + capacity, operations,
+            [](Size, Size alignment, Offset address) { EXPECT_EQ(address % alignment, 0u); },
+            [&](Size size, Size alignment) {
+                EXPECT_FALSE(some_block_holds(allocator, size, alignment)) << size << " aligned to " << alignment;
+            });
+        EXPECT_GT(counts.out_of_memory, operations / 50);  // the run did press against the capacity
+        EXPECT_GT(counts.placed, operations / 5);
     }
-    EXPECT_GT(out_of_memory, operations / 20);  // the run did press against the capacity
-    EXPECT_GT(placed, operations / 2);
 }
 
 TEST(Tlsf, RejectsWhatTheListRejects) {

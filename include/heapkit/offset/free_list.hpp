@@ -6,10 +6,10 @@
 #pragma once
 
 #include <cstddef>
-#include <iterator>
 #include <optional>
 #include <vector>
 
+#include "heapkit/offset/detail/node_walk.hpp"
 #include "heapkit/offset/free_space_index.hpp"
 #include "heapkit/offset/units.hpp"
 
@@ -30,35 +30,12 @@ public:
     };
 
     // Walks the list from the head, yielding free_block values in address order.
-    class iterator {
-    public:
-        using value_type = free_block;
-        using difference_type = std::ptrdiff_t;
-        iterator() = default;
-        iterator(const std::vector<node>* nodes, node_index at) noexcept : nodes_(nodes), at_(at) {}
-        free_block operator*() const noexcept { return {(*nodes_)[at_].start, (*nodes_)[at_].size}; }
-        iterator& operator++() noexcept {
-            at_ = (*nodes_)[at_].next;
-            return *this;
-        }
-        iterator operator++(int) noexcept {
-            iterator before = *this;
-            ++*this;
-            return before;
-        }
-        friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.at_ == b.at_; }
-
-    private:
-        const std::vector<node>* nodes_ = nullptr;
-        node_index at_ = none;
+    struct walk {
+        static constexpr node_index end = none;
+        static free_block block(const std::vector<node>& nodes, node_index at) noexcept { return {nodes[at].start, nodes[at].size}; }
+        static node_index next(const std::vector<node>& nodes, node_index at) noexcept { return nodes[at].next; }
     };
-
-    struct block_range {
-        iterator first;
-        iterator last;
-        iterator begin() const noexcept { return first; }
-        iterator end() const noexcept { return last; }
-    };
+    using block_range = detail::node_walk<node, node_index, walk>;
 
     // One free block covering [0, capacity), searched by `fit`.
     explicit free_list(Size capacity, Fit fit = Fit::first);
@@ -79,7 +56,7 @@ public:
     std::optional<placement> block_starting_at(Offset address) const noexcept;
     Size largest_free_block() const noexcept;                                   // O(n)
     std::size_t free_block_count() const noexcept { return count_; }            // O(1)
-    block_range blocks() const noexcept { return {{&nodes_, head_}, {&nodes_, none}}; }
+    block_range blocks() const noexcept { return {&nodes_, head_}; }
 
     // The seed's view of the list, for bindings that expose free_list_head: the first node (or
     // none) and any node by index.

@@ -10,10 +10,10 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <iterator>
 #include <optional>
 #include <vector>
 
+#include "heapkit/offset/detail/node_walk.hpp"
 #include "heapkit/offset/detail/treap.hpp"
 #include "heapkit/offset/free_space_index.hpp"
 #include "heapkit/offset/units.hpp"
@@ -34,32 +34,14 @@ public:
     };
 
     // In-order walk of the address tree, yielding free_block values.
-    class iterator {
-    public:
-        using value_type = free_block;
-        using difference_type = std::ptrdiff_t;
-        iterator() = default;
-        iterator(const std::vector<node>* nodes, detail::link at) noexcept : nodes_(nodes), at_(at) {}
-        free_block operator*() const noexcept { return {(*nodes_)[at_].start, (*nodes_)[at_].size}; }
-        iterator& operator++() noexcept;
-        iterator operator++(int) noexcept {
-            iterator before = *this;
-            ++*this;
-            return before;
+    struct walk {
+        static constexpr detail::link end = detail::nil;
+        static free_block block(const std::vector<node>& nodes, detail::link at) noexcept {
+            return {nodes[at].start, nodes[at].size};
         }
-        friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.at_ == b.at_; }
-
-    private:
-        const std::vector<node>* nodes_ = nullptr;
-        detail::link at_ = detail::nil;
+        static detail::link next(const std::vector<node>& nodes, detail::link at) noexcept;
     };
-
-    struct block_range {
-        iterator first;
-        iterator last;
-        iterator begin() const noexcept { return first; }
-        iterator end() const noexcept { return last; }
-    };
+    using block_range = detail::node_walk<node, detail::link, walk>;
 
     // One free block covering [0, capacity), searched by `fit`.
     explicit free_tree(Size capacity, Fit fit = Fit::first);

@@ -12,10 +12,10 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <iterator>
 #include <optional>
 #include <vector>
 
+#include "heapkit/offset/detail/node_walk.hpp"
 #include "heapkit/offset/free_space_index.hpp"
 #include "heapkit/offset/size_classes.hpp"
 #include "heapkit/offset/units.hpp"
@@ -41,39 +41,16 @@ public:
     static_assert(sizeof(node) == 32);
 
     // Walks the physical chain, yielding the free blocks as free_block values.
-    class iterator {
-    public:
-        using value_type = free_block;
-        using difference_type = std::ptrdiff_t;
-        iterator() = default;
-        iterator(const std::vector<node>* nodes, link at) noexcept : nodes_(nodes), at_(at) { skip_allocated(); }
-        free_block operator*() const noexcept { return {(*nodes_)[at_].start, (*nodes_)[at_].size}; }
-        iterator& operator++() noexcept {
-            at_ = (*nodes_)[at_].next;
-            skip_allocated();
-            return *this;
+    struct walk {
+        static constexpr link end = nil;
+        static free_block block(const std::vector<node>& nodes, link at) noexcept { return {nodes[at].start, nodes[at].size}; }
+        static link settle(const std::vector<node>& nodes, link at) noexcept {
+            while (at != nil && nodes[at].free_previous == allocated_mark) at = nodes[at].next;
+            return at;
         }
-        iterator operator++(int) noexcept {
-            iterator before = *this;
-            ++*this;
-            return before;
-        }
-        friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.at_ == b.at_; }
-
-    private:
-        void skip_allocated() noexcept {
-            while (at_ != nil && (*nodes_)[at_].free_previous == allocated_mark) at_ = (*nodes_)[at_].next;
-        }
-        const std::vector<node>* nodes_ = nullptr;
-        link at_ = nil;
+        static link next(const std::vector<node>& nodes, link at) noexcept { return settle(nodes, nodes[at].next); }
     };
-
-    struct block_range {
-        iterator first;
-        iterator last;
-        iterator begin() const noexcept { return first; }
-        iterator end() const noexcept { return last; }
-    };
+    using block_range = detail::node_walk<node, link, walk>;
 
     explicit tlsf_index(Size capacity, Fit unused_fit = Fit::first);
 
@@ -89,7 +66,7 @@ public:
     // Scans the highest non-empty class: O(its blocks).
     Size largest_free_block() const noexcept;
     std::size_t free_block_count() const noexcept { return free_count_; }
-    block_range blocks() const noexcept { return {{&nodes_, first_}, {&nodes_, nil}}; }
+    block_range blocks() const noexcept { return {&nodes_, first_}; }
 
     // TL1 the chain covers [0, capacity) without gaps, links symmetric; TL2 no two free blocks
     // touch; TL3 each free block is in the list of class_holding(size), lists symmetric, counts
