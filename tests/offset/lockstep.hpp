@@ -72,24 +72,18 @@ lockstep_counts lockstep(Reference& reference, Subject& subject, Size capacity, 
     for (std::size_t step = 0; step < operations; ++step) {
         std::string call;
         switch (next.pick(10)) {
-            case 0: case 1: case 2: case 3: {
+            case 0: case 1: case 2: case 3: case 4: {
+                const bool owned = next.pick(5) == 0;
+                const Owner owner = next.pick(3);
                 const Size size = next.size();
                 const Size alignment = next.alignment();
                 call = "allocate(" + std::to_string(size) + ", " + std::to_string(alignment) + ")";
-                const result<Offset> want = reference.try_allocate(size, alignment);
-                expect_same(subject.try_allocate(size, alignment), want, call);
-                if (want) {
-                    live[*want] = size;
-                    ++counts.placed;
-                }
-                break;
-            }
-            case 4: {
-                const Owner owner = next.pick(3);
-                const Size size = next.size();
-                call = "allocate_for(" + std::to_string(owner) + ", " + std::to_string(size) + ")";
-                const result<Offset> want = reference.try_allocate_for(owner, size);
-                expect_same(subject.try_allocate_for(owner, size), want, call);
+                if (owned) call += " for owner " + std::to_string(owner);
+                auto allocate = [&](auto& allocator) {
+                    return owned ? allocator.try_allocate_for(owner, size, alignment) : allocator.try_allocate(size, alignment);
+                };
+                const result<Offset> want = allocate(reference);
+                expect_same(allocate(subject), want, call);
                 if (want) {
                     live[*want] = size;
                     ++counts.placed;
