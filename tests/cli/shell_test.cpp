@@ -57,6 +57,22 @@ TEST(Shell, TheIssuesAcceptanceScript) {
               "0\n20\n50\nok\n20\nok\nok\n0:50 90:10\n[Free(0-49)] [Allocated(50-89)] [Free(90-99)]\n");
 }
 
+TEST(Shell, EveryIndexServesTheProtocol) {
+    const std::string script =
+        "allocate 20\nallocate 30\nallocate 40\nfree 20 30\nallocate 25\nfree 0 20\nfree 20 25\nfree_blocks\nmap\n";
+    const std::string seed_answers = "0\n20\n50\nok\n20\nok\nok\n0:50 90:10\n[Free(0-49)] [Allocated(50-89)] [Free(90-99)]\n";
+    EXPECT_EQ(shell("--capacity 100 --index tree", script), seed_answers);
+    EXPECT_EQ(shell("--capacity 100 --index tlsf", script), seed_answers);
+    // The buddy system rounds each request up to a power of two: 20 and 30 take blocks of 32
+    // (the tile 64:32 first), leaving 36 units for 40.
+    EXPECT_EQ(shell("--capacity 100 --index buddy", script),
+              "64\n0\nerror out_of_memory: cannot allocate 40 units: memory is exhausted (36 units free)\n"
+              "error invalid_free: invalid free: no allocation starts at address 20\n32\n"
+              "error invalid_free: invalid free: the allocation at 0 has 30 units, not 20\n"
+              "error invalid_free: invalid free: no allocation starts at address 20\n96:4\n"
+              "[Allocated(0-31)] [Allocated(32-63)] [Allocated(64-95)] [Free(96-99)]\n");
+}
+
 TEST(Shell, QueriesOfAFreshAllocator) {
     EXPECT_EQ(shell("--capacity 64", "free_memory\nlargest_free_block\nfree_blocks\nmap\n"), "64\n64\n0:64\n[Free(0-63)]\n");
 }
