@@ -57,9 +57,11 @@ public:
     Offset allocate_for(Owner owner, Size size, Size alignment = 1) { return allocate_or_throw(size, alignment, owner); }
     // As allocate, returning the error kind instead of throwing (out_of_memory also when the
     // metadata cannot grow).
-    result<Offset> try_allocate(Size size, Size alignment = 1) noexcept { return try_place(size, alignment, std::nullopt); }
+    result<Offset> try_allocate(Size size, Size alignment = 1) noexcept {
+        return guarded([&] { return place(size, alignment, std::nullopt); });
+    }
     result<Offset> try_allocate_for(Owner owner, Size size, Size alignment = 1) noexcept {
-        return try_place(size, alignment, owner);
+        return guarded([&] { return place(size, alignment, owner); });
     }
 
     // --- deallocation -----------------------------------------------------------------------
@@ -98,7 +100,8 @@ public:
     // --- resizing ---------------------------------------------------------------------------
     // Resizes the allocation at `address` to `new_size` units and returns where it now starts.
     // Shrinking is always in place (the tail is freed). Growing is in place when the address is
-    // aligned to `alignment` and the free block right after the allocation has room; otherwise
+    // aligned to `alignment` and the index can extend the block (the free block right after it
+    // has room; for buddy, the block it already holds has); otherwise
     // the allocation moves to a block the policy picks while the old one is still live (so the
     // two never overlap: copy, then forget the old address) and the old block is freed. The owner
     // tag is kept. Throws invalid_address, invalid_size, invalid_alignment, invalid_free (no
@@ -112,11 +115,7 @@ public:
         return *moved;
     }
     result<Offset> try_reallocate(Offset address, Size new_size, Size alignment = 1) noexcept {
-        try {
-            return reallocate_checked(address, new_size, alignment);
-        } catch (const std::bad_alloc&) {
-            return errc::out_of_memory;
-        }
+        return guarded([&] { return reallocate_checked(address, new_size, alignment); });
     }
 
     // --- statistics, O(1) unless noted ------------------------------------------------------
@@ -174,9 +173,9 @@ public:
     }
     const Index& index() const noexcept { return index_; }
 
-    // Checks the index's and the ledger's invariants and the facade's: MA1 the free blocks add up to
-    // capacity - reserved, MA2 the ledger adds up to used and reserved, MA3 allocations are non-empty, inside the
-    // capacity and overlap neither each other nor a free block, MA4 the owner index matches the
+    // Checks the index's and the ledger's invariants and the facade's: MA1 the free blocks add
+    // up to capacity - reserved, MA2 the ledger adds up to used and reserved, MA3 allocations
+    // and free blocks tile [0, capacity) without overlap, MA4 the owner index matches the
     // ledger, MA5 the rover is inside [0, capacity]. O(n log n); throws std::logic_error.
     void validate() const {
         index_.validate();
@@ -241,8 +240,9 @@ private:
         throw std::logic_error(std::string("heapkit::memory_allocator invariant ") + invariant + " broken: " + detail);
     }
 
+    // Runs `operation`, turning std::bad_alloc from the metadata into out_of_memory.
     template <class Operation>
-    static errc guarded(Operation operation) noexcept {
+    static auto guarded(Operation operation) noexcept -> decltype(operation()) {
         try {
             return operation();
         } catch (const std::bad_alloc&) {
@@ -274,14 +274,6 @@ private:
             throw_error(placed.error(), detail::allocate_message(placed.error(), size, alignment, context()));
         }
         return *placed;
-    }
-
-    result<Offset> try_place(Size size, Size alignment, std::optional<Owner> owner) noexcept {
-        try {
-            return place(size, alignment, owner);
-        } catch (const std::bad_alloc&) {
-            return errc::out_of_memory;
-        }
     }
 
     // Strong guarantee: every step that may throw comes before the ones that cannot, or is undone.
