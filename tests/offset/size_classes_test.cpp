@@ -28,8 +28,7 @@ TEST(SizeClasses, HoldingRoundsDownAndGuaranteeingRoundsUp) {
         const size_class holding = class_holding(size);
         ASSERT_LE(class_floor(holding), size) << size;
         if (holding.flat() + 1 < size_class_count) {
-            const size_class above{static_cast<unsigned>((holding.flat() + 1) / second_level_count),
-                                   static_cast<unsigned>((holding.flat() + 1) % second_level_count)};
+            const size_class above = size_class::from_flat(holding.flat() + 1);
             ASSERT_GT(class_floor(above), size) << size;  // the next class starts above it
         }
         if (const std::optional<size_class> promised = class_guaranteeing(size)) {

@@ -27,6 +27,9 @@ struct size_class {
     unsigned first;   // < first_level_count
     unsigned second;  // < second_level_count
     constexpr std::size_t flat() const noexcept { return std::size_t{first} * second_level_count + second; }
+    static constexpr size_class from_flat(std::size_t flat) noexcept {
+        return {static_cast<unsigned>(flat / second_level_count), static_cast<unsigned>(flat % second_level_count)};
+    }
     friend constexpr bool operator==(size_class, size_class) = default;
 };
 
