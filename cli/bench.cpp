@@ -9,9 +9,11 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "choices.hpp"
 #include "commands.hpp"
-#include "heapkit/offset/allocators.hpp"
+#include "heapkit/offset/index_names.hpp"
 #include "pair_workload.hpp"
 
 namespace heapkit::cli {
@@ -37,21 +39,12 @@ double nanoseconds_per_pair(const bench_options& options, Fit fit) {
     return elapsed.count() / static_cast<double>(options.ops);
 }
 
-// The one place where the index named on the command line becomes a type.
-double run_index(const bench_options& options, Fit fit) {
-    if (options.index == "list") return nanoseconds_per_pair<list_allocator>(options, fit);
-    if (options.index == "tree") return nanoseconds_per_pair<tree_allocator>(options, fit);
-    if (options.index == "buddy") return nanoseconds_per_pair<buddy_allocator>(options, fit);
-    return nanoseconds_per_pair<tlsf_allocator>(options, fit);
-}
-
 void run_bench(bench_options options) {
     if (options.ops == 0) options.ops = options.index == "list" ? 20000 : 1000000;
     const Fit fit = *fit_from_name(options.fit);
-    std::string fit_label = options.fit;
-    if (options.index == "tlsf") fit_label = "good";
-    if (options.index == "buddy") fit_label = "buddy";
-    const double per_pair = run_index(options, fit);
+    const std::string fit_label = index_takes_fit(options.index) ? options.fit : options.index;
+    const double per_pair = with_index_named(
+        options.index, [&](auto allocator) { return nanoseconds_per_pair<typename decltype(allocator)::type>(options, fit); });
     std::printf("%-6s %-6s %10s %10s %12s\n", "index", "fit", "live", "ops", "ns/pair");
     std::printf("%-6s %-6s %10zu %10zu %12.1f\n", options.index.c_str(), fit_label.c_str(), options.live, options.ops, per_pair);
     std::printf("index=%s fit=%s live=%zu ops=%zu ns_per_pair=%.1f\n", options.index.c_str(), fit_label.c_str(), options.live,
@@ -63,9 +56,9 @@ void run_bench(bench_options options) {
 void add_bench_command(CLI::App& app) {
     auto options = std::make_shared<bench_options>();
     CLI::App* bench = app.add_subcommand("bench", "Time free+allocate pairs at steady state with N live blocks");
-    bench->add_option("--index", options->index, "Free-space index")->check(CLI::IsMember({"list", "tree", "tlsf", "buddy"}))->capture_default_str();
+    bench->add_option("--index", options->index, "Free-space index")->check(CLI::IsMember(index_choices()))->capture_default_str();
     bench->add_option("--fit", options->fit, "Placement policy (list and tree)")
-        ->check(CLI::IsMember({"first", "next", "best", "worst"}))
+        ->check(CLI::IsMember(fit_choices()))
         ->capture_default_str();
     bench->add_option("--live", options->live, "Live blocks at steady state")->check(CLI::Range(std::size_t{1}, std::size_t{1} << 26))->capture_default_str();
     bench->add_option("--ops", options->ops, "Timed pairs (default 1,000,000; 20,000 for list)")->check(CLI::PositiveNumber);

@@ -8,8 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "choices.hpp"
 #include "commands.hpp"
-#include "heapkit/offset/allocators.hpp"
+#include "heapkit/offset/index_names.hpp"
 #include "shell_session.hpp"
 
 namespace heapkit::cli {
@@ -21,12 +22,6 @@ struct shell_options {
     std::string index = "list";
     bool fit_given = false;  // --fit appeared on the command line
 };
-
-std::vector<std::string> fit_names() {
-    std::vector<std::string> names;
-    for (Fit fit : all_fits) names.emplace_back(fit_name(fit));
-    return names;
-}
 
 // Admits 1 .. 2^64 - 1 (CLI11's own unsigned parsing would wrap "-4" around).
 const CLI::Validator positive_units(
@@ -52,11 +47,10 @@ void serve(Size capacity, Fit fit) {
 void run_shell(const shell_options& options) {
     const Fit fit = *fit_from_name(options.fit);                 // CLI11 admits only the names of all_fits
     const Size capacity = parse_edge_integer(options.capacity)->magnitude;  // and only positive unit counts
-    if (options.index == "list") return serve<list_allocator>(capacity, fit);
-    if (options.index == "tree") return serve<tree_allocator>(capacity, fit);
-    if (options.fit_given) throw CLI::ValidationError("--fit", "applies to --index list and tree; " + options.index + " places by its own rule");
-    if (options.index == "tlsf") return serve<tlsf_allocator>(capacity, fit);
-    if (options.index == "buddy") return serve<buddy_allocator>(capacity, fit);
+    if (options.fit_given && !index_takes_fit(options.index)) {
+        throw CLI::ValidationError("--fit", "applies to --index list and tree; " + options.index + " places by its own rule");
+    }
+    with_index_named(options.index, [&](auto allocator) { serve<typename decltype(allocator)::type>(capacity, fit); });
 }
 
 }  // namespace
@@ -66,10 +60,10 @@ void add_shell_command(CLI::App& app) {
     CLI::App* shell = app.add_subcommand("shell", "Run the seed's allocator API as a line protocol on standard input");
     shell->add_option("--capacity", options->capacity, "Units to manage")->required()->check(positive_units);
     CLI::Option* fit = shell->add_option("--fit", options->fit, "Placement policy (list and tree)")
-                           ->check(CLI::IsMember(fit_names()))
+                           ->check(CLI::IsMember(fit_choices()))
                            ->capture_default_str();
     shell->add_option("--index", options->index, "Free-space index: list O(n), tree O(log n), tlsf O(1), buddy")
-        ->check(CLI::IsMember({"list", "tree", "tlsf", "buddy"}))
+        ->check(CLI::IsMember(index_choices()))
         ->capture_default_str();
     shell->callback([options, fit] {
         options->fit_given = fit->count() > 0;
