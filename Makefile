@@ -52,6 +52,7 @@ demo: build
 bench: build
 	bench/offset_grid.sh $(BUILD)/bin/heapkit
 	$(BUILD)/bin/heapkit_offset_bench
+	PYTHONPATH=$(BUILD)/python python3 python/bench_calls.py
 
 clean:
 	rm -rf $(BUILD) $(SANITIZED_BUILD) $(FUZZ_BUILD)

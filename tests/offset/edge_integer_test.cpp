@@ -40,6 +40,20 @@ TEST(EdgeInteger, FreeChecksInTheSeedsOrder) {
     EXPECT_EQ(free_kind(100, units(5), units(500)), errc::ok);  // the facade checks the range
 }
 
+TEST(EdgeInteger, ReallocateChecksAddressThenSizeThenAlignment) {
+    auto kind = [](edge_integer address, edge_integer size, edge_integer alignment) {
+        const auto failure = edge_reallocate_error(100, address, size, alignment);
+        return failure ? failure->kind : errc::ok;
+    };
+    EXPECT_EQ(kind(negative(1), negative(1), negative(1)), errc::invalid_address);
+    EXPECT_EQ(kind(units(100), units(0), units(1)), errc::invalid_address);
+    EXPECT_EQ(kind(units(5), negative(3), negative(1)), errc::invalid_size);
+    EXPECT_EQ(kind(units(5), units(0), huge), errc::invalid_size);
+    EXPECT_EQ(kind(units(5), huge, units(1)), errc::invalid_size);
+    EXPECT_EQ(kind(units(5), units(3), negative(4)), errc::invalid_alignment);
+    EXPECT_EQ(kind(units(5), units(3), units(3)), errc::ok);  // the facade checks powers of two
+}
+
 TEST(EdgeInteger, MessagesQuoteTheNumber) {
     EXPECT_EQ(edge_allocate_error(negative(5), units(1))->message, "allocation size must be positive, got -5");
     EXPECT_EQ(edge_free_error(100, negative(1), units(1))->message, "address -1 is outside [0, 100)");

@@ -33,6 +33,9 @@ struct edge_error {
     std::string message;
 };
 
+// invalid_address when `address` is not inside [0, capacity); nothing otherwise.
+std::optional<edge_error> edge_address_error(Size capacity, const edge_integer& address);
+
 // The first error in allocate(size, alignment) that the facade cannot see because a value is not
 // a unit count: invalid_size for a size that is not positive or too large, then
 // invalid_alignment for an alignment that is negative or too large. Nothing when the facade can
@@ -42,5 +45,10 @@ std::optional<edge_error> edge_allocate_error(const edge_integer& size, const ed
 // The same for free(address, size) on an allocator of `capacity` units, in the seed's order:
 // address outside, size not positive, range past the end.
 std::optional<edge_error> edge_free_error(Size capacity, const edge_integer& address, const edge_integer& size);
+
+// The same for reallocate(address, new_size, alignment): address outside, new size not
+// positive or too large, alignment negative or too large.
+std::optional<edge_error> edge_reallocate_error(Size capacity, const edge_integer& address, const edge_integer& new_size,
+                                                const edge_integer& alignment);
 
 }  // namespace heapkit

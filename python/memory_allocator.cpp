@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MIT
+// heapkit.MemoryAllocator: the seed's Python class, backed by any offset index (list, tree, tlsf,
+// buddy) chosen by name at construction; each call visits the one allocator it holds.
+#include <pybind11/stl.h>
+
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "bindings.hpp"
+#include "heapkit/offset/index_names.hpp"
+#include "heapkit/offset/memory_map.hpp"
+#include "python_integers.hpp"
+
+namespace py = pybind11;
+
+namespace heapkit::python {
+namespace {
+
+using any_allocator = std::variant<list_allocator, tree_allocator, tlsf_allocator, buddy_allocator>;
+
+[[noreturn]] void raise(const edge_error& failure) { throw_error(failure.kind, failure.message); }
+
+class memory_allocator {
+public:
+    memory_allocator(const py::int_& total_capacity, const std::optional<std::string>& fit, const std::string& index)
+        : allocator_(make(positive_units_from(total_capacity, "total_capacity"), fit, index)), index_(index) {}
+
+    // Calls visitor(allocator) on the allocator this object holds.
+    template <class Visitor>
+    decltype(auto) visit(Visitor&& visitor) {
+        return std::visit(std::forward<Visitor>(visitor), allocator_);
+    }
+    template <class Visitor>
+    decltype(auto) visit(Visitor&& visitor) const {
+        return std::visit(std::forward<Visitor>(visitor), allocator_);
+    }
+
+
+    Offset allocate(const py::int_& size, const py::int_& alignment, const py::object& owner) {
+        const edge_integer units = edge_integer_from(size, "size");
+        const edge_integer aligned_to = edge_integer_from(alignment, "alignment");
+        if (const auto failure = edge_allocate_error(units, aligned_to)) raise(*failure);
+        return visit([&](auto& allocator) {
+            if (owner.is_none()) return allocator.allocate(units.magnitude, aligned_to.magnitude);
+            return allocator.allocate_for(owner_from(owner), units.magnitude, aligned_to.magnitude);
+        });
+    }
+
+    void free(const py::int_& address, const py::object& size) {
+        const edge_integer at = edge_integer_from(address, "address");
+        if (size.is_none()) {
+            if (const auto failure = edge_address_error(capacity(), at)) raise(*failure);
+            visit([&](auto& allocator) { allocator.free(at.magnitude); });
+            return;
+        }
+        const edge_integer units = edge_integer_from(size, "size");
+        if (const auto failure = edge_free_error(capacity(), at, units)) raise(*failure);
+        visit([&](auto& allocator) { allocator.free(at.magnitude, units.magnitude); });
+    }
+
+    Offset reallocate(const py::int_& address, const py::int_& new_size, const py::int_& alignment) {
+        const edge_integer at = edge_integer_from(address, "address");
+        const edge_integer units = edge_integer_from(new_size, "new_size");
+        const edge_integer aligned_to = edge_integer_from(alignment, "alignment");
+        if (const auto failure = edge_reallocate_error(capacity(), at, units, aligned_to)) raise(*failure);
+        return visit([&](auto& allocator) { return allocator.reallocate(at.magnitude, units.magnitude, aligned_to.magnitude); });
+    }
+
+    Size free_owner(const py::int_& owner) {
+        return visit([&](auto& allocator) { return allocator.free_owner(owner_from(owner)); });
+    }
+
+    py::dict allocated() const {
+        py::dict by_address;
+        visit([&](const auto& allocator) {
+            for (const allocation& live : allocator.allocations()) by_address[py::int_(live.address)] = py::int_(live.size);
+        });
+        return by_address;
+    }
+
+    std::vector<free_block> free_blocks() const {
+        return visit([](const auto& allocator) {
+            std::vector<free_block> blocks;
+            for (const free_block block : allocator.free_blocks()) blocks.push_back(block);
+            return blocks;
+        });
+    }
+
+    Size capacity() const {
+        return visit([](const auto& allocator) { return allocator.capacity(); });
+    }
+    const std::string& index() const noexcept { return index_; }
+    std::optional<std::string> fit() const {
+        if (!index_takes_fit(index_)) return std::nullopt;
+        return visit([](const auto& allocator) { return std::string(fit_name(allocator.fit())); });
+    }
+
+private:
+    // The one place where the Python keyword arguments become a type.
+    static any_allocator make(Size capacity, const std::optional<std::string>& fit_argument, const std::string& index) {
+        if (fit_argument && !index_takes_fit(index)) {
+            throw py::value_error("fit applies to index 'list' and 'tree'; '" + index + "' places blocks by its own rule");
+        }
+        const std::optional<Fit> fit = fit_from_name(fit_argument.value_or("first"));
+        if (!fit) throw py::value_error("unknown fit '" + *fit_argument + "': expected first, next, best or worst");
+        return with_index_named(index, [&](auto type) -> any_allocator { return typename decltype(type)::type(capacity, *fit); });
+    }
+
+    any_allocator allocator_;
+    std::string index_;
+};
+
+// A read-only statistic of the allocator, as a property.
+template <class Statistic>
+auto statistic(Statistic read) {
+    return [read](const memory_allocator& self) { return self.visit([&](const auto& allocator) { return read(allocator); }); };
+}
+
+}  // namespace
+
+void bind_memory_allocator(py::module_& module) {
+    py::class_<memory_allocator>(module, "MemoryAllocator", R"(A contiguous range of abstract units [0, total_capacity).
+
+The seed's MemoryAllocator: allocate(size) returns the address of a contiguous block, free(address, size)
+returns it and merges it with free neighbours. `fit` picks where a block goes ("first", "next", "best",
+"worst"; list and tree only) and `index` how free space is found: "list" (the seed's address-ordered
+doubly-linked list, O(n)), "tree" (the same choices in O(log n)), "tlsf" (two-level segregated fit,
+O(1)) or "buddy" (power-of-two blocks). Errors: InvalidSize, InvalidAlignment, InvalidAddress and
+InvalidFree (all ValueError) and OutOfMemory (a MemoryError), raised in the seed's order of checks.)")
+        .def(py::init<const py::int_&, const std::optional<std::string>&, const std::string&>(), py::arg("total_capacity"),
+             py::kw_only(), py::arg("fit") = py::none(), py::arg("index") = "list",
+             "All of [0, total_capacity) free. Raises InvalidSize unless total_capacity is 1 .. 2**64 - 1.")
+        .def("allocate", &memory_allocator::allocate, py::arg("size"), py::arg("alignment") = 1, py::arg("owner") = py::none(),
+             "Allocates `size` units at an address that is a multiple of `alignment` and returns the address.\n"
+             "An `owner` tag lets free_owner(owner) free the block later. Raises InvalidSize (size not positive),\n"
+             "InvalidAlignment (not a power of two) or OutOfMemory (no free block can hold it; the message says\n"
+             "whether memory is exhausted or fragmented).")
+        .def("free", &memory_allocator::free, py::arg("address"), py::arg("size") = py::none(),
+             "Frees the block of `size` units at `address` (size None: the size it was allocated with) and merges it\n"
+             "with free neighbours. Raises InvalidAddress (outside the range, or the range passes the end),\n"
+             "InvalidSize (size not positive) or InvalidFree (no block of exactly that size starts there).")
+        .def("reallocate", &memory_allocator::reallocate, py::arg("address"), py::arg("new_size"), py::arg("alignment") = 1,
+             "Resizes the block at `address` and returns where it now starts: in place when it can, otherwise\n"
+             "moved to a new block (the caller copies its contents). A failed call changes nothing.")
+        .def("free_owner", &memory_allocator::free_owner, py::arg("owner"),
+             "Frees every block allocated with `owner` and returns the units freed (LeetCode 2502's freeMemory).")
+        .def("get_free_memory", statistic([](const auto& a) { return a.free_memory(); }), "Total free units.")
+        .def("get_largest_free_block", statistic([](const auto& a) { return a.largest_free_block(); }),
+             "Size of the largest contiguous free block.")
+        .def("free_blocks", [](const memory_allocator& self) { return free_block_tuples(self.free_blocks()); },
+             "The free blocks in address order as (start, size) tuples.")
+        .def("map", [](const memory_allocator& self) { return self.visit([](const auto& a) { return memory_map(a); }); },
+             "The whole range in the seed's notation, e.g. '[Allocated(0-19)] [Free(20-99)]'.")
+        .def("validate", [](const memory_allocator& self) { self.visit([](const auto& a) { a.validate(); }); },
+             "Checks every invariant of the allocator; raises RuntimeError naming a broken one.")
+        .def_property_readonly("capacity", &memory_allocator::capacity, "Total units managed.")
+        .def_property_readonly("index", &memory_allocator::index, "The free-space index: list, tree, tlsf or buddy.")
+        .def_property_readonly("fit", &memory_allocator::fit, "The placement policy (list and tree), or None.")
+        .def_property_readonly("allocated", &memory_allocator::allocated,
+                               "The live blocks as a new dict {address: size} (changing it changes nothing).")
+        .def_property_readonly("free_list_head", [](const memory_allocator& self) { return free_list_head_of(self.free_blocks()); },
+                               "The first FreeBlock of the address-ordered free list, or None when memory is full.")
+        .def_property_readonly("free_memory", statistic([](const auto& a) { return a.free_memory(); }), "Units no block holds.")
+        .def_property_readonly("used_memory", statistic([](const auto& a) { return a.used_memory(); }), "Units the live blocks asked for.")
+        .def_property_readonly("reserved_memory", statistic([](const auto& a) { return a.reserved_memory(); }),
+                               "Units the live blocks hold (buddy rounds requests up).")
+        .def_property_readonly("largest_free_block", statistic([](const auto& a) { return a.largest_free_block(); }),
+                               "Size of the largest free block.")
+        .def_property_readonly("free_block_count", statistic([](const auto& a) { return a.free_block_count(); }),
+                               "Number of free blocks.")
+        .def_property_readonly("allocation_count", statistic([](const auto& a) { return a.allocation_count(); }),
+                               "Number of live blocks.")
+        .def_property_readonly("external_fragmentation", statistic([](const auto& a) { return a.external_fragmentation(); }),
+                               "1 - largest free block / free memory (0 when free space is one block).")
+        .def_property_readonly("internal_fragmentation", statistic([](const auto& a) { return a.internal_fragmentation(); }),
+                               "1 - used / reserved memory (0 unless the index rounds requests up).")
+        .def("__repr__", [](const memory_allocator& self) {
+            return "MemoryAllocator(" + std::to_string(self.capacity()) + ", fit=" + (self.fit() ? "'" + *self.fit() + "'" : "None") +
+                   ", index='" + self.index() + "')";
+        });
+}
+
+}  // namespace heapkit::python
