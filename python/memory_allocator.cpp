@@ -23,7 +23,7 @@ using any_allocator = std::variant<list_allocator, tree_allocator, tlsf_allocato
 
 class memory_allocator {
 public:
-    memory_allocator(const py::int_& total_capacity, const std::optional<std::string>& fit, const std::string& index)
+    memory_allocator(const py::int_& total_capacity, const std::string& fit, const std::string& index)
         : allocator_(make(positive_units_from(total_capacity, "total_capacity"), fit, index)), index_(index) {}
 
     // Calls visitor(allocator) on the allocator this object holds.
@@ -98,12 +98,12 @@ public:
 
 private:
     // The one place where the Python keyword arguments become a type.
-    static any_allocator make(Size capacity, const std::optional<std::string>& fit_argument, const std::string& index) {
-        if (fit_argument && !index_takes_fit(index)) {
+    static any_allocator make(Size capacity, const std::string& fit_name_argument, const std::string& index) {
+        const std::optional<Fit> fit = fit_from_name(fit_name_argument);
+        if (!fit) throw py::value_error("unknown fit '" + fit_name_argument + "': expected first, next, best or worst");
+        if (*fit != Fit::first && !index_takes_fit(index)) {
             throw py::value_error("fit applies to index 'list' and 'tree'; '" + index + "' places blocks by its own rule");
         }
-        const std::optional<Fit> fit = fit_from_name(fit_argument.value_or("first"));
-        if (!fit) throw py::value_error("unknown fit '" + *fit_argument + "': expected first, next, best or worst");
         return with_index_named(index, [&](auto type) -> any_allocator { return typename decltype(type)::type(capacity, *fit); });
     }
 
@@ -124,12 +124,12 @@ void bind_memory_allocator(py::module_& module) {
 
 The seed's MemoryAllocator: allocate(size) returns the address of a contiguous block, free(address, size)
 returns it and merges it with free neighbours. `fit` picks where a block goes ("first", "next", "best",
-"worst"; list and tree only) and `index` how free space is found: "list" (the seed's address-ordered
+"worst"; other than "first" for list and tree only) and `index` how free space is found: "list" (the seed's address-ordered
 doubly-linked list, O(n)), "tree" (the same choices in O(log n)), "tlsf" (two-level segregated fit,
 O(1)) or "buddy" (power-of-two blocks). Errors: InvalidSize, InvalidAlignment, InvalidAddress and
 InvalidFree (all ValueError) and OutOfMemory (a MemoryError), raised in the seed's order of checks.)")
-        .def(py::init<const py::int_&, const std::optional<std::string>&, const std::string&>(), py::arg("total_capacity"),
-             py::kw_only(), py::arg("fit") = py::none(), py::arg("index") = "list",
+        .def(py::init<const py::int_&, const std::string&, const std::string&>(), py::arg("total_capacity"),
+             py::arg("fit") = "first", py::arg("index") = "list",
              "All of [0, total_capacity) free. Raises InvalidSize unless total_capacity is 1 .. 2**64 - 1.")
         .def("allocate", &memory_allocator::allocate, py::arg("size"), py::arg("alignment") = 1, py::arg("owner") = py::none(),
              "Allocates `size` units at an address that is a multiple of `alignment` and returns the address.\n"
