@@ -42,6 +42,9 @@ double nanoseconds_per_pair(const bench_options& options, Fit fit) {
 void run_bench(bench_options options) {
     if (options.ops == 0) options.ops = options.index == "list" ? 20000 : 1000000;
     const Fit fit = *fit_from_name(options.fit);
+    if (!index_accepts_fit(options.index, fit)) {
+        throw CLI::ValidationError("--fit", "applies to --index list and tree; " + options.index + " places by its own rule");
+    }
     const std::string fit_label = index_takes_fit(options.index) ? options.fit : options.index;
     const double per_pair = with_index_named(
         options.index, [&](auto allocator) { return nanoseconds_per_pair<typename decltype(allocator)::type>(options, fit); });

@@ -20,7 +20,6 @@ struct shell_options {
     std::string capacity;  // checked by positive_units
     std::string fit = "first";
     std::string index = "list";
-    bool fit_given = false;  // --fit appeared on the command line
 };
 
 // Admits 1 .. 2^64 - 1 (CLI11's own unsigned parsing would wrap "-4" around).
@@ -43,11 +42,10 @@ void serve(Size capacity, Fit fit) {
     }
 }
 
-// The one place where the index named on the command line becomes a type.
 void run_shell(const shell_options& options) {
     const Fit fit = *fit_from_name(options.fit);                 // CLI11 admits only the names of all_fits
     const Size capacity = parse_edge_integer(options.capacity)->magnitude;  // and only positive unit counts
-    if (options.fit_given && !index_takes_fit(options.index)) {
+    if (!index_accepts_fit(options.index, fit)) {
         throw CLI::ValidationError("--fit", "applies to --index list and tree; " + options.index + " places by its own rule");
     }
     with_index_named(options.index, [&](auto allocator) { serve<typename decltype(allocator)::type>(capacity, fit); });
@@ -59,16 +57,13 @@ void add_shell_command(CLI::App& app) {
     auto options = std::make_shared<shell_options>();
     CLI::App* shell = app.add_subcommand("shell", "Run the seed's allocator API as a line protocol on standard input");
     shell->add_option("--capacity", options->capacity, "Units to manage")->required()->check(positive_units);
-    CLI::Option* fit = shell->add_option("--fit", options->fit, "Placement policy (list and tree)")
-                           ->check(CLI::IsMember(fit_choices()))
-                           ->capture_default_str();
+    shell->add_option("--fit", options->fit, "Placement policy (list and tree)")
+        ->check(CLI::IsMember(fit_choices()))
+        ->capture_default_str();
     shell->add_option("--index", options->index, "Free-space index: list O(n), tree O(log n), tlsf O(1), buddy")
         ->check(CLI::IsMember(index_choices()))
         ->capture_default_str();
-    shell->callback([options, fit] {
-        options->fit_given = fit->count() > 0;
-        run_shell(*options);
-    });
+    shell->callback([options] { run_shell(*options); });
 }
 
 }  // namespace heapkit::cli

@@ -101,7 +101,7 @@ private:
     static any_allocator make(Size capacity, const std::string& fit_name_argument, const std::string& index) {
         const std::optional<Fit> fit = fit_from_name(fit_name_argument);
         if (!fit) throw py::value_error("unknown fit '" + fit_name_argument + "': expected first, next, best or worst");
-        if (*fit != Fit::first && !index_takes_fit(index)) {
+        if (!index_accepts_fit(index, *fit)) {
             throw py::value_error("fit applies to index 'list' and 'tree'; '" + index + "' places blocks by its own rule");
         }
         return with_index_named(index, [&](auto type) -> any_allocator { return typename decltype(type)::type(capacity, *fit); });

@@ -127,6 +127,8 @@ TEST(Shell, BadOptionsFailWithUsage) {
     EXPECT_NE(run_heapkit("shell", "").exit_status, 0);
     EXPECT_NE(run_heapkit("shell --capacity 10 --fit random", "").exit_status, 0);
     EXPECT_NE(run_heapkit("shell --capacity 10 --index heap", "").exit_status, 0);
+    EXPECT_NE(run_heapkit("shell --capacity 10 --index tlsf --fit best", "").exit_status, 0);  // tlsf has its own rule
+    EXPECT_EQ(run_heapkit("shell --capacity 10 --index buddy --fit first", "").exit_status, 0);
     EXPECT_NE(run_heapkit("", "").exit_status, 0);
 }
 

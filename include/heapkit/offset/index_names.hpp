@@ -19,6 +19,10 @@ inline constexpr std::array<std::string_view, 4> index_names{"list", "tree", "tl
 // Whether the index places blocks by a Fit (list, tree) rather than by its own rule.
 constexpr bool index_takes_fit(std::string_view name) noexcept { return name == "list" || name == "tree"; }
 
+// Whether asking `name` for `fit` makes sense: any fit for list and tree, only the default
+// (first) for the indexes with their own rule, which ignore it.
+constexpr bool index_accepts_fit(std::string_view name, Fit fit) noexcept { return fit == Fit::first || index_takes_fit(name); }
+
 // Calls visit(std::type_identity<Allocator>{}) for the allocator `name` names and returns what it
 // returns. Throws std::invalid_argument for an unknown name.
 template <class Visitor>
