@@ -3,38 +3,14 @@
 // line for line, including the issue's acceptance command.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <string>
+
+#include "run_heapkit.hpp"
 
 namespace {
 
-struct run_result {
-    std::string output;
-    int exit_status;
-};
-
-// Runs `heapkit ARGUMENTS` with `input` on standard input; captures standard output.
-run_result run_heapkit(const std::string& arguments, const std::string& input) {
-    std::string input_path = ::testing::TempDir() + "heapkit_shell_input_XXXXXX";
-    const int input_file = mkstemp(input_path.data());  // unique: tests run in parallel
-    if (input_file < 0) return {"", -1};
-    close(input_file);
-    std::ofstream(input_path) << input;
-    const std::string command = std::string(HEAPKIT_BINARY) + " " + arguments + " < " + input_path + " 2>/dev/null";
-    FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr) return {"", -1};
-    std::string output;
-    char buffer[4096];
-    for (std::size_t got; (got = fread(buffer, 1, sizeof buffer, pipe)) > 0;) output.append(buffer, got);
-    const int status = pclose(pipe);
-    std::remove(input_path.c_str());
-    return {output, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
-}
+using heapkit::test::run_heapkit;
+using heapkit::test::run_result;
 
 // `text` with every run of spaces collapsed to one, to compare tables without their padding.
 std::string single_spaced(const std::string& text) {

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+// heapkit::trace: an allocation trace in the text format of DESIGN.md, one operation per line:
+// `a ID SIZE [ALIGNMENT]` allocates a block named ID, `f ID` frees it, `r ID SIZE` resizes it;
+// `#` starts a comment. read_trace checks the trace as it reads it and renames the ids to dense
+// slots (a slot is reused once its block is freed), so a replay indexes a vector. O(lines).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <istream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "heapkit/offset/units.hpp"
+
+namespace heapkit::trace {
+
+enum class operation : unsigned char { allocate, free, resize };
+
+struct event {
+    operation op;
+    std::uint32_t slot;  // dense name of the block: < trace::slot_count
+    Size size;           // allocate and resize: units asked for, > 0
+    Size alignment;      // allocate: a power of two
+};
+
+struct trace {
+    std::string source;          // where it was read from, for messages
+    std::vector<event> events;   // in order
+    std::size_t slot_count = 0;  // the most blocks live at once
+};
+
+// A line a trace cannot contain: garbage, an unknown or already live id, a double free.
+class trace_error : public std::runtime_error {
+public:
+    trace_error(const std::string& source, std::size_t line, const std::string& problem)
+        : std::runtime_error(source + ":" + std::to_string(line) + ": " + problem), line_(line) {}
+    std::size_t line() const noexcept { return line_; }
+
+private:
+    std::size_t line_;  // 1-based
+};
+
+// Reads a trace from `input`; `source` names it in messages. Throws trace_error.
+trace read_trace(std::istream& input, const std::string& source);
+
+}  // namespace heapkit::trace
