@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -104,13 +103,15 @@ void run_replay(const replay_options& options) {
     const bool show_progress = isatty(STDERR_FILENO) != 0;
     std::vector<replay_row> rows;
     for (const std::string& path : options.traces) {
-        std::ifstream input(path);
-        if (!input) throw CLI::ValidationError("TRACE", "cannot open " + path);
         trace::trace events;
         try {
-            events = trace::read_trace(input, path);
+            events = trace::read_trace_file(path);
         } catch (const trace::trace_error& failure) {
             throw CLI::ValidationError("TRACE", failure.what());
+        }
+        if (events.skipped_lines > 0) {
+            std::fprintf(stderr, "heapkit replay: %s: skipped %zu lines about blocks the log never allocated\n", path.c_str(),
+                         events.skipped_lines);
         }
         for (const std::string& policy : options.policies) {
             if (show_progress) std::fprintf(stderr, "\rreplaying %s (%zu operations) with %s...   ", path.c_str(), events.events.size(), policy.c_str());

@@ -3,7 +3,7 @@
 # usage: tools/install_deps.sh   (as root, or with sudo available)
 set -euo pipefail
 packages=(cmake ninja-build g++ make python3 googletest libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
-          clang libclang-rt-14-dev python3-dev pybind11-dev python3-pytest)
+          clang libclang-rt-14-dev python3-dev pybind11-dev python3-pytest zlib1g-dev)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: MIT
-// Reading heapkit's trace format, checking every line.
+// Reading allocation traces: heapkit's format, glibc mtrace logs and valgrind --trace-malloc=yes
+// logs, each line checked; files may be gzip-compressed.
 #include "heapkit/trace/trace.hpp"
 
+#include <zlib.h>
+
+#include <algorithm>
 #include <charconv>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
@@ -25,62 +30,30 @@ std::string_view next_word(std::string_view& line) {
     return word;
 }
 
+// A decimal number, or a hexadecimal one after 0x.
 std::optional<std::uint64_t> number(std::string_view word) {
+    int base = 10;
+    if (word.starts_with("0x") || word.starts_with("0X")) {
+        word.remove_prefix(2);
+        base = 16;
+    }
     std::uint64_t value = 0;
-    const auto [end, error] = std::from_chars(word.data(), word.data() + word.size(), value);
-    if (error != std::errc{} || end != word.data() + word.size()) return std::nullopt;
+    const auto [end, error] = std::from_chars(word.data(), word.data() + word.size(), value, base);
+    if (word.empty() || error != std::errc{} || end != word.data() + word.size()) return std::nullopt;
     return value;
 }
 
-class reader {
+// Checks operations on named blocks and records them as events on dense slots.
+class recorder {
 public:
-    explicit reader(trace& result) : result_(result) {}
+    explicit recorder(trace& result) : result_(result) {}
 
-    void line(std::string_view text) {
-        ++line_number_;
-        if (const std::size_t comment = text.find('#'); comment != std::string_view::npos) text = text.substr(0, comment);
-        const std::string_view verb = next_word(text);
-        if (verb.empty()) return;
-        const std::uint64_t id = field(text, "an id");
-        if (verb == "a") {
-            const Size size = field(text, "a size");
-            const std::string_view alignment_word = next_word(text);
-            const Size alignment = alignment_word.empty() ? 1 : value_of(alignment_word, "an alignment");
-            if (size == 0) fail("size 0");
-            if (!is_power_of_two(alignment)) fail("alignment " + std::to_string(alignment) + " is not a power of two");
-            end_of_line(text);
-            result_.events.push_back({operation::allocate, open(id), size, alignment});
-        } else if (verb == "f") {
-            end_of_line(text);
-            result_.events.push_back({operation::free, close(id), 0, 1});
-        } else if (verb == "r") {
-            const Size size = field(text, "a size");
-            if (size == 0) fail("size 0");
-            end_of_line(text);
-            result_.events.push_back({operation::resize, live_slot(id), size, 1});
-        } else {
-            fail("unknown operation '" + std::string(verb) + "' (expected a, f or r)");
-        }
-    }
-
-private:
+    void set_line(std::size_t line_number) noexcept { line_number_ = line_number; }
     [[noreturn]] void fail(const std::string& problem) const { throw trace_error(result_.source, line_number_, problem); }
 
-    std::uint64_t value_of(std::string_view word, const char* what) const {
-        const std::optional<std::uint64_t> value = number(word);
-        if (!value) fail("expected " + std::string(what) + ", got '" + std::string(word) + "'");
-        return *value;
-    }
-    std::uint64_t field(std::string_view& text, const char* what) const {
-        const std::string_view word = next_word(text);
-        if (word.empty()) fail("expected " + std::string(what));
-        return value_of(word, what);
-    }
-    void end_of_line(std::string_view text) const {
-        if (const std::string_view extra = next_word(text); !extra.empty()) fail("unexpected '" + std::string(extra) + "'");
-    }
-
-    std::uint32_t open(std::uint64_t id) {
+    void allocate(std::uint64_t id, Size size, Size alignment) {
+        if (size == 0) fail("size 0");
+        if (!is_power_of_two(alignment)) fail("alignment " + std::to_string(alignment) + " is not a power of two");
         if (live_.contains(id)) fail("id " + std::to_string(id) + " is already live");
         std::uint32_t slot = 0;
         if (free_slots_.empty()) {
@@ -90,18 +63,33 @@ private:
             free_slots_.pop_back();
         }
         live_.emplace(id, slot);
-        return slot;
+        result_.events.push_back({operation::allocate, slot, size, alignment});
     }
+    void free(std::uint64_t id) {
+        const std::uint32_t slot = live_slot(id);
+        live_.erase(id);
+        free_slots_.push_back(slot);
+        result_.events.push_back({operation::free, slot, 0, 1});
+    }
+    void resize(std::uint64_t id, Size size) {
+        if (size == 0) fail("size 0");
+        result_.events.push_back({operation::resize, live_slot(id), size, 1});
+    }
+    // The block `from` is now called `to` (a realloc that moved it).
+    void rename(std::uint64_t from, std::uint64_t to) {
+        const std::uint32_t slot = live_slot(from);
+        live_.erase(from);
+        if (live_.contains(to)) fail("id " + std::to_string(to) + " is already live");
+        live_.emplace(to, slot);
+    }
+    bool is_live(std::uint64_t id) const { return live_.contains(id); }
+    void skip() { ++result_.skipped_lines; }
+
+private:
     std::uint32_t live_slot(std::uint64_t id) const {
         const auto found = live_.find(id);
         if (found == live_.end()) fail("id " + std::to_string(id) + " is not live (never allocated, or freed)");
         return found->second;
-    }
-    std::uint32_t close(std::uint64_t id) {
-        const std::uint32_t slot = live_slot(id);
-        live_.erase(id);
-        free_slots_.push_back(slot);
-        return slot;
     }
 
     trace& result_;
@@ -110,14 +98,169 @@ private:
     std::vector<std::uint32_t> free_slots_;                  // slots of freed blocks, reused first
 };
 
+// heapkit's own format: a ID SIZE [ALIGNMENT] / f ID / r ID SIZE.
+void heapkit_line(recorder& record, std::string_view verb, std::string_view rest) {
+    auto field = [&](const char* what) {
+        const std::string_view word = next_word(rest);
+        const std::optional<std::uint64_t> value = number(word);
+        if (word.empty() || word.starts_with("0x") || !value) {
+            record.fail("expected " + std::string(what) + (word.empty() ? "" : ", got '" + std::string(word) + "'"));
+        }
+        return *value;
+    };
+    const std::uint64_t id = field("an id");
+    if (verb == "a") {
+        const Size size = field("a size");
+        const Size alignment = rest.find_first_not_of(" \t\r") == std::string_view::npos ? 1 : field("an alignment");
+        if (const std::string_view extra = next_word(rest); !extra.empty()) record.fail("unexpected '" + std::string(extra) + "'");
+        record.allocate(id, size, alignment);
+    } else if (verb == "f") {
+        if (const std::string_view extra = next_word(rest); !extra.empty()) record.fail("unexpected '" + std::string(extra) + "'");
+        record.free(id);
+    } else {
+        const Size size = field("a size");
+        if (const std::string_view extra = next_word(rest); !extra.empty()) record.fail("unexpected '" + std::string(extra) + "'");
+        record.resize(id, size);
+    }
+}
+
+// glibc mtrace: "@ CALLER + 0xADDRESS 0xSIZE", "- 0xADDRESS", "< 0xOLD" then "> 0xNEW 0xSIZE".
+// Frees of blocks allocated before tracing began are skipped.
+class mtrace_reader {
+public:
+    void line(recorder& record, std::string_view text) {
+        std::string_view verb = next_word(text);
+        if (verb == "@") {
+            next_word(text);  // the caller
+            verb = next_word(text);
+        }
+        const std::optional<std::uint64_t> address = number(next_word(text));
+        if (!address || verb.size() != 1) record.fail("not an mtrace line");
+        if (verb == "+" || verb == ">") {
+            const std::optional<std::uint64_t> size = number(next_word(text));
+            if (!size) record.fail("expected a size");
+            if (verb == ">" && pending_old_ && record.is_live(*pending_old_)) {
+                record.resize(*pending_old_, *size);
+                if (*pending_old_ != *address) record.rename(*pending_old_, *address);
+            } else if (*size > 0) {
+                record.allocate(*address, *size, 1);
+            }
+            pending_old_.reset();
+        } else if (verb == "<") {
+            pending_old_ = *address;
+        } else if (verb == "-") {
+            if (record.is_live(*address)) {
+                record.free(*address);
+            } else {
+                record.skip();
+            }
+        } else {
+            record.fail("unknown mtrace operation '" + std::string(verb) + "'");
+        }
+    }
+
+private:
+    std::optional<std::uint64_t> pending_old_;  // the block a realloc is moving
+};
+
+// valgrind --trace-malloc=yes: "--PID-- malloc(SIZE) = 0xADDRESS", "calloc(N,M) = ...",
+// "realloc(0xOLD,SIZE) = 0xNEW", "memalign(al A, size N) = ...", "free(0xADDRESS)", and the
+// C++ operators by their mangled names. Frees of blocks not seen, and of null, are skipped.
+void valgrind_line(recorder& record, std::string_view text) {
+    const std::size_t open = text.find('(');
+    const std::size_t close = text.find(')', open);
+    if (open == std::string_view::npos || close == std::string_view::npos) {
+        record.skip();  // another valgrind message
+        return;
+    }
+    const std::string_view name = text.substr(0, open);
+    std::string arguments(text.substr(open + 1, close - open - 1));
+    std::replace(arguments.begin(), arguments.end(), ',', ' ');
+    std::vector<std::uint64_t> values;
+    std::string_view rest = arguments;
+    for (std::string_view word = next_word(rest); !word.empty(); word = next_word(rest)) {
+        if (const auto value = number(word)) values.push_back(*value);  // "al" and "size" are labels
+    }
+    const std::size_t equals = text.find(" = ", close);
+    if (equals == std::string_view::npos) {  // a deallocation: the first argument is the block
+        if (!values.empty() && values[0] != 0 && record.is_live(values[0])) {
+            record.free(values[0]);
+        } else {
+            record.skip();
+        }
+        return;
+    }
+    const std::optional<std::uint64_t> address = number(text.substr(equals + 3));
+    if (!address || values.empty()) record.fail("not a valgrind allocation line");
+    if (*address == 0) return record.skip();  // the allocation failed
+    if (name == "realloc" && values.size() == 2 && values[0] != 0 && record.is_live(values[0])) {
+        record.resize(values[0], values[1]);
+        if (values[0] != *address) record.rename(values[0], *address);
+    } else if (name == "realloc") {
+        record.allocate(*address, values.back(), 1);
+    } else if (name == "calloc" && values.size() == 2) {
+        record.allocate(*address, values[0] * values[1], 1);
+    } else if (values.size() == 2) {  // memalign(al A, size N), posix_memalign, aligned_alloc
+        record.allocate(*address, values[1], is_power_of_two(values[0]) ? values[0] : 1);
+    } else {
+        record.allocate(*address, values[0], 1);
+    }
+}
+
+template <class NextLine>
+trace read_lines(NextLine next_line, const std::string& source) {
+    trace result;
+    result.source = source;
+    recorder record(result);
+    mtrace_reader mtrace;
+    std::string text;
+    for (std::size_t line_number = 1; next_line(text); ++line_number) {
+        record.set_line(line_number);
+        std::string_view view = text;
+        if (view.starts_with("--")) {  // valgrind: --PID-- call
+            const std::size_t end = view.find("-- ", 2);
+            if (end != std::string_view::npos) valgrind_line(record, view.substr(end + 3));
+            continue;
+        }
+        if (view.starts_with("==") || view.starts_with("= ")) continue;  // valgrind messages, mtrace markers
+        if (const std::size_t comment = view.find('#'); comment != std::string_view::npos) view = view.substr(0, comment);
+        std::string_view rest = view;
+        const std::string_view verb = next_word(rest);
+        if (verb.empty()) continue;
+        if (verb == "@") {
+            mtrace.line(record, view);
+        } else if (verb == "a" || verb == "f" || verb == "r") {
+            heapkit_line(record, verb, rest);
+        } else {
+            record.fail("unknown operation '" + std::string(verb) + "' (expected a, f or r)");
+        }
+    }
+    return result;
+}
+
 }  // namespace
 
 trace read_trace(std::istream& input, const std::string& source) {
-    trace result;
-    result.source = source;
-    reader lines(result);
-    for (std::string text; std::getline(input, text);) lines.line(text);
-    return result;
+    return read_lines([&](std::string& text) { return static_cast<bool>(std::getline(input, text)); }, source);
+}
+
+trace read_trace_file(const std::string& path) {
+    const std::unique_ptr<gzFile_s, int (*)(gzFile)> file(gzopen(path.c_str(), "rb"), gzclose);
+    if (!file) throw trace_error(path, 0, "cannot open");
+    char buffer[4096];
+    return read_lines(
+        [&](std::string& text) {
+            text.clear();
+            while (gzgets(file.get(), buffer, sizeof buffer) != nullptr) {
+                text += buffer;
+                if (!text.empty() && text.back() == '\n') {
+                    text.pop_back();
+                    return true;
+                }
+            }
+            return !text.empty();
+        },
+        path);
 }
 
 }  // namespace heapkit::trace

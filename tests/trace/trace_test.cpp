@@ -4,7 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <zlib.h>
+
+#include <cstdio>
 #include <sstream>
+#include <vector>
 
 namespace heapkit::trace {
 namespace {
@@ -51,6 +55,71 @@ TEST(Trace, BadLinesAreNamed) {
     expect_error("x 1 2\n", 1, "unknown operation");
     expect_error("a 1 2 4 8\n", 1, "unexpected");
     expect_error("a one 2\n", 1, "expected an id");
+}
+
+std::vector<operation> operations(const trace& events) {
+    std::vector<operation> kinds;
+    for (const event& e : events.events) kinds.push_back(e.op);
+    return kinds;
+}
+
+constexpr operation A = operation::allocate;
+constexpr operation F = operation::free;
+constexpr operation R = operation::resize;
+
+TEST(Trace, ReadsGlibcMtraceLogs) {
+    // Recorded here from a small C program under MALLOC_TRACE (glibc 2.36).
+    const trace events = read(
+        "= Start\n"
+        "@ ./mt:[0x11b0] + 0x55f962f7d4a0 0x64\n"
+        "@ ./mt:[0x11c3] + 0x55f962f7d510 0x20\n"
+        "@ ./mt:[0x11d8] < 0x55f962f7d4a0\n"
+        "@ ./mt:[0x11d8] > 0x55f962f7d540 0x12c\n"
+        "@ ./mt:[0x11e6] + 0x55f962f7d2a0 0x14\n"
+        "@ ./mt:[0x11f6] - 0x55f962f7d510\n"
+        "@ ./mt:[0x1202] - 0x55f962f7d540\n"
+        "@ ./mt:[0x1202] - 0x55f9600000a0\n"
+        "= End\n");
+    EXPECT_EQ(operations(events), (std::vector<operation>{A, A, R, A, F, F}));
+    EXPECT_EQ(events.events[0].size, 100u);
+    EXPECT_EQ(events.events[2].size, 300u);
+    EXPECT_EQ(events.events[2].slot, events.events[0].slot);  // the realloc moved block 0
+    EXPECT_EQ(events.events[5].slot, events.events[0].slot);  // freed under its new address
+    EXPECT_EQ(events.skipped_lines, 1u);                      // a block from before the log
+}
+
+TEST(Trace, ReadsValgrindTraceMallocLogs) {
+    // Recorded here with valgrind --trace-malloc=yes (valgrind 3.19).
+    const trace events = read(
+        "==1728== Memcheck, a memory error detector\n"
+        "--1728-- malloc(100) = 0x4A42040\n"
+        "--1728-- calloc(4,8) = 0x4A420F0\n"
+        "--1728-- realloc(0x4A42040,300) = 0x4A42150\n"
+        "--1728-- malloc(20) = 0x4A422C0\n"
+        "--1728-- free(0x4A420F0)\n"
+        "--1728-- memalign(al 64, size 128) = 0x4A42380\n"
+        "--1728-- _Znwm(24) = 0x4A42400\n"
+        "--1728-- _ZdlPv(0x4A42400)\n"
+        "--1728-- free(0x0)\n");
+    EXPECT_EQ(operations(events), (std::vector<operation>{A, A, R, A, F, A, A, F}));
+    EXPECT_EQ(events.events[1].size, 32u);
+    EXPECT_EQ(events.events[5].size, 128u);
+    EXPECT_EQ(events.events[5].alignment, 64u);
+    EXPECT_EQ(events.events[6].size, 24u);
+    EXPECT_EQ(events.skipped_lines, 1u);  // free(0x0)
+}
+
+TEST(Trace, ReadsGzipCompressedFiles) {
+    const std::string path = ::testing::TempDir() + "heapkit_trace_test.trace.gz";
+    gzFile file = gzopen(path.c_str(), "wb");
+    ASSERT_NE(file, nullptr);
+    const std::string text = "a 1 10\nr 1 20\nf 1\n";
+    gzwrite(file, text.data(), static_cast<unsigned>(text.size()));
+    gzclose(file);
+    const trace events = read_trace_file(path);
+    EXPECT_EQ(operations(events), (std::vector<operation>{A, R, F}));
+    std::remove(path.c_str());
+    EXPECT_THROW(read_trace_file(path), trace_error);
 }
 
 }  // namespace

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
-// heapkit::trace: an allocation trace in the text format of DESIGN.md, one operation per line:
+// heapkit::trace: an allocation trace. heapkit's text format (DESIGN.md), one operation per line:
 // `a ID SIZE [ALIGNMENT]` allocates a block named ID, `f ID` frees it, `r ID SIZE` resizes it;
-// `#` starts a comment. read_trace checks the trace as it reads it and renames the ids to dense
-// slots (a slot is reused once its block is freed), so a replay indexes a vector. O(lines).
+// `#` starts a comment. The same reader takes glibc `mtrace` logs and `valgrind
+// --trace-malloc=yes` logs (ids are the addresses; frees of blocks allocated before the log
+// began are skipped and counted), gzip-compressed or not. It checks every line and renames the
+// ids to dense slots (a slot is reused once its block is freed), so a replay indexes a vector.
 #pragma once
 
 #include <cstddef>
@@ -28,7 +30,8 @@ struct event {
 struct trace {
     std::string source;          // where it was read from, for messages
     std::vector<event> events;   // in order
-    std::size_t slot_count = 0;  // the most blocks live at once
+    std::size_t slot_count = 0;     // the most blocks live at once
+    std::size_t skipped_lines = 0;  // log lines about blocks the log never allocated
 };
 
 // A line a trace cannot contain: garbage, an unknown or already live id, a double free.
@@ -44,5 +47,7 @@ private:
 
 // Reads a trace from `input`; `source` names it in messages. Throws trace_error.
 trace read_trace(std::istream& input, const std::string& source);
+// Reads the trace file at `path`, gzip-compressed or not. Throws trace_error (line 0: cannot open).
+trace read_trace_file(const std::string& path);
 
 }  // namespace heapkit::trace
