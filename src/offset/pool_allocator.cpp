@@ -29,20 +29,18 @@ pool_allocator::pool_allocator(Size capacity, Size block_size) : capacity_(capac
 Offset pool_allocator::allocate(Size size, Size alignment) {
     const result<Offset> placed = try_allocate(size, alignment);
     if (placed) return *placed;
-    std::string reason;
-    if (placed.error() == errc::invalid_size) reason = "allocation size must be positive, got 0";
-    if (placed.error() == errc::invalid_alignment) reason = "alignment " + std::to_string(alignment) + " is not a power of two";
-    if (placed.error() == errc::out_of_memory) {
-        reason = "cannot allocate " + units(size) + " from a pool of blocks of " + units(block_size_) + ": ";
-        if (size > block_size_) {
-            reason += "larger than a block";
-        } else if (block_size_ % alignment != 0) {
-            reason += "block starts are not all aligned to " + std::to_string(alignment);
-        } else {
-            reason += "all " + std::to_string(block_count()) + " blocks are in use";
-        }
+    if (placed.error() != errc::out_of_memory) {
+        throw_error(placed.error(), detail::allocate_message(placed.error(), size, alignment, context(watermark_)));
     }
-    throw_error(placed.error(), reason);
+    std::string reason = "cannot allocate " + units(size) + " from a pool of blocks of " + units(block_size_) + ": ";
+    if (size > block_size_) {
+        reason += "larger than a block";
+    } else if (block_size_ % alignment != 0) {
+        reason += "block starts are not all aligned to " + std::to_string(alignment);
+    } else {
+        reason += "all " + std::to_string(block_count()) + " blocks are in use";
+    }
+    throw_error(errc::out_of_memory, reason);
 }
 
 result<Offset> pool_allocator::try_allocate(Size size, Size alignment) noexcept {
