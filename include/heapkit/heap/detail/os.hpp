@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: MIT
+// The few operating-system services the heap layer uses, behind one small header: stack capture
+// and symbolization for the debug heap's allocation sites, the current CPU for thread arenas, and
+// entropy for canary secrets. Linux/glibc; each call is O(1) except capture_backtrace (O(depth)).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace heapkit::os {
+
+// Fills `frames` with the return addresses of the calling stack, innermost first, after skipping
+// `skip` frames of heapkit's own; returns how many were written.
+std::size_t capture_backtrace(std::span<void*> frames, std::size_t skip) noexcept;
+
+// One frame as a person reads it: "function+0x1c (binary)" when a symbol is known, else
+// "0x7f... (binary)".
+std::string describe_frame(const void* return_address);
+
+// The CPU the calling thread runs on, or a hash of its thread id where the system cannot say.
+unsigned current_cpu() noexcept;
+
+// 64 unpredictable bits (getrandom, falling back to clock and address entropy).
+std::uint64_t random_secret() noexcept;
+
+}  // namespace heapkit::os
