@@ -14,6 +14,7 @@
 #include "heapkit/heap/boundary_tag_heap.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <new>
@@ -48,15 +49,23 @@ std::uintptr_t align_up(std::uintptr_t value, std::size_t alignment) noexcept {
 }  // namespace
 
 struct boundary_tag_heap::block {
-    std::uint64_t word;  // size | tag | flags
-    block* next_free;    // free blocks only: the list of the block's class
-    block* prev_free;    // free blocks only
+    std::uint64_t header;  // size | tag | flags; only through word() and set_word()
+    block* next_free;      // free blocks only: the list of the block's class
+    block* prev_free;      // free blocks only
 
-    std::size_t size() const noexcept { return word & size_mask; }
-    bool used() const noexcept { return (word & used_bit) != 0; }
-    bool previous_used() const noexcept { return (word & previous_used_bit) != 0; }
-    tag_type tag() const noexcept { return static_cast<tag_type>(word >> tag_shift); }
-    void set_size(std::size_t bytes) noexcept { word = (word & ~size_mask) | bytes; }
+    // Relaxed atomic access (plain moves on x86-64 and AArch64): thread_arenas reads a live
+    // block's tag without its owner's lock while the owner may flip the "previous used" bit.
+    std::uint64_t word() const noexcept {
+        return std::atomic_ref(const_cast<std::uint64_t&>(header)).load(std::memory_order_relaxed);
+    }
+    void set_word(std::uint64_t value) noexcept { std::atomic_ref(header).store(value, std::memory_order_relaxed); }
+    void set_flag(std::uint64_t flag, bool on) noexcept { set_word(on ? word() | flag : word() & ~flag); }
+
+    std::size_t size() const noexcept { return word() & size_mask; }
+    bool used() const noexcept { return (word() & used_bit) != 0; }
+    bool previous_used() const noexcept { return (word() & previous_used_bit) != 0; }
+    tag_type tag() const noexcept { return static_cast<tag_type>(word() >> tag_shift); }
+    void set_size(std::size_t bytes) noexcept { set_word((word() & ~size_mask) | bytes); }
 
     std::byte* bytes() noexcept { return reinterpret_cast<std::byte*>(this); }
     void* payload() noexcept { return bytes() + header_bytes; }
@@ -98,9 +107,9 @@ void boundary_tag_heap::add_region(std::span<std::byte> memory) {
 
     auto* first = reinterpret_cast<block*>(first_at);
     auto* epilogue = reinterpret_cast<block*>(first_at + block_bytes);
-    first->word = block_bytes | previous_used_bit;
+    first->set_word(block_bytes | previous_used_bit);
     first->footer() = block_bytes;
-    epilogue->word = used_bit;
+    epilogue->set_word(used_bit);
     regions_ = new (reinterpret_cast<void*>(header_at)) region{regions_, first, epilogue, memory.size()};
     capacity_bytes_ += memory.size();
     ++region_count_;
@@ -176,14 +185,14 @@ void* boundary_tag_heap::place(block* free_block, std::size_t block_bytes, std::
     block* chosen = free_block;
     if (const std::size_t gap = leading_gap(reinterpret_cast<std::uintptr_t>(free_block), alignment); gap != 0) {
         const std::size_t total = free_block->size();
-        free_block->word = gap | (free_block->word & previous_used_bit);
+        free_block->set_word(gap | (free_block->word() & previous_used_bit));
         free_block->footer() = gap;
         file(free_block);
         chosen = free_block->next();
-        chosen->word = total - gap;  // previous block (the gap) is free
+        chosen->set_word(total - gap);  // previous block (the gap) is free
     }
-    chosen->word = chosen->size() | used_bit | (chosen->word & previous_used_bit) | (std::uint64_t{tag_} << tag_shift);
-    chosen->next()->word |= previous_used_bit;
+    chosen->set_word(chosen->size() | used_bit | (chosen->word() & previous_used_bit) | (std::uint64_t{tag_} << tag_shift));
+    chosen->next()->set_flag(previous_used_bit, true);
     in_use_bytes_ += chosen->size();
     ++allocation_count_;
     split_tail(chosen, block_bytes);
@@ -202,10 +211,10 @@ void boundary_tag_heap::split_tail(block* live_block, std::size_t block_bytes) n
         unfile(after);
         tail_bytes += after->size();
     }
-    tail->word = tail_bytes | previous_used_bit;
+    tail->set_word(tail_bytes | previous_used_bit);
     tail->footer() = tail_bytes;
     file(tail);
-    tail->next()->word &= ~previous_used_bit;
+    tail->next()->set_flag(previous_used_bit, false);
 }
 
 void* boundary_tag_heap::try_allocate(std::size_t size, std::size_t alignment) noexcept {
@@ -222,7 +231,7 @@ void* boundary_tag_heap::allocate(std::size_t size, std::size_t alignment) {
         throw_error(errc::invalid_alignment, "heapkit::boundary_tag_heap: alignment " + std::to_string(alignment) +
                                                  " is not a power of two");
     if (block_bytes_for(size) == 0)
-        throw_error(errc::invalid_size, "heapkit::boundary_tag_heap: " + std::to_string(size) + " bytes is larger than any block");
+        throw_error(errc::out_of_memory, "heapkit::boundary_tag_heap: " + std::to_string(size) + " bytes is larger than any block");
     if (void* pointer = try_allocate(size, alignment)) return pointer;
     throw_error(errc::out_of_memory, "heapkit::boundary_tag_heap: no free block holds " + std::to_string(size) +
                                          " bytes aligned to " + std::to_string(alignment));
@@ -272,10 +281,10 @@ void boundary_tag_heap::deallocate(void* pointer) {
         bytes += start->size();
     }
     // BT3 held before, so the block before `start` is live.
-    start->word = bytes | previous_used_bit;
+    start->set_word(bytes | previous_used_bit);
     start->footer() = bytes;
     file(start);
-    start->next()->word &= ~previous_used_bit;
+    start->next()->set_flag(previous_used_bit, false);
 }
 
 void* boundary_tag_heap::try_reallocate(void* pointer, std::size_t size, std::size_t alignment) noexcept {
@@ -294,7 +303,7 @@ void* boundary_tag_heap::try_reallocate(void* pointer, std::size_t size, std::si
             unfile(after);
             in_use_bytes_ += after->size();
             live->set_size(live->size() + after->size());
-            live->next()->word |= previous_used_bit;
+            live->next()->set_flag(previous_used_bit, true);
             split_tail(live, block_bytes);
             return pointer;
         }
@@ -312,7 +321,7 @@ void* boundary_tag_heap::reallocate(void* pointer, std::size_t size, std::size_t
         throw_error(errc::invalid_alignment, "heapkit::boundary_tag_heap: alignment " + std::to_string(alignment) +
                                                  " is not a power of two");
     if (block_bytes_for(size) == 0)
-        throw_error(errc::invalid_size, "heapkit::boundary_tag_heap: " + std::to_string(size) + " bytes is larger than any block");
+        throw_error(errc::out_of_memory, "heapkit::boundary_tag_heap: " + std::to_string(size) + " bytes is larger than any block");
     checked_live_block(pointer);
     if (void* resized = try_reallocate(pointer, size, alignment)) return resized;
     throw_error(errc::out_of_memory, "heapkit::boundary_tag_heap: no free block holds " + std::to_string(size) +
@@ -383,7 +392,7 @@ void boundary_tag_heap::validate() const {
             previous_used = b->used();
             b = b->next();
         }
-        if (b->word != (used_bit | (previous_used ? previous_used_bit : 0)))
+        if (b->word() != (used_bit | (previous_used ? previous_used_bit : 0)))
             broken("BT1", "the epilogue of the region at " + hex(r) + " is damaged");
     }
     std::size_t listed = 0;

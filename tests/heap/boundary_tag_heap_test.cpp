@@ -114,7 +114,7 @@ TEST_F(BoundaryTagHeap, ReallocateOfNullAllocatesAndFailureKeepsTheOldBlock) {
 TEST_F(BoundaryTagHeap, RejectsBadRequestsWithTheirKind) {
     EXPECT_THROW(heap.allocate(8, 3), invalid_alignment);
     EXPECT_THROW(heap.allocate(8, 0), invalid_alignment);
-    EXPECT_THROW(heap.allocate(~std::size_t{0}), invalid_size);
+    EXPECT_THROW(heap.allocate(~std::size_t{0}), out_of_memory);
     EXPECT_THROW(heap.allocate(sizeof memory), out_of_memory);
     EXPECT_THROW(heap.allocate(sizeof memory), std::bad_alloc);
     EXPECT_EQ(heap.try_allocate(8, 3), nullptr);

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <span>
 
+#include "heapkit/heap/heap_concept.hpp"
 #include "heapkit/heap/heap_stats.hpp"
 #include "heapkit/offset/error.hpp"
 #include "heapkit/offset/size_classes.hpp"
@@ -40,7 +41,7 @@ namespace heapkit {
 // so coalescing stops at both ends of a region without a bounds check.
 class boundary_tag_heap {
 public:
-    static constexpr std::size_t alignment_bytes = 16;   // of every payload
+    static constexpr std::size_t alignment_bytes = default_alignment_bytes;  // of every payload
     static constexpr std::size_t header_bytes = 8;       // per live block
     static constexpr std::size_t min_block_bytes = 32;   // header, two links, footer
     static constexpr std::size_t max_block_bytes = (std::size_t{1} << 48) - alignment_bytes;
@@ -59,9 +60,9 @@ public:
     void add_region(std::span<std::byte> memory);
 
     // A block of at least `size` bytes (0 is legal, as for malloc and pmr) aligned to `alignment`
-    // (a power of two; below 16 means 16). Throws heapkit::invalid_alignment,
-    // heapkit::invalid_size (larger than any block can be) or heapkit::out_of_memory (a
-    // std::bad_alloc). O(1) when a block of the request's guaranteeing class is free; before
+    // (a power of two; below 16 means 16). Throws heapkit::invalid_alignment or
+    // heapkit::out_of_memory (a std::bad_alloc, as malloc and pmr callers expect, also for sizes
+    // larger than any block can be). O(1) when a block of the request's guaranteeing class is free; before
     // failing it tries every free block that might fit, so it fails only when none does.
     void* allocate(std::size_t size, std::size_t alignment = alignment_bytes);
     // As allocate, but nullptr on any failure.

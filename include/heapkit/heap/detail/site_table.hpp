@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+// site_table: interns allocation sites so that a block stores a 32-bit id instead of its stack.
+// intern() captures the caller's stack and finds or adds the site: O(depth) expected.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <source_location>
+#include <unordered_map>
+
+#include "heapkit/heap/debug_report.hpp"
+
+namespace heapkit::detail {
+
+class site_table {
+public:
+    // Captures up to `backtrace_depth` frames per site (0: the source location alone).
+    explicit site_table(std::size_t backtrace_depth) : depth_(backtrace_depth) {}
+
+    // The id of the site `location` with the stack of the call. Throws std::bad_alloc.
+    std::uint32_t intern(const std::source_location& location);
+    // The site of `id` (from intern); its address is stable for the table's life.
+    const allocation_site& site(std::uint32_t id) const { return sites_[id]; }
+
+private:
+    std::size_t depth_;                                         // frames captured per site
+    std::deque<allocation_site> sites_;                         // by id; a deque keeps addresses stable
+    std::unordered_multimap<std::uint64_t, std::uint32_t> ids_;  // site hash -> id
+};
+
+}  // namespace heapkit::detail

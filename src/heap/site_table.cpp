@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+// site_table: stack capture, hashing and interning of allocation sites.
+#include "heapkit/heap/detail/site_table.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <string_view>
+
+#include "heapkit/heap/detail/os.hpp"
+
+namespace heapkit::detail {
+
+namespace {
+
+constexpr std::size_t max_depth = 32;
+
+std::uint64_t mix(std::uint64_t hash, std::uint64_t value) noexcept {
+    hash ^= value + 0x9E3779B97F4A7C15ull + (hash << 6) + (hash >> 2);
+    return hash;
+}
+
+bool same_location(const std::source_location& a, const std::source_location& b) noexcept {
+    return a.line() == b.line() && a.column() == b.column() &&
+           std::string_view(a.file_name()) == b.file_name() && std::string_view(a.function_name()) == b.function_name();
+}
+
+}  // namespace
+
+std::uint32_t site_table::intern(const std::source_location& location) {
+    std::array<void*, max_depth> stack{};
+    const std::size_t depth = os::capture_backtrace(std::span(stack).first(std::min(depth_, max_depth)), 1);
+    std::uint64_t hash = mix(mix(0, location.line()), reinterpret_cast<std::uintptr_t>(location.file_name()));
+    for (std::size_t i = 0; i < depth; ++i) hash = mix(hash, reinterpret_cast<std::uintptr_t>(stack[i]));
+
+    const auto [first, last] = ids_.equal_range(hash);
+    for (auto candidate = first; candidate != last; ++candidate) {
+        const allocation_site& known = sites_[candidate->second];
+        if (same_location(known.location, location) && known.frames.size() == depth &&
+            std::equal(known.frames.begin(), known.frames.end(), stack.begin()))
+            return candidate->second;
+    }
+    const auto id = static_cast<std::uint32_t>(sites_.size());
+    sites_.push_back({location, std::vector<const void*>(stack.begin(), stack.begin() + static_cast<std::ptrdiff_t>(depth))});
+    ids_.emplace(hash, id);
+    return id;
+}
+
+}  // namespace heapkit::detail
