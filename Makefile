@@ -3,11 +3,12 @@
 BUILD := build
 SANITIZED_BUILD := build-sanitized
 FUZZ_BUILD := build-fuzz
+TSAN_BUILD := build-tsan
 FUZZ_SECONDS ?= 60
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build build-sanitized build-fuzz fuzz test demo bench clean
+.PHONY: all deps build build-sanitized build-tsan build-fuzz fuzz test demo bench clean
 
 all: build
 
@@ -22,6 +23,12 @@ build: deps
 build-sanitized: deps
 	cmake -S . -B $(SANITIZED_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEAPKIT_SANITIZE=address,undefined $(CMAKE_FLAGS)
 	cmake --build $(SANITIZED_BUILD) -j $(JOBS)
+
+# The threaded tests under ThreadSanitizer (only they: the rest is single-threaded).
+build-tsan: deps
+	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEAPKIT_SANITIZE=thread \
+	  -DHEAPKIT_BUILD_CLI=OFF -DHEAPKIT_BUILD_PYTHON=OFF -DHEAPKIT_BUILD_BENCHMARKS=OFF -DHEAPKIT_INSTALL=OFF $(CMAKE_FLAGS)
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target heapkit_thread_tests
 
 # libFuzzer targets, built with clang under ASan + UBSan.
 build-fuzz: deps
@@ -40,9 +47,10 @@ fuzz: build-fuzz
 	  tail -n 1 $$log; \
 	done
 
-test: build build-sanitized
+test: build build-sanitized build-tsan
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 	ctest --test-dir $(SANITIZED_BUILD) --output-on-failure -j $(JOBS)
+	$(TSAN_BUILD)/bin/heapkit_thread_tests
 	$(MAKE) fuzz
 
 demo: build
@@ -55,4 +63,4 @@ bench: build
 	PYTHONPATH=$(BUILD)/python python3 python/bench_calls.py
 
 clean:
-	rm -rf $(BUILD) $(SANITIZED_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(SANITIZED_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)

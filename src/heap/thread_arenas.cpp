@@ -42,10 +42,13 @@ thread_arenas::~thread_arenas() {
     for (const grant& given : upstream_grants_) options_.upstream->deallocate(given.memory, given.bytes, 64);
 }
 
-thread_arenas::arena& thread_arenas::home_arena() noexcept { return *arenas_[os::current_cpu() % arenas_.size()]; }
-
 void* thread_arenas::try_allocate(std::size_t size, std::size_t alignment) noexcept {
-    arena& home = home_arena();
+    return try_allocate_in(os::current_cpu() % arenas_.size(), size, alignment);
+}
+
+void* thread_arenas::try_allocate_in(std::size_t index, std::size_t size, std::size_t alignment) noexcept {
+    if (index >= arenas_.size()) return nullptr;
+    arena& home = *arenas_[index];
     for (std::size_t attempt = 0; attempt <= refill_attempts; ++attempt) {
         {
             const std::lock_guard hold(home.mutex);

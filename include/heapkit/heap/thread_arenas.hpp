@@ -40,6 +40,9 @@ public:
     // upstream (within its limit) can provide room.
     void* allocate(std::size_t size, std::size_t alignment = default_alignment_bytes);
     void* try_allocate(std::size_t size, std::size_t alignment = default_alignment_bytes) noexcept;
+    // As try_allocate, from arena `index` (< arena_count()) whatever CPU the caller runs on: for
+    // callers that place work themselves (NUMA nodes, pinned threads, tests).
+    void* try_allocate_in(std::size_t index, std::size_t size, std::size_t alignment = default_alignment_bytes) noexcept;
     // Returns the block to the arena that handed it out, from any thread. Throws invalid_address
     // for a pointer no arena handed out (the 8 bytes before it must be readable, as for free()).
     void deallocate(void* pointer);
@@ -69,7 +72,6 @@ private:
         std::size_t bytes;
     };
 
-    arena& home_arena() noexcept;
     bool refill(arena& dry, std::size_t size, std::size_t alignment) noexcept;
     bool steal_into(arena& dry, std::size_t bytes) noexcept;
     bool take_from_upstream(arena& dry, std::size_t bytes) noexcept;
