@@ -11,6 +11,8 @@
 //   BT5 every free block is in exactly the list of class_holding(size), lists are doubly linked.
 //   BT6 a class is marked in the bitmap iff its list is non-empty.
 //   BT7 the totals match the walk, and in_use + free + bookkeeping == capacity.
+//   BT8 quick blocks (freed, not yet coalesced) are exactly the members of the quick lists, each
+//       list holds blocks of its one size, at most quick_list_limit of them.
 #include "heapkit/heap/boundary_tag_heap.hpp"
 
 #include <algorithm>
@@ -29,6 +31,7 @@ namespace {
 
 constexpr std::uint64_t used_bit = 1;
 constexpr std::uint64_t previous_used_bit = 2;
+constexpr std::uint64_t quick_bit = 4;  // a freed block waiting in a quick list: still "used" to its neighbours
 constexpr std::uint64_t size_mask = ((std::uint64_t{1} << 48) - 1) & ~std::uint64_t{15};
 constexpr unsigned tag_shift = 48;
 
@@ -63,6 +66,7 @@ struct boundary_tag_heap::block {
 
     std::size_t size() const noexcept { return word() & size_mask; }
     bool used() const noexcept { return (word() & used_bit) != 0; }
+    bool quick() const noexcept { return (word() & quick_bit) != 0; }
     bool previous_used() const noexcept { return (word() & previous_used_bit) != 0; }
     tag_type tag() const noexcept { return static_cast<tag_type>(word() >> tag_shift); }
     void set_size(std::size_t bytes) noexcept { set_word((word() & ~size_mask) | bytes); }
@@ -161,6 +165,12 @@ std::size_t block_bytes_for(std::size_t size) noexcept {
 
 boundary_tag_heap::block* boundary_tag_heap::find_free_block(std::size_t block_bytes, std::size_t alignment) const noexcept {
     if (alignment > max_block_bytes) return nullptr;
+    // Fastest path: the most recently freed block of the request's own class, when it fits. Below
+    // 1 KiB classes are exact, so this is an exact fit with no split, and its memory is likely
+    // still in cache.
+    if (block* recent = free_lists_[class_holding(block_bytes).flat()];
+        recent != nullptr && leading_gap(reinterpret_cast<std::uintptr_t>(recent), alignment) + block_bytes <= recent->size())
+        return recent;
     // Fast path: the head of the first non-empty class whose every block fits even after the
     // worst alignment gap. O(1).
     const std::size_t worst_gap = alignment > alignment_bytes ? alignment + min_block_bytes : 0;
@@ -222,7 +232,23 @@ void* boundary_tag_heap::try_allocate(std::size_t size, std::size_t alignment) n
     alignment = std::max(alignment, alignment_bytes);
     const std::size_t block_bytes = block_bytes_for(size);
     if (block_bytes == 0) return nullptr;
+    if (block_bytes <= quick_max_block_bytes && alignment == alignment_bytes) {
+        const std::size_t index = quick_index(block_bytes);
+        if (block* cached = quick_lists_[index]) {  // the fastest path: no split, no neighbour touched
+            quick_lists_[index] = cached->next_free;
+            --quick_counts_[index];
+            quick_bytes_ -= block_bytes;
+            cached->set_flag(quick_bit, false);
+            in_use_bytes_ += block_bytes;
+            ++allocation_count_;
+            return cached->payload();
+        }
+    }
     block* found = find_free_block(block_bytes, alignment);
+    if (found == nullptr && quick_bytes_ != 0) {  // memory is tight: coalesce what the quick lists hold
+        flush_quick_lists();
+        found = find_free_block(block_bytes, alignment);
+    }
     return found != nullptr ? place(found, block_bytes, alignment) : nullptr;
 }
 
@@ -247,7 +273,7 @@ boundary_tag_heap::block* boundary_tag_heap::live_block_at(const void* pointer, 
     const std::size_t size = live->size();
     const bool plausible = size >= min_block_bytes && size % alignment_bytes == 0 &&
                            size <= static_cast<std::size_t>(home->epilogue->bytes() - live->bytes());
-    if (!live->used() || !plausible) {
+    if (!live->used() || live->quick() || !plausible) {
         why = errc::invalid_free;
         return nullptr;
     }
@@ -267,9 +293,25 @@ boundary_tag_heap::block* boundary_tag_heap::checked_live_block(const void* poin
 void boundary_tag_heap::deallocate(void* pointer) {
     if (pointer == nullptr) return;
     block* freed = checked_live_block(pointer);
-    std::size_t bytes = freed->size();
+    const std::size_t bytes = freed->size();
     in_use_bytes_ -= bytes;
     --allocation_count_;
+    if (bytes <= quick_max_block_bytes) {
+        const std::size_t index = quick_index(bytes);
+        if (quick_counts_[index] < quick_list_limit) {
+            freed->set_flag(quick_bit, true);
+            freed->next_free = quick_lists_[index];
+            quick_lists_[index] = freed;
+            ++quick_counts_[index];
+            quick_bytes_ += bytes;
+            return;
+        }
+    }
+    release(freed);
+}
+
+void boundary_tag_heap::release(block* freed) noexcept {
+    std::size_t bytes = freed->size();
     block* start = freed;
     if (block* after = freed->next(); !after->used()) {
         unfile(after);
@@ -285,6 +327,18 @@ void boundary_tag_heap::deallocate(void* pointer) {
     start->footer() = bytes;
     file(start);
     start->next()->set_flag(previous_used_bit, false);
+}
+
+void boundary_tag_heap::flush_quick_lists() noexcept {
+    for (std::size_t index = 0; index < quick_class_count; ++index) {
+        while (block* cached = quick_lists_[index]) {
+            quick_lists_[index] = cached->next_free;
+            cached->set_flag(quick_bit, false);
+            release(cached);
+        }
+        quick_counts_[index] = 0;
+    }
+    quick_bytes_ = 0;
 }
 
 void* boundary_tag_heap::try_reallocate(void* pointer, std::size_t size, std::size_t alignment) noexcept {
@@ -351,22 +405,28 @@ heap_stats boundary_tag_heap::stats() const noexcept {
     heap_stats totals;
     totals.capacity_bytes = capacity_bytes_;
     totals.in_use_bytes = in_use_bytes_;
-    totals.free_bytes = free_bytes_;
-    totals.bookkeeping_bytes = capacity_bytes_ - in_use_bytes_ - free_bytes_;
+    totals.free_bytes = free_bytes();
+    totals.bookkeeping_bytes = capacity_bytes_ - in_use_bytes_ - totals.free_bytes;
     totals.overhead_bytes = allocation_count_ * header_bytes + totals.bookkeeping_bytes;
     totals.allocation_count = allocation_count_;
     totals.free_block_count = free_block_count_;
+    for (const std::size_t count : quick_counts_) totals.free_block_count += count;
     totals.region_count = region_count_;
     if (const auto top = non_empty_.highest()) {
         std::size_t largest = 0;
         for (const block* b = free_lists_[top->flat()]; b != nullptr; b = b->next_free) largest = std::max(largest, b->size());
         totals.largest_free_block = largest - header_bytes;
     }
+    for (std::size_t index = quick_class_count; index-- > 0;) {
+        if (quick_counts_[index] == 0) continue;
+        totals.largest_free_block = std::max(totals.largest_free_block, quick_block_bytes(index) - header_bytes);
+        break;
+    }
     return totals;
 }
 
 void boundary_tag_heap::validate() const {
-    std::size_t in_use = 0, free = 0, live_count = 0, free_count = 0, capacity = 0, regions = 0;
+    std::size_t in_use = 0, free = 0, quick = 0, live_count = 0, free_count = 0, quick_count = 0, capacity = 0, regions = 0;
     for (const region* r = regions_; r != nullptr; r = r->next) {
         ++regions;
         capacity += r->given_bytes;
@@ -380,9 +440,15 @@ void boundary_tag_heap::validate() const {
                 broken("BT2", "block " + hex(b) + " says the block before is " + (b->previous_used() ? "used" : "free"));
             if (b->used()) {
                 if (b->tag() != tag_) broken("BT4", "live block " + hex(b) + " carries tag " + std::to_string(b->tag()));
-                in_use += b->size();
-                ++live_count;
+                if (b->quick()) {
+                    quick += b->size();
+                    ++quick_count;
+                } else {
+                    in_use += b->size();
+                    ++live_count;
+                }
             } else {
+                if (b->quick()) broken("BT8", "free block " + hex(b) + " is marked quick");
                 if (b->footer() != b->size()) broken("BT3", "free block " + hex(b) + " has footer " + std::to_string(b->footer()));
                 if (!previous_used) broken("BT3", "free block " + hex(b) + " follows a free block");
                 if (b->tag() != 0) broken("BT4", "free block " + hex(b) + " carries a tag");
@@ -407,6 +473,19 @@ void boundary_tag_heap::validate() const {
             broken("BT6", "class " + std::to_string(klass) + " is marked wrongly");
     }
     if (listed != free_count) broken("BT5", std::to_string(free_count - listed) + " free blocks are in no list");
+    std::size_t quick_listed = 0;
+    for (std::size_t index = 0; index < quick_class_count; ++index) {
+        std::size_t length = 0;
+        for (const block* b = quick_lists_[index]; b != nullptr; b = b->next_free) {
+            if (++quick_listed > quick_count) broken("BT8", "the quick lists hold more blocks than are marked quick");
+            if (!b->quick() || b->size() != quick_block_bytes(index))
+                broken("BT8", "block " + hex(b) + " is misfiled in quick list " + std::to_string(index));
+            ++length;
+        }
+        if (length != quick_counts_[index] || length > quick_list_limit)
+            broken("BT8", "quick list " + std::to_string(index) + " holds " + std::to_string(length) + " blocks");
+    }
+    if (quick_listed != quick_count || quick != quick_bytes_) broken("BT8", "blocks marked quick are in no quick list");
     if (in_use != in_use_bytes_ || free != free_bytes_ || live_count != allocation_count_ || free_count != free_block_count_ ||
         capacity != capacity_bytes_ || regions != region_count_)
         broken("BT7", "the totals do not match the blocks");

@@ -48,21 +48,49 @@ TEST_F(BoundaryTagHeap, HandsOutSixteenAlignedBlocksOfAtLeastTheSizeAsked) {
 }
 
 TEST_F(BoundaryTagHeap, CoalescesWithBothNeighboursInEitherOrder) {
-    void* a = heap.allocate(100);
-    void* b = heap.allocate(100);
-    void* c = heap.allocate(100);
-    void* guard = heap.allocate(100);
+    constexpr std::size_t size = 1000;  // above quick_max_block_bytes: coalesced at once
+    void* a = heap.allocate(size);
+    void* b = heap.allocate(size);
+    void* c = heap.allocate(size);
+    void* guard = heap.allocate(size);
     heap.deallocate(a);
     heap.deallocate(c);
     EXPECT_EQ(heap.stats().free_block_count, 3u);  // a, c, and the tail after guard
     heap.deallocate(b);                            // joins a and c
     EXPECT_EQ(heap.stats().free_block_count, 2u);
     heap.validate();
-    void* joined = heap.allocate(300);  // fits only in a+b+c
+    void* joined = heap.allocate(3 * size);  // fits only in a+b+c
     EXPECT_EQ(joined, a);
     heap.deallocate(joined);
     heap.deallocate(guard);
     EXPECT_EQ(heap.stats().free_block_count, 1u);
+    heap.validate();
+}
+
+TEST_F(BoundaryTagHeap, QuickListServesTheSameSizeAgainLastInFirstOut) {
+    void* a = heap.allocate(40);
+    void* b = heap.allocate(40);
+    heap.deallocate(a);
+    heap.deallocate(b);
+    EXPECT_EQ(heap.stats().free_block_count, 3u);  // two quick blocks and the tail
+    heap.validate();
+    EXPECT_EQ(heap.allocate(40), b);
+    EXPECT_EQ(heap.allocate(40), a);
+    EXPECT_THROW(heap.deallocate(static_cast<std::byte*>(a) + 16), invalid_free);
+    heap.deallocate(a);
+    EXPECT_THROW(heap.deallocate(a), invalid_free);  // a double free of a quick block
+    heap.validate();
+}
+
+TEST_F(BoundaryTagHeap, QuickBlocksAreCoalescedWhenMemoryRunsShort) {
+    std::vector<void*> blocks;
+    while (void* p = heap.try_allocate(100)) blocks.push_back(p);
+    for (void* p : blocks) heap.deallocate(p);
+    const heap_stats totals = heap.stats();
+    EXPECT_GT(totals.free_block_count, 1u);  // some wait in the quick list
+    void* everything = heap.try_allocate(totals.free_bytes - boundary_tag_heap::header_bytes);
+    EXPECT_NE(everything, nullptr);
+    EXPECT_EQ(heap.stats().free_block_count, 0u);
     heap.validate();
 }
 
@@ -75,6 +103,7 @@ TEST_F(BoundaryTagHeap, HonoursEveryPowerOfTwoAlignment) {
         heap.validate();
     }
     for (void* p : blocks) heap.deallocate(p);
+    heap.flush_quick_lists();
     EXPECT_EQ(heap.stats().free_block_count, 1u);
     heap.validate();
 }
@@ -162,6 +191,7 @@ TEST(BoundaryTagHeapRegions, UsesEveryRegionAndNeverJoinsAcrossThem) {
     }
     EXPECT_TRUE(saw_first && saw_second);
     for (void* p : blocks) heap.deallocate(p);
+    heap.flush_quick_lists();
     EXPECT_EQ(heap.stats().free_block_count, 2u);
     heap.validate();
 }
@@ -224,6 +254,7 @@ TEST(BoundaryTagHeapStress, RandomOperationsAgainstAShadowModel) {
         shadow.check_and_remove(p);
         heap.deallocate(p);
     }
+    heap.flush_quick_lists();
     heap.validate();
     EXPECT_EQ(heap.stats().free_block_count, 1u);
 }

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // boundary_tag_heap: a general-purpose heap over caller-provided memory. In-band boundary tags
 // (Knuth) give O(1) coalescing with both neighbours; free blocks are filed in TLSF segregated
-// lists (the size_classes arithmetic of the offset layer), so allocate and free are O(1).
+// lists (the size_classes arithmetic of the offset layer), so allocate and free are O(1). Small
+// freed blocks first wait in short per-size quick lists (deferred coalescing, as glibc's tcache),
+// which serve the next request of their size without touching a neighbour.
 // One 8-byte header per live block; no allocation of its own, no locks (see locked_heap).
 #pragma once
 
@@ -30,8 +32,9 @@ namespace heapkit {
 //   |                          |        | footer: size             | 8 B  (only free blocks have one)
 //   +--------------------------+        +--------------------------+
 //
-//   header word: bits 0 used, 1 previous block used, 4..47 block size in bytes, 48..63 the heap's
-//   tag (live blocks; lets thread arenas find a block's owner in O(1)).
+//   header word: bits 0 used, 1 previous block used, 2 quick (freed, waiting in a quick list, still
+//   "used" to its neighbours), 4..47 block size in bytes, 48..63 the heap's tag (live and quick
+//   blocks; lets thread arenas find a block's owner in O(1)).
 //
 // "previous block used" is what lets a live block go without a footer: the footer of the block
 // before is read only when that bit says it is free. A region is laid out as
@@ -46,6 +49,11 @@ public:
     static constexpr std::size_t min_block_bytes = 32;   // header, two links, footer
     static constexpr std::size_t max_block_bytes = (std::size_t{1} << 48) - alignment_bytes;
     static constexpr std::size_t region_overhead_bytes = 48;  // region header, gap, epilogue
+    // May be tuned: which freed blocks wait in quick lists, and how many of each size.
+    static constexpr std::size_t quick_max_block_bytes = 512;
+    static constexpr std::size_t quick_list_limit = 16;
+    // Follows from them.
+    static constexpr std::size_t quick_class_count = quick_max_block_bytes / alignment_bytes - 1;  // 32, 48, ... bytes
     using tag_type = std::uint16_t;
 
     // An empty heap; `tag` is written into the header of every block it hands out.
@@ -68,7 +76,8 @@ public:
     // As allocate, but nullptr on any failure.
     void* try_allocate(std::size_t size, std::size_t alignment = alignment_bytes) noexcept;
 
-    // Returns the block at `pointer` (nullptr: nothing). Throws heapkit::invalid_address for a
+    // Returns the block at `pointer` (nullptr: nothing): a block of at most quick_max_block_bytes
+    // goes to its size's quick list while that has room, anything else is coalesced at once. Throws heapkit::invalid_address for a
     // pointer outside every region or not 16-aligned, heapkit::invalid_free for one whose header
     // is not a live block's (double free; interior pointers are caught when their bytes do not
     // look like a header, and always by debug_heap). Unchanged when it throws. O(1) + owns().
@@ -89,13 +98,17 @@ public:
     // Whether `pointer` lies in the payload space of one of this heap's regions. O(regions).
     bool owns(const void* pointer) const noexcept;
 
+    // Coalesces every block waiting in a quick list, so the free space is as few blocks as it can
+    // be (allocate does this itself before it would fail). O(quick blocks).
+    void flush_quick_lists() noexcept;
+
     // Totals; largest_free_block scans the top non-empty class, the rest are O(1).
     heap_stats stats() const noexcept;
-    // Free bytes, O(1): what thread arenas compare to pick the richest.
-    std::size_t free_bytes() const noexcept { return free_bytes_; }
+    // Free bytes (quick blocks included), O(1): what thread arenas compare to pick the richest.
+    std::size_t free_bytes() const noexcept { return free_bytes_ + quick_bytes_; }
     tag_type tag() const noexcept { return tag_; }
 
-    // Walks every block of every region and every free list, checking BT1-BT7 (see the .cpp).
+    // Walks every block of every region and every list, checking BT1-BT8 (see the .cpp).
     // O(blocks + classes); throws std::logic_error naming the broken invariant.
     void validate() const;
 
@@ -106,6 +119,9 @@ private:
     block* find_free_block(std::size_t block_bytes, std::size_t alignment) const noexcept;
     void* place(block* free_block, std::size_t block_bytes, std::size_t alignment) noexcept;
     void split_tail(block* live_block, std::size_t block_bytes) noexcept;
+    void release(block* freed) noexcept;     // coalesces and files a block no one holds
+    static constexpr std::size_t quick_index(std::size_t block_bytes) noexcept { return block_bytes / alignment_bytes - 2; }
+    static constexpr std::size_t quick_block_bytes(std::size_t index) noexcept { return (index + 2) * alignment_bytes; }
     void file(block* free_block) noexcept;
     void unfile(block* free_block) noexcept;
     const region* region_of(const void* pointer) const noexcept;
@@ -114,6 +130,9 @@ private:
 
     std::array<block*, size_class_count> free_lists_{};  // BT5: heads, one list per class
     class_bitmap non_empty_;                               // BT6: bit set iff its list is non-empty
+    std::array<block*, quick_class_count> quick_lists_{};  // BT8: singly linked through next_free
+    std::array<std::size_t, quick_class_count> quick_counts_{};
+    std::size_t quick_bytes_ = 0;                          // block bytes waiting in quick lists
     region* regions_ = nullptr;                            // singly linked through region headers
     std::size_t capacity_bytes_ = 0;                       // bytes of every region, as given
     std::size_t in_use_bytes_ = 0;                         // block bytes of live blocks
