@@ -19,6 +19,7 @@
 namespace heapkit::os {
 
 std::size_t capture_backtrace(std::span<void*> frames, std::size_t skip) noexcept {
+    if (frames.empty()) return 0;  // backtrace(3) unwinds even for one frame: skip it
     constexpr std::size_t max_frames = 64;
     void* stack[max_frames];
     const std::size_t wanted = std::min(max_frames, frames.size() + skip + 1);  // + this function

@@ -28,20 +28,31 @@ bool same_location(const std::source_location& a, const std::source_location& b)
 }  // namespace
 
 std::uint32_t site_table::intern(const std::source_location& location) {
+    if (depth_ == 0) {
+        const auto slot = (reinterpret_cast<std::uintptr_t>(location.file_name()) ^ location.line() * 0x9E3779B1u) % recent_count;
+        recent_location& recent = recent_[slot];
+        if (recent.file == location.file_name() && recent.line == location.line() && recent.column == location.column())
+            return recent.id;
+        const std::uint32_t id = find_or_add(location, {});
+        recent = {location.file_name(), location.line(), location.column(), id};
+        return id;
+    }
     std::array<void*, max_depth> stack{};
     const std::size_t depth = os::capture_backtrace(std::span(stack).first(std::min(depth_, max_depth)), 1);
-    std::uint64_t hash = mix(mix(0, location.line()), reinterpret_cast<std::uintptr_t>(location.file_name()));
-    for (std::size_t i = 0; i < depth; ++i) hash = mix(hash, reinterpret_cast<std::uintptr_t>(stack[i]));
+    return find_or_add(location, std::span(stack).first(depth));
+}
 
+std::uint32_t site_table::find_or_add(const std::source_location& location, std::span<void* const> stack) {
+    std::uint64_t hash = mix(mix(0, location.line()), reinterpret_cast<std::uintptr_t>(location.file_name()));
+    for (void* frame : stack) hash = mix(hash, reinterpret_cast<std::uintptr_t>(frame));
     const auto [first, last] = ids_.equal_range(hash);
     for (auto candidate = first; candidate != last; ++candidate) {
         const allocation_site& known = sites_[candidate->second];
-        if (same_location(known.location, location) && known.frames.size() == depth &&
-            std::equal(known.frames.begin(), known.frames.end(), stack.begin()))
+        if (same_location(known.location, location) && std::equal(known.frames.begin(), known.frames.end(), stack.begin(), stack.end()))
             return candidate->second;
     }
     const auto id = static_cast<std::uint32_t>(sites_.size());
-    sites_.push_back({location, std::vector<const void*>(stack.begin(), stack.begin() + static_cast<std::ptrdiff_t>(depth))});
+    sites_.push_back({location, std::vector<const void*>(stack.begin(), stack.end())});
     ids_.emplace(hash, id);
     return id;
 }

@@ -5,7 +5,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <array>
 #include <deque>
+#include <span>
 #include <source_location>
 #include <unordered_map>
 
@@ -24,6 +26,19 @@ public:
     const allocation_site& site(std::uint32_t id) const { return sites_[id]; }
 
 private:
+    // Without stacks a site is its source location alone: a direct-mapped cache of recent
+    // locations then answers intern() without hashing strings.
+    struct recent_location {
+        const char* file = nullptr;  // source_location::file_name(), compared by address
+        std::uint_least32_t line = 0;
+        std::uint_least32_t column = 0;
+        std::uint32_t id = 0;
+    };
+    static constexpr std::size_t recent_count = 256;
+
+    std::uint32_t find_or_add(const std::source_location& location, std::span<void* const> stack);
+
+    std::array<recent_location, recent_count> recent_{};
     std::size_t depth_;                                         // frames captured per site
     std::deque<allocation_site> sites_;                         // by id; a deque keeps addresses stable
     std::unordered_multimap<std::uint64_t, std::uint32_t> ids_;  // site hash -> id
