@@ -11,27 +11,13 @@
 #include <vector>
 
 #include "heapkit/offset/allocators.hpp"
+#include "byte_reader.hpp"
 #include "offset/unit_model.hpp"
 
 namespace {
 
 using namespace heapkit;
-
-class byte_reader {
-public:
-    byte_reader(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
-    bool empty() const { return at_ >= size_; }
-    std::uint64_t take(unsigned bytes) {
-        std::uint64_t value = 0;
-        for (unsigned i = 0; i < bytes; ++i) value = (value << 8) | (at_ < size_ ? data_[at_++] : 0);
-        return value;
-    }
-
-private:
-    const std::uint8_t* data_;
-    std::size_t size_;
-    std::size_t at_ = 0;
-};
+using heapkit::fuzz::byte_reader;
 
 [[noreturn]] void fail(const char* what, std::uint64_t a, std::uint64_t b) {
     std::fprintf(stderr, "heapkit fuzz: %s (%llu, %llu)\n", what, static_cast<unsigned long long>(a),

@@ -321,6 +321,7 @@ void boundary_tag_heap::release(block* freed) noexcept {
         start = freed->previous();
         unfile(start);
         bytes += start->size();
+        freed->set_word(0);  // inside a free block now: an immediate second free must not see "used"
     }
     // BT3 held before, so the block before `start` is live.
     start->set_word(bytes | previous_used_bit);

@@ -24,7 +24,7 @@ std::string_view issue_name(debug_issue issue) noexcept {
 }
 
 std::string allocation_site::where() const {
-    return std::string(location.file_name()) + ":" + std::to_string(location.line()) + " (" + location.function_name() + ")";
+    return std::string(location.file) + ":" + std::to_string(location.line) + " (" + location.function + ")";
 }
 
 std::vector<std::string> allocation_site::symbolized_frames() const {

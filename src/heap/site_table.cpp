@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <functional>
 #include <string_view>
 
 #include "heapkit/heap/detail/os.hpp"
@@ -20,21 +21,20 @@ std::uint64_t mix(std::uint64_t hash, std::uint64_t value) noexcept {
     return hash;
 }
 
-bool same_location(const std::source_location& a, const std::source_location& b) noexcept {
-    return a.line() == b.line() && a.column() == b.column() &&
-           std::string_view(a.file_name()) == b.file_name() && std::string_view(a.function_name()) == b.function_name();
+bool same_location(const call_site& a, const call_site& b) noexcept {
+    return a.line == b.line && std::string_view(a.file) == b.file && std::string_view(a.function) == b.function;
 }
 
 }  // namespace
 
-std::uint32_t site_table::intern(const std::source_location& location) {
+std::uint32_t site_table::intern(const call_site& location) {
     if (depth_ == 0) {
-        const auto slot = (reinterpret_cast<std::uintptr_t>(location.file_name()) ^ location.line() * 0x9E3779B1u) % recent_count;
+        const auto slot = (reinterpret_cast<std::uintptr_t>(location.file) ^ location.line * 0x9E3779B1u) % recent_count;
         recent_location& recent = recent_[slot];
-        if (recent.file == location.file_name() && recent.line == location.line() && recent.column == location.column())
+        if (recent.file == location.file && recent.function == location.function && recent.line == location.line)
             return recent.id;
         const std::uint32_t id = find_or_add(location, {});
-        recent = {location.file_name(), location.line(), location.column(), id};
+        recent = {location.file, location.function, location.line, id};
         return id;
     }
     std::array<void*, max_depth> stack{};
@@ -42,8 +42,8 @@ std::uint32_t site_table::intern(const std::source_location& location) {
     return find_or_add(location, std::span(stack).first(depth));
 }
 
-std::uint32_t site_table::find_or_add(const std::source_location& location, std::span<void* const> stack) {
-    std::uint64_t hash = mix(mix(0, location.line()), reinterpret_cast<std::uintptr_t>(location.file_name()));
+std::uint32_t site_table::find_or_add(const call_site& location, std::span<void* const> stack) {
+    std::uint64_t hash = mix(mix(0, location.line), std::hash<std::string_view>{}(location.file));
     for (void* frame : stack) hash = mix(hash, reinterpret_cast<std::uintptr_t>(frame));
     const auto [first, last] = ids_.equal_range(hash);
     for (auto candidate = first; candidate != last; ++candidate) {

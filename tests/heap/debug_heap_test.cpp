@@ -29,7 +29,7 @@ struct DebugHeap : ::testing::Test {
         EXPECT_EQ(reports[0].address, address);
         EXPECT_EQ(reports[0].size, size);
         ASSERT_NE(reports[0].site, nullptr);
-        EXPECT_EQ(reports[0].site->location.line(), line);
+        EXPECT_EQ(reports[0].site->location.line, line);
         reports.clear();
     }
 
@@ -112,10 +112,10 @@ TEST_F(DebugHeap, LeakReportListsExactlyTheLeakedBlocksBySite) {
     }
     const std::vector<leak_record> leaks = heap.leaks();
     ASSERT_EQ(leaks.size(), 2u);
-    EXPECT_EQ(leaks[0].site->location.line(), line_b);  // most bytes first
+    EXPECT_EQ(leaks[0].site->location.line, line_b);  // most bytes first
     EXPECT_EQ(leaks[0].bytes, 1000u);
     EXPECT_EQ(std::set<const void*>(leaks[0].blocks.begin(), leaks[0].blocks.end()), std::set<const void*>(kept_b.begin(), kept_b.end()));
-    EXPECT_EQ(leaks[1].site->location.line(), line_a);
+    EXPECT_EQ(leaks[1].site->location.line, line_a);
     EXPECT_EQ(leaks[1].bytes, 30u);
     EXPECT_EQ(std::vector<const void*>(leaks[1].blocks.begin(), leaks[1].blocks.end()), std::vector<const void*>(kept_a.begin(), kept_a.end()));
     EXPECT_EQ(heap.report_leaks(), 2u);
@@ -139,7 +139,7 @@ TEST_F(DebugHeap, SnapshotSeriesNamesTheSiteThatKeepsGrowing) {
     }
     const std::vector<site_growth> growing = growing_sites(series);
     ASSERT_EQ(growing.size(), 1u);
-    EXPECT_EQ(growing[0].site->location.line(), growing_line);
+    EXPECT_EQ(growing[0].site->location.line, growing_line);
     EXPECT_EQ(growing[0].first_bytes, 48u);
     EXPECT_EQ(growing[0].last_bytes, 6u * 48);
 }

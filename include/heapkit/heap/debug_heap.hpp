@@ -13,7 +13,6 @@
 #include <cstdint>
 #include <cstring>
 #include <map>
-#include <source_location>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -98,7 +97,7 @@ public:
     // recorded as allocated at `where` (and the captured stack). Throws invalid_alignment, or
     // out_of_memory as the inner heap does (also when the size plus the debug bytes overflows).
     void* allocate(std::size_t size, std::size_t alignment = default_alignment_bytes,
-                   std::source_location where = std::source_location::current()) {
+                   call_site where = call_site::current()) {
         if (!is_power_of_two(alignment))
             throw_error(errc::invalid_alignment, "heapkit::debug_heap: alignment " + std::to_string(alignment) + " is not a power of two");
         alignment = std::max(alignment, default_alignment_bytes);
@@ -110,7 +109,7 @@ public:
         return open_block(block, prefix, size, site);
     }
     void* try_allocate(std::size_t size, std::size_t alignment = default_alignment_bytes,
-                       std::source_location where = std::source_location::current()) noexcept {
+                       call_site where = call_site::current()) noexcept {
         try {
             return allocate(size, alignment, where);
         } catch (...) {
@@ -144,7 +143,7 @@ public:
 
     // Always moves (so a stale pointer to the old block is caught), copying the contents.
     void* reallocate(void* pointer, std::size_t size, std::size_t alignment = default_alignment_bytes,
-                     std::source_location where = std::source_location::current()) {
+                     call_site where = call_site::current()) {
         if (pointer == nullptr) return allocate(size, alignment, where);
         header* block = sealed_header(pointer);
         if (block == nullptr || block->state != header::live) {

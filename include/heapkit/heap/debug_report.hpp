@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <source_location>
 #include <span>
 #include <string>
 #include <string_view>
@@ -28,9 +27,23 @@ enum class debug_issue : unsigned char {
 };
 std::string_view issue_name(debug_issue issue) noexcept;
 
+// A place in the source, captured where a call is written: call_site::current() as a default
+// argument names the caller. (std::source_location would do, but clang 14, which builds the fuzz
+// targets, cannot provide it with libstdc++ 12; these builtins exist in both compilers.)
+struct call_site {
+    const char* file;
+    const char* function;
+    unsigned line;
+
+    static constexpr call_site current(const char* file = __builtin_FILE(), const char* function = __builtin_FUNCTION(),
+                                       unsigned line = __builtin_LINE()) noexcept {
+        return {file, function, line};
+    }
+};
+
 // Where a block was allocated: the caller's source location and the stack, innermost first.
 struct allocation_site {
-    std::source_location location;
+    call_site location;
     std::vector<const void*> frames;
 
     // "file:line (function)".

@@ -8,7 +8,6 @@
 #include <array>
 #include <deque>
 #include <span>
-#include <source_location>
 #include <unordered_map>
 
 #include "heapkit/heap/debug_report.hpp"
@@ -21,7 +20,7 @@ public:
     explicit site_table(std::size_t backtrace_depth) : depth_(backtrace_depth) {}
 
     // The id of the site `location` with the stack of the call. Throws std::bad_alloc.
-    std::uint32_t intern(const std::source_location& location);
+    std::uint32_t intern(const call_site& location);
     // The site of `id` (from intern); its address is stable for the table's life.
     const allocation_site& site(std::uint32_t id) const { return sites_[id]; }
 
@@ -29,14 +28,14 @@ private:
     // Without stacks a site is its source location alone: a direct-mapped cache of recent
     // locations then answers intern() without hashing strings.
     struct recent_location {
-        const char* file = nullptr;  // source_location::file_name(), compared by address
-        std::uint_least32_t line = 0;
-        std::uint_least32_t column = 0;
+        const char* file = nullptr;  // compared by address
+        const char* function = nullptr;
+        unsigned line = 0;
         std::uint32_t id = 0;
     };
     static constexpr std::size_t recent_count = 256;
 
-    std::uint32_t find_or_add(const std::source_location& location, std::span<void* const> stack);
+    std::uint32_t find_or_add(const call_site& location, std::span<void* const> stack);
 
     std::array<recent_location, recent_count> recent_{};
     std::size_t depth_;                                         // frames captured per site
