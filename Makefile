@@ -60,6 +60,7 @@ demo: build
 bench: build
 	bench/offset_grid.sh $(BUILD)/bin/heapkit
 	$(BUILD)/bin/heapkit_offset_bench
+	$(BUILD)/bin/heapkit_heap_bench
 	PYTHONPATH=$(BUILD)/python python3 python/bench_calls.py
 
 clean:

@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: MIT
-// heapkit: the common headers in one include. See DESIGN.md for the layers.
+// heapkit: the common headers of the offset and heap layers in one include. See DESIGN.md.
 #pragma once
 
+#include "heapkit/heap/boundary_tag_heap.hpp"
+#include "heapkit/heap/debug_heap.hpp"
+#include "heapkit/heap/locked_heap.hpp"
+#include "heapkit/heap/memory_resource.hpp"
+#include "heapkit/heap/offset_heap.hpp"
+#include "heapkit/heap/thread_arenas.hpp"
 #include "heapkit/offset/allocators.hpp"
 #include "heapkit/offset/block_walk.hpp"
 #include "heapkit/offset/buddy_index.hpp"

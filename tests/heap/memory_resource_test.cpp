@@ -48,7 +48,8 @@ struct heap_maker<debug_heap<boundary_tag_heap>> {
 };
 template <>
 struct heap_maker<thread_arenas> {
-    static auto make(std::span<std::byte>) { return std::make_unique<thread_arenas>(arena_options{}); }
+    // A limit, so that exhaustion is reached here and not in the sanitizers' operator new.
+    static auto make(std::span<std::byte>) { return std::make_unique<thread_arenas>(arena_options{.upstream_limit_bytes = memory_bytes}); }
 };
 
 template <class Heap>
