@@ -13,19 +13,14 @@
 #include <map>
 #include <vector>
 
-#include "byte_reader.hpp"
+#include "fuzz_support.hpp"
 #include "heapkit/heap/boundary_tag_heap.hpp"
 
 namespace {
 
 using namespace heapkit;
 using heapkit::fuzz::byte_reader;
-
-[[noreturn]] void fail(const char* what, std::uint64_t a, std::uint64_t b) {
-    std::fprintf(stderr, "heapkit fuzz: %s (%llu, %llu)\n", what, static_cast<unsigned long long>(a),
-                 static_cast<unsigned long long>(b));
-    std::abort();
-}
+using heapkit::fuzz::fail;
 
 struct live_block {
     std::size_t size;

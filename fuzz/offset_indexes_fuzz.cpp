@@ -11,19 +11,14 @@
 #include <vector>
 
 #include "heapkit/offset/allocators.hpp"
-#include "byte_reader.hpp"
+#include "fuzz_support.hpp"
 #include "offset/unit_model.hpp"
 
 namespace {
 
 using namespace heapkit;
 using heapkit::fuzz::byte_reader;
-
-[[noreturn]] void fail(const char* what, std::uint64_t a, std::uint64_t b) {
-    std::fprintf(stderr, "heapkit fuzz: %s (%llu, %llu)\n", what, static_cast<unsigned long long>(a),
-                 static_cast<unsigned long long>(b));
-    std::abort();
-}
+using heapkit::fuzz::fail;
 
 template <class Result>
 std::uint64_t code_of(const Result& outcome) {

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
-// byte_reader: the fuzz targets' view of libFuzzer's input as a stream of big-endian numbers;
-// past the end it reads zeros, so every input is a complete program.
+// What every fuzz target uses: byte_reader, libFuzzer's input as a stream of big-endian
+// numbers (past the end it reads zeros, so every input is a complete program), and fail(), which
+// names the broken property in one line and aborts so that libFuzzer keeps the input.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 
 namespace heapkit::fuzz {
 
@@ -23,5 +26,11 @@ private:
     std::size_t size_;
     std::size_t at_ = 0;
 };
+
+[[noreturn]] inline void fail(const char* what, std::uint64_t a, std::uint64_t b) {
+    std::fprintf(stderr, "heapkit fuzz: %s (%llu, %llu)\n", what, static_cast<unsigned long long>(a),
+                 static_cast<unsigned long long>(b));
+    std::abort();
+}
 
 }  // namespace heapkit::fuzz
