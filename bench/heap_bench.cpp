@@ -116,6 +116,7 @@ void debug_heap(benchmark::State& state) {
     std::vector<std::byte> memory(heap_bytes);
     heapkit::debug_options options;
     options.backtrace_depth = static_cast<std::size_t>(state.range(0));
+    options.stack_walk = state.range(1) != 0 ? heapkit::os::stack_walk::frame_pointers : heapkit::os::stack_walk::unwind_tables;
     heapkit::debug_heap<heapkit::boundary_tag_heap> heap(options, std::span(memory));
     on_heap(state, heap);
 }
@@ -126,7 +127,7 @@ BENCHMARK(pmr_synchronized_pool)->Threads(1)->Threads(2)->UseRealTime();
 BENCHMARK(boundary_tag);
 BENCHMARK(locked_boundary_tag)->Threads(1)->Threads(2)->UseRealTime();
 BENCHMARK(arenas)->Threads(1)->Threads(2)->UseRealTime();
-BENCHMARK(debug_heap)->ArgName("backtrace_depth")->Arg(0)->Arg(8);
+BENCHMARK(debug_heap)->ArgNames({"backtrace_depth", "frame_pointers"})->Args({0, 0})->Args({8, 0})->Args({8, 1});
 
 }  // namespace
 

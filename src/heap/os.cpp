@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
-// Linux/glibc implementations of heapkit::os: backtrace(3), dladdr(3) with demangling,
-// sched_getcpu(3), getrandom(2).
+// Linux/glibc implementations of heapkit::os: backtrace(3) or a frame-pointer walk bounded by
+// pthread_getattr_np(3), dladdr(3) with demangling, sched_getcpu(3), getrandom(2).
 #include "heapkit/heap/detail/os.hpp"
 
 #include <cxxabi.h>
 #include <dlfcn.h>
 #include <execinfo.h>
+#include <pthread.h>
 #include <sched.h>
 #include <sys/random.h>
 
@@ -18,8 +19,45 @@
 
 namespace heapkit::os {
 
-std::size_t capture_backtrace(std::span<void*> frames, std::size_t skip) noexcept {
+namespace {
+
+// The highest address of the calling thread's stack, looked up once per thread.
+std::uintptr_t stack_top() noexcept {
+    thread_local const std::uintptr_t top = [] {
+        pthread_attr_t attributes;
+        void* low = nullptr;
+        std::size_t size = 0;
+        if (::pthread_getattr_np(::pthread_self(), &attributes) != 0) return std::uintptr_t{0};
+        ::pthread_attr_getstack(&attributes, &low, &size);
+        ::pthread_attr_destroy(&attributes);
+        return reinterpret_cast<std::uintptr_t>(low) + size;
+    }();
+    return top;
+}
+
+}  // namespace
+
+std::size_t capture_backtrace(std::span<void*> frames, std::size_t skip, stack_walk walk) noexcept {
     if (frames.empty()) return 0;  // backtrace(3) unwinds even for one frame: skip it
+    if (walk == stack_walk::frame_pointers) {
+        // Each frame record is {caller's frame pointer, return address} (x86-64 and AArch64
+        // alike); this function's own record holds the return address into its caller, the
+        // second entry backtrace(3) would give. A record is followed only while it lies above the
+        // previous one and below the stack's top, so every read is of this thread's live stack.
+        // The walk is written here, not in a helper, so that no tail call can remove this frame.
+        const std::uintptr_t top = stack_top();
+        auto record = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+        std::size_t written = 0;
+        for (std::size_t depth = 0; written < frames.size(); ++depth) {
+            if (record == 0 || record % sizeof(void*) != 0 || record + 2 * sizeof(void*) > top) break;
+            void* const* words = reinterpret_cast<void* const*>(record);
+            if (depth >= skip) frames[written++] = words[1];
+            const auto caller = reinterpret_cast<std::uintptr_t>(words[0]);
+            if (caller <= record) break;
+            record = caller;
+        }
+        return written;
+    }
     constexpr std::size_t max_frames = 64;
     void* stack[max_frames];
     const std::size_t wanted = std::min(max_frames, frames.size() + skip + 1);  // + this function

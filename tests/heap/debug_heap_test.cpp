@@ -153,6 +153,25 @@ TEST_F(DebugHeap, RecordsTheStackOfEverySite) {
     EXPECT_NE(site->where().find("debug_heap_test.cpp"), std::string::npos) << site->where();
 }
 
+[[gnu::noinline]] const allocation_site* site_of_a_fresh_block(debug_heap<boundary_tag_heap>& heap) {
+    return heap.site_of(heap.allocate(8));
+}
+
+TEST(DebugHeapStacks, BothWalksFindTheSameInnermostFrame) {
+    alignas(16) static std::byte memory[2][16 * 1024];
+    debug_options tables, pointers;
+    pointers.stack_walk = os::stack_walk::frame_pointers;
+    debug_heap<boundary_tag_heap> unwound(tables, std::span(memory[0]));
+    debug_heap<boundary_tag_heap> walked(pointers, std::span(memory[1]));
+    const allocation_site* by_tables = site_of_a_fresh_block(unwound);
+    const allocation_site* by_pointers = site_of_a_fresh_block(walked);
+    ASSERT_GT(by_tables->frames.size(), 0u);
+    ASSERT_GT(by_pointers->frames.size(), 0u);
+    // The return address into the caller of heapkit's stack capture, never heapkit's own frames.
+    EXPECT_EQ(by_tables->frames[0], by_pointers->frames[0]);
+    EXPECT_EQ(by_tables->symbolized_frames()[0].find("capture_backtrace"), std::string::npos) << by_tables->symbolized_frames()[0];
+}
+
 TEST_F(DebugHeap, ReallocateMovesAndKeepsTheContents) {
     auto* p = static_cast<char*>(heap.allocate(10));
     std::memcpy(p, "abcdefghij", 10);

@@ -37,6 +37,7 @@ struct debug_options {
     std::size_t quarantine_bytes = std::size_t{1} << 20;  // freed bytes held back before reuse
     std::size_t quarantine_blocks = 1024;                 // freed blocks held back before reuse
     std::size_t backtrace_depth = 8;                      // frames per site; 0: source location only
+    os::stack_walk stack_walk = os::stack_walk::unwind_tables;  // frame_pointers: ~50x cheaper, needs them
     debug_handler handler = abort_with_report;            // what happens on a finding
     std::uint64_t secret = 0;                             // keys canaries and seals; 0: random
 };
@@ -83,7 +84,7 @@ public:
         : inner_(std::forward<InnerArguments>(inner_arguments)...),
           options_(std::move(options)),
           secret_(options_.secret != 0 ? options_.secret : os::random_secret()),
-          sites_(options_.backtrace_depth) {
+          sites_(options_.backtrace_depth, options_.stack_walk) {
         live_.previous = live_.next = &live_;
         quarantine_.previous = quarantine_.next = &quarantine_;
     }

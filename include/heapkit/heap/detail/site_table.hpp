@@ -11,13 +11,14 @@
 #include <unordered_map>
 
 #include "heapkit/heap/debug_report.hpp"
+#include "heapkit/heap/detail/os.hpp"
 
 namespace heapkit::detail {
 
 class site_table {
 public:
-    // Captures up to `backtrace_depth` frames per site (0: the source location alone).
-    explicit site_table(std::size_t backtrace_depth) : depth_(backtrace_depth) {}
+    // Captures up to `backtrace_depth` frames per site (0: the source location alone) with `walk`.
+    site_table(std::size_t backtrace_depth, os::stack_walk walk) : depth_(backtrace_depth), walk_(walk) {}
 
     // The id of the site `location` with the stack of the call. Throws std::bad_alloc.
     std::uint32_t intern(const call_site& location);
@@ -39,6 +40,7 @@ private:
 
     std::array<recent_location, recent_count> recent_{};
     std::size_t depth_;                                         // frames captured per site
+    os::stack_walk walk_;
     std::deque<allocation_site> sites_;                         // by id; a deque keeps addresses stable
     std::unordered_multimap<std::uint64_t, std::uint32_t> ids_;  // site hash -> id
 };
