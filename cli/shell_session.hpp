@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // heapkit::cli::shell_session: one `heapkit shell` conversation over one allocator. execute()
-// turns a command line into the one line the protocol of DESIGN.md prints for it.
+// turns a command line into the one line the protocol of DESIGN.md prints for it, plus the
+// compaction commands `compact` and `make_room SIZE [ALIGNMENT]`, which print the moves they
+// made as FROM->TO:SIZE separated by spaces (an empty line when nothing moved).
 #pragma once
 
 #include <optional>
@@ -9,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "heapkit/offset/compaction.hpp"
 #include "heapkit/offset/edge_integer.hpp"
 #include "heapkit/offset/error.hpp"
 #include "heapkit/offset/fit.hpp"
@@ -53,6 +56,8 @@ private:
         }
         if (command == "free_blocks") return query(command, args, [&] { return free_blocks(); });
         if (command == "map") return query(command, args, [&] { return memory_map(allocator_); });
+        if (command == "compact") return query(command, args, [&] { return compact(); });
+        if (command == "make_room") return make_room(args);
         return error_line("parse", "unknown command '" + std::string(command) + "'");
     }
 
@@ -75,6 +80,42 @@ private:
         }
         allocator_.free(address->magnitude, size->magnitude);
         return "ok";
+    }
+
+    // Compaction moves blocks to chosen addresses, which only the list and the tree can do.
+    static constexpr bool can_relocate = requires(Allocator& allocator) { allocator.relocate(Offset{}, Offset{}); };
+
+    std::string compact() {
+        if constexpr (can_relocate) {
+            const compaction_plan plan = plan_full_compaction(allocator_);
+            apply_plan(allocator_, plan, [](Offset, Offset, Size) {});
+            return describe_moves(plan);
+        } else {
+            return cannot_relocate("compact");
+        }
+    }
+
+    std::string make_room(arguments args) {
+        if (args.empty() || args.size() > 2) return usage("make_room SIZE [ALIGNMENT]");
+        const std::optional<edge_integer> size = parse_edge_integer(args[0]);
+        const std::optional<edge_integer> alignment = args.size() == 2 ? parse_edge_integer(args[1]) : edge_integer::of(1);
+        if (!size || !alignment) return not_a_number(!size ? args[0] : args[1]);
+        if (const auto failure = edge_allocate_error(*size, *alignment)) return error_line(kind_name(failure->kind), failure->message);
+        if constexpr (can_relocate) {
+            const std::optional<compaction_plan> plan = plan_room_for(allocator_, size->magnitude, alignment->magnitude);
+            if (!plan) {
+                return error_line(kind_name(errc::out_of_memory), "no compaction makes room for " + std::to_string(size->magnitude) +
+                                                                      " units (" + std::to_string(allocator_.free_memory()) + " free)");
+            }
+            apply_plan(allocator_, *plan, [](Offset, Offset, Size) {});
+            return describe_moves(*plan);
+        } else {
+            return cannot_relocate("make_room");
+        }
+    }
+
+    static std::string cannot_relocate(std::string_view command) {
+        return error_line("parse", std::string(command) + " needs --index list or tree (an index that can place a block at a chosen address)");
     }
 
     template <class Answer>

@@ -131,4 +131,28 @@ TEST(Demo, PlaysTheSeedsExampleWithItsAddressesAndMaps) {
     }
 }
 
+TEST(Shell, CompactSlidesBlocksDownAndPrintsTheMoves) {
+    const std::string script = "allocate 10\nallocate 10\nallocate 30\nallocate 10\nfree 0 10\nfree 20 30\ncompact\nfree_blocks\ncompact\n";
+    const std::string answers = "0\n10\n20\n50\nok\nok\n10->0:10 50->10:10\n20:80\n\n";
+    EXPECT_EQ(shell("--capacity 100", script), answers);
+    EXPECT_EQ(shell("--capacity 100 --index tree", script), answers);
+}
+
+TEST(Shell, MakeRoomMovesOnlyWhatIsInTheWay) {
+    // Free 0:10 20:30 60:10 80:20; 40 units need one 10-unit block moved: the lowest cheapest
+    // window is [0, 40), so the block at 10 goes to 40, the part of the hole at 20 outside it.
+    EXPECT_EQ(shell("--capacity 100",
+                    "allocate 10\nallocate 10\nallocate 30\nallocate 10\nallocate 10\nallocate 10\nallocate 20\n"
+                    "free 0 10\nfree 20 30\nfree 60 10\nfree 80 20\nmake_room 40\nallocate 40\nmake_room 31\nmake_room 0\n"),
+              "0\n10\n20\n50\n60\n70\n80\nok\nok\nok\nok\n10->40:10\n0\n"
+              "error out_of_memory: no compaction makes room for 31 units (30 free)\n"
+              "error invalid_size: allocation size must be positive, got 0\n");
+}
+
+TEST(Shell, CompactionNeedsAnIndexThatPlacesAtAnAddress) {
+    EXPECT_EQ(shell("--capacity 100 --index tlsf", "compact\nmake_room 5\n"),
+              "error parse: compact needs --index list or tree (an index that can place a block at a chosen address)\n"
+              "error parse: make_room needs --index list or tree (an index that can place a block at a chosen address)\n");
+}
+
 }  // namespace

@@ -118,6 +118,43 @@ public:
         return guarded([&] { return reallocate_checked(address, new_size, alignment); });
     }
 
+    // --- compaction ----------------------------------------------------------------------------
+    // Moves the allocation at `from` to `to`, keeping its size and owner tag; [to, +size) must be
+    // free once the allocation has left `from` (the two ranges may overlap, as memmove's may).
+    // Copies nothing: the caller moves the contents (see compaction.hpp). Throws invalid_free
+    // (no allocation starts at `from`) or invalid_address (the destination is outside or not
+    // free), and then nothing changed (std::bad_alloc from the index's metadata leaves the
+    // allocation freed). Cost: the index's release and take, plus a walk of the
+    // free blocks when `to` is not the start of one. For indexes that can name the free block
+    // starting at an address (list, tree).
+    Offset relocate(Offset from, Offset to)
+        requires requires(const Index& index) { index.block_starting_at(Offset{}); }
+    {
+        ledger_slot* entry = ledger_.find(from);
+        if (entry == nullptr) throw_error(errc::invalid_free, "relocate: no allocation starts at " + std::to_string(from));
+        const Size size = entry->value.size;
+        if (to > capacity_ || size > capacity_ - to)
+            throw_error(errc::invalid_address, "relocate: [" + std::to_string(to) + ", +" + std::to_string(size) + ") is outside the range");
+        if (to == from) return to;
+        const std::optional<Owner> owner = entry->value.owned ? std::optional<Owner>(entry->value.owner) : std::nullopt;
+        release(entry);
+        std::optional<placement> target = free_block_holding(to, size);
+        const Offset destination = target ? to : from;
+        if (!target) target = free_block_holding(from, size);  // just released, so it is free
+        ledger_slot* moved = record(destination, size, owner);
+        try {
+            moved->value.held = index_.take(*target, size);
+        } catch (...) {
+            forget(moved);
+            throw;
+        }
+        used_memory_ += size;
+        reserved_memory_ += reserved_units(moved->value);
+        if (destination != to)
+            throw_error(errc::invalid_address, "relocate: [" + std::to_string(to) + ", +" + std::to_string(size) + ") is not free");
+        return to;
+    }
+
     // --- statistics, O(1) unless noted ------------------------------------------------------
     Size capacity() const noexcept { return capacity_; }
     Fit fit() const noexcept { return fit_; }
@@ -261,6 +298,23 @@ private:
         if (size == 0) return errc::invalid_size;
         if (!is_power_of_two(alignment)) return errc::invalid_alignment;
         return errc::ok;
+    }
+
+    // The free block holding [address, +size), as a placement at `address`, if there is one.
+    std::optional<placement> free_block_holding(Offset address, Size size) const {
+        std::optional<placement> found = index_.block_starting_at(address);
+        if (!found) {
+            for (const free_block block : index_.blocks()) {
+                if (block.start > address) break;
+                if (address - block.start < block.size) {
+                    found = index_.block_starting_at(block.start);
+                    break;
+                }
+            }
+        }
+        if (!found || found->block.start + found->block.size - address < size) return std::nullopt;
+        found->address = address;
+        return found;
     }
 
     std::optional<placement> find(Size size, Size alignment) const noexcept {
