@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "commands.hpp"
-#include "heapkit/offset/index_names.hpp"
+#include "trace_commands.hpp"
 #include "heapkit/trace/replay.hpp"
 
 namespace heapkit::cli {
@@ -21,7 +21,7 @@ namespace {
 
 struct replay_options {
     std::vector<std::string> traces;
-    std::vector<std::string> policies{"first", "next", "best", "worst", "tlsf", "buddy"};
+    std::vector<std::string> policies = policy_names;
     std::string capacity;  // empty: unbounded (2^63 units)
     bool csv = false;
     bool json = false;
@@ -33,14 +33,8 @@ struct replay_row {
     trace::replay_metrics metrics;
 };
 
-// The one place where a policy name becomes an allocator: fits on the tree, else the index.
 trace::replay_metrics replay_with(const trace::trace& events, const std::string& policy, Size capacity) {
-    const std::optional<Fit> fit = fit_from_name(policy);
-    const std::string index = fit ? "tree" : policy;
-    return with_index_named(index, [&](auto type) {
-        using allocator = typename decltype(type)::type;
-        return trace::replay(events, [&] { return allocator(capacity, fit.value_or(Fit::first)); });
-    });
+    return with_policy_allocator(policy, capacity, [&](auto make) { return trace::replay(events, make); });
 }
 
 void print_table(const std::vector<replay_row>& rows, bool bounded) {
@@ -103,16 +97,7 @@ void run_replay(const replay_options& options) {
     const bool show_progress = isatty(STDERR_FILENO) != 0;
     std::vector<replay_row> rows;
     for (const std::string& path : options.traces) {
-        trace::trace events;
-        try {
-            events = trace::read_trace_file(path);
-        } catch (const trace::trace_error& failure) {
-            throw CLI::ValidationError("TRACE", failure.what());
-        }
-        if (events.skipped_lines > 0) {
-            std::fprintf(stderr, "heapkit replay: %s: skipped %zu lines about blocks the log never allocated\n", path.c_str(),
-                         events.skipped_lines);
-        }
+        const trace::trace events = load_trace(path, "replay");
         for (const std::string& policy : options.policies) {
             if (show_progress) std::fprintf(stderr, "\rreplaying %s (%zu operations) with %s...   ", path.c_str(), events.events.size(), policy.c_str());
             rows.push_back({path, policy, replay_with(events, policy, capacity)});
@@ -136,7 +121,7 @@ void add_replay_command(CLI::App& app) {
     replay->add_option("traces", options->traces, "Trace files (a ID SIZE [ALIGNMENT] / f ID / r ID SIZE)")->required()->check(CLI::ExistingFile);
     replay->add_option("--policy", options->policies, "Policies: first, next, best, worst (tree index), tlsf, buddy")
         ->delimiter(',')
-        ->check(CLI::IsMember({"first", "next", "best", "worst", "tlsf", "buddy"}));
+        ->check(CLI::IsMember(policy_names));
     replay->add_option("--capacity", options->capacity, "Units available (default: unbounded); failed allocations are counted")
         ->check(CLI::Range(std::uint64_t{1}, ~std::uint64_t{0}) & CLI::Validator([](std::string& text) {
                     return text.find('-') == std::string::npos ? std::string() : "must be positive";
