@@ -60,10 +60,19 @@ std::size_t capture_backtrace(std::span<void*> frames, std::size_t skip, stack_w
     }
     constexpr std::size_t max_frames = 64;
     void* stack[max_frames];
-    const std::size_t wanted = std::min(max_frames, frames.size() + skip + 1);  // + this function
+    const std::size_t wanted = std::min(max_frames, frames.size() + skip + 4);  // + this function and interceptors
     const auto captured = static_cast<std::size_t>(::backtrace(stack, static_cast<int>(wanted)));
+    // The frames before our caller's are backtrace's own and, under a sanitizer, its interceptor:
+    // find the caller by its return address rather than counting.
+    std::size_t callers = 1;
+    for (std::size_t i = 0; i < captured; ++i) {
+        if (stack[i] == __builtin_return_address(0)) {
+            callers = i;
+            break;
+        }
+    }
     std::size_t written = 0;
-    for (std::size_t i = skip + 1; i < captured && written < frames.size(); ++i) frames[written++] = stack[i];
+    for (std::size_t i = callers + skip; i < captured && written < frames.size(); ++i) frames[written++] = stack[i];
     return written;
 }
 
