@@ -123,4 +123,26 @@ TEST(Trace, ReadsGzipCompressedFiles) {
 }
 
 }  // namespace
+TEST(TraceWrite, RoundTripsThroughHeapkitsFormatPlainAndCompressed) {
+    std::istringstream valgrind_log(
+        "--1-- malloc(100) = 0x1000\n--1-- calloc(2,8) = 0x2000\n--1-- realloc(0x1000,300) = 0x3000\n--1-- free(0x2000)\n"
+        "--1-- memalign(al 64, size 10) = 0x4000\n--1-- free(0x3000)\n");
+    const trace original = read_trace(valgrind_log, "log");
+    std::ostringstream text;
+    write_trace(text, original, "from a log");
+    EXPECT_EQ(text.str(), "# from a log\na 0 100\na 1 16\nr 0 300\nf 1\na 1 10 64\nf 0\n");
+    for (const std::string name : {"round_trip.trace", "round_trip.trace.gz"}) {
+        const std::string path = ::testing::TempDir() + name;
+        write_trace_file(path, original);
+        const trace again = read_trace_file(path);
+        ASSERT_EQ(again.events.size(), original.events.size());
+        for (std::size_t i = 0; i < again.events.size(); ++i) {
+            EXPECT_EQ(again.events[i].op, original.events[i].op);
+            EXPECT_EQ(again.events[i].slot, original.events[i].slot);
+            EXPECT_EQ(again.events[i].size, original.events[i].size);
+        }
+    }
+    EXPECT_THROW(write_trace_file("/nonexistent-directory/x.trace", original), trace_error);
+}
+
 }  // namespace heapkit::trace

@@ -5,11 +5,13 @@
 // --trace-malloc=yes` logs (ids are the addresses; frees of blocks allocated before the log
 // began are skipped and counted), gzip-compressed or not. It checks every line and renames the
 // ids to dense slots (a slot is reused once its block is freed), so a replay indexes a vector.
+// write_trace turns any trace back into heapkit's format (to convert logs).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <istream>
+#include <ostream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -49,5 +51,12 @@ private:
 trace read_trace(std::istream& input, const std::string& source);
 // Reads the trace file at `path`, gzip-compressed or not. Throws trace_error (line 0: cannot open).
 trace read_trace_file(const std::string& path);
+
+// Writes `events` in heapkit's format (ids are the dense slots, which are unique among live
+// blocks), after a `# comment` line when `comment` is not empty.
+void write_trace(std::ostream& out, const trace& events, const std::string& comment = "");
+// Writes the trace file at `path`, gzip-compressed when the name ends in ".gz". Throws
+// trace_error (line 0) when it cannot be written.
+void write_trace_file(const std::string& path, const trace& events, const std::string& comment = "");
 
 }  // namespace heapkit::trace
