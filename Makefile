@@ -53,8 +53,10 @@ test: build build-sanitized build-tsan
 	$(TSAN_BUILD)/bin/heapkit_thread_tests
 	$(MAKE) fuzz
 
+# The seed's examples, then the real traces of traces/ replayed under every policy.
 demo: build
 	$(BUILD)/bin/heapkit demo
+	$(BUILD)/bin/heapkit replay traces/*.trace.gz
 
 # The tables of bench/RESULTS.md: heapkit bench over the grid, then the Google Benchmark grid.
 bench: build

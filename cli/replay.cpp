@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -38,11 +39,13 @@ trace::replay_metrics replay_with(const trace::trace& events, const std::string&
 }
 
 void print_table(const std::vector<replay_row>& rows, bool bounded) {
-    std::printf("%-24s %-6s %14s %16s %8s %8s %8s %12s%s\n", "trace", "policy", "peak live", "peak footprint", "JW #3",
+    int trace_width = 5;
+    for (const replay_row& row : rows) trace_width = std::max(trace_width, static_cast<int>(row.trace.size()));
+    std::printf("%-*s %-6s %14s %16s %8s %8s %8s %12s%s\n", trace_width, "trace", "policy", "peak live", "peak footprint", "JW #3",
                 "JW #4", "frag", "ops/s", bounded ? "       failed" : "");
     for (const replay_row& row : rows) {
         const trace::replay_metrics& m = row.metrics;
-        std::printf("%-24s %-6s %14llu %16llu %8.3f %8.3f %8.3f %12.0f", row.trace.c_str(), row.policy.c_str(),
+        std::printf("%-*s %-6s %14llu %16llu %8.3f %8.3f %8.3f %12.0f", trace_width, row.trace.c_str(), row.policy.c_str(),
                     static_cast<unsigned long long>(m.peak_live), static_cast<unsigned long long>(m.peak_footprint), m.measure_3(),
                     m.measure_4(), m.fragmentation_at_peak_live, m.seconds > 0 ? static_cast<double>(m.operations) / m.seconds : 0.0);
         if (bounded) std::printf(" %12zu", m.failed_allocations);
