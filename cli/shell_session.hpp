@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "heapkit/offset/compaction.hpp"
@@ -61,13 +62,26 @@ private:
         return error_line("parse", "unknown command '" + std::string(command) + "'");
     }
 
-    std::string allocate(arguments args) {
-        if (args.empty() || args.size() > 2) return usage("allocate SIZE [ALIGNMENT]");
+    struct request {
+        Size size;
+        Size alignment;
+    };
+
+    // SIZE [ALIGNMENT] as allocate and make_room take them, or the error line to print instead.
+    static std::variant<request, std::string> parse_request(arguments args, const std::string& form) {
+        if (args.empty() || args.size() > 2) return usage(form);
         const std::optional<edge_integer> size = parse_edge_integer(args[0]);
         const std::optional<edge_integer> alignment = args.size() == 2 ? parse_edge_integer(args[1]) : edge_integer::of(1);
         if (!size || !alignment) return not_a_number(!size ? args[0] : args[1]);
         if (const auto failure = edge_allocate_error(*size, *alignment)) return error_line(kind_name(failure->kind), failure->message);
-        return std::to_string(allocator_.allocate(size->magnitude, alignment->magnitude));
+        return request{size->magnitude, alignment->magnitude};
+    }
+
+    std::string allocate(arguments args) {
+        const auto parsed = parse_request(args, "allocate SIZE [ALIGNMENT]");
+        if (const auto* error = std::get_if<std::string>(&parsed)) return *error;
+        const request asked = std::get<request>(parsed);
+        return std::to_string(allocator_.allocate(asked.size, asked.alignment));
     }
 
     std::string free(arguments args) {
@@ -96,15 +110,13 @@ private:
     }
 
     std::string make_room(arguments args) {
-        if (args.empty() || args.size() > 2) return usage("make_room SIZE [ALIGNMENT]");
-        const std::optional<edge_integer> size = parse_edge_integer(args[0]);
-        const std::optional<edge_integer> alignment = args.size() == 2 ? parse_edge_integer(args[1]) : edge_integer::of(1);
-        if (!size || !alignment) return not_a_number(!size ? args[0] : args[1]);
-        if (const auto failure = edge_allocate_error(*size, *alignment)) return error_line(kind_name(failure->kind), failure->message);
+        const auto parsed = parse_request(args, "make_room SIZE [ALIGNMENT]");
+        if (const auto* error = std::get_if<std::string>(&parsed)) return *error;
+        const request asked = std::get<request>(parsed);
         if constexpr (can_relocate) {
-            const std::optional<compaction_plan> plan = plan_room_for(allocator_, size->magnitude, alignment->magnitude);
+            const std::optional<compaction_plan> plan = plan_room_for(allocator_, asked.size, asked.alignment);
             if (!plan) {
-                return error_line(kind_name(errc::out_of_memory), "no compaction makes room for " + std::to_string(size->magnitude) +
+                return error_line(kind_name(errc::out_of_memory), "no compaction makes room for " + std::to_string(asked.size) +
                                                                       " units (" + std::to_string(allocator_.free_memory()) + " free)");
             }
             apply_plan(allocator_, *plan, [](Offset, Offset, Size) {});

@@ -141,15 +141,7 @@ public:
         std::optional<placement> target = free_block_holding(to, size);
         const Offset destination = target ? to : from;
         if (!target) target = free_block_holding(from, size);  // just released, so it is free
-        ledger_slot* moved = record(destination, size, owner);
-        try {
-            moved->value.held = index_.take(*target, size);
-        } catch (...) {
-            forget(moved);
-            throw;
-        }
-        used_memory_ += size;
-        reserved_memory_ += reserved_units(moved->value);
+        hold(*target, destination, size, owner);
         if (destination != to)
             throw_error(errc::invalid_address, "relocate: [" + std::to_string(to) + ", +" + std::to_string(size) + ") is not free");
         return to;
@@ -335,17 +327,23 @@ private:
         if (const errc kind = request_error(size, alignment); kind != errc::ok) return kind;
         const std::optional<placement> chosen = find(size, alignment);
         if (!chosen) return errc::out_of_memory;
-        ledger_slot* entry = record(chosen->address, size, owner);
+        hold(*chosen, chosen->address, size, owner);
+        rover_ = chosen->address + size;
+        return chosen->address;
+    }
+
+    // Records [address, +size) as live and has the index take it from the free block `chosen`.
+    // Strong guarantee: if the index throws, the records are undone.
+    void hold(const placement& chosen, Offset address, Size size, std::optional<Owner> owner) {
+        ledger_slot* entry = record(address, size, owner);
         try {
-            entry->value.held = index_.take(*chosen, size);
+            entry->value.held = index_.take(chosen, size);
         } catch (...) {
             forget(entry);
             throw;
         }
         used_memory_ += size;
         reserved_memory_ += reserved_units(entry->value);
-        rover_ = chosen->address + size;
-        return chosen->address;
     }
 
     // Adds the ledger entry and the owner's index entry; the memory totals follow once the index
