@@ -3,7 +3,9 @@
 // moves over any offset allocator, and applying them. plan_full_compaction slides every
 // allocation down in address order (O(a)); plan_room_for finds the window for one request whose
 // occupants are cheapest to move elsewhere (O(a log a) plus a first-fit-decreasing check per
-// window tried). Moves are safe to apply in order with memmove semantics.
+// window tried, O(a^2) at worst). Moves are safe to apply in order with memmove semantics. The
+// planners read any allocator whose allocations hold exactly the units asked for (not buddy,
+// which rounds up); apply_plan needs relocate() (list and tree).
 #pragma once
 
 #include <algorithm>
