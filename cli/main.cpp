@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
     heapkit::cli::add_gen_command(app);
     heapkit::cli::add_map_command(app);
     heapkit::cli::add_convert_command(app);
+    heapkit::cli::add_run_command(app);
     heapkit::cli::add_replay_command(app);
     heapkit::cli::add_shell_command(app);
     CLI11_PARSE(app, argc, argv);

@@ -13,6 +13,9 @@ install(TARGETS heapkit EXPORT heapkitTargets
 if(HEAPKIT_BUILD_CLI)
   install(TARGETS heapkit_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
+if(TARGET heapkit_malloc)  # beside bin/, where `heapkit run` looks for it
+  install(TARGETS heapkit_malloc LIBRARY DESTINATION lib)
+endif()
 
 set(HEAPKIT_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/heapkit)
 install(EXPORT heapkitTargets NAMESPACE heapkit:: DESTINATION ${HEAPKIT_CMAKE_DIR})

@@ -292,7 +292,15 @@ boundary_tag_heap::block* boundary_tag_heap::checked_live_block(const void* poin
 
 void boundary_tag_heap::deallocate(void* pointer) {
     if (pointer == nullptr) return;
-    block* freed = checked_live_block(pointer);
+    checked_live_block(pointer);
+    try_deallocate(pointer);
+}
+
+errc boundary_tag_heap::try_deallocate(void* pointer) noexcept {
+    if (pointer == nullptr) return errc::ok;
+    errc why = errc::ok;
+    block* freed = live_block_at(pointer, why);
+    if (freed == nullptr) return why;
     const std::size_t bytes = freed->size();
     in_use_bytes_ -= bytes;
     --allocation_count_;
@@ -304,10 +312,11 @@ void boundary_tag_heap::deallocate(void* pointer) {
             quick_lists_[index] = freed;
             ++quick_counts_[index];
             quick_bytes_ += bytes;
-            return;
+            return errc::ok;
         }
     }
     release(freed);
+    return errc::ok;
 }
 
 void boundary_tag_heap::release(block* freed) noexcept {
@@ -401,6 +410,11 @@ const boundary_tag_heap::region* boundary_tag_heap::region_of(const void* pointe
 }
 
 bool boundary_tag_heap::owns(const void* pointer) const noexcept { return region_of(pointer) != nullptr; }
+
+bool boundary_tag_heap::is_live(const void* pointer) const noexcept {
+    errc why = errc::ok;
+    return live_block_at(pointer, why) != nullptr;
+}
 
 heap_stats boundary_tag_heap::stats() const noexcept {
     heap_stats totals;

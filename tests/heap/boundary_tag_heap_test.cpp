@@ -158,6 +158,9 @@ TEST_F(BoundaryTagHeap, RejectsForeignMisalignedAndDoubleFrees) {
     EXPECT_THROW(heap.deallocate(static_cast<std::byte*>(p) + 1), invalid_address);
     heap.deallocate(p);
     EXPECT_THROW(heap.deallocate(p), invalid_free);
+    EXPECT_EQ(heap.try_deallocate(p), errc::invalid_free);
+    EXPECT_EQ(heap.try_deallocate(&on_stack), errc::invalid_address);
+    EXPECT_EQ(heap.try_deallocate(nullptr), errc::ok);
     heap.deallocate(nullptr);
     heap.validate();
     EXPECT_EQ(heap.stats().allocation_count, 0u);

@@ -82,6 +82,9 @@ public:
     // is not a live block's (double free; interior pointers are caught when their bytes do not
     // look like a header, and always by debug_heap). Unchanged when it throws. O(1) + owns().
     void deallocate(void* pointer);
+    // As deallocate, but returns the kind instead of throwing (errc::ok when freed): for callers
+    // that may not throw, such as malloc.
+    errc try_deallocate(void* pointer) noexcept;
 
     // Resizes the block at `pointer` to at least `size` bytes: in place when it shrinks or the
     // next block is free and large enough, otherwise moves it (copying the contents) and frees the
@@ -97,6 +100,8 @@ public:
     static tag_type owner_tag(const void* pointer) noexcept;
     // Whether `pointer` lies in the payload space of one of this heap's regions. O(regions).
     bool owns(const void* pointer) const noexcept;
+    // Whether `pointer` is a live block of this heap (as far as its header tells). O(regions).
+    bool is_live(const void* pointer) const noexcept;
 
     // Coalesces every block waiting in a quick list, so the free space is as few blocks as it can
     // be (allocate does this itself before it would fail). O(quick blocks).

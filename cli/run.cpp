@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+// `heapkit run -- PROGRAM ARGS...`: runs a program on heapkit's malloc by putting
+// libheapkit_malloc.so (from ../lib next to this binary) in front of LD_PRELOAD and exec'ing it.
+#include <CLI/CLI.hpp>
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+
+namespace heapkit::cli {
+namespace {
+
+std::filesystem::path malloc_library() {
+    const std::filesystem::path binary = std::filesystem::read_symlink("/proc/self/exe");
+    return binary.parent_path().parent_path() / "lib" / "libheapkit_malloc.so";
+}
+
+[[noreturn]] void run_program(const std::vector<std::string>& command) {
+    const std::filesystem::path library = malloc_library();
+    if (!std::filesystem::exists(library)) throw CLI::ValidationError("run", "cannot find " + library.string());
+    std::string preload = library.string();
+    if (const char* existing = std::getenv("LD_PRELOAD"); existing != nullptr && *existing != '\0') preload += std::string(":") + existing;
+    ::setenv("LD_PRELOAD", preload.c_str(), 1);
+    std::vector<char*> arguments;
+    for (const std::string& word : command) arguments.push_back(const_cast<char*>(word.c_str()));
+    arguments.push_back(nullptr);
+    ::execvp(arguments[0], arguments.data());
+    throw CLI::ValidationError("run", "cannot run " + command[0] + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app) {
+    auto command = std::make_shared<std::vector<std::string>>();
+    CLI::App* run = app.add_subcommand("run", "Run a program on heapkit's malloc (libheapkit_malloc.so via LD_PRELOAD)");
+    run->add_option("command", *command, "-- PROGRAM ARGS...")->required();
+    run->callback([command] { run_program(*command); });
+}
+
+}  // namespace heapkit::cli

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+// The symbols libheapkit_malloc.so exports: the C allocation functions with glibc's semantics
+// and every form of operator new and delete, all over process_heap. Everything else in the
+// library is hidden.
+#include <errno.h>
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <new>
+
+#include "process_heap.hpp"
+
+#define HEAPKIT_EXPORT extern "C" __attribute__((visibility("default")))
+
+namespace {
+
+using namespace heapkit::malloc_layer;
+
+constexpr std::size_t fundamental_alignment = alignof(std::max_align_t);
+
+bool is_power_of_two(std::size_t value) noexcept { return value != 0 && (value & (value - 1)) == 0; }
+
+std::size_t page_bytes() noexcept {
+    static const auto bytes = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    return bytes;
+}
+
+void* aligned(std::size_t alignment, std::size_t size) noexcept {
+    return allocate(size, alignment < fundamental_alignment ? fundamental_alignment : alignment);
+}
+
+// operator new's loop: call the new handler until it gives up, then throw.
+void* new_or_throw(std::size_t size, std::size_t alignment) {
+    for (;;) {
+        if (void* pointer = aligned(alignment, size)) return pointer;
+        const std::new_handler handler = std::get_new_handler();
+        if (handler == nullptr) throw std::bad_alloc();
+        handler();
+    }
+}
+
+void* new_or_null(std::size_t size, std::size_t alignment) noexcept {
+    try {
+        return new_or_throw(size, alignment);
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+}  // namespace
+
+// Lets a program (and the tests) see that heapkit's malloc is the one in use.
+HEAPKIT_EXPORT const char* heapkit_malloc_version() { return "heapkit malloc 0.1"; }
+
+HEAPKIT_EXPORT void* malloc(std::size_t size) { return allocate(size, fundamental_alignment); }
+
+HEAPKIT_EXPORT void free(void* pointer) { deallocate(pointer); }
+
+HEAPKIT_EXPORT void* calloc(std::size_t count, std::size_t size) {
+    std::size_t bytes = 0;
+    if (__builtin_mul_overflow(count, size, &bytes)) {
+        errno = ENOMEM;
+        return nullptr;
+    }
+    void* pointer = allocate(bytes, fundamental_alignment);
+    if (pointer != nullptr) std::memset(pointer, 0, bytes);
+    return pointer;
+}
+
+HEAPKIT_EXPORT void* realloc(void* pointer, std::size_t size) {
+    if (pointer == nullptr) return allocate(size, fundamental_alignment);
+    if (size == 0) {  // glibc: frees and returns null
+        deallocate(pointer);
+        return nullptr;
+    }
+    return reallocate(pointer, size);
+}
+
+HEAPKIT_EXPORT void* reallocarray(void* pointer, std::size_t count, std::size_t size) {
+    std::size_t bytes = 0;
+    if (__builtin_mul_overflow(count, size, &bytes)) {
+        errno = ENOMEM;
+        return nullptr;
+    }
+    return realloc(pointer, bytes);
+}
+
+HEAPKIT_EXPORT int posix_memalign(void** out, std::size_t alignment, std::size_t size) {
+    if (!is_power_of_two(alignment) || alignment % sizeof(void*) != 0) return EINVAL;
+    const int saved = errno;
+    void* pointer = aligned(alignment, size);
+    errno = saved;  // posix_memalign reports through its result only
+    if (pointer == nullptr) return ENOMEM;
+    *out = pointer;
+    return 0;
+}
+
+HEAPKIT_EXPORT void* aligned_alloc(std::size_t alignment, std::size_t size) {
+    if (!is_power_of_two(alignment)) {
+        errno = EINVAL;
+        return nullptr;
+    }
+    return aligned(alignment, size);
+}
+
+HEAPKIT_EXPORT void* memalign(std::size_t alignment, std::size_t size) {
+    if (alignment > (~std::size_t{0} >> 1) + 1) {
+        errno = EINVAL;
+        return nullptr;
+    }
+    std::size_t power = 1;  // glibc rounds an alignment that is no power of two up to one
+    while (power < alignment) power <<= 1;
+    return aligned(power, size);
+}
+
+HEAPKIT_EXPORT void* valloc(std::size_t size) { return aligned(page_bytes(), size); }
+
+HEAPKIT_EXPORT void* pvalloc(std::size_t size) {
+    const std::size_t page = page_bytes();
+    if (size > ~std::size_t{0} - page) {
+        errno = ENOMEM;
+        return nullptr;
+    }
+    return aligned(page, size == 0 ? page : (size + page - 1) / page * page);
+}
+
+HEAPKIT_EXPORT std::size_t malloc_usable_size(void* pointer) { return pointer == nullptr ? 0 : usable_size(pointer); }
+
+// --- operator new and delete, every form -----------------------------------------------------
+#define HEAPKIT_OPERATOR __attribute__((visibility("default")))
+
+HEAPKIT_OPERATOR void* operator new(std::size_t size) { return new_or_throw(size, fundamental_alignment); }
+HEAPKIT_OPERATOR void* operator new[](std::size_t size) { return new_or_throw(size, fundamental_alignment); }
+HEAPKIT_OPERATOR void* operator new(std::size_t size, const std::nothrow_t&) noexcept { return new_or_null(size, fundamental_alignment); }
+HEAPKIT_OPERATOR void* operator new[](std::size_t size, const std::nothrow_t&) noexcept { return new_or_null(size, fundamental_alignment); }
+HEAPKIT_OPERATOR void* operator new(std::size_t size, std::align_val_t alignment) { return new_or_throw(size, static_cast<std::size_t>(alignment)); }
+HEAPKIT_OPERATOR void* operator new[](std::size_t size, std::align_val_t alignment) { return new_or_throw(size, static_cast<std::size_t>(alignment)); }
+HEAPKIT_OPERATOR void* operator new(std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
+    return new_or_null(size, static_cast<std::size_t>(alignment));
+}
+HEAPKIT_OPERATOR void* operator new[](std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
+    return new_or_null(size, static_cast<std::size_t>(alignment));
+}
+
+HEAPKIT_OPERATOR void operator delete(void* pointer) noexcept { deallocate(pointer); }
+HEAPKIT_OPERATOR void operator delete[](void* pointer) noexcept { deallocate(pointer); }
+HEAPKIT_OPERATOR void operator delete(void* pointer, std::size_t) noexcept { deallocate(pointer); }
+HEAPKIT_OPERATOR void operator delete[](void* pointer, std::size_t) noexcept { deallocate(pointer); }
+HEAPKIT_OPERATOR void operator delete(void* pointer, const std::nothrow_t&) noexcept { deallocate(pointer); }
+HEAPKIT_OPERATOR void operator delete[](void* pointer, const std::nothrow_t&) noexcept { deallocate(pointer); }
+HEAPKIT_OPERATOR void operator delete(void* pointer, std::align_val_t) noexcept { deallocate(pointer); }
+HEAPKIT_OPERATOR void operator delete[](void* pointer, std::align_val_t) noexcept { deallocate(pointer); }
+HEAPKIT_OPERATOR void operator delete(void* pointer, std::size_t, std::align_val_t) noexcept { deallocate(pointer); }
+HEAPKIT_OPERATOR void operator delete[](void* pointer, std::size_t, std::align_val_t) noexcept { deallocate(pointer); }
+HEAPKIT_OPERATOR void operator delete(void* pointer, std::align_val_t, const std::nothrow_t&) noexcept { deallocate(pointer); }
+HEAPKIT_OPERATOR void operator delete[](void* pointer, std::align_val_t, const std::nothrow_t&) noexcept { deallocate(pointer); }

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: MIT
+// Large blocks: each its own mapping from mmap, with a small header right before the pointer
+// that names the mapping, so free() can tell one from a heap block and unmap it. Every call is
+// one system call (mmap, munmap or mremap).
+#pragma once
+
+#include <cstddef>
+
+namespace heapkit::malloc_layer {
+
+// At or above this many bytes a request gets its own mapping.
+inline constexpr std::size_t large_threshold_bytes = std::size_t{512} << 10;
+
+// A mapping holding `size` bytes aligned to `alignment` (a power of two), or nullptr.
+void* allocate_large(std::size_t size, std::size_t alignment) noexcept;
+// Whether `pointer` is a live large block (reads the 32 bytes before it: the caller has checked
+// it is not in the heap, and a pointer it never handed out ends the program there or here).
+bool is_large(const void* pointer) noexcept;
+void free_large(void* pointer) noexcept;
+std::size_t large_usable_size(const void* pointer) noexcept;
+// Grows or shrinks a large block (mremap may move it), or nullptr with the block unchanged.
+void* reallocate_large(void* pointer, std::size_t size) noexcept;
+
+}  // namespace heapkit::malloc_layer

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: MIT
+// The process's heap behind malloc: one boundary_tag_heap under one mutex for blocks below
+// large_threshold_bytes, growing by 64 MiB mmap regions (reserved, not committed), and a mapping
+// of their own for larger blocks. Built on first use from static storage: nothing here allocates
+// through libc. fork() is safe: the lock is held across it and the child starts unlocked.
+// Cost: the heap's O(1) plus one uncontended lock; large blocks one system call.
+#pragma once
+
+#include <cstddef>
+
+namespace heapkit::malloc_layer {
+
+// `size` bytes aligned to `alignment` (a power of two, at least 16), or nullptr (errno ENOMEM).
+void* allocate(std::size_t size, std::size_t alignment) noexcept;
+// Frees what allocate returned; nullptr does nothing. A double free or a pointer heapkit never
+// handed out ends the program with one line naming it.
+void deallocate(void* pointer) noexcept;
+// realloc's rules for a non-null pointer and a non-zero size; nullptr (errno ENOMEM) leaves the
+// block as it was.
+void* reallocate(void* pointer, std::size_t size) noexcept;
+// The bytes usable at a live block.
+std::size_t usable_size(const void* pointer) noexcept;
+
+}  // namespace heapkit::malloc_layer

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT
+ * heapkit's malloc under threads, run under LD_PRELOAD by ctest: producers allocate and fill
+ * blocks that consumers check and free (every free cross-thread), threads that exit, and fork()
+ * while other threads allocate, the child allocating and exiting cleanly. Exits 1 on a failure. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum { pairs = 4, per_producer = 100000, ring_size = 1024 };
+
+struct ring {
+    pthread_mutex_t mutex;
+    pthread_cond_t changed;
+    unsigned char* items[ring_size];
+    size_t sizes[ring_size];
+    size_t head, tail;
+};
+
+static struct ring rings[pairs];
+static volatile int failed = 0;
+static volatile int stop_churn = 0;
+
+static void put(struct ring* r, unsigned char* item, size_t size) {
+    pthread_mutex_lock(&r->mutex);
+    while (r->tail - r->head == ring_size) pthread_cond_wait(&r->changed, &r->mutex);
+    r->items[r->tail % ring_size] = item;
+    r->sizes[r->tail % ring_size] = size;
+    ++r->tail;
+    pthread_cond_broadcast(&r->changed);
+    pthread_mutex_unlock(&r->mutex);
+}
+
+static unsigned char* take(struct ring* r, size_t* size) {
+    pthread_mutex_lock(&r->mutex);
+    while (r->tail == r->head) pthread_cond_wait(&r->changed, &r->mutex);
+    unsigned char* item = r->items[r->head % ring_size];
+    *size = r->sizes[r->head % ring_size];
+    ++r->head;
+    pthread_cond_broadcast(&r->changed);
+    pthread_mutex_unlock(&r->mutex);
+    return item;
+}
+
+static void* produce(void* argument) {
+    struct ring* r = argument;
+    uint64_t state = (uint64_t)(uintptr_t)argument | 1;
+    for (int i = 0; i < per_producer; ++i) {
+        state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+        const size_t size = state % 8 == 0 ? state % 100000 : state % 300;
+        unsigned char* item = malloc(size);
+        if (item == NULL) { failed = 1; break; }
+        memset(item, (int)(size & 0xFF), size);
+        put(r, item, size);
+    }
+    put(r, NULL, 0);
+    return NULL;
+}
+
+static void* consume(void* argument) {
+    struct ring* r = argument;
+    for (;;) {
+        size_t size = 0;
+        unsigned char* item = take(r, &size);
+        if (item == NULL) break;
+        for (size_t i = 0; i < size; ++i)
+            if (item[i] != (unsigned char)(size & 0xFF)) { failed = 1; break; }
+        free(item);
+    }
+    return NULL;
+}
+
+static void* churn(void* unused) {
+    (void)unused;
+    while (!stop_churn) free(malloc(64));
+    return NULL;
+}
+
+int main(void) {
+    pthread_t producers[pairs], consumers[pairs], churner;
+    for (int i = 0; i < pairs; ++i) {
+        pthread_mutex_init(&rings[i].mutex, NULL);
+        pthread_cond_init(&rings[i].changed, NULL);
+        pthread_create(&producers[i], NULL, produce, &rings[i]);
+        pthread_create(&consumers[i], NULL, consume, &rings[i]);
+    }
+    pthread_create(&churner, NULL, churn, NULL);
+    for (int round = 0; round < 20; ++round) { /* fork while the others allocate */
+        const pid_t child = fork();
+        if (child == 0) {
+            char* p = malloc(1000);
+            memset(p, 1, 1000);
+            free(p);
+            _exit(0);
+        }
+        int status = 0;
+        if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            printf("FAIL: fork child %d did not exit cleanly (status %d)\n", round, status);
+            failed = 1;
+        }
+    }
+    for (int i = 0; i < pairs; ++i) {
+        pthread_join(producers[i], NULL);
+        pthread_join(consumers[i], NULL);
+    }
+    stop_churn = 1;
+    pthread_join(churner, NULL);
+    printf("threads: %s\n", failed ? "FAILED" : "ok");
+    return failed;
+}
