@@ -13,6 +13,7 @@
 #include "fatal.hpp"
 #include "heapkit/heap/boundary_tag_heap.hpp"
 #include "large_blocks.hpp"
+#include "recorder.hpp"
 
 namespace heapkit::malloc_layer {
 
@@ -24,23 +25,36 @@ pthread_mutex_t heap_mutex = PTHREAD_MUTEX_INITIALIZER;  // guards the heap
 alignas(boundary_tag_heap) unsigned char heap_storage[sizeof(boundary_tag_heap)];
 std::atomic<bool> heap_built{false};  // written under heap_mutex
 
-void lock_for_fork() noexcept { pthread_mutex_lock(&heap_mutex); }
-void unlock_after_fork() noexcept { pthread_mutex_unlock(&heap_mutex); }
+std::atomic<bool> recording_on{false};  // HEAPKIT_STATS or HEAPKIT_TRACE, known once the heap is built
 
-// The heap, built on the first call; call with heap_mutex held.
+void lock_for_fork() noexcept { pthread_mutex_lock(&heap_mutex); }
+void unlock_in_parent() noexcept { pthread_mutex_unlock(&heap_mutex); }
+void unlock_in_child() noexcept {
+    stop_tracing_in_child();
+    pthread_mutex_unlock(&heap_mutex);
+}
+
+// The heap, built on the first call (which also reads the HEAPKIT_* variables); call with
+// heap_mutex held.
 boundary_tag_heap& heap() noexcept {
     if (!heap_built.load(std::memory_order_relaxed)) {
         new (heap_storage) boundary_tag_heap();
+        recording_on.store(recording(), std::memory_order_relaxed);
         heap_built.store(true, std::memory_order_relaxed);
     }
     return *std::launder(reinterpret_cast<boundary_tag_heap*>(heap_storage));
 }
 
-// Registered once, after the first allocation, outside the lock: pthread_atfork may allocate.
-void register_fork_handlers() noexcept {
-    static std::atomic<bool> registered{false};
-    if (!registered.exchange(true)) pthread_atfork(lock_for_fork, unlock_after_fork, unlock_after_fork);
+// Once, after the first allocation and outside the lock, since pthread_atfork and atexit may
+// allocate: the fork handlers and the work at exit.
+void after_first_use() noexcept {
+    static std::atomic<bool> done{false};
+    if (done.load(std::memory_order_relaxed) || done.exchange(true)) return;
+    pthread_atfork(lock_for_fork, unlock_in_parent, unlock_in_child);
+    register_exit_work();
 }
+
+bool recording_enabled() noexcept { return recording_on.load(std::memory_order_relaxed); }
 
 class heap_lock {
 public:
@@ -64,18 +78,22 @@ bool grow(boundary_tag_heap& process, std::size_t size, std::size_t alignment) n
 
 void* allocate(std::size_t size, std::size_t alignment) noexcept {
     void* pointer = nullptr;
-    if (size >= large_threshold_bytes) {
-        pointer = allocate_large(size, alignment);
-    } else {
-        {
-            const heap_lock hold;
-            boundary_tag_heap& process = heap();
+    bool large = size >= large_threshold_bytes;
+    {
+        const heap_lock hold;
+        boundary_tag_heap& process = heap();
+        if (!large) {
             pointer = process.try_allocate(size, alignment);
             if (pointer == nullptr && grow(process, size, alignment)) pointer = process.try_allocate(size, alignment);
         }
-        register_fork_handlers();
     }
-    if (pointer == nullptr) errno = ENOMEM;
+    if (large) pointer = allocate_large(size, alignment);
+    after_first_use();
+    if (pointer == nullptr) {
+        errno = ENOMEM;
+    } else if (recording_enabled()) {
+        record_allocate(pointer, large ? large_usable_size(pointer) : boundary_tag_heap::usable_size(pointer), size, alignment);
+    }
     return pointer;
 }
 
@@ -85,11 +103,13 @@ void deallocate(void* pointer) noexcept {
         const heap_lock hold;
         boundary_tag_heap& process = heap();
         if (process.owns(pointer)) {
+            if (recording_enabled() && process.is_live(pointer)) record_free(pointer, boundary_tag_heap::usable_size(pointer));
             if (process.try_deallocate(pointer) != errc::ok) fatal("double free of", pointer);
             return;
         }
     }
     if (!is_large(pointer)) fatal("free of a pointer heapkit never handed out:", pointer);
+    if (recording_enabled()) record_free(pointer, large_usable_size(pointer));
     free_large(pointer);
 }
 
@@ -101,35 +121,42 @@ void* reallocate(void* pointer, std::size_t size) noexcept {
         if (process.owns(pointer)) {
             if (!process.is_live(pointer)) fatal("realloc of a block that is not live:", pointer);
             if (size < large_threshold_bytes) {
+                const std::size_t before = boundary_tag_heap::usable_size(pointer);
                 void* resized = process.try_reallocate(pointer, size);
                 if (resized == nullptr && grow(process, size, boundary_tag_heap::alignment_bytes))
                     resized = process.try_reallocate(pointer, size);
-                if (resized == nullptr) errno = ENOMEM;
+                if (resized == nullptr) {
+                    errno = ENOMEM;
+                } else if (recording_enabled()) {
+                    record_resize(pointer, before, resized, boundary_tag_heap::usable_size(resized), size);
+                }
                 return resized;
             }
             old_usable = boundary_tag_heap::usable_size(pointer);
         }
     }
     if (old_usable != 0) {  // a heap block becoming large: copy it into a mapping of its own
-        void* moved = allocate_large(size, boundary_tag_heap::alignment_bytes);
-        if (moved == nullptr) {
-            errno = ENOMEM;
-            return nullptr;
-        }
+        void* moved = allocate(size, boundary_tag_heap::alignment_bytes);
+        if (moved == nullptr) return nullptr;
         std::memcpy(moved, pointer, old_usable);
         deallocate(pointer);
         return moved;
     }
     if (!is_large(pointer)) fatal("realloc of a pointer heapkit never handed out:", pointer);
     if (size >= large_threshold_bytes) {
+        const std::size_t before = large_usable_size(pointer);
         void* resized = reallocate_large(pointer, size);
-        if (resized == nullptr) errno = ENOMEM;
+        if (resized == nullptr) {
+            errno = ENOMEM;
+        } else if (recording_enabled()) {
+            record_resize(pointer, before, resized, large_usable_size(resized), size);
+        }
         return resized;
     }
     void* moved = allocate(size, boundary_tag_heap::alignment_bytes);  // small again: back into the heap
     if (moved == nullptr) return nullptr;
     std::memcpy(moved, pointer, size);
-    free_large(pointer);
+    deallocate(pointer);
     return moved;
 }
 

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+// Statistics counters, the exit summary and the trace writer, none of which allocates.
+#include "recorder.hpp"
+
+#include <pthread.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "environment.hpp"
+
+namespace heapkit::malloc_layer {
+
+namespace {
+
+struct counters {
+    std::atomic<std::uint64_t> allocations{0};
+    std::atomic<std::uint64_t> frees{0};
+    std::atomic<std::uint64_t> resizes{0};
+    std::atomic<std::uint64_t> live_bytes{0};  // usable bytes of live blocks
+    std::atomic<std::uint64_t> peak_bytes{0};
+    std::atomic<std::uint64_t> live_blocks{0};
+};
+counters totals;
+
+pthread_mutex_t trace_mutex = PTHREAD_MUTEX_INITIALIZER;  // guards trace_buffer and trace_used
+char trace_buffer[64 << 10];
+std::size_t trace_used = 0;
+std::atomic<bool> tracing{false};
+std::atomic<bool> counting{false};
+
+void flush_trace_locked() noexcept {
+    const int fd = settings().trace_fd;
+    std::size_t written = 0;
+    while (written < trace_used) {
+        const ssize_t step = ::write(fd, trace_buffer + written, trace_used - written);
+        if (step <= 0) break;
+        written += static_cast<std::size_t>(step);
+    }
+    trace_used = 0;
+}
+
+// Appends one formatted line ("a ID SIZE", ...) to the trace.
+template <class... Numbers>
+void trace_line(const char* format, Numbers... numbers) noexcept {
+    if (!tracing.load(std::memory_order_relaxed)) return;
+    pthread_mutex_lock(&trace_mutex);
+    if (sizeof trace_buffer - trace_used < 128) flush_trace_locked();
+    trace_used += static_cast<std::size_t>(std::snprintf(trace_buffer + trace_used, sizeof trace_buffer - trace_used, format, numbers...));
+    pthread_mutex_unlock(&trace_mutex);
+}
+
+unsigned long long id_of(const void* pointer) noexcept { return static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(pointer)); }
+
+void add_live(std::uint64_t bytes) noexcept {
+    const std::uint64_t now = totals.live_bytes.fetch_add(bytes, std::memory_order_relaxed) + bytes;
+    std::uint64_t peak = totals.peak_bytes.load(std::memory_order_relaxed);
+    while (now > peak && !totals.peak_bytes.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+    }
+}
+
+void at_exit() noexcept {
+    if (tracing.load()) {
+        pthread_mutex_lock(&trace_mutex);
+        flush_trace_locked();
+        pthread_mutex_unlock(&trace_mutex);
+    }
+    if (counting.load()) {
+        char line[512];
+        const int length = std::snprintf(
+            line, sizeof line,
+            "heapkit: %llu allocations, %llu frees, %llu reallocs; peak in use %llu bytes; at exit %llu bytes in %llu blocks\n",
+            static_cast<unsigned long long>(totals.allocations.load()), static_cast<unsigned long long>(totals.frees.load()),
+            static_cast<unsigned long long>(totals.resizes.load()), static_cast<unsigned long long>(totals.peak_bytes.load()),
+            static_cast<unsigned long long>(totals.live_bytes.load()), static_cast<unsigned long long>(totals.live_blocks.load()));
+        [[maybe_unused]] const ssize_t written = ::write(settings().stats_fd, line, static_cast<std::size_t>(length));
+    }
+}
+
+}  // namespace
+
+bool recording() noexcept {
+    static std::atomic<bool> read{false};
+    if (!read.load(std::memory_order_acquire)) {
+        const environment_settings& found = settings();
+        counting.store(found.stats, std::memory_order_relaxed);
+        tracing.store(found.trace_fd >= 0, std::memory_order_relaxed);
+        read.store(true, std::memory_order_release);
+    }
+    return counting.load(std::memory_order_relaxed) || tracing.load(std::memory_order_relaxed);
+}
+
+void register_exit_work() noexcept {
+    static std::atomic<bool> registered{false};
+    if (recording() && !registered.exchange(true)) std::atexit(at_exit);
+}
+
+void stop_tracing_in_child() noexcept {
+    tracing.store(false, std::memory_order_relaxed);
+    pthread_mutex_init(&trace_mutex, nullptr);
+    trace_used = 0;
+}
+
+void record_allocate(const void* pointer, std::size_t usable_bytes, std::size_t size, std::size_t alignment) noexcept {
+    if (counting.load(std::memory_order_relaxed)) {
+        totals.allocations.fetch_add(1, std::memory_order_relaxed);
+        totals.live_blocks.fetch_add(1, std::memory_order_relaxed);
+        add_live(usable_bytes);
+    }
+    if (alignment > 16) {
+        trace_line("a %llu %llu %llu\n", id_of(pointer), static_cast<unsigned long long>(size == 0 ? 1 : size),
+                   static_cast<unsigned long long>(alignment));
+    } else {
+        trace_line("a %llu %llu\n", id_of(pointer), static_cast<unsigned long long>(size == 0 ? 1 : size));
+    }
+}
+
+void record_free(const void* pointer, std::size_t usable_bytes) noexcept {
+    if (counting.load(std::memory_order_relaxed)) {
+        totals.frees.fetch_add(1, std::memory_order_relaxed);
+        totals.live_blocks.fetch_sub(1, std::memory_order_relaxed);
+        totals.live_bytes.fetch_sub(usable_bytes, std::memory_order_relaxed);
+    }
+    trace_line("f %llu\n", id_of(pointer));
+}
+
+void record_resize(const void* old_pointer, std::size_t old_usable_bytes, const void* pointer, std::size_t usable_bytes,
+                   std::size_t size) noexcept {
+    if (counting.load(std::memory_order_relaxed)) {
+        totals.resizes.fetch_add(1, std::memory_order_relaxed);
+        totals.live_bytes.fetch_sub(old_usable_bytes, std::memory_order_relaxed);
+        add_live(usable_bytes);
+    }
+    if (pointer == old_pointer) {
+        trace_line("r %llu %llu\n", id_of(pointer), static_cast<unsigned long long>(size));
+    } else {  // moved: the new block is live before the old one goes, as in realloc
+        trace_line("a %llu %llu\nf %llu\n", id_of(pointer), static_cast<unsigned long long>(size), id_of(old_pointer));
+    }
+}
+
+}  // namespace heapkit::malloc_layer

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: MIT
+// What HEAPKIT_STATS and HEAPKIT_TRACE see: every allocation, free and resize. With neither set
+// each call is one predictable branch; with stats, a few relaxed atomic adds; with a trace, a
+// line appended to a buffer under its own lock (written out in 64 KiB pieces and at exit).
+#pragma once
+
+#include <cstddef>
+
+namespace heapkit::malloc_layer {
+
+// Reads the settings (first call, under the heap lock) and returns whether anything records.
+bool recording() noexcept;
+// Registers the exit summary and trace flush; once, outside the heap lock (atexit may allocate).
+void register_exit_work() noexcept;
+// In a child after fork: the trace file belongs to the parent.
+void stop_tracing_in_child() noexcept;
+
+void record_allocate(const void* pointer, std::size_t usable_bytes, std::size_t size, std::size_t alignment) noexcept;
+void record_free(const void* pointer, std::size_t usable_bytes) noexcept;
+void record_resize(const void* old_pointer, std::size_t old_usable_bytes, const void* pointer, std::size_t usable_bytes,
+                   std::size_t size) noexcept;
+
+}  // namespace heapkit::malloc_layer

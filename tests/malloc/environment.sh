@@ -1,0 +1,29 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The HEAPKIT_* variables of heapkit's malloc: HEAPKIT_STATS=1 prints one summary at exit,
+# HEAPKIT_TRACE=FILE (with %p) writes a trace that `heapkit replay` reads back, and an unknown
+# HEAPKIT_* variable is reported once. Usage: environment.sh LIBRARY HEAPKIT
+set -u
+library=$1 heapkit=$2
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+seq 1 20000 | awk '{print ($1 * 7919) % 20000}' > "$scratch/numbers"
+HEAPKIT_STATS=1 HEAPKIT_TRACE="$scratch/trace.%p" HEAPKIT_NO_SUCH_THING=1 LD_PRELOAD="$library" \
+    sort -n "$scratch/numbers" > "$scratch/sorted" 2> "$scratch/stderr"
+failures=0
+check() {  # check DESCRIPTION COMMAND...
+    description=$1
+    shift
+    if "$@"; then echo "ok   $description"; else echo "FAIL $description"; failures=$((failures + 1)); fi
+}
+check "sort still sorts" sh -c "seq 0 19999 | cmp -s - '$scratch/sorted'"
+check "the unknown variable is reported once" \
+    test "$(grep -c '^heapkit: unknown variable HEAPKIT_NO_SUCH_THING ignored' "$scratch/stderr")" -eq 1
+check "one summary at exit" \
+    test "$(grep -cE '^heapkit: [0-9]+ allocations, [0-9]+ frees, [0-9]+ reallocs; peak in use [0-9]+ bytes' "$scratch/stderr")" -eq 1
+trace=$(ls "$scratch"/trace.* 2>/dev/null | head -n 1)
+check "a trace named with the process id" test -n "$trace"
+check "the trace replays" sh -c "'$heapkit' replay '$trace' --policy first > '$scratch/replay' 2>&1"
+check "the trace has allocations and frees" sh -c "grep -q '^a ' '$trace' && grep -q '^f ' '$trace'"
+cat "$scratch/stderr"
+exit $((failures != 0))
