@@ -4,9 +4,11 @@
 
 #include <pthread.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <new>
 
@@ -56,6 +58,27 @@ void after_first_use() noexcept {
 
 bool recording_enabled() noexcept { return recording_on.load(std::memory_order_relaxed); }
 
+// Returning memory after a peak: once trim_every_bytes have been freed since the last time, the
+// pages inside every free block of at least trim_min_block_bytes go back to the kernel
+// (MADV_DONTNEED: the next touch maps a zero page), so RSS comes down. Called with the lock.
+constexpr std::size_t trim_every_bytes = std::size_t{32} << 20;
+constexpr std::size_t trim_min_block_bytes = std::size_t{256} << 10;
+std::size_t freed_since_trim = 0;  // guarded by heap_mutex
+
+void release_pages(void*, std::byte* start, std::size_t bytes) {
+    static const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const std::uintptr_t first = (reinterpret_cast<std::uintptr_t>(start) + page - 1) & ~(page - 1);
+    const std::uintptr_t last = (reinterpret_cast<std::uintptr_t>(start) + bytes) & ~(page - 1);
+    if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
+void note_freed(boundary_tag_heap& process, std::size_t bytes) noexcept {
+    freed_since_trim += bytes;
+    if (freed_since_trim < trim_every_bytes) return;
+    freed_since_trim = 0;
+    process.for_each_free_span(trim_min_block_bytes, release_pages, nullptr);
+}
+
 class heap_lock {
 public:
     heap_lock() noexcept { pthread_mutex_lock(&heap_mutex); }
@@ -103,8 +126,11 @@ void deallocate(void* pointer) noexcept {
         const heap_lock hold;
         boundary_tag_heap& process = heap();
         if (process.owns(pointer)) {
-            if (recording_enabled() && process.is_live(pointer)) record_free(pointer, boundary_tag_heap::usable_size(pointer));
-            if (process.try_deallocate(pointer) != errc::ok) fatal("double free of", pointer);
+            if (!process.is_live(pointer)) fatal("double free of", pointer);
+            const std::size_t bytes = boundary_tag_heap::usable_size(pointer);
+            if (recording_enabled()) record_free(pointer, bytes);
+            process.try_deallocate(pointer);
+            note_freed(process, bytes);
             return;
         }
     }

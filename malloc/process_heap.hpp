@@ -3,6 +3,7 @@
 // large_threshold_bytes, growing by 64 MiB mmap regions (reserved, not committed), and a mapping
 // of their own for larger blocks. Built on first use from static storage: nothing here allocates
 // through libc. fork() is safe: the lock is held across it and the child starts unlocked.
+// After every 32 MiB freed, the pages inside large free blocks go back to the kernel.
 // Cost: the heap's O(1) plus one uncontended lock; large blocks one system call.
 #pragma once
 

@@ -416,6 +416,19 @@ bool boundary_tag_heap::is_live(const void* pointer) const noexcept {
     return live_block_at(pointer, why) != nullptr;
 }
 
+void boundary_tag_heap::for_each_free_span(std::size_t min_bytes, free_span_visitor visit, void* context) const noexcept {
+    constexpr std::size_t metadata_bytes = header_bytes + 2 * sizeof(block*);  // header and links in front
+    for (auto klass = non_empty_.first_at_or_above(class_holding(std::max(min_bytes, min_block_bytes))); klass;) {
+        for (block* free_block = free_lists_[klass->flat()]; free_block != nullptr; free_block = free_block->next_free) {
+            if (free_block->size() < min_bytes) continue;
+            visit(context, free_block->bytes() + metadata_bytes, free_block->size() - metadata_bytes - sizeof(std::uint64_t));
+        }
+        const std::size_t next_flat = klass->flat() + 1;
+        if (next_flat == size_class_count) break;
+        klass = non_empty_.first_at_or_above(size_class::from_flat(next_flat));
+    }
+}
+
 heap_stats boundary_tag_heap::stats() const noexcept {
     heap_stats totals;
     totals.capacity_bytes = capacity_bytes_;

@@ -178,6 +178,31 @@ TEST_F(BoundaryTagHeap, FailsOnlyWhenNoFreeBlockIsLargeEnoughAndStaysUsable) {
     heap.validate();
 }
 
+TEST_F(BoundaryTagHeap, FreeSpansLieInsideLargeFreeBlocksAndMissTheirMetadata) {
+    void* small = heap.allocate(100);
+    void* big = heap.allocate(20000);
+    void* guard = heap.allocate(100);
+    heap.deallocate(big);
+    struct span {
+        std::byte* start;
+        std::size_t bytes;
+    };
+    std::vector<span> spans;
+    heap.for_each_free_span(10000, [](void* into, std::byte* start, std::size_t bytes) {
+        static_cast<std::vector<span>*>(into)->push_back({start, bytes});
+    }, &spans);
+    ASSERT_EQ(spans.size(), 2u);  // where big was, and the tail
+    for (const span& s : spans) {
+        EXPECT_GE(s.bytes, 10000u - 40);
+        std::memset(s.start, 0x5A, s.bytes);  // scribbling there must not hurt the heap
+    }
+    heap.validate();
+    EXPECT_EQ(heap.allocate(20000), big);
+    heap.deallocate(small);
+    heap.deallocate(guard);
+    heap.validate();
+}
+
 TEST(BoundaryTagHeapRegions, UsesEveryRegionAndNeverJoinsAcrossThem) {
     alignas(16) static std::byte first[4096];
     alignas(16) static std::byte second[4096];

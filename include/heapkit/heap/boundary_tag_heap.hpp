@@ -107,6 +107,13 @@ public:
     // be (allocate does this itself before it would fail). O(quick blocks).
     void flush_quick_lists() noexcept;
 
+    // Calls visit(context, start, bytes) for the part of every free block of at least
+    // `min_block_bytes` that holds no heap metadata (past its links, before its footer): memory a
+    // caller may hand back to the operating system, since the heap writes there only after
+    // allocating it again. O(classes + such blocks).
+    using free_span_visitor = void (*)(void* context, std::byte* start, std::size_t bytes);
+    void for_each_free_span(std::size_t min_block_bytes, free_span_visitor visit, void* context) const noexcept;
+
     // Totals; largest_free_block scans the top non-empty class, the rest are O(1).
     heap_stats stats() const noexcept;
     // Free bytes (quick blocks included), O(1): what thread arenas compare to pick the richest.
