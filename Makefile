@@ -58,12 +58,15 @@ demo: build
 	$(BUILD)/bin/heapkit demo
 	$(BUILD)/bin/heapkit replay traces/*.trace.gz
 
-# The tables of bench/RESULTS.md: heapkit bench over the grid, then the Google Benchmark grid.
+# The tables of bench/RESULTS.md: heapkit bench over the grid, the Google Benchmark grids, the
+# Python calls, and the mallocs compared (installs mimalloc, jemalloc and tcmalloc to compare with).
 bench: build
+	@tools/install_deps.sh bench
 	bench/offset_grid.sh $(BUILD)/bin/heapkit
 	$(BUILD)/bin/heapkit_offset_bench
 	$(BUILD)/bin/heapkit_heap_bench
 	PYTHONPATH=$(BUILD)/python python3 python/bench_calls.py
+	bench/malloc/compare.py $(BUILD)/bin/heapkit_malloc_workloads $(BUILD)/lib/libheapkit_malloc.so
 
 clean:
 	rm -rf $(BUILD) $(SANITIZED_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)
