@@ -123,6 +123,7 @@ std::uint64_t false_sharing() {
             std::uint64_t sum = 0;
             for (int round = 0; round < 50000; ++round) {
                 auto* object = static_cast<volatile std::uint64_t*>(std::malloc(8));
+                *object = 0;
                 for (int write = 0; write < 5000; ++write) *object = *object + static_cast<std::uint64_t>(write);
                 sum += *object;
                 std::free(const_cast<std::uint64_t*>(object));
