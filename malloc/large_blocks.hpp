@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Large blocks: each its own mapping from mmap, with a small header right before the pointer
-// that names the mapping, so free() can tell one from a heap block and unmap it. Every call is
-// one system call (mmap, munmap or mremap).
+// that names the mapping, so free() can tell one from a heap block and unmap it. A freed mapping
+// is kept (16 of them, 64 MiB at most) for the next request it fits, so a program that cycles
+// large blocks pays no system call; otherwise each call is one (mmap, munmap or mremap).
 #pragma once
 
 #include <cstddef>
@@ -17,6 +18,9 @@ void* allocate_large(std::size_t size, std::size_t alignment) noexcept;
 // it is not in the heap, and a pointer it never handed out ends the program there or here).
 bool is_large(const void* pointer) noexcept;
 void free_large(void* pointer) noexcept;
+// Around fork: the cache's lock is held across it.
+void lock_large_cache() noexcept;
+void unlock_large_cache() noexcept;
 std::size_t large_usable_size(const void* pointer) noexcept;
 // Grows or shrinks a large block (mremap may move it), or nullptr with the block unchanged.
 void* reallocate_large(void* pointer, std::size_t size) noexcept;

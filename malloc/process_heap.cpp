@@ -29,10 +29,17 @@ std::atomic<bool> heap_built{false};  // written under heap_mutex
 
 std::atomic<bool> recording_on{false};  // HEAPKIT_STATS or HEAPKIT_TRACE, known once the heap is built
 
-void lock_for_fork() noexcept { pthread_mutex_lock(&heap_mutex); }
-void unlock_in_parent() noexcept { pthread_mutex_unlock(&heap_mutex); }
+void lock_for_fork() noexcept {
+    pthread_mutex_lock(&heap_mutex);
+    lock_large_cache();
+}
+void unlock_in_parent() noexcept {
+    unlock_large_cache();
+    pthread_mutex_unlock(&heap_mutex);
+}
 void unlock_in_child() noexcept {
     stop_tracing_in_child();
+    unlock_large_cache();
     pthread_mutex_unlock(&heap_mutex);
 }
 
