@@ -10,12 +10,14 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <algorithm>
 #include <new>
 
 #include "fatal.hpp"
 #include "heapkit/heap/boundary_tag_heap.hpp"
 #include "large_blocks.hpp"
 #include "recorder.hpp"
+#include "thread_cache.hpp"
 
 namespace heapkit::malloc_layer {
 
@@ -54,12 +56,16 @@ boundary_tag_heap& heap() noexcept {
     return *std::launder(reinterpret_cast<boundary_tag_heap*>(heap_storage));
 }
 
+void drain_exiting_thread(void*) noexcept;
+
 // Once, after the first allocation and outside the lock, since pthread_atfork and atexit may
 // allocate: the fork handlers and the work at exit.
 void after_first_use() noexcept {
     static std::atomic<bool> done{false};
     if (done.load(std::memory_order_relaxed) || done.exchange(true)) return;
     pthread_atfork(lock_for_fork, unlock_in_parent, unlock_in_child);
+    pthread_key_t key;
+    if (pthread_key_create(&key, drain_exiting_thread) == 0) cache_set_exit_key(static_cast<unsigned>(key));
     register_exit_work();
 }
 
@@ -94,27 +100,76 @@ public:
     heap_lock& operator=(const heap_lock&) = delete;
 };
 
+// The regions, readable without the lock (appended under it; published by the count), so that
+// free() can tell a heap block from a large one before it decides whether it needs the lock.
+constexpr std::size_t max_regions = 4096;
+struct region_range {
+    std::uintptr_t begin;
+    std::uintptr_t end;
+};
+region_range regions[max_regions];
+std::atomic<std::size_t> region_count{0};
+
+bool in_heap_regions(const void* pointer) noexcept {
+    const auto address = reinterpret_cast<std::uintptr_t>(pointer);
+    const std::size_t count = region_count.load(std::memory_order_acquire);
+    for (std::size_t i = 0; i < count; ++i) {
+        if (address >= regions[i].begin && address < regions[i].end) return true;
+    }
+    return false;
+}
+
 // Adds a region big enough for `size` at `alignment`; false when mmap refuses.
 bool grow(boundary_tag_heap& process, std::size_t size, std::size_t alignment) noexcept {
+    const std::size_t count = region_count.load(std::memory_order_relaxed);
+    if (count == max_regions) return false;
     const std::size_t needed = size + alignment + boundary_tag_heap::region_overhead_bytes + 2 * boundary_tag_heap::min_block_bytes;
     const std::size_t bytes = needed > region_bytes ? needed : region_bytes;
     void* memory = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (memory == MAP_FAILED) return false;
     process.add_region({static_cast<std::byte*>(memory), bytes});  // cannot throw: the region is large
+    regions[count] = {reinterpret_cast<std::uintptr_t>(memory), reinterpret_cast<std::uintptr_t>(memory) + bytes};
+    region_count.store(count + 1, std::memory_order_release);
     return true;
+}
+
+// The bytes of the heap block a request of `size` at 16-byte alignment gets.
+std::size_t block_bytes_for(std::size_t size) noexcept {
+    const std::size_t bytes = (size + boundary_tag_heap::header_bytes + 15) & ~std::size_t{15};
+    return bytes < boundary_tag_heap::min_block_bytes ? boundary_tag_heap::min_block_bytes : bytes;
+}
+
+// A thread's cached blocks go back to the heap when it exits.
+void release_to_heap(void* block) noexcept { heap().try_deallocate(block); }
+void drain_exiting_thread(void*) noexcept {
+    pthread_mutex_lock(&heap_mutex);
+    cache_drain(release_to_heap);
+    pthread_mutex_unlock(&heap_mutex);
 }
 
 }  // namespace
 
 void* allocate(std::size_t size, std::size_t alignment) noexcept {
     void* pointer = nullptr;
-    bool large = size >= large_threshold_bytes;
-    {
+    const bool large = size >= large_threshold_bytes;
+    const std::size_t block_bytes = block_bytes_for(size);
+    const bool cacheable = !large && alignment <= boundary_tag_heap::alignment_bytes && block_bytes <= cached_max_block_bytes;
+    if (cacheable) pointer = cache_take(block_bytes);
+    if (pointer == nullptr) {
         const heap_lock hold;
         boundary_tag_heap& process = heap();
         if (!large) {
             pointer = process.try_allocate(size, alignment);
             if (pointer == nullptr && grow(process, size, alignment)) pointer = process.try_allocate(size, alignment);
+        }
+        // A miss: take a few more of the same size while the lock is held.
+        for (std::size_t extra = cacheable && pointer != nullptr ? std::min(refill_blocks, cache_room(block_bytes)) : 0; extra > 0; --extra) {
+            void* spare = process.try_allocate(size, alignment);
+            if (spare == nullptr) break;
+            if (boundary_tag_heap::usable_size(spare) + boundary_tag_heap::header_bytes != block_bytes || !cache_put(spare, block_bytes)) {
+                process.try_deallocate(spare);
+                break;
+            }
         }
     }
     if (large) pointer = allocate_large(size, alignment);
@@ -129,6 +184,18 @@ void* allocate(std::size_t size, std::size_t alignment) noexcept {
 
 void deallocate(void* pointer) noexcept {
     if (pointer == nullptr) return;
+    if (reinterpret_cast<std::uintptr_t>(pointer) % boundary_tag_heap::alignment_bytes == 0 && in_heap_regions(pointer) &&
+        boundary_tag_heap::header_says_live(pointer)) {
+        const std::size_t bytes = boundary_tag_heap::usable_size(pointer) + boundary_tag_heap::header_bytes;
+        if (bytes <= cached_max_block_bytes) {
+            if (recording_enabled()) record_free(pointer, bytes - boundary_tag_heap::header_bytes);
+            if (cache_put(pointer, bytes)) return;
+            const heap_lock hold;
+            if (heap().try_deallocate(pointer) != errc::ok) fatal("double free of", pointer);
+            note_freed(heap(), bytes);
+            return;
+        }
+    }
     {
         const heap_lock hold;
         boundary_tag_heap& process = heap();
@@ -152,7 +219,7 @@ void* reallocate(void* pointer, std::size_t size) noexcept {
         const heap_lock hold;
         boundary_tag_heap& process = heap();
         if (process.owns(pointer)) {
-            if (!process.is_live(pointer)) fatal("realloc of a block that is not live:", pointer);
+            if (!process.is_live(pointer) || looks_cached(pointer)) fatal("realloc of a block that is not live:", pointer);
             if (size < large_threshold_bytes) {
                 const std::size_t before = boundary_tag_heap::usable_size(pointer);
                 void* resized = process.try_reallocate(pointer, size);

@@ -396,6 +396,12 @@ std::size_t boundary_tag_heap::usable_size(const void* pointer) noexcept {
     return block::of_payload(pointer)->size() - header_bytes;
 }
 
+bool boundary_tag_heap::header_says_live(const void* pointer) noexcept {
+    const block* live = block::of_payload(pointer);
+    const std::size_t size = live->size();
+    return live->used() && !live->quick() && size >= min_block_bytes && size % alignment_bytes == 0;
+}
+
 boundary_tag_heap::tag_type boundary_tag_heap::owner_tag(const void* pointer) noexcept {
     return block::of_payload(pointer)->tag();
 }

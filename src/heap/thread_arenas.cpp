@@ -103,12 +103,16 @@ bool thread_arenas::steal_into(arena& dry, std::size_t bytes) noexcept {
     }
     // Worth it only when the donor keeps at least as much as it gives.
     if (richest == nullptr || richest_free < 2 * bytes) return false;
-    const std::size_t span_bytes = std::max(bytes, std::min(richest_free / 2, options_.region_bytes));
+    std::size_t span_bytes = std::max(bytes, std::min(richest_free / 2, options_.region_bytes));
     void* span = nullptr;
     std::size_t block_bytes = 0;
     {
         const std::lock_guard hold(richest->mutex);
         span = richest->heap.try_allocate(span_bytes);
+        if (span == nullptr && span_bytes > bytes) {  // its free space is in smaller pieces: take what is needed
+            span_bytes = bytes;
+            span = richest->heap.try_allocate(span_bytes);
+        }
         if (span == nullptr) return false;
         block_bytes = boundary_tag_heap::usable_size(span) + boundary_tag_heap::header_bytes;
         richest->free_hint.store(richest->heap.free_bytes(), std::memory_order_relaxed);

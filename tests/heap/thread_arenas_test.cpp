@@ -60,6 +60,18 @@ TEST(ThreadArenas, ADryArenaStealsFromTheRichestBeforeAskingUpstream) {
     EXPECT_EQ(totals.in_use_bytes + totals.free_bytes + totals.bookkeeping_bytes, totals.capacity_bytes);
 }
 
+TEST(ThreadArenas, StealingTakesLessWhenTheRichestHasNoBlockOfHalfItsFreeSpace) {
+    // Found when the thread moved to another CPU (so another arena) in the test below: all the
+    // memory was in arena 0, in two regions of which neither holds half of arena 0's free bytes.
+    thread_arenas arenas(arena_options{.arena_count = 2, .region_bytes = 64 << 10, .upstream_limit_bytes = 128 << 10});
+    std::vector<void*> blocks;
+    while (void* p = arenas.try_allocate_in(0, 1000)) blocks.push_back(p);
+    for (void* p : blocks) arenas.deallocate(p);
+    EXPECT_NE(arenas.try_allocate_in(1, 1000), nullptr);
+    EXPECT_EQ(arenas.steal_count(), 1u);
+    arenas.validate();
+}
+
 TEST(ThreadArenas, ExhaustionGivesNullptrOrBadAllocAndStaysUsable) {
     thread_arenas arenas(arena_options{.arena_count = 2, .region_bytes = 64 << 10, .upstream_limit_bytes = 128 << 10});
     std::vector<void*> blocks;
