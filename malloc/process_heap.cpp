@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: MIT
-// The process heap: lazy construction in static storage, region growth by mmap, fork handlers.
+// The process heap: the thread caches in front, lazy construction in static storage, region
+// growth by mmap, returning pages after a peak, fork and thread-exit handlers.
 #include "process_heap.hpp"
 
 #include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <algorithm>
 #include <new>
 
 #include "fatal.hpp"

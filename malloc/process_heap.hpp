@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
-// The process's heap behind malloc: one boundary_tag_heap under one mutex for blocks below
-// large_threshold_bytes, growing by 64 MiB mmap regions (reserved, not committed), and a mapping
-// of their own for larger blocks. Built on first use from static storage: nothing here allocates
-// through libc. fork() is safe: the lock is held across it and the child starts unlocked.
-// After every 32 MiB freed, the pages inside large free blocks go back to the kernel.
-// Cost: the heap's O(1) plus one uncontended lock; large blocks one system call.
+// The process's heap behind malloc: per-thread caches (thread_cache.hpp) for blocks up to 1 KiB,
+// in front of one boundary_tag_heap under one mutex for blocks below large_threshold_bytes,
+// growing by 64 MiB mmap regions (reserved, not committed); larger blocks get mappings of their
+// own. Built on first use from static storage: nothing here allocates through libc. fork() is
+// safe: the locks are held across it and the child starts unlocked. After every 32 MiB freed, the
+// pages inside large free blocks go back to the kernel.
+// Cost: a cache hit takes no lock; otherwise the heap's O(1) plus one lock; large blocks one
+// system call unless a cached mapping fits.
 #pragma once
 
 #include <cstddef>
