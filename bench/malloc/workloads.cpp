@@ -88,51 +88,49 @@ std::uint64_t producer_consumer() {
     return checksum;
 }
 
-// Larson's server: each thread replaces random slots of its own with blocks of random sizes.
-std::uint64_t server() {
+// Runs work(thread index) on worker_threads threads at once; the sum of what they return.
+template <class Work>
+std::uint64_t on_every_thread(Work work) {
     std::atomic<std::uint64_t> checksum{0};
     std::vector<std::thread> threads;
-    for (int t = 0; t < worker_threads; ++t) {
-        threads.emplace_back([&, t] {
-            xorshift random{static_cast<std::uint64_t>(t) * 7 + 3};
-            std::vector<char*> slots(4000, nullptr);
-            std::uint64_t sum = 0;
-            for (int step = 0; step < 2'000'000; ++step) {
-                char*& slot = slots[random.next() % slots.size()];
-                if (slot != nullptr) sum += static_cast<unsigned char>(slot[0]);
-                std::free(slot);
-                const std::size_t size = 16 + random.next() % 2000;
-                slot = static_cast<char*>(std::malloc(size));
-                slot[0] = static_cast<char>(step);
-            }
-            for (char* slot : slots) std::free(slot);
-            checksum += sum;
-        });
-    }
+    for (int t = 0; t < worker_threads; ++t) threads.emplace_back([&, t] { checksum += work(t); });
     for (std::thread& thread : threads) thread.join();
     return checksum;
+}
+
+// Larson's server: each thread replaces random slots of its own with blocks of random sizes.
+std::uint64_t server() {
+    return on_every_thread([](int t) {
+        xorshift random{static_cast<std::uint64_t>(t) * 7 + 3};
+        std::vector<char*> slots(4000, nullptr);
+        std::uint64_t sum = 0;
+        for (int step = 0; step < 2'000'000; ++step) {
+            char*& slot = slots[random.next() % slots.size()];
+            if (slot != nullptr) sum += static_cast<unsigned char>(slot[0]);
+            std::free(slot);
+            const std::size_t size = 16 + random.next() % 2000;
+            slot = static_cast<char*>(std::malloc(size));
+            slot[0] = static_cast<char>(step);
+        }
+        for (char* slot : slots) std::free(slot);
+        return sum;
+    });
 }
 
 // Small objects written over and over by the threads that allocated them: an allocator that
 // packs different threads' objects into one cache line makes the lines bounce.
 std::uint64_t false_sharing() {
-    std::atomic<std::uint64_t> checksum{0};
-    std::vector<std::thread> threads;
-    for (int t = 0; t < worker_threads; ++t) {
-        threads.emplace_back([&] {
-            std::uint64_t sum = 0;
-            for (int round = 0; round < 50000; ++round) {
-                auto* object = static_cast<volatile std::uint64_t*>(std::malloc(8));
-                *object = 0;
-                for (int write = 0; write < 5000; ++write) *object = *object + static_cast<std::uint64_t>(write);
-                sum += *object;
-                std::free(const_cast<std::uint64_t*>(object));
-            }
-            checksum += sum;
-        });
-    }
-    for (std::thread& thread : threads) thread.join();
-    return checksum;
+    return on_every_thread([](int) {
+        std::uint64_t sum = 0;
+        for (int round = 0; round < 50000; ++round) {
+            auto* object = static_cast<volatile std::uint64_t*>(std::malloc(8));
+            *object = 0;
+            for (int write = 0; write < 5000; ++write) *object = *object + static_cast<std::uint64_t>(write);
+            sum += *object;
+            std::free(const_cast<std::uint64_t*>(object));
+        }
+        return sum;
+    });
 }
 
 // Very large blocks (1-32 MiB), each touched on every page.
