@@ -153,15 +153,13 @@ std::size_t leading_gap(std::uintptr_t start, std::size_t alignment) noexcept {
     return gap;
 }
 
-// The block bytes a request of `size` needs, or 0 when no block can be that large.
-std::size_t block_bytes_for(std::size_t size) noexcept {
-    constexpr std::size_t largest_request = boundary_tag_heap::max_block_bytes - boundary_tag_heap::header_bytes;
-    if (size > largest_request) return 0;
-    const std::size_t bytes = align_up(size + boundary_tag_heap::header_bytes, boundary_tag_heap::alignment_bytes);
-    return std::max(bytes, boundary_tag_heap::min_block_bytes);
-}
-
 }  // namespace
+
+std::size_t boundary_tag_heap::block_bytes_for(std::size_t size) noexcept {
+    constexpr std::size_t largest_request = max_block_bytes - header_bytes;
+    if (size > largest_request) return 0;
+    return std::max<std::size_t>(align_up(size + header_bytes, alignment_bytes), min_block_bytes);
+}
 
 boundary_tag_heap::block* boundary_tag_heap::find_free_block(std::size_t block_bytes, std::size_t alignment) const noexcept {
     if (alignment > max_block_bytes) return nullptr;
@@ -253,12 +251,16 @@ void* boundary_tag_heap::try_allocate(std::size_t size, std::size_t alignment) n
 }
 
 void* boundary_tag_heap::allocate(std::size_t size, std::size_t alignment) {
+    if (void* pointer = try_allocate(size, alignment)) return pointer;
+    throw_request_error(size, alignment);
+}
+
+void boundary_tag_heap::throw_request_error(std::size_t size, std::size_t alignment) {
     if (!is_power_of_two(alignment))
         throw_error(errc::invalid_alignment, "heapkit::boundary_tag_heap: alignment " + std::to_string(alignment) +
                                                  " is not a power of two");
     if (block_bytes_for(size) == 0)
         throw_error(errc::out_of_memory, "heapkit::boundary_tag_heap: " + std::to_string(size) + " bytes is larger than any block");
-    if (void* pointer = try_allocate(size, alignment)) return pointer;
     throw_error(errc::out_of_memory, "heapkit::boundary_tag_heap: no free block holds " + std::to_string(size) +
                                          " bytes aligned to " + std::to_string(alignment));
 }
@@ -280,20 +282,14 @@ boundary_tag_heap::block* boundary_tag_heap::live_block_at(const void* pointer, 
     return live;
 }
 
-boundary_tag_heap::block* boundary_tag_heap::checked_live_block(const void* pointer) const {
-    errc why = errc::ok;
-    block* live = live_block_at(pointer, why);
+void boundary_tag_heap::throw_not_live(const void* pointer, errc why) {
     if (why == errc::invalid_address)
         throw_error(why, "heapkit::boundary_tag_heap: " + hex(pointer) + " was not handed out by this heap");
-    if (why == errc::invalid_free)
-        throw_error(why, "heapkit::boundary_tag_heap: " + hex(pointer) + " is not a live block (double free?)");
-    return live;
+    throw_error(why, "heapkit::boundary_tag_heap: " + hex(pointer) + " is not a live block (double free?)");
 }
 
 void boundary_tag_heap::deallocate(void* pointer) {
-    if (pointer == nullptr) return;
-    checked_live_block(pointer);
-    try_deallocate(pointer);
+    if (const errc why = try_deallocate(pointer); why != errc::ok) throw_not_live(pointer, why);
 }
 
 errc boundary_tag_heap::try_deallocate(void* pointer) noexcept {
@@ -381,15 +377,13 @@ void* boundary_tag_heap::try_reallocate(void* pointer, std::size_t size, std::si
 
 void* boundary_tag_heap::reallocate(void* pointer, std::size_t size, std::size_t alignment) {
     if (pointer == nullptr) return allocate(size, alignment);
-    if (!is_power_of_two(alignment))
-        throw_error(errc::invalid_alignment, "heapkit::boundary_tag_heap: alignment " + std::to_string(alignment) +
-                                                 " is not a power of two");
-    if (block_bytes_for(size) == 0)
-        throw_error(errc::out_of_memory, "heapkit::boundary_tag_heap: " + std::to_string(size) + " bytes is larger than any block");
-    checked_live_block(pointer);
     if (void* resized = try_reallocate(pointer, size, alignment)) return resized;
-    throw_error(errc::out_of_memory, "heapkit::boundary_tag_heap: no free block holds " + std::to_string(size) +
-                                         " bytes aligned to " + std::to_string(alignment));
+    // Which rule failed, in the order allocate checks them, the pointer before running out.
+    if (is_power_of_two(alignment) && block_bytes_for(size) != 0) {
+        errc why = errc::ok;
+        if (live_block_at(pointer, why) == nullptr) throw_not_live(pointer, why);
+    }
+    throw_request_error(size, alignment);
 }
 
 std::size_t boundary_tag_heap::usable_size(const void* pointer) noexcept {

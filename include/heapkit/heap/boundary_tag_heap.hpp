@@ -94,6 +94,10 @@ public:
     // As reallocate, but nullptr on failure (the old block still live).
     void* try_reallocate(void* pointer, std::size_t size, std::size_t alignment = alignment_bytes) noexcept;
 
+    // The block bytes a request of `size` takes (header included, a multiple of 16, at least
+    // min_block_bytes), or 0 when no block can be that large. O(1).
+    static std::size_t block_bytes_for(std::size_t size) noexcept;
+
     // Bytes the caller may use at `pointer` (a live block): at least what was asked. O(1).
     static std::size_t usable_size(const void* pointer) noexcept;
     // The tag of the heap that handed out `pointer` (a live block). O(1).
@@ -142,7 +146,8 @@ private:
     void unfile(block* free_block) noexcept;
     const region* region_of(const void* pointer) const noexcept;
     block* live_block_at(const void* pointer, errc& why) const noexcept;  // nullptr and why when not live
-    block* checked_live_block(const void* pointer) const;                  // throws when not live
+    [[noreturn]] static void throw_not_live(const void* pointer, errc why);          // why: from live_block_at
+    [[noreturn]] static void throw_request_error(std::size_t size, std::size_t alignment);  // after a failed try
 
     std::array<block*, size_class_count> free_lists_{};  // BT5: heads, one list per class
     class_bitmap non_empty_;                               // BT6: bit set iff its list is non-empty
