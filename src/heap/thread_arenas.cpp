@@ -47,7 +47,8 @@ void* thread_arenas::try_allocate(std::size_t size, std::size_t alignment) noexc
 }
 
 void* thread_arenas::try_allocate_in(std::size_t index, std::size_t size, std::size_t alignment) noexcept {
-    if (index >= arenas_.size()) return nullptr;
+    // A request no heap could serve must not make arenas steal or ask the upstream for memory.
+    if (index >= arenas_.size() || !is_power_of_two(alignment) || boundary_tag_heap::block_bytes_for(size) == 0) return nullptr;
     arena& home = *arenas_[index];
     for (std::size_t attempt = 0; attempt <= refill_attempts; ++attempt) {
         {
@@ -63,11 +64,11 @@ void* thread_arenas::try_allocate_in(std::size_t index, std::size_t size, std::s
 }
 
 void* thread_arenas::allocate(std::size_t size, std::size_t alignment) {
+    if (void* pointer = try_allocate(size, alignment)) return pointer;
     if (!is_power_of_two(alignment))
         throw_error(errc::invalid_alignment, "heapkit::thread_arenas: alignment " + std::to_string(alignment) + " is not a power of two");
-    if (region_bytes_for(size, alignment) == 0 || size > boundary_tag_heap::max_block_bytes)
+    if (boundary_tag_heap::block_bytes_for(size) == 0)
         throw_error(errc::out_of_memory, "heapkit::thread_arenas: " + std::to_string(size) + " bytes is larger than any block");
-    if (void* pointer = try_allocate(size, alignment)) return pointer;
     throw_error(errc::out_of_memory, "heapkit::thread_arenas: no arena, no steal and no upstream region holds " +
                                          std::to_string(size) + " bytes");
 }

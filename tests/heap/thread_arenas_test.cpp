@@ -84,11 +84,14 @@ TEST(ThreadArenas, ExhaustionGivesNullptrOrBadAllocAndStaysUsable) {
     arenas.validate();
 }
 
-TEST(ThreadArenas, RejectsPointersItNeverHandedOut) {
+TEST(ThreadArenas, RejectsForeignPointersAndImpossibleRequests) {
     thread_arenas arenas(arena_options{.arena_count = 2});
     std::vector<std::uint64_t> elsewhere(8, ~std::uint64_t{0});  // a header word naming arena 65535
     EXPECT_THROW(arenas.deallocate(&elsewhere[2]), invalid_address);
     EXPECT_THROW(arenas.allocate(8, 3), invalid_alignment);
+    EXPECT_EQ(arenas.try_allocate(8, 3), nullptr);
+    EXPECT_EQ(arenas.try_allocate(~std::size_t{0} / 2), nullptr);
+    EXPECT_EQ(arenas.upstream_bytes(), 0u) << "an impossible request took memory from the upstream";
 }
 
 // Eight threads allocate, check and free; half of their frees are of blocks another thread made.
