@@ -3,13 +3,14 @@
 // and every form of operator new and delete, all over process_heap. Everything else in the
 // library is hidden.
 #include <errno.h>
-#include <unistd.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <new>
 
+#include "heapkit/heap/detail/os.hpp"
+#include "heapkit/offset/units.hpp"
 #include "process_heap.hpp"
 
 #define HEAPKIT_EXPORT extern "C" __attribute__((visibility("default")))
@@ -17,15 +18,10 @@
 namespace {
 
 using namespace heapkit::malloc_layer;
+using heapkit::is_power_of_two;
+using heapkit::os::page_bytes;
 
 constexpr std::size_t fundamental_alignment = alignof(std::max_align_t);
-
-bool is_power_of_two(std::size_t value) noexcept { return value != 0 && (value & (value - 1)) == 0; }
-
-std::size_t page_bytes() noexcept {
-    static const auto bytes = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-    return bytes;
-}
 
 void* aligned(std::size_t alignment, std::size_t size) noexcept {
     return allocate(size, alignment < fundamental_alignment ? fundamental_alignment : alignment);

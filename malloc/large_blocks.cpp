@@ -4,9 +4,10 @@
 
 #include <pthread.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include <cstdint>
+
+#include "heapkit/heap/detail/os.hpp"
 
 namespace heapkit::malloc_layer {
 
@@ -21,11 +22,6 @@ struct large_header {
 };
 static_assert(sizeof(large_header) == 32);
 constexpr std::uint64_t large_magic = 0x6865617061726765ull;  // "heaparge"
-
-std::size_t page_bytes() noexcept {
-    static const auto bytes = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-    return bytes;
-}
 
 large_header* header_of(const void* pointer) noexcept {
     return reinterpret_cast<large_header*>(const_cast<char*>(static_cast<const char*>(pointer)) - sizeof(large_header));
@@ -81,7 +77,7 @@ void lock_large_cache() noexcept { pthread_mutex_lock(&cache_mutex); }
 void unlock_large_cache() noexcept { pthread_mutex_unlock(&cache_mutex); }
 
 void* allocate_large(std::size_t size, std::size_t alignment) noexcept {
-    const std::size_t page = page_bytes();
+    const std::size_t page = os::page_bytes();
     const std::size_t lead = alignment > 16 ? alignment : 16;  // room for the header, aligned
     const std::size_t limit = ~std::size_t{0} - lead - sizeof(large_header) - page;
     if (size > limit || lead > limit - size) return nullptr;
@@ -117,7 +113,7 @@ std::size_t large_usable_size(const void* pointer) noexcept { return header_of(p
 void* reallocate_large(void* pointer, std::size_t size) noexcept {
     large_header* header = header_of(pointer);
     const auto offset = static_cast<std::size_t>(static_cast<char*>(pointer) - static_cast<char*>(header->mapping));
-    const std::size_t page = page_bytes();
+    const std::size_t page = os::page_bytes();
     if (size > ~std::size_t{0} - offset - page) return nullptr;
     const std::size_t mapping_bytes = (offset + size + page - 1) / page * page;
     void* moved = ::mremap(header->mapping, header->mapping_bytes, mapping_bytes, MREMAP_MAYMOVE);

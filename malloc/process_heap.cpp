@@ -5,7 +5,6 @@
 
 #include <pthread.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -16,6 +15,7 @@
 
 #include "fatal.hpp"
 #include "heapkit/heap/boundary_tag_heap.hpp"
+#include "heapkit/heap/detail/os.hpp"
 #include "large_blocks.hpp"
 #include "recorder.hpp"
 #include "thread_cache.hpp"
@@ -80,7 +80,7 @@ constexpr std::size_t trim_min_block_bytes = std::size_t{256} << 10;
 std::size_t freed_since_trim = 0;  // guarded by heap_mutex
 
 void release_pages(void*, std::byte* start, std::size_t bytes) {
-    static const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const std::uintptr_t page = os::page_bytes();
     const std::uintptr_t first = (reinterpret_cast<std::uintptr_t>(start) + page - 1) & ~(page - 1);
     const std::uintptr_t last = (reinterpret_cast<std::uintptr_t>(start) + bytes) & ~(page - 1);
     if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
@@ -134,12 +134,6 @@ bool grow(boundary_tag_heap& process, std::size_t size, std::size_t alignment) n
     return true;
 }
 
-// The bytes of the heap block a request of `size` at 16-byte alignment gets.
-std::size_t block_bytes_for(std::size_t size) noexcept {
-    const std::size_t bytes = (size + boundary_tag_heap::header_bytes + 15) & ~std::size_t{15};
-    return bytes < boundary_tag_heap::min_block_bytes ? boundary_tag_heap::min_block_bytes : bytes;
-}
-
 // A thread's cached blocks go back to the heap when it exits.
 void release_to_heap(void* block) noexcept { heap().try_deallocate(block); }
 void drain_exiting_thread(void*) noexcept {
@@ -153,8 +147,8 @@ void drain_exiting_thread(void*) noexcept {
 void* allocate(std::size_t size, std::size_t alignment) noexcept {
     void* pointer = nullptr;
     const bool large = size >= large_threshold_bytes;
-    const std::size_t block_bytes = block_bytes_for(size);
-    const bool cacheable = !large && alignment <= boundary_tag_heap::alignment_bytes && block_bytes <= cached_max_block_bytes;
+    const std::size_t block_bytes = boundary_tag_heap::block_bytes_for(size);  // 0 when too large: not cacheable
+    const bool cacheable = !large && alignment <= boundary_tag_heap::alignment_bytes && block_bytes != 0 && block_bytes <= cached_max_block_bytes;
     if (cacheable) pointer = cache_take(block_bytes);
     if (pointer == nullptr) {
         const heap_lock hold;
@@ -201,10 +195,9 @@ void deallocate(void* pointer) noexcept {
         const heap_lock hold;
         boundary_tag_heap& process = heap();
         if (process.owns(pointer)) {
-            if (!process.is_live(pointer)) fatal("double free of", pointer);
-            const std::size_t bytes = boundary_tag_heap::usable_size(pointer);
+            const std::size_t bytes = boundary_tag_heap::usable_size(pointer);  // read before the block goes
+            if (process.try_deallocate(pointer) != errc::ok) fatal("double free of", pointer);
             if (recording_enabled()) record_free(pointer, bytes);
-            process.try_deallocate(pointer);
             note_freed(process, bytes);
             return;
         }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Linux/glibc implementations of heapkit::os: backtrace(3) or a frame-pointer walk bounded by
-// pthread_getattr_np(3), dladdr(3) with demangling, sched_getcpu(3), getrandom(2).
+// pthread_getattr_np(3), dladdr(3) with demangling, sysconf(3), sched_getcpu(3), getrandom(2).
 #include "heapkit/heap/detail/os.hpp"
 
 #include <cxxabi.h>
@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -95,6 +96,11 @@ std::string describe_frame(const void* return_address) {
     const auto offset = static_cast<const char*>(return_address) - static_cast<const char*>(info.dli_saddr);
     std::snprintf(buffer, sizeof buffer, "+0x%tx", offset);
     return name + buffer + " (" + binary + ")";
+}
+
+std::size_t page_bytes() noexcept {
+    static const auto bytes = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    return bytes;
 }
 
 unsigned current_cpu() noexcept {

@@ -25,6 +25,9 @@ std::size_t capture_backtrace(std::span<void*> frames, std::size_t skip, stack_w
 // "0x7f... (binary)".
 std::string describe_frame(const void* return_address);
 
+// The size of a memory page (sysconf, asked once).
+std::size_t page_bytes() noexcept;
+
 // The CPU the calling thread runs on, or a hash of its thread id where the system cannot say.
 unsigned current_cpu() noexcept;
 
