@@ -52,7 +52,7 @@ void* thread_arenas::try_allocate_in(std::size_t index, std::size_t size, std::s
     arena& home = *arenas_[index];
     for (std::size_t attempt = 0; attempt <= refill_attempts; ++attempt) {
         {
-            const std::lock_guard hold(home.mutex);
+            const std::unique_lock hold = lock_counting(home);
             if (void* pointer = home.heap.try_allocate(size, alignment)) {
                 home.free_hint.store(home.heap.free_bytes(), std::memory_order_relaxed);
                 return pointer;
@@ -81,9 +81,18 @@ void thread_arenas::deallocate(void* pointer) {
     if (owner >= arenas_.size())
         throw_error(errc::invalid_address, "heapkit::thread_arenas: the pointer was not handed out by these arenas");
     arena& home = *arenas_[owner];
-    const std::lock_guard hold(home.mutex);
+    const std::unique_lock hold = lock_counting(home);
     home.heap.deallocate(pointer);  // checks the pointer really is in this arena
     home.free_hint.store(home.heap.free_bytes(), std::memory_order_relaxed);
+}
+
+std::unique_lock<std::mutex> thread_arenas::lock_counting(arena& home) noexcept {
+    std::unique_lock hold(home.mutex, std::try_to_lock);
+    if (!hold.owns_lock()) {
+        contended_.fetch_add(1, std::memory_order_relaxed);
+        hold.lock();
+    }
+    return hold;
 }
 
 bool thread_arenas::refill(arena& dry, std::size_t size, std::size_t alignment) noexcept {

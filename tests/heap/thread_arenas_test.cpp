@@ -38,6 +38,12 @@ TEST(ThreadArenas, ABlockFreedByAnotherThreadGoesBackToItsArena) {
     EXPECT_NE(std::find(blocks.begin(), blocks.end(), again), blocks.end());
 }
 
+TEST(ThreadArenas, OneThreadNeverWaitsForALock) {
+    thread_arenas arenas(arena_options{.arena_count = 2});
+    for (int i = 0; i < 1000; ++i) arenas.deallocate(arenas.try_allocate_in(static_cast<std::size_t>(i % 2), 64));
+    EXPECT_EQ(arenas.contended_count(), 0u);
+}
+
 TEST(ThreadArenas, ADryArenaStealsFromTheRichestBeforeAskingUpstream) {
     constexpr std::size_t region = 64 << 10;
     thread_arenas arenas(arena_options{.arena_count = 3, .region_bytes = region});
@@ -156,7 +162,8 @@ void stress(Heap& heap, const std::string& name) {
 TEST(ThreadArenasStress, EightThreadsWithCrossThreadFreesAndStealing) {
     thread_arenas arenas(arena_options{.arena_count = 8, .region_bytes = 16 << 10, .upstream_limit_bytes = 4 << 20});
     stress(arenas, "ThreadArenasStress.EightThreadsWithCrossThreadFreesAndStealing");
-    std::cout << "[ info     ] steals: " << arenas.steal_count() << ", upstream bytes: " << arenas.upstream_bytes() << "\n";
+    std::cout << "[ info     ] steals: " << arenas.steal_count() << ", upstream bytes: " << arenas.upstream_bytes()
+              << ", contended locks: " << arenas.contended_count() << "\n";
 }
 
 TEST(LockedHeapStress, EightThreadsShareOneHeap) {

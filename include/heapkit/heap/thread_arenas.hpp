@@ -58,6 +58,8 @@ public:
 
     std::size_t arena_count() const noexcept { return arenas_.size(); }
     std::size_t steal_count() const noexcept { return steals_.load(std::memory_order_relaxed); }
+    // Allocations and frees that found their arena's lock held by another thread and waited.
+    std::size_t contended_count() const noexcept { return contended_.load(std::memory_order_relaxed); }
     std::size_t upstream_bytes() const;
 
 private:
@@ -72,6 +74,7 @@ private:
         std::size_t bytes;
     };
 
+    std::unique_lock<std::mutex> lock_counting(arena& home) noexcept;
     bool refill(arena& dry, std::size_t size, std::size_t alignment) noexcept;
     bool steal_into(arena& dry, std::size_t bytes) noexcept;
     bool take_from_upstream(arena& dry, std::size_t bytes) noexcept;
@@ -82,6 +85,7 @@ private:
     std::vector<grant> upstream_grants_;
     std::size_t upstream_bytes_ = 0;
     std::atomic<std::size_t> steals_{0};
+    std::atomic<std::size_t> contended_{0};
     std::atomic<std::size_t> lent_span_bytes_{0};   // region bytes of stolen spans (thieves' capacity)
     std::atomic<std::size_t> lent_block_bytes_{0};  // the same spans as blocks live in their donors
 };
