@@ -11,7 +11,9 @@
 
 #include "heapkit/heap/detail/os.hpp"
 #include "heapkit/offset/units.hpp"
+#include "heapkit/malloc.h"
 #include "process_heap.hpp"
+#include "recorder.hpp"
 
 #define HEAPKIT_EXPORT extern "C" __attribute__((visibility("default")))
 
@@ -47,8 +49,9 @@ void* new_or_null(std::size_t size, std::size_t alignment) noexcept {
 
 }  // namespace
 
-// Lets a program (and the tests) see that heapkit's malloc is the one in use.
 HEAPKIT_EXPORT const char* heapkit_malloc_version() { return "heapkit malloc 0.1"; }
+
+HEAPKIT_EXPORT int heapkit_malloc_read_statistics(heapkit_malloc_statistics* out) { return read_statistics(*out) ? 1 : 0; }
 
 HEAPKIT_EXPORT void* malloc(std::size_t size) { return allocate(size, fundamental_alignment); }
 

@@ -150,6 +150,7 @@ void* allocate(std::size_t size, std::size_t alignment) noexcept {
     const std::size_t block_bytes = boundary_tag_heap::block_bytes_for(size);  // 0 when too large: not cacheable
     const bool cacheable = !large && alignment <= boundary_tag_heap::alignment_bytes && block_bytes != 0 && block_bytes <= cached_max_block_bytes;
     if (cacheable) pointer = cache_take(block_bytes);
+    const bool from_cache = pointer != nullptr;
     if (pointer == nullptr) {
         const heap_lock hold;
         boundary_tag_heap& process = heap();
@@ -172,7 +173,8 @@ void* allocate(std::size_t size, std::size_t alignment) noexcept {
     if (pointer == nullptr) {
         errno = ENOMEM;
     } else if (recording_enabled()) {
-        record_allocate(pointer, large ? large_usable_size(pointer) : boundary_tag_heap::usable_size(pointer), size, alignment);
+        const allocation_path path = large ? allocation_path::mmap : from_cache ? allocation_path::thread_cache : allocation_path::heap;
+        record_allocate(pointer, large ? large_usable_size(pointer) : boundary_tag_heap::usable_size(pointer), size, alignment, path);
     }
     return pointer;
 }

@@ -24,6 +24,7 @@ struct counters {
     std::atomic<std::uint64_t> live_bytes{0};  // usable bytes of live blocks
     std::atomic<std::uint64_t> peak_bytes{0};
     std::atomic<std::uint64_t> live_blocks{0};
+    std::atomic<std::uint64_t> by_path[3] = {0, 0, 0};  // allocations by allocation_path
 };
 counters totals;
 
@@ -77,7 +78,12 @@ void at_exit() noexcept {
             static_cast<unsigned long long>(totals.allocations.load()), static_cast<unsigned long long>(totals.frees.load()),
             static_cast<unsigned long long>(totals.resizes.load()), static_cast<unsigned long long>(totals.peak_bytes.load()),
             static_cast<unsigned long long>(totals.live_bytes.load()), static_cast<unsigned long long>(totals.live_blocks.load()));
-        [[maybe_unused]] const ssize_t written = ::write(settings().stats_fd, line, static_cast<std::size_t>(length));
+        [[maybe_unused]] ssize_t written = ::write(settings().stats_fd, line, static_cast<std::size_t>(length));
+        const int paths = std::snprintf(line, sizeof line, "heapkit: allocations by path: %llu thread cache, %llu heap, %llu mmap\n",
+                                        static_cast<unsigned long long>(totals.by_path[0].load()),
+                                        static_cast<unsigned long long>(totals.by_path[1].load()),
+                                        static_cast<unsigned long long>(totals.by_path[2].load()));
+        written = ::write(settings().stats_fd, line, static_cast<std::size_t>(paths));
     }
 }
 
@@ -105,9 +111,11 @@ void stop_tracing_in_child() noexcept {
     trace_used = 0;
 }
 
-void record_allocate(const void* pointer, std::size_t usable_bytes, std::size_t size, std::size_t alignment) noexcept {
+void record_allocate(const void* pointer, std::size_t usable_bytes, std::size_t size, std::size_t alignment,
+                     allocation_path path) noexcept {
     if (counting.load(std::memory_order_relaxed)) {
         totals.allocations.fetch_add(1, std::memory_order_relaxed);
+        totals.by_path[static_cast<unsigned>(path)].fetch_add(1, std::memory_order_relaxed);
         totals.live_blocks.fetch_add(1, std::memory_order_relaxed);
         add_live(usable_bytes);
     }
@@ -140,6 +148,21 @@ void record_resize(const void* old_pointer, std::size_t old_usable_bytes, const 
     } else {  // moved: the new block is live before the old one goes, as in realloc
         trace_line("a %llu %llu\nf %llu\n", id_of(pointer), static_cast<unsigned long long>(size), id_of(old_pointer));
     }
+}
+
+bool read_statistics(heapkit_malloc_statistics& out) noexcept {
+    out = {};
+    if (!counting.load(std::memory_order_relaxed)) return false;
+    out.allocations = totals.allocations.load(std::memory_order_relaxed);
+    out.frees = totals.frees.load(std::memory_order_relaxed);
+    out.reallocs = totals.resizes.load(std::memory_order_relaxed);
+    out.from_thread_cache = totals.by_path[static_cast<unsigned>(allocation_path::thread_cache)].load(std::memory_order_relaxed);
+    out.from_heap = totals.by_path[static_cast<unsigned>(allocation_path::heap)].load(std::memory_order_relaxed);
+    out.from_mmap = totals.by_path[static_cast<unsigned>(allocation_path::mmap)].load(std::memory_order_relaxed);
+    out.peak_bytes = totals.peak_bytes.load(std::memory_order_relaxed);
+    out.live_bytes = totals.live_bytes.load(std::memory_order_relaxed);
+    out.live_blocks = totals.live_blocks.load(std::memory_order_relaxed);
+    return true;
 }
 
 }  // namespace heapkit::malloc_layer

@@ -6,6 +6,8 @@
 
 #include <cstddef>
 
+#include "heapkit/malloc.h"
+
 namespace heapkit::malloc_layer {
 
 // Reads the settings (first call, under the heap lock) and returns whether anything records.
@@ -15,9 +17,16 @@ void register_exit_work() noexcept;
 // In a child after fork: the trace file belongs to the parent.
 void stop_tracing_in_child() noexcept;
 
-void record_allocate(const void* pointer, std::size_t usable_bytes, std::size_t size, std::size_t alignment) noexcept;
+// Where an allocation came from, for the statistics.
+enum class allocation_path : unsigned char { thread_cache, heap, mmap };
+
+void record_allocate(const void* pointer, std::size_t usable_bytes, std::size_t size, std::size_t alignment,
+                     allocation_path path) noexcept;
 void record_free(const void* pointer, std::size_t usable_bytes) noexcept;
 void record_resize(const void* old_pointer, std::size_t old_usable_bytes, const void* pointer, std::size_t usable_bytes,
                    std::size_t size) noexcept;
+
+// The counters so far; false (and zeros) when HEAPKIT_STATS is off.
+bool read_statistics(heapkit_malloc_statistics& out) noexcept;
 
 }  // namespace heapkit::malloc_layer

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT
+ * What libheapkit_malloc.so tells a program about itself beyond the standard allocation
+ * functions: its counters, by the path each allocation took. Valid in C and C++; call it in a
+ * program linked with the library or running under it (LD_PRELOAD, `heapkit run`). */
+#ifndef HEAPKIT_MALLOC_H
+#define HEAPKIT_MALLOC_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct heapkit_malloc_statistics {
+    unsigned long long allocations;        /* malloc, calloc, new, ... (not realloc) */
+    unsigned long long frees;
+    unsigned long long reallocs;
+    unsigned long long from_thread_cache;  /* small blocks, from the calling thread's cache of exact block sizes */
+    unsigned long long from_heap;          /* from the boundary-tag heap, under its lock */
+    unsigned long long from_mmap;          /* large blocks: a mapping each (or a cached one) */
+    unsigned long long peak_bytes;         /* most usable bytes live at once */
+    unsigned long long live_bytes;
+    unsigned long long live_blocks;
+};
+
+/* Fills *out and returns 1 when the library counts (HEAPKIT_STATS=1 in the environment at
+ * start); returns 0 and fills *out with zeros otherwise. */
+int heapkit_malloc_read_statistics(struct heapkit_malloc_statistics* out);
+
+/* "heapkit malloc VERSION": lets a program see that heapkit's malloc is the one in use. */
+const char* heapkit_malloc_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
