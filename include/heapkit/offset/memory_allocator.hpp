@@ -91,7 +91,7 @@ public:
         const std::vector<Offset> addresses(found->second.begin(), found->second.end());
         Size freed = 0;
         for (Offset address : addresses) {
-            freed += ledger_.find(address)->value.size;
+            freed += size_of(ledger_.find(address)->value);
             free_checked(address, std::nullopt);
         }
         return freed;
@@ -132,11 +132,11 @@ public:
     {
         ledger_slot* entry = ledger_.find(from);
         if (entry == nullptr) throw_error(errc::invalid_free, "relocate: no allocation starts at " + std::to_string(from));
-        const Size size = entry->value.size;
+        const Size size = size_of(entry->value);
         if (to > capacity_ || size > capacity_ - to)
             throw_error(errc::invalid_address, "relocate: [" + std::to_string(to) + ", +" + std::to_string(size) + ") is outside the range");
         if (to == from) return to;
-        const std::optional<Owner> owner = entry->value.owned ? std::optional<Owner>(entry->value.owner) : std::nullopt;
+        const std::optional<Owner> owner = owner_of(from);
         release(entry);
         std::optional<placement> target = free_block_holding(to, size);
         const Offset destination = target ? to : from;
@@ -180,7 +180,7 @@ public:
     std::vector<allocation> allocations() const {
         std::vector<allocation> live;
         live.reserve(ledger_.size());
-        ledger_.for_each([&live](Offset address, const ledger_record& record) { live.push_back(as_allocation(address, record)); });
+        ledger_.for_each([&](Offset address, const ledger_record& record) { live.push_back(as_allocation(address, record)); });
         std::sort(live.begin(), live.end(), [](const allocation& a, const allocation& b) { return a.address < b.address; });
         return live;
     }
@@ -214,16 +214,18 @@ public:
         if (free_units != free_memory()) broken("MA1", "free blocks hold " + std::to_string(free_units) + " units");
         Size used_units = 0;
         Size reserved_units_total = 0;
-        std::size_t owned_count = 0;
         ledger_.for_each([&](Offset address, const ledger_record& record) {
-            used_units += record.size;
+            used_units += size_of(record);
             reserved_units_total += reserved_units(record);
-            if (record.size == 0 || reserved_units(record) < record.size) broken("MA2", "record at " + std::to_string(address));
-            if (!record.owned) return;
-            ++owned_count;
-            const auto owner = owned_.find(record.owner);
-            if (owner == owned_.end() || !owner->second.contains(address)) broken("MA4", "owner of " + std::to_string(address));
+            if (size_of(record) == 0 || reserved_units(record) < size_of(record)) broken("MA2", "record at " + std::to_string(address));
         });
+        owners_.validate();
+        owners_.for_each([&](Offset address, Owner owner) {
+            const auto addresses = owned_.find(owner);
+            if (ledger_.find(address) == nullptr || addresses == owned_.end() || !addresses->second.contains(address))
+                broken("MA4", "owner of " + std::to_string(address));
+        });
+        const std::size_t owned_count = owners_.size();
         if (used_units != used_memory_ || reserved_units_total != reserved_memory_) {
             broken("MA2", "ledger holds " + std::to_string(used_units) + " units in " + std::to_string(reserved_units_total));
         }
@@ -239,24 +241,47 @@ public:
 private:
     using handle = typename Index::handle;
 
-    struct ledger_record {
-        Size size;                      // units asked for
-        Owner owner;                    // meaningful when owned
-        [[no_unique_address]] handle held;  // what the index remembers about the block
-        bool owned;                     // allocated with an owner tag
+    // What the ledger keeps per live allocation: the index's handle, and the units asked for
+    // unless the index remembers them under the handle (tlsf does), so that a slot is 16 bytes
+    // for list, tree and tlsf. Owner tags live apart, in owners_: most allocations have none.
+    static constexpr bool index_knows_sizes = requires(const Index& index, const handle& held) {
+        { index.allocated_size(held) } -> std::same_as<Size>;
     };
+    struct sized_record {
+        Size size;                          // units asked for
+        [[no_unique_address]] handle held;  // what the index remembers about the block
+    };
+    struct handle_record {
+        handle held;  // what the index remembers about the block, its size included
+    };
+    using ledger_record = std::conditional_t<index_knows_sizes, handle_record, sized_record>;
     using ledger_slot = typename detail::offset_map<ledger_record>::slot;
 
-    static allocation as_allocation(Offset address, const ledger_record& record) {
-        return {address, record.size, record.owned ? std::optional<Owner>(record.owner) : std::nullopt};
+    // Units the allocation asked for.
+    Size size_of(const ledger_record& record) const noexcept {
+        if constexpr (index_knows_sizes) {
+            return index_.allocated_size(record.held);
+        } else {
+            return record.size;
+        }
+    }
+
+    std::optional<Owner> owner_of(Offset address) const noexcept {
+        if (owners_.size() == 0) return std::nullopt;
+        const auto* found = owners_.find(address);
+        return found == nullptr ? std::nullopt : std::optional<Owner>(found->value);
+    }
+
+    allocation as_allocation(Offset address, const ledger_record& record) const {
+        return {address, size_of(record), owner_of(address)};
     }
 
     // Units the allocation holds: what the index reserved for it, if it rounds requests up.
     Size reserved_units(const ledger_record& record) const noexcept {
-        if constexpr (requires { index_.reserved(record.held, record.size); }) {
-            return index_.reserved(record.held, record.size);
+        if constexpr (requires { index_.reserved(record.held, Size{}); }) {
+            return index_.reserved(record.held, size_of(record));
         } else {
-            return record.size;
+            return size_of(record);
         }
     }
 
@@ -283,7 +308,7 @@ private:
     detail::failure_context context(std::optional<Offset> address = std::nullopt) const noexcept {
         const ledger_slot* found = address ? ledger_.find(*address) : nullptr;
         return {capacity_, free_memory(), largest_free_block(),
-                found == nullptr ? std::nullopt : std::optional<Size>(found->value.size)};
+                found == nullptr ? std::nullopt : std::optional<Size>(size_of(found->value))};
     }
 
     static errc request_error(Size size, Size alignment) noexcept {
@@ -346,13 +371,21 @@ private:
         reserved_memory_ += reserved_units(entry->value);
     }
 
-    // Adds the ledger entry and the owner's index entry; the memory totals follow once the index
-    // has taken the block.
+    // Adds the ledger entry and the owner's entries; the memory totals follow once the index
+    // has taken the block. Strong guarantee.
     ledger_slot* record(Offset address, Size size, std::optional<Owner> owner) {
-        ledger_slot* entry = &ledger_.insert(address, {size, owner.value_or(0), {}, owner.has_value()});
+        ledger_record fresh{};
+        if constexpr (!index_knows_sizes) fresh.size = size;
+        ledger_slot* entry = &ledger_.insert(address, fresh);
         if (owner) {
             try {
-                owned_[*owner].insert(address);
+                auto* owned_entry = &owners_.insert(address, *owner);
+                try {
+                    owned_[*owner].insert(address);
+                } catch (...) {
+                    owners_.erase(owned_entry);
+                    throw;
+                }
             } catch (...) {
                 ledger_.erase(entry);
                 throw;
@@ -363,10 +396,13 @@ private:
 
     // Removes the entries record() made.
     void forget(ledger_slot* entry) noexcept {
-        if (entry->value.owned) {
-            const auto addresses = owned_.find(entry->value.owner);
-            addresses->second.erase(entry->key);
-            if (addresses->second.empty()) owned_.erase(addresses);
+        if (owners_.size() != 0) {
+            if (auto* owned_entry = owners_.find(entry->key)) {
+                const auto addresses = owned_.find(owned_entry->value);
+                addresses->second.erase(entry->key);
+                if (addresses->second.empty()) owned_.erase(addresses);
+                owners_.erase(owned_entry);
+            }
         }
         ledger_.erase(entry);
     }
@@ -374,8 +410,9 @@ private:
     // Releases the block and forgets it. The index's release may throw; then nothing changed.
     void release(ledger_slot* entry) {
         const Size reserved = reserved_units(entry->value);
-        index_.release(entry->value.held, entry->key, entry->value.size);
-        used_memory_ -= entry->value.size;
+        const Size size = size_of(entry->value);
+        index_.release(entry->value.held, entry->key, size);
+        used_memory_ -= size;
         reserved_memory_ -= reserved;
         forget(entry);
     }
@@ -385,7 +422,7 @@ private:
         if (size && *size == 0) return errc::invalid_size;
         if (size && *size > capacity_ - address) return errc::invalid_address;
         ledger_slot* entry = ledger_.find(address);
-        if (entry == nullptr || (size && entry->value.size != *size)) return errc::invalid_free;
+        if (entry == nullptr || (size && size_of(entry->value) != *size)) return errc::invalid_free;
         release(entry);
         return errc::ok;
     }
@@ -396,11 +433,12 @@ private:
         ledger_slot* entry = ledger_.find(address);
         if (entry == nullptr) return errc::invalid_free;
         ledger_record& record = entry->value;
-        const bool may_stay = new_size <= record.size || alignment_padding(address, alignment) == 0;
+        const Size old_size = size_of(record);
+        const bool may_stay = new_size <= old_size || alignment_padding(address, alignment) == 0;
         const Size reserved_before = reserved_units(record);
-        if (may_stay && index_.resize_in_place(record.held, address, record.size, new_size)) {
-            used_memory_ = used_memory_ - record.size + new_size;
-            record.size = new_size;
+        if (may_stay && index_.resize_in_place(record.held, address, old_size, new_size)) {
+            used_memory_ = used_memory_ - old_size + new_size;
+            if constexpr (!index_knows_sizes) record.size = new_size;
             reserved_memory_ = reserved_memory_ - reserved_before + reserved_units(record);
             return address;
         }
@@ -408,8 +446,7 @@ private:
     }
 
     result<Offset> move(Offset address, Size new_size, Size alignment) {
-        const ledger_record& old_record = ledger_.find(address)->value;
-        const std::optional<Owner> owner = old_record.owned ? std::optional<Owner>(old_record.owner) : std::nullopt;
+        const std::optional<Owner> owner = owner_of(address);
         const result<Offset> moved = place(new_size, alignment, owner);  // may rehash the ledger
         if (!moved) return moved;
         try {
@@ -425,6 +462,7 @@ private:
 
     Index index_;                                                  // where the free space is
     detail::offset_map<ledger_record> ledger_;                     // live allocations by address
+    detail::offset_map<Owner> owners_;                             // owner tag of each owned allocation, by address
     std::unordered_map<Owner, std::unordered_set<Offset>> owned_;  // addresses of each owner's allocations
     Size capacity_;                                            // units managed, [0, capacity_)
     Size used_memory_ = 0;                                     // sum of the ledger's sizes
