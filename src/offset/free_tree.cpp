@@ -1,16 +1,11 @@
 // SPDX-License-Identifier: MIT
-// heapkit::free_tree: free blocks in a treap by address augmented with subtree maxima.
+// heapkit::free_tree: free blocks in a B+ tree by address augmented with each child's largest size.
 #include "heapkit/offset/free_tree.hpp"
 
-#include <algorithm>
-#include <new>
 #include <stdexcept>
 #include <string>
 
 namespace heapkit {
-
-using detail::link;
-using detail::nil;
 
 namespace {
 
@@ -18,245 +13,159 @@ namespace {
     throw std::logic_error(std::string("heapkit::free_tree invariant ") + invariant + " broken: " + detail);
 }
 
+bool fits(const free_block& block, const fit_request& request) noexcept {
+    return aligned_start_in(block, request.size, request.alignment).has_value();
+}
+
 }  // namespace
 
-bool free_tree::address_shape::recompute(std::vector<node>& nodes, link at) noexcept {
-    node& here = nodes[at];
-    Size largest = here.size;
-    if (here.by_address.left != nil) largest = std::max(largest, nodes[here.by_address.left].subtree_max);
-    if (here.by_address.right != nil) largest = std::max(largest, nodes[here.by_address.right].subtree_max);
-    const bool changed = here.subtree_max != largest;
-    here.subtree_max = largest;
-    return changed;
-}
-
-link free_tree::walk::next(const std::vector<node>& nodes, link at) noexcept { return address_tree::successor(nodes, at); }
-
 free_tree::free_tree(Size capacity, Fit fit) : capacity_(capacity), fit_(fit) {
-    if (capacity > 0) link_node(acquire(0, capacity), nil);
-}
-
-free_tree::block_range free_tree::blocks() const noexcept {
-    return {&nodes_, address_tree::first(nodes_, by_address_.root())};
-}
-
-Size free_tree::largest_free_block() const noexcept {
-    return by_address_.root() == nil ? 0 : nodes_[by_address_.root()].subtree_max;
-}
-
-bool free_tree::fits(link at, const fit_request& request) const noexcept {
-    return aligned_start_in({nodes_[at].start, nodes_[at].size}, request.size, request.alignment).has_value();
+    if (capacity == 0) return;
+    reserve_inserts(1);
+    add({0, capacity});
 }
 
 std::optional<placement> free_tree::find(const fit_request& request) const noexcept {
     if (request.size > largest_free_block()) return std::nullopt;  // O(1) failure
-    link chosen = nil;
+    std::optional<free_block> chosen;
     switch (fit_) {
-        case Fit::first: chosen = first_fit(request); break;
+        case Fit::first: chosen = first_fit_from(0, request); break;
         case Fit::next:
-            chosen = first_fit_from(by_address_.root(), request.rover, request);
-            if (chosen == nil) chosen = first_fit(request);
+            chosen = first_fit_from(request.rover, request);
+            if (!chosen) chosen = first_fit_from(0, request);
             break;
         case Fit::best: chosen = best_fit(request); break;
         case Fit::worst: chosen = worst_fit(request); break;
     }
-    if (chosen == nil) return std::nullopt;
-    const free_block block{nodes_[chosen].start, nodes_[chosen].size};
-    return placement{block, *aligned_start_in(block, request.size, request.alignment), chosen};
+    if (!chosen) return std::nullopt;
+    return placement{*chosen, *aligned_start_in(*chosen, request.size, request.alignment), 0};
 }
 
-link free_tree::first_fit(const fit_request& request) const noexcept {
-    if (request.alignment > 1) return first_fit_from(by_address_.root(), 0, request);
-    // Without alignment every block of at least the size fits, so the subtree maxima say where
-    // the lowest fit is and one descent finds it.
-    for (link at = by_address_.root(); at != nil;) {
-        const node& here = nodes_[at];
-        if (here.by_address.left != nil && nodes_[here.by_address.left].subtree_max >= request.size) {
-            at = here.by_address.left;
-        } else if (here.size >= request.size) {
-            return at;
-        } else {
-            at = here.by_address.right;
-        }
-    }
-    return nil;
+// The lowest-addressed block starting at or after `lower` that fits. Without alignment every
+// block of at least the size fits, so the largest sizes say where it is and one descent finds it.
+std::optional<free_block> free_tree::first_fit_from(Offset lower, const fit_request& request) const noexcept {
+    const address_index::position found =
+        by_address_.first_where(request.size, lower, [&](const free_block& block) { return fits(block, request); });
+    if (found == address_index::end_position) return std::nullopt;
+    return by_address_.at(found);
 }
 
-// The lowest-addressed block at or after `lower` in the subtree of `at` that fits.
-link free_tree::first_fit_from(link at, Offset lower, const fit_request& request) const noexcept {
-    if (at == nil || nodes_[at].subtree_max < request.size) return nil;  // nothing here is large enough
-    const node& here = nodes_[at];
-    if (here.start < lower) return first_fit_from(here.by_address.right, lower, request);
-    if (const link found = first_fit_from(here.by_address.left, lower, request); found != nil) return found;
-    if (fits(at, request)) return at;
-    return first_fit_from(here.by_address.right, lower, request);
-}
-
-link free_tree::worst_fit(const fit_request& request) const noexcept {
-    // The lowest-addressed block of the largest size: follow the subtree maxima down.
+std::optional<free_block> free_tree::worst_fit(const fit_request& request) const noexcept {
+    // The lowest-addressed block of the largest size: follow the largest sizes down.
     const Size largest = largest_free_block();
-    link at = by_address_.root();
-    for (;;) {
-        const node& here = nodes_[at];
-        if (here.by_address.left != nil && nodes_[here.by_address.left].subtree_max == largest) {
-            at = here.by_address.left;
-        } else if (here.size == largest) {
-            break;
-        } else {
-            at = here.by_address.right;
-        }
-    }
-    if (fits(at, request)) return at;
-    // Alignment near miss: the largest block that fits among those large enough before alignment.
-    link chosen = nil;
-    largest_fitting(by_address_.root(), request, chosen);
+    const free_block widest = by_address_.at(by_address_.first_where(largest, 0, [](const free_block&) { return true; }));
+    if (fits(widest, request)) return widest;
+    // Alignment near miss: the largest block that fits among those large enough before alignment,
+    // in address order, so a strictly larger size is needed to replace the choice (ties keep the
+    // lowest address).
+    std::optional<free_block> chosen;
+    by_address_.for_each_at_least(request.size, [&](const free_block& block) {
+        if (fits(block, request) && (!chosen || block.size > chosen->size)) chosen = block;
+    });
     return chosen;
 }
 
-// In address order, so a strictly larger size is needed to replace `chosen`: ties keep the
-// lowest address.
-void free_tree::largest_fitting(link at, const fit_request& request, link& chosen) const noexcept {
-    if (at == nil || nodes_[at].subtree_max < request.size) return;
-    largest_fitting(nodes_[at].by_address.left, request, chosen);
-    if (fits(at, request) && (chosen == nil || nodes_[at].size > nodes_[chosen].size)) chosen = at;
-    largest_fitting(nodes_[at].by_address.right, request, chosen);
-}
-
-link free_tree::best_fit(const fit_request& request) const noexcept {
-    link candidate = nil;  // the first node in (size, address) order with size >= request.size
-    for (link at = by_size_.root(); at != nil;) {
-        if (nodes_[at].size >= request.size) {
-            candidate = at;
-            at = nodes_[at].by_size.left;
-        } else {
-            at = nodes_[at].by_size.right;
-        }
-    }
-    while (candidate != nil && !fits(candidate, request)) candidate = size_tree::successor(nodes_, candidate);
-    return candidate;
-}
-
-std::optional<placement> free_tree::block_starting_at(Offset address) const noexcept {
-    for (link at = by_address_.root(); at != nil;) {
-        const node& here = nodes_[at];
-        if (here.start == address) return placement{{here.start, here.size}, address, at};
-        at = address < here.start ? here.by_address.left : here.by_address.right;
+std::optional<free_block> free_tree::best_fit(const fit_request& request) const noexcept {
+    // The first block in (size, address) order with size >= request.size that fits.
+    for (size_index::position at = by_size_.lower_bound({0, request.size}); at != size_index::end_position; at = by_size_.next(at)) {
+        if (fits(by_size_.at(at), request)) return by_size_.at(at);
     }
     return std::nullopt;
 }
 
+std::optional<placement> free_tree::block_starting_at(Offset address) const noexcept {
+    const address_index::position at = by_address_.lower_bound({address, 0});
+    if (at == address_index::end_position || by_address_.at(at).start != address) return std::nullopt;
+    return placement{by_address_.at(at), address, 0};
+}
+
 free_tree::handle free_tree::take(const placement& chosen, Size size) {
-    const link at = static_cast<link>(chosen.node);
-    const Size gap = chosen.address - chosen.block.start;
+    const free_block block = chosen.block;
+    const Size gap = chosen.address - block.start;
     const Offset request_end = chosen.address + size;
-    const Size tail = chosen.block.start + chosen.block.size - request_end;
+    const Size tail = block.start + block.size - request_end;
+    reserve_inserts(2);  // may throw: nothing changed yet
     if (gap == 0 && tail == 0) {
-        unlink_node(at);
+        remove(block);
     } else if (gap == 0) {
-        reshape(at, request_end, tail);
+        reshape(block, {request_end, tail});
     } else if (tail == 0) {
-        reshape(at, chosen.block.start, gap);
+        reshape(block, {block.start, gap});
     } else {
-        const link fresh = acquire(request_end, tail);  // may throw; nothing changed yet
-        reshape(at, chosen.block.start, gap);
-        link_node(fresh, by_address_.leaf_for(nodes_, fresh));
+        reshape(block, {block.start, gap});
+        add({request_end, tail});
     }
     return {};
 }
 
 void free_tree::release(handle, Offset address, Size size) {
-    link before = nil;  // the block with the largest start below address
-    link after = nil;   // the block with the smallest start above it
-    link leaf = nil;    // where the descent ended: the parent of a new block for the range
-    for (link at = by_address_.root(); at != nil;) {
-        leaf = at;
-        if (nodes_[at].start < address) {
-            before = at;
-            at = nodes_[at].by_address.right;
-        } else {
-            after = at;
-            at = nodes_[at].by_address.left;
-        }
-    }
-    const bool merge_before = before != nil && nodes_[before].start + nodes_[before].size == address;
-    const bool merge_after = after != nil && nodes_[after].start == address + size;
+    reserve_inserts(1);  // may throw: nothing changed yet
+    const address_index::position after_at = by_address_.lower_bound({address, 0});
+    const address_index::position before_at = by_address_.previous(after_at);
+    const std::optional<free_block> after =
+        after_at == address_index::end_position ? std::nullopt : std::optional(by_address_.at(after_at));
+    const std::optional<free_block> before =
+        before_at == address_index::end_position ? std::nullopt : std::optional(by_address_.at(before_at));
+    const bool merge_before = before && before->start + before->size == address;
+    const bool merge_after = after && after->start == address + size;
     if (merge_before && merge_after) {
-        const Size merged = nodes_[before].size + size + nodes_[after].size;
-        unlink_node(after);
-        reshape(before, nodes_[before].start, merged);
+        remove(*after);
+        reshape(*before, {before->start, before->size + size + after->size});
     } else if (merge_before) {
-        reshape(before, nodes_[before].start, nodes_[before].size + size);
+        reshape(*before, {before->start, before->size + size});
     } else if (merge_after) {
-        reshape(after, address, nodes_[after].size + size);
+        reshape(*after, {address, after->size + size});
     } else {
-        link_node(acquire(address, size), leaf);
+        add({address, size});
     }
 }
 
-link free_tree::acquire(Offset start, Size size) {
-    link fresh = spare_;
-    if (fresh == nil) {
-        if (nodes_.size() >= nil) throw std::bad_alloc();  // 32-bit links are exhausted
-        nodes_.emplace_back();
-        fresh = static_cast<link>(nodes_.size() - 1);
-    } else {
-        spare_ = nodes_[fresh].by_address.left;
-    }
-    priority_state_ ^= priority_state_ << 13;
-    priority_state_ ^= priority_state_ >> 7;
-    priority_state_ ^= priority_state_ << 17;
-    nodes_[fresh] = node{start, size, size, {}, {}, static_cast<std::uint32_t>(priority_state_ >> 32)};
-    return fresh;
+void free_tree::reserve_inserts(std::size_t inserts) {
+    by_address_.reserve_inserts(inserts);
+    if (keeps_size_index()) by_size_.reserve_inserts(inserts);
 }
 
-void free_tree::link_node(link at, link leaf) noexcept {
-    by_address_.insert_below(nodes_, at, leaf);
-    if (keeps_size_tree()) by_size_.insert(nodes_, at);
-    ++count_;
+void free_tree::add(const free_block& block) noexcept {
+    by_address_.insert(block);
+    if (keeps_size_index()) by_size_.insert(block);
 }
 
-void free_tree::unlink_node(link at) noexcept {
-    by_address_.erase(nodes_, at);
-    if (keeps_size_tree()) by_size_.erase(nodes_, at);
-    nodes_[at].by_address.left = spare_;
-    spare_ = at;
-    --count_;
+void free_tree::remove(const free_block& block) noexcept {
+    by_address_.erase(block);
+    if (keeps_size_index()) by_size_.erase(block);
 }
 
-void free_tree::reshape(link at, Offset start, Size size) noexcept {
-    if (keeps_size_tree()) by_size_.erase(nodes_, at);
-    nodes_[at].start = start;
-    nodes_[at].size = size;
-    address_tree::refresh_while_changing(nodes_, at);
-    if (keeps_size_tree()) by_size_.insert(nodes_, at);
+void free_tree::reshape(const free_block& old_block, const free_block& fresh) noexcept {
+    by_address_.replace(old_block, fresh);
+    if (!keeps_size_index()) return;
+    by_size_.erase(old_block);
+    by_size_.insert(fresh);
 }
 
 void free_tree::validate() const {
-    const std::vector<link> in_order = by_address_.validate(nodes_, count_, "free_tree");
-    if (keeps_size_tree()) {
-        by_size_.validate(nodes_, count_, "free_tree size index");
-    } else if (by_size_.root() != nil) {
-        broken("TP4", "a size index is kept without best fit");
+    by_address_.validate("free_tree");
+    if (keeps_size_index()) {
+        by_size_.validate("free_tree size index");
+        if (by_size_.size() != by_address_.size()) broken("TR3", "the size index holds another number of blocks");
+    } else if (by_size_.size() != 0) {
+        broken("TR3", "a size index is kept without best fit");
     }
-    for (std::size_t i = 0; i < in_order.size(); ++i) {
-        const node& here = nodes_[in_order[i]];
-        if (here.size == 0 || here.start >= capacity_ || here.size > capacity_ - here.start) {
-            broken("TR1", "block at " + std::to_string(here.start) + " is empty or passes the capacity");
+    std::optional<free_block> previous;
+    for (const free_block block : blocks()) {
+        if (block.size == 0 || block.start >= capacity_ || block.size > capacity_ - block.start) {
+            broken("TR1", "block at " + std::to_string(block.start) + " is empty or passes the capacity");
         }
-        if (i > 0 && nodes_[in_order[i - 1]].start + nodes_[in_order[i - 1]].size >= here.start) {
-            broken("TR2", "block at " + std::to_string(here.start) + " overlaps or touches the one before");
+        if (previous && previous->start + previous->size >= block.start) {
+            broken("TR2", "block at " + std::to_string(block.start) + " overlaps or touches the one before");
         }
-        Size largest = here.size;
-        for (const link child : {here.by_address.left, here.by_address.right}) {
-            if (child != nil) largest = std::max(largest, nodes_[child].subtree_max);
+        if (keeps_size_index()) {
+            const size_index::position indexed = by_size_.lower_bound(block);
+            if (indexed == size_index::end_position || by_size_.at(indexed) != block) {
+                broken("TR3", "block at " + std::to_string(block.start) + " is missing from the size index");
+            }
         }
-        if (here.subtree_max != largest) broken("TR3", "subtree_max of the block at " + std::to_string(here.start));
+        previous = block;
     }
-    std::size_t spare = 0;
-    for (link at = spare_; at != nil; at = nodes_[at].by_address.left) {
-        if (at >= nodes_.size() || ++spare > nodes_.size()) broken("TR4", "the spare chain runs off its storage or loops");
-    }
-    if (count_ + spare != nodes_.size()) broken("TR4", "nodes are neither linked nor spare");
 }
 
 }  // namespace heapkit

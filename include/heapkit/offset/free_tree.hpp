@@ -1,20 +1,20 @@
 // SPDX-License-Identifier: MIT
-// heapkit::free_tree: free blocks in a balanced tree by address whose nodes carry the largest
-// free size of their subtree, plus (for best fit) a second tree over the same nodes ordered by
-// (size, address). Makes exactly the choices of free_list for every Fit in O(log n): first and
-// next fit descend by address pruning subtrees too small, worst fit follows the largest size,
-// best fit takes the lower bound by size. largest_free_block and the failure of a request larger
-// than it are O(1). An alignment can make a block that is large enough unusable; each such
-// near miss skipped costs another O(log n).
+// heapkit::free_tree: free blocks in a B+ tree by address whose inner nodes carry the largest
+// free size under each child, plus (for best fit) a second B+ tree over the same blocks ordered
+// by (size, address) (detail/block_btree.hpp). Makes exactly the choices of free_list for every
+// Fit in O(log n): first and next fit descend by address skipping subtrees too small, worst fit
+// follows the largest size, best fit takes the lower bound by size. A node holds 16 blocks, so a
+// search touches a few cache lines per level of a shallow tree. largest_free_block and the
+// failure of a request larger than it are O(1). An alignment can make a block that is large
+// enough unusable; each such near miss skipped costs more of the search.
 #pragma once
 
 #include <cstddef>
-#include <cstdint>
 #include <optional>
 #include <vector>
 
+#include "heapkit/offset/detail/block_btree.hpp"
 #include "heapkit/offset/detail/node_walk.hpp"
-#include "heapkit/offset/detail/treap.hpp"
 #include "heapkit/offset/free_space_index.hpp"
 #include "heapkit/offset/units.hpp"
 
@@ -23,87 +23,60 @@ namespace heapkit {
 class free_tree {
 public:
     using handle = no_handle;
+    using address_index = detail::block_btree<detail::by_start>;
+    using size_index = detail::block_btree<detail::by_size_then_start>;
 
-    struct node {
-        Offset start;                     // first free unit
-        Size size;                        // > 0
-        Size subtree_max;                 // largest size in this node's address subtree
-        detail::treap_links by_address;   // links of the address tree; left chains spare nodes
-        detail::treap_links by_size;      // links of the (size, address) tree, best fit only
-        std::uint32_t priority;           // random heap key shared by both trees
-    };
-
-    // In-order walk of the address tree, yielding free_block values.
+    // The address index's leaf chain, yielding free_block values.
     struct walk {
-        static constexpr detail::link end = detail::nil;
-        static free_block block(const std::vector<node>& nodes, detail::link at) noexcept {
-            return {nodes[at].start, nodes[at].size};
+        using position = address_index::position;
+        static constexpr position end = address_index::end_position;
+        static free_block block(const std::vector<address_index::bnode>& nodes, position at) noexcept {
+            return nodes[address_index::leaf_of(at)].block(address_index::slot_of(at));
         }
-        static detail::link next(const std::vector<node>& nodes, detail::link at) noexcept;
+        static position next(const std::vector<address_index::bnode>& nodes, position at) noexcept {
+            return address_index::next(nodes, at);
+        }
     };
-    using block_range = detail::node_walk<node, detail::link, walk>;
+    using block_range = detail::node_walk<address_index::bnode, address_index::position, walk>;
 
     // One free block covering [0, capacity), searched by `fit`.
     explicit free_tree(Size capacity, Fit fit = Fit::first);
 
-    // The policy's choice, identical to free_list's. O(log n) plus O(log n) per alignment near miss.
+    // The policy's choice, identical to free_list's. O(log n) plus the alignment near misses.
     std::optional<placement> find(const fit_request& request) const noexcept;
-    // O(log n); may throw std::bad_alloc when a second node is needed and cannot be had.
+    // O(log n); may throw std::bad_alloc when the trees need a node and cannot have it (then
+    // nothing changed).
     handle take(const placement& chosen, Size size);
-    // Merges with the free neighbours found in one descent. O(log n).
+    // Merges with the free neighbours. O(log n); strong guarantee as take.
     void release(handle, Offset address, Size size);
     bool resize_in_place(handle&, Offset address, Size old_size, Size new_size) {
         return resize_through_next_block(*this, address, old_size, new_size);
     }
     std::optional<placement> block_starting_at(Offset address) const noexcept;  // O(log n)
-    Size largest_free_block() const noexcept;                                   // O(1)
-    std::size_t free_block_count() const noexcept { return count_; }            // O(1)
-    block_range blocks() const noexcept;
+    Size largest_free_block() const noexcept { return by_address_.largest(); }  // O(1): one node
+    std::size_t free_block_count() const noexcept { return by_address_.size(); }  // O(1)
+    block_range blocks() const noexcept { return {&by_address_.nodes(), by_address_.first()}; }
 
-    // TP1-TP4 of both trees (treap.hpp), TR1 blocks are non-empty and inside the capacity, TR2
-    // consecutive blocks never touch, TR3 every subtree_max is right, TR4 every node is linked
-    // or spare. O(n); throws std::logic_error.
+    // BT1-BT5 of both trees (block_btree.hpp); TR1 blocks are non-empty and inside the capacity,
+    // TR2 consecutive blocks never touch, TR3 the size index holds exactly the free blocks (and
+    // is empty unless the fit is best). O(n log n); throws std::logic_error.
     void validate() const;
 
 private:
-    struct address_shape {
-        static detail::treap_links& links(node& n) noexcept { return n.by_address; }
-        static const detail::treap_links& links(const node& n) noexcept { return n.by_address; }
-        static bool before(const node& a, const node& b) noexcept { return a.start < b.start; }
-        static bool recompute(std::vector<node>& nodes, detail::link at) noexcept;
-    };
-    struct size_shape {
-        static detail::treap_links& links(node& n) noexcept { return n.by_size; }
-        static const detail::treap_links& links(const node& n) noexcept { return n.by_size; }
-        static bool before(const node& a, const node& b) noexcept {
-            return a.size < b.size || (a.size == b.size && a.start < b.start);
-        }
-        static bool recompute(std::vector<node>&, detail::link) noexcept { return false; }
-    };
-    using address_tree = detail::treap<node, address_shape>;
-    using size_tree = detail::treap<node, size_shape>;
+    bool keeps_size_index() const noexcept { return fit_ == Fit::best; }
+    std::optional<free_block> first_fit_from(Offset lower, const fit_request& request) const noexcept;
+    std::optional<free_block> worst_fit(const fit_request& request) const noexcept;
+    std::optional<free_block> best_fit(const fit_request& request) const noexcept;
 
-    bool fits(detail::link at, const fit_request& request) const noexcept;
-    detail::link first_fit(const fit_request& request) const noexcept;
-    detail::link first_fit_from(detail::link at, Offset lower, const fit_request& request) const noexcept;
-    detail::link worst_fit(const fit_request& request) const noexcept;
-    void largest_fitting(detail::link at, const fit_request& request, detail::link& chosen) const noexcept;
-    detail::link best_fit(const fit_request& request) const noexcept;
+    void reserve_inserts(std::size_t inserts);  // may throw; then nothing changed
+    void add(const free_block& block) noexcept;  // after reserve_inserts
+    void remove(const free_block& block) noexcept;
+    void reshape(const free_block& old_block, const free_block& fresh) noexcept;  // same place by address; after reserve_inserts
 
-    detail::link acquire(Offset start, Size size);  // may throw; links nothing
-    void link_node(detail::link at, detail::link leaf) noexcept;  // leaf: see treap::leaf_for
-    void unlink_node(detail::link at) noexcept;     // and puts it on the spare chain
-    void reshape(detail::link at, Offset start, Size size) noexcept;  // same place in address order
-    bool keeps_size_tree() const noexcept { return fit_ == Fit::best; }
-
-    std::vector<node> nodes_;             // linked and spare nodes
-    address_tree by_address_;             // every free block
-    size_tree by_size_;                   // every free block when fit_ is best, else empty
-    detail::link spare_ = detail::nil;    // unlinked nodes, chained through by_address.left
-    std::size_t count_ = 0;               // linked nodes
-    std::uint64_t priority_state_ = 0x2545F4914F6CDD1DULL;  // xorshift state: reproducible shapes
-    Size capacity_;                       // units managed, [0, capacity_)
-    Fit fit_;                             // placement policy of find
+    address_index by_address_;  // every free block
+    size_index by_size_;        // every free block when fit_ is best, else empty
+    Size capacity_;             // units managed, [0, capacity_)
+    Fit fit_;                   // placement policy of find
 };
 
 static_assert(free_space_index<free_tree>);

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+// block_btree against std::set: random inserts, erases and in-place replacements that grow the
+// tree several levels deep and shrink it back, with every query (lower_bound, previous, next,
+// first_where, for_each_at_least, largest) compared to the model and validate() as it goes.
+#include "heapkit/offset/detail/block_btree.hpp"
+
+#include <gtest/gtest.h>
+
+#include <iterator>
+#include <random>
+#include <set>
+#include <vector>
+
+#include "../test_seed.hpp"
+
+namespace heapkit {
+namespace {
+
+using address_tree = detail::block_btree<detail::by_start>;
+using size_tree = detail::block_btree<detail::by_size_then_start>;
+
+struct start_less {
+    bool operator()(const free_block& a, const free_block& b) const { return detail::by_start::less(a, b); }
+};
+struct size_less {
+    bool operator()(const free_block& a, const free_block& b) const { return detail::by_size_then_start::less(a, b); }
+};
+
+template <class Tree, class Model>
+void expect_same_entries(const Tree& tree, const Model& model) {
+    std::vector<free_block> walked;
+    for (auto at = tree.first(); at != Tree::end_position; at = tree.next(at)) walked.push_back(tree.at(at));
+    ASSERT_EQ(walked, std::vector<free_block>(model.begin(), model.end()));
+    Size largest = 0;
+    for (const free_block& block : model) largest = std::max(largest, block.size);
+    EXPECT_EQ(tree.largest(), largest);
+}
+
+TEST(BlockBtree, AddressOrderMatchesASetThroughGrowthAndShrinking) {
+    const std::uint64_t seed = test::test_seed("BlockBtree.AddressOrderMatchesASetThroughGrowthAndShrinking");
+    std::mt19937_64 random(seed);
+    address_tree tree;
+    std::set<free_block, start_less> model;
+    const std::size_t operations = test::test_operations(60000);
+    for (std::size_t step = 0; step < operations; ++step) {
+        const bool growing = (step / 20000) % 2 == 0;  // phases of growth and shrinking: splits, then merges
+        const Offset start = random() % 100000 * 4;
+        const free_block probe{start, 1 + random() % 1000};
+        const auto found = model.find(probe);
+        if (found == model.end() && (growing || random() % 4 == 0)) {
+            tree.insert(probe);
+            model.insert(probe);
+        } else if (found != model.end() && random() % 3 == 0) {  // same place, new size and start
+            const free_block fresh{found->start + (random() % 2), 1 + random() % 1000};
+            const auto after = std::next(found);
+            if ((after == model.end() || fresh.start < after->start) && !(found != model.begin() && std::prev(found)->start >= fresh.start)) {
+                tree.replace(*found, fresh);
+                model.erase(found);
+                model.insert(fresh);
+            }
+        } else if (found != model.end()) {
+            tree.erase(*found);
+            model.erase(found);
+        }
+        const auto bound = tree.lower_bound(probe);
+        const auto expected = model.lower_bound(probe);
+        ASSERT_EQ(bound == address_tree::end_position, expected == model.end()) << "step " << step;
+        if (expected != model.end()) {
+            ASSERT_EQ(tree.at(bound), *expected);
+        }
+        const auto before = tree.previous(bound);
+        ASSERT_EQ(before == address_tree::end_position, expected == model.begin());
+        if (expected != model.begin()) {
+            ASSERT_EQ(tree.at(before), *std::prev(expected));
+        }
+        const Size wanted = 1 + random() % 1200;
+        const auto first_fit = tree.first_where(wanted, start, [&](const free_block& block) { return block.start % 8 == 0; });
+        const auto model_fit = std::find_if(model.lower_bound(free_block{start, 0}), model.end(),
+                                            [&](const free_block& block) { return block.size >= wanted && block.start % 8 == 0; });
+        ASSERT_EQ(first_fit == address_tree::end_position, model_fit == model.end());
+        if (model_fit != model.end()) {
+            ASSERT_EQ(tree.at(first_fit), *model_fit);
+        }
+        if (step % 997 == 0) {
+            tree.validate("block_btree");
+            expect_same_entries(tree, model);
+            std::size_t visited = 0;
+            tree.for_each_at_least(wanted, [&](const free_block& block) {
+                EXPECT_GE(block.size, wanted);
+                ++visited;
+            });
+            EXPECT_EQ(visited, static_cast<std::size_t>(std::count_if(model.begin(), model.end(), [&](const free_block& block) {
+                          return block.size >= wanted;
+                      })));
+        }
+    }
+    while (!model.empty()) {  // empty it completely: the root steps down to nothing
+        tree.erase(*model.begin());
+        model.erase(model.begin());
+    }
+    tree.validate("block_btree");
+    EXPECT_EQ(tree.size(), 0u);
+    EXPECT_EQ(tree.first(), address_tree::end_position);
+}
+
+TEST(BlockBtree, SizeOrderFindsTheSmallestBlockThatHolds) {
+    const std::uint64_t seed = test::test_seed("BlockBtree.SizeOrderFindsTheSmallestBlockThatHolds");
+    std::mt19937_64 random(seed);
+    size_tree tree;
+    std::set<free_block, size_less> model;
+    for (std::size_t step = 0; step < test::test_operations(30000); ++step) {
+        const free_block block{random() % 5000, 1 + random() % 64};  // many equal sizes: ties by start
+        if (model.contains(block)) {
+            tree.erase(block);
+            model.erase(block);
+        } else {
+            tree.insert(block);
+            model.insert(block);
+        }
+        const free_block key{0, 1 + random() % 70};
+        const auto bound = tree.lower_bound(key);
+        const auto expected = model.lower_bound(key);
+        ASSERT_EQ(bound == size_tree::end_position, expected == model.end());
+        if (expected != model.end()) {
+            ASSERT_EQ(tree.at(bound), *expected);
+        }
+        if (step % 1009 == 0) {
+            tree.validate("block_btree by size");
+            expect_same_entries(tree, model);
+        }
+    }
+}
+
+TEST(BlockBtree, ReservedInsertsCannotFail) {
+    address_tree tree;
+    tree.reserve_inserts(3);
+    for (Offset start = 0; start < 3; ++start) tree.insert({start * 2, 1});
+    tree.validate("block_btree");
+    EXPECT_EQ(tree.size(), 3u);
+}
+
+}  // namespace
+}  // namespace heapkit
