@@ -31,10 +31,14 @@ namespace heapkit::detail {
 using link = std::uint32_t;  // a node's index in the node vector
 inline constexpr link nil = 0xFFFFFFFFu;
 
+// An Order says whether inner nodes keep the largest size under each child (what first_where and
+// for_each_at_least prune by); the size order needs none: its largest entry is its last.
 struct by_start {
+    static constexpr bool keeps_largest = true;
     static bool less(const free_block& a, const free_block& b) noexcept { return a.start < b.start; }
 };
 struct by_size_then_start {
+    static constexpr bool keeps_largest = false;
     static bool less(const free_block& a, const free_block& b) noexcept {
         return a.size < b.size || (a.size == b.size && a.start < b.start);
     }
@@ -65,7 +69,14 @@ public:
 
     std::size_t size() const noexcept { return count_; }
     // The largest size of all entries, 0 when empty. O(fanout).
-    Size largest() const noexcept { return root_ == nil ? 0 : node_largest(nodes_[root_]); }
+    Size largest() const noexcept {
+        if (root_ == nil) return 0;
+        if constexpr (Order::keeps_largest) {
+            return node_largest(nodes_[root_]);
+        } else {
+            return at(previous(end_position)).size;
+        }
+    }
     const std::vector<bnode>& nodes() const noexcept { return nodes_; }
 
     static link leaf_of(position where) noexcept { return static_cast<link>(where >> 32); }
@@ -102,7 +113,7 @@ public:
         return leaf.next_leaf == nil ? end_position : make(leaf.next_leaf, 0);
     }
 
-    // The first entry in order (by_start only) whose start is at least `lower` and whose size is
+    // The first entry in order (orders that keep the largest sizes only) whose start is at least `lower` and whose size is
     // at least `min_size` that `accept` takes; subtrees too small or wholly below `lower` are
     // skipped, so with an `accept` that takes every such entry it is one descent.
     template <class Accept>
@@ -277,7 +288,9 @@ private:
         throw std::logic_error(std::string("heapkit::") + name + " invariant " + invariant + " broken: " + detail);
     }
 
+    // The largest size under `node` (0 when the Order keeps none).
     static Size node_largest(const bnode& node) noexcept {
+        if constexpr (!Order::keeps_largest) return 0;
         Size largest = 0;
         for (unsigned i = 0; i < node.count; ++i) largest = std::max(largest, node.largest[i]);
         return largest;
