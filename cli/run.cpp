@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// `heapkit run -- PROGRAM ARGS...`: runs a program on heapkit's malloc by putting
-// libheapkit_malloc.so (from ../lib next to this binary) in front of LD_PRELOAD and exec'ing it.
+// `heapkit run [--stats] [--trace FILE] -- PROGRAM ARGS...`: runs a program on heapkit's malloc
+// by putting libheapkit_malloc.so (from ../lib next to this binary) in front of LD_PRELOAD and
+// exec'ing it; the options set the library's HEAPKIT_STATS and HEAPKIT_TRACE.
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
@@ -23,12 +24,21 @@ std::filesystem::path malloc_library() {
     return binary.parent_path().parent_path() / "lib" / "libheapkit_malloc.so";
 }
 
-[[noreturn]] void run_program(const std::vector<std::string>& command) {
+struct run_options {
+    std::vector<std::string> command;
+    bool stats = false;
+    std::string trace;  // empty: no trace
+};
+
+[[noreturn]] void run_program(const run_options& options) {
+    const std::vector<std::string>& command = options.command;
     const std::filesystem::path library = malloc_library();
     if (!std::filesystem::exists(library)) throw CLI::ValidationError("run", "cannot find " + library.string());
     std::string preload = library.string();
     if (const char* existing = std::getenv("LD_PRELOAD"); existing != nullptr && *existing != '\0') preload += std::string(":") + existing;
     ::setenv("LD_PRELOAD", preload.c_str(), 1);
+    if (options.stats) ::setenv("HEAPKIT_STATS", "1", 1);
+    if (!options.trace.empty()) ::setenv("HEAPKIT_TRACE", options.trace.c_str(), 1);
     std::vector<char*> arguments;
     for (const std::string& word : command) arguments.push_back(const_cast<char*>(word.c_str()));
     arguments.push_back(nullptr);
@@ -39,10 +49,12 @@ std::filesystem::path malloc_library() {
 }  // namespace
 
 void add_run_command(CLI::App& app) {
-    auto command = std::make_shared<std::vector<std::string>>();
+    auto options = std::make_shared<run_options>();
     CLI::App* run = app.add_subcommand("run", "Run a program on heapkit's malloc (libheapkit_malloc.so via LD_PRELOAD)");
-    run->add_option("command", *command, "-- PROGRAM ARGS...")->required();
-    run->callback([command] { run_program(*command); });
+    run->add_flag("--stats", options->stats, "Print a summary at exit (HEAPKIT_STATS=1)");
+    run->add_option("--trace", options->trace, "Write the program's allocation trace to FILE, %p the process id (HEAPKIT_TRACE)");
+    run->add_option("command", options->command, "-- PROGRAM ARGS...")->required();
+    run->callback([options] { run_program(*options); });
 }
 
 }  // namespace heapkit::cli

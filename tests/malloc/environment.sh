@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The HEAPKIT_* variables of heapkit's malloc: HEAPKIT_STATS=1 prints one summary at exit,
 # HEAPKIT_TRACE=FILE (with %p) writes a trace that `heapkit replay` reads back, and an unknown
-# HEAPKIT_* variable is reported once. Usage: environment.sh LIBRARY HEAPKIT
+# HEAPKIT_* variable is reported once; `heapkit run --stats --trace FILE` sets the first two.
+# Usage: environment.sh LIBRARY HEAPKIT
 set -u
 library=$1 heapkit=$2
 scratch=$(mktemp -d)
@@ -27,5 +28,10 @@ trace=$(ls "$scratch"/trace.* 2>/dev/null | head -n 1)
 check "a trace named with the process id" test -n "$trace"
 check "the trace replays" sh -c "'$heapkit' replay '$trace' --policy first > '$scratch/replay' 2>&1"
 check "the trace has allocations and frees" sh -c "grep -q '^a ' '$trace' && grep -q '^f ' '$trace'"
-cat "$scratch/stderr"
+"$heapkit" run --stats --trace "$scratch/run.%p" -- sort -n "$scratch/numbers" > "$scratch/run_sorted" 2> "$scratch/run_stderr"
+check "heapkit run --stats prints the summary" grep -qE '^heapkit: [0-9]+ allocations' "$scratch/run_stderr"
+check "heapkit run --trace writes a trace that replays" \
+    sh -c "'$heapkit' replay \$(ls '$scratch'/run.* | head -n 1) --policy first > /dev/null 2>&1"
+check "the program under heapkit run still works" cmp -s "$scratch/sorted" "$scratch/run_sorted"
+cat "$scratch/stderr" "$scratch/run_stderr"
 exit $((failures != 0))
