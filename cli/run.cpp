@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// `heapkit run [--stats] [--trace FILE] -- PROGRAM ARGS...`: runs a program on heapkit's malloc
-// by putting libheapkit_malloc.so (from ../lib next to this binary) in front of LD_PRELOAD and
-// exec'ing it; the options set the library's HEAPKIT_STATS and HEAPKIT_TRACE.
+// `heapkit run [--debug] [--stats] [--trace FILE] -- PROGRAM ARGS...`: runs a program on
+// heapkit's malloc by putting libheapkit_malloc.so (from ../lib next to this binary) in front of
+// LD_PRELOAD and exec'ing it; the options set the library's HEAPKIT_DEBUG, HEAPKIT_STATS and
+// HEAPKIT_TRACE.
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
@@ -26,6 +27,7 @@ std::filesystem::path malloc_library() {
 
 struct run_options {
     std::vector<std::string> command;
+    bool debug = false;
     bool stats = false;
     std::string trace;  // empty: no trace
 };
@@ -37,6 +39,7 @@ struct run_options {
     std::string preload = library.string();
     if (const char* existing = std::getenv("LD_PRELOAD"); existing != nullptr && *existing != '\0') preload += std::string(":") + existing;
     ::setenv("LD_PRELOAD", preload.c_str(), 1);
+    if (options.debug) ::setenv("HEAPKIT_DEBUG", "1", 1);
     if (options.stats) ::setenv("HEAPKIT_STATS", "1", 1);
     if (!options.trace.empty()) ::setenv("HEAPKIT_TRACE", options.trace.c_str(), 1);
     std::vector<char*> arguments;
@@ -51,6 +54,7 @@ struct run_options {
 void add_run_command(CLI::App& app) {
     auto options = std::make_shared<run_options>();
     CLI::App* run = app.add_subcommand("run", "Run a program on heapkit's malloc (libheapkit_malloc.so via LD_PRELOAD)");
+    run->add_flag("--debug", options->debug, "Check every block: canaries, fills, quarantine, blocks left at exit (HEAPKIT_DEBUG=1)");
     run->add_flag("--stats", options->stats, "Print a summary at exit (HEAPKIT_STATS=1)");
     run->add_option("--trace", options->trace, "Write the program's allocation trace to FILE, %p the process id (HEAPKIT_TRACE)");
     run->add_option("command", options->command, "-- PROGRAM ARGS...")->required();

@@ -3,6 +3,7 @@
 #include "environment.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -15,7 +16,7 @@ namespace heapkit::malloc_layer {
 
 namespace {
 
-constexpr const char* known_variables[] = {"HEAPKIT_STATS", "HEAPKIT_TRACE"};
+constexpr const char* known_variables[] = {"HEAPKIT_DEBUG", "HEAPKIT_STATS", "HEAPKIT_TRACE"};
 
 bool is_known(const char* entry) noexcept {
     for (const char* name : known_variables) {
@@ -51,29 +52,36 @@ environment_settings read_environment() noexcept {
         if (std::strncmp(*entry, "HEAPKIT_", 8) != 0) continue;
         if (!is_known(*entry)) {
             char line[256];
-            std::snprintf(line, sizeof line, "heapkit: unknown variable %.*s ignored (known: HEAPKIT_STATS, HEAPKIT_TRACE)\n",
+            std::snprintf(line, sizeof line, "heapkit: unknown variable %.*s ignored (known: HEAPKIT_DEBUG, HEAPKIT_STATS, HEAPKIT_TRACE)\n",
                           static_cast<int>(std::strcspn(*entry, "=")), *entry);
             say(line);
+        } else if (std::strncmp(*entry, "HEAPKIT_DEBUG=", 14) == 0) {
+            found.debug = std::strcmp(*entry + 14, "0") != 0 && (*entry)[14] != '\0';
         } else if (std::strncmp(*entry, "HEAPKIT_STATS=", 14) == 0) {
             found.stats = std::strcmp(*entry + 14, "0") != 0 && (*entry)[14] != '\0';
-            if (found.stats) found.stats_fd = ::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
         } else if ((*entry)[14] != '\0') {  // HEAPKIT_TRACE=FILE
             found.trace_fd = open_trace(*entry + 14);
         }
     }
+    if (found.debug || found.stats) found.report_fd = ::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
     return found;
 }
 
 }  // namespace
 
 const environment_settings& settings() noexcept {
-    // A function-local static would take a guard that may allocate on some ABIs; a flag and
-    // plain storage do not. The first caller holds the heap lock, so there is no race.
+    // A function-local static would take a guard that may allocate on some ABIs; a flag, a
+    // statically initialised mutex and plain storage do not.
     static environment_settings values;
     static std::atomic<bool> read{false};
+    static pthread_mutex_t reading = PTHREAD_MUTEX_INITIALIZER;
     if (!read.load(std::memory_order_acquire)) {
-        values = read_environment();
-        read.store(true, std::memory_order_release);
+        pthread_mutex_lock(&reading);
+        if (!read.load(std::memory_order_relaxed)) {
+            values = read_environment();
+            read.store(true, std::memory_order_release);
+        }
+        pthread_mutex_unlock(&reading);
     }
     return values;
 }

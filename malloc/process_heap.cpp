@@ -13,6 +13,7 @@
 #include <cstring>
 #include <new>
 
+#include "debug_mode.hpp"
 #include "fatal.hpp"
 #include "heapkit/heap/boundary_tag_heap.hpp"
 #include "heapkit/heap/detail/os.hpp"
@@ -33,17 +34,20 @@ std::atomic<bool> heap_built{false};  // written under heap_mutex
 std::atomic<bool> recording_on{false};  // HEAPKIT_STATS or HEAPKIT_TRACE, known once the heap is built
 
 void lock_for_fork() noexcept {
+    lock_debug();
     pthread_mutex_lock(&heap_mutex);
     lock_large_cache();
 }
 void unlock_in_parent() noexcept {
     unlock_large_cache();
     pthread_mutex_unlock(&heap_mutex);
+    unlock_debug();
 }
 void unlock_in_child() noexcept {
     stop_tracing_in_child();
     unlock_large_cache();
     pthread_mutex_unlock(&heap_mutex);
+    unlock_debug();
 }
 
 // The heap, built on the first call (which also reads the HEAPKIT_* variables); call with
@@ -145,6 +149,11 @@ void drain_exiting_thread(void*) noexcept {
 }  // namespace
 
 void* allocate(std::size_t size, std::size_t alignment) noexcept {
+    if (debug_enabled()) {
+        void* checked = debug_allocate(size, alignment);
+        after_first_use();
+        return checked;
+    }
     void* pointer = nullptr;
     const bool large = size >= large_threshold_bytes;
     const std::size_t block_bytes = boundary_tag_heap::block_bytes_for(size);  // 0 when too large: not cacheable
@@ -181,6 +190,7 @@ void* allocate(std::size_t size, std::size_t alignment) noexcept {
 
 void deallocate(void* pointer) noexcept {
     if (pointer == nullptr) return;
+    if (debug_enabled()) return debug_deallocate(pointer);
     if (reinterpret_cast<std::uintptr_t>(pointer) % boundary_tag_heap::alignment_bytes == 0 && in_heap_regions(pointer) &&
         boundary_tag_heap::header_says_live(pointer)) {
         const std::size_t bytes = boundary_tag_heap::usable_size(pointer) + boundary_tag_heap::header_bytes;
@@ -210,6 +220,7 @@ void deallocate(void* pointer) noexcept {
 }
 
 void* reallocate(void* pointer, std::size_t size) noexcept {
+    if (debug_enabled()) return debug_reallocate(pointer, size);
     std::size_t old_usable = 0;
     {
         const heap_lock hold;
@@ -257,6 +268,7 @@ void* reallocate(void* pointer, std::size_t size) noexcept {
 }
 
 std::size_t usable_size(const void* pointer) noexcept {
+    if (debug_enabled()) return debug_usable_size(pointer);
     {
         const heap_lock hold;
         if (heap().owns(pointer)) return boundary_tag_heap::usable_size(pointer);

@@ -4,7 +4,8 @@
 // growing by 64 MiB mmap regions (reserved, not committed); larger blocks get mappings of their
 // own. Built on first use from static storage: nothing here allocates through libc. fork() is
 // safe: the locks are held across it and the child starts unlocked. After every 32 MiB freed, the
-// pages inside large free blocks go back to the kernel.
+// pages inside large free blocks go back to the kernel. With HEAPKIT_DEBUG=1 every call goes
+// to debug_mode.hpp instead.
 // Cost: a cache hit takes no lock; otherwise the heap's O(1) plus one lock; large blocks one
 // system call unless a cached mapping fits.
 #pragma once

@@ -78,12 +78,12 @@ void at_exit() noexcept {
             static_cast<unsigned long long>(totals.allocations.load()), static_cast<unsigned long long>(totals.frees.load()),
             static_cast<unsigned long long>(totals.resizes.load()), static_cast<unsigned long long>(totals.peak_bytes.load()),
             static_cast<unsigned long long>(totals.live_bytes.load()), static_cast<unsigned long long>(totals.live_blocks.load()));
-        [[maybe_unused]] ssize_t written = ::write(settings().stats_fd, line, static_cast<std::size_t>(length));
+        [[maybe_unused]] ssize_t written = ::write(settings().report_fd, line, static_cast<std::size_t>(length));
         const int paths = std::snprintf(line, sizeof line, "heapkit: allocations by path: %llu thread cache, %llu heap, %llu mmap\n",
                                         static_cast<unsigned long long>(totals.by_path[0].load()),
                                         static_cast<unsigned long long>(totals.by_path[1].load()),
                                         static_cast<unsigned long long>(totals.by_path[2].load()));
-        written = ::write(settings().stats_fd, line, static_cast<std::size_t>(paths));
+        written = ::write(settings().report_fd, line, static_cast<std::size_t>(paths));
     }
 }
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The HEAPKIT_* variables of heapkit's malloc: HEAPKIT_STATS=1 prints one summary at exit,
 # HEAPKIT_TRACE=FILE (with %p) writes a trace that `heapkit replay` reads back, and an unknown
-# HEAPKIT_* variable is reported once; `heapkit run --stats --trace FILE` sets the first two.
+# HEAPKIT_* variable is reported once; `heapkit run --stats --trace FILE` sets the first two, and
+# `heapkit run --debug` HEAPKIT_DEBUG.
 # Usage: environment.sh LIBRARY HEAPKIT
 set -u
 library=$1 heapkit=$2
@@ -33,5 +34,8 @@ check "heapkit run --stats prints the summary" grep -qE '^heapkit: [0-9]+ alloca
 check "heapkit run --trace writes a trace that replays" \
     sh -c "'$heapkit' replay \$(ls '$scratch'/run.* | head -n 1) --policy first > /dev/null 2>&1"
 check "the program under heapkit run still works" cmp -s "$scratch/sorted" "$scratch/run_sorted"
+"$heapkit" run --debug -- sort -n "$scratch/numbers" > "$scratch/debug_sorted" 2> "$scratch/debug_stderr"
+check "heapkit run --debug checks the program and reports what is left at exit" \
+    sh -c "cmp -s '$scratch/sorted' '$scratch/debug_sorted' && grep -qE 'still allocated at exit' '$scratch/debug_stderr'"
 cat "$scratch/stderr" "$scratch/run_stderr"
 exit $((failures != 0))

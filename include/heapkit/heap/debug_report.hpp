@@ -62,6 +62,9 @@ struct debug_report {
     // The one line the default handler prints, e.g.
     // "heapkit: overflow past the 24-byte block at 0x5581... allocated at a.cpp:12 (main)".
     std::string message() const;
+    // The same line with the site told as `allocated_at` (a caller that knows which of the
+    // site's frames matter, as heapkit's malloc does, names them).
+    std::string message(std::string_view allocated_at) const;
 };
 
 // The reaction to a finding. It may throw or return (tests record reports); the default prints

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: MIT
+// Debug mode: debug_heap over a heap of mmap regions, the bookkeeping heap for nested calls, the
+// report handler that names the caller's frames, and the check at exit.
+#include "debug_mode.hpp"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "environment.hpp"
+#include "fatal.hpp"
+#include "heapkit/heap/boundary_tag_heap.hpp"
+#include "heapkit/heap/debug_heap.hpp"
+#include "heapkit/heap/detail/os.hpp"
+
+namespace heapkit::malloc_layer {
+
+namespace {
+
+// A boundary-tag heap that maps another region whenever it runs out.
+class mapped_heap {
+public:
+    void* try_allocate(std::size_t size, std::size_t alignment) noexcept {
+        void* pointer = heap_.try_allocate(size, alignment);
+        if (pointer == nullptr && grow(size, alignment)) pointer = heap_.try_allocate(size, alignment);
+        return pointer;
+    }
+    void* allocate(std::size_t size, std::size_t alignment) {
+        void* pointer = try_allocate(size, alignment);
+        if (pointer == nullptr) throw std::bad_alloc();
+        return pointer;
+    }
+    void deallocate(void* pointer) noexcept {
+        if (heap_.try_deallocate(pointer) != errc::ok) fatal("debug mode: bookkeeping block not live:", pointer);
+    }
+    // A block moved to a fresh one of `size` bytes (heapkit's own code is the only caller).
+    void* reallocate(void* pointer, std::size_t size) noexcept {
+        void* moved = try_allocate(size, boundary_tag_heap::alignment_bytes);
+        if (moved == nullptr) return nullptr;
+        std::memcpy(moved, pointer, std::min(size, usable_size(pointer)));
+        deallocate(pointer);
+        return moved;
+    }
+    std::size_t usable_size(const void* pointer) const noexcept { return boundary_tag_heap::usable_size(pointer); }
+    bool owns(const void* pointer) const noexcept { return heap_.owns(pointer); }
+    heap_stats stats() const noexcept { return heap_.stats(); }
+    void validate() const { heap_.validate(); }
+
+private:
+    static constexpr std::size_t region_bytes = std::size_t{16} << 20;
+
+    bool grow(std::size_t size, std::size_t alignment) noexcept {
+        const std::size_t overhead = alignment + boundary_tag_heap::region_overhead_bytes + 2 * boundary_tag_heap::min_block_bytes;
+        if (size > ~std::size_t{0} - overhead - os::page_bytes()) return false;
+        const std::size_t bytes = (std::max(size + overhead, region_bytes) + os::page_bytes() - 1) & ~(os::page_bytes() - 1);
+        void* memory = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (memory == MAP_FAILED) return false;
+        heap_.add_region({static_cast<std::byte*>(memory), bytes});
+        return true;
+    }
+
+    boundary_tag_heap heap_;
+};
+
+using checked_heap = debug_heap<mapped_heap>;
+
+pthread_mutex_t debug_mutex = PTHREAD_MUTEX_INITIALIZER;  // guards both heaps
+alignas(mapped_heap) unsigned char bookkeeping_storage[sizeof(mapped_heap)];
+alignas(checked_heap) unsigned char checked_storage[sizeof(checked_heap)];
+bool built = false;  // under debug_mutex
+
+// Set while this thread holds debug_mutex inside the debug heap: its malloc calls are the
+// debug heap's own and go to the bookkeeping heap.
+__attribute__((tls_model("initial-exec"))) thread_local bool inside_debug_heap = false;
+
+mapped_heap& bookkeeping() noexcept { return *std::launder(reinterpret_cast<mapped_heap*>(bookkeeping_storage)); }
+checked_heap& checked() noexcept { return *std::launder(reinterpret_cast<checked_heap*>(checked_storage)); }
+
+// Up to three frames of a site that are not heapkit's malloc itself, innermost first.
+std::string caller_frames(const allocation_site* site) {
+    if (site == nullptr) return {};
+    Dl_info own{};
+    ::dladdr(reinterpret_cast<void*>(&debug_allocate), &own);
+    std::string text;
+    int shown = 0;
+    for (const void* frame : site->frames) {
+        Dl_info info{};
+        if (::dladdr(frame, &info) != 0 && info.dli_fbase == own.dli_fbase) continue;
+        if (!text.empty()) text += " < ";
+        text += os::describe_frame(frame);
+        if (++shown == 3) break;
+    }
+    return text.empty() ? std::string("an unknown place") : text;
+}
+
+// To the duplicate of stderr taken at start: the at-exit report may come after the program closed
+// its stderr (coreutils do).
+void say(const std::string& line) noexcept {
+    const int fd = settings().report_fd >= 0 ? settings().report_fd : STDERR_FILENO;
+    [[maybe_unused]] const ssize_t written = ::write(fd, line.data(), line.size());
+}
+
+void report_and_abort(const debug_report& report) {
+    say(report.message(caller_frames(report.site)) + "\n");
+    std::abort();
+}
+
+void check_at_exit() noexcept;
+
+// Holds the debug lock and marks the thread as inside the debug heap; builds both heaps on the
+// first use (their own construction allocates, from the bookkeeping heap).
+class debug_section {
+public:
+    debug_section() noexcept {
+        pthread_mutex_lock(&debug_mutex);
+        inside_debug_heap = true;
+        if (built) return;
+        new (bookkeeping_storage) mapped_heap();
+        debug_options options;
+        options.backtrace_depth = 12;  // heapkit's own frames come first and are skipped in reports
+        options.handler = report_and_abort;
+        new (checked_storage) checked_heap(std::move(options));
+        built = true;
+        std::atexit(check_at_exit);
+    }
+    ~debug_section() {
+        inside_debug_heap = false;
+        pthread_mutex_unlock(&debug_mutex);
+    }
+    debug_section(const debug_section&) = delete;
+    debug_section& operator=(const debug_section&) = delete;
+};
+
+// At exit: every live block's canaries and every quarantined block's fill checked (a finding
+// aborts as usual), then the blocks still allocated, by site, the largest sites first.
+void check_at_exit() noexcept {
+    const debug_section hold;
+    try {
+        checked().validate();
+        const std::vector<leak_record> records = checked().leaks();
+        if (records.empty()) return;
+        std::size_t blocks = 0;
+        std::size_t bytes = 0;
+        for (const leak_record& record : records) {
+            blocks += record.blocks.size();
+            bytes += record.bytes;
+        }
+        constexpr std::size_t shown_sites = 10;
+        say("heapkit: " + std::to_string(blocks) + (blocks == 1 ? " block (" : " blocks (") + std::to_string(bytes) +
+            " bytes) still allocated at exit, from " + std::to_string(records.size()) + (records.size() == 1 ? " site" : " sites") +
+            (records.size() > shown_sites ? "; the largest:\n" : ":\n"));
+        for (std::size_t i = 0; i < std::min(records.size(), shown_sites); ++i) {
+            const leak_record& record = records[i];
+            const debug_report leak{debug_issue::leak, record.blocks.front(), record.bytes, record.site, record.blocks.size()};
+            say(leak.message(caller_frames(record.site)) + "\n");
+        }
+    } catch (const std::exception& broken) {
+        say(std::string("heapkit: debug mode: the heap is corrupt: ") + broken.what() + "\n");
+        std::abort();
+    }
+}
+
+constexpr call_site malloc_site{"", "", 0};  // sites differ by their stacks
+
+}  // namespace
+
+bool debug_enabled() noexcept {
+    static std::atomic<int> state{-1};  // -1 unknown, 0 off, 1 on
+    int known = state.load(std::memory_order_relaxed);
+    if (known < 0) {
+        known = settings().debug ? 1 : 0;
+        state.store(known, std::memory_order_relaxed);
+    }
+    return known == 1;
+}
+
+void* debug_allocate(std::size_t size, std::size_t alignment) noexcept {
+    if (inside_debug_heap) return bookkeeping().try_allocate(size, alignment);
+    const debug_section hold;
+    try {
+        return checked().allocate(size, alignment, malloc_site);
+    } catch (...) {
+        errno = ENOMEM;
+        return nullptr;
+    }
+}
+
+void debug_deallocate(void* pointer) noexcept {
+    if (pointer == nullptr) return;
+    if (inside_debug_heap) return bookkeeping().deallocate(pointer);
+    const debug_section hold;
+    if (bookkeeping().owns(pointer)) return bookkeeping().deallocate(pointer);  // the machinery's, freed from outside it
+    checked().deallocate(pointer);  // reports and aborts on misuse
+}
+
+void* debug_reallocate(void* pointer, std::size_t size) noexcept {
+    if (inside_debug_heap) return bookkeeping().reallocate(pointer, size);
+    const debug_section hold;
+    if (bookkeeping().owns(pointer)) return bookkeeping().reallocate(pointer, size);
+    try {
+        return checked().reallocate(pointer, size, boundary_tag_heap::alignment_bytes, malloc_site);
+    } catch (...) {
+        errno = ENOMEM;
+        return nullptr;
+    }
+}
+
+std::size_t debug_usable_size(const void* pointer) noexcept {
+    if (inside_debug_heap) return bookkeeping().usable_size(pointer);
+    const debug_section hold;
+    if (bookkeeping().owns(pointer)) return bookkeeping().usable_size(pointer);
+    return checked().usable_size(pointer);
+}
+
+void lock_debug() noexcept { pthread_mutex_lock(&debug_mutex); }
+void unlock_debug() noexcept { pthread_mutex_unlock(&debug_mutex); }
+
+}  // namespace heapkit::malloc_layer

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: MIT
+// HEAPKIT_DEBUG=1: every block of the process goes through debug_heap (canaries, fills, a
+// quarantine; misuse reported in one line naming the block's allocation site, then abort; at exit
+// the blocks still allocated, by site), under one lock and past the thread caches. The debug
+// heap's own bookkeeping (its site table, the report text, the unwinder's first dlopen) calls
+// malloc too: such nested calls, told apart by a thread-local flag, go to a plain heap of their
+// own. Cost: a stack capture (about 1.5 us) per allocation.
+#pragma once
+
+#include <cstddef>
+
+namespace heapkit::malloc_layer {
+
+// Whether HEAPKIT_DEBUG=1; read on the first call, then one relaxed load.
+bool debug_enabled() noexcept;
+
+// process_heap's four operations, with their contracts, for debug mode.
+void* debug_allocate(std::size_t size, std::size_t alignment) noexcept;
+void debug_deallocate(void* pointer) noexcept;
+void* debug_reallocate(void* pointer, std::size_t size) noexcept;
+std::size_t debug_usable_size(const void* pointer) noexcept;
+
+// The debug lock, held across fork by process_heap's fork handlers.
+void lock_debug() noexcept;
+void unlock_debug() noexcept;
+
+}  // namespace heapkit::malloc_layer
