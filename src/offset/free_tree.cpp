@@ -27,34 +27,33 @@ free_tree::free_tree(Size capacity, Fit fit) : capacity_(capacity), fit_(fit) {
 
 std::optional<placement> free_tree::find(const fit_request& request) const noexcept {
     if (request.size > largest_free_block()) return std::nullopt;  // O(1) failure
-    std::optional<free_block> chosen;
+    // The placement names the block by its position in the address tree, so that take, which
+    // follows with no change in between, updates it without searching again.
+    address_index::position chosen = address_index::end_position;
     switch (fit_) {
         case Fit::first: chosen = first_fit_from(0, request); break;
         case Fit::next:
             chosen = first_fit_from(request.rover, request);
-            if (!chosen) chosen = first_fit_from(0, request);
+            if (chosen == address_index::end_position) chosen = first_fit_from(0, request);
             break;
         case Fit::best: chosen = best_fit(request); break;
         case Fit::worst: chosen = worst_fit(request); break;
     }
-    if (!chosen) return std::nullopt;
-    return placement{*chosen, *aligned_start_in(*chosen, request.size, request.alignment), 0};
+    if (chosen == address_index::end_position) return std::nullopt;
+    const free_block block = by_address_.at(chosen);
+    return placement{block, *aligned_start_in(block, request.size, request.alignment), static_cast<std::size_t>(chosen)};
 }
 
 // The lowest-addressed block starting at or after `lower` that fits. Without alignment every
 // block of at least the size fits, so the largest sizes say where it is and one descent finds it.
-std::optional<free_block> free_tree::first_fit_from(Offset lower, const fit_request& request) const noexcept {
-    const address_index::position found =
-        by_address_.first_where(request.size, lower, [&](const free_block& block) { return fits(block, request); });
-    if (found == address_index::end_position) return std::nullopt;
-    return by_address_.at(found);
+free_tree::address_index::position free_tree::first_fit_from(Offset lower, const fit_request& request) const noexcept {
+    return by_address_.first_where(request.size, lower, [&](const free_block& block) { return fits(block, request); });
 }
 
-std::optional<free_block> free_tree::worst_fit(const fit_request& request) const noexcept {
+free_tree::address_index::position free_tree::worst_fit(const fit_request& request) const noexcept {
     // The lowest-addressed block of the largest size: follow the largest sizes down.
-    const Size largest = largest_free_block();
-    const free_block widest = by_address_.at(by_address_.first_where(largest, 0, [](const free_block&) { return true; }));
-    if (fits(widest, request)) return widest;
+    const address_index::position widest = by_address_.first_where(largest_free_block(), 0, [](const free_block&) { return true; });
+    if (fits(by_address_.at(widest), request)) return widest;
     // Alignment near miss: the largest block that fits among those large enough before alignment,
     // in address order, so a strictly larger size is needed to replace the choice (ties keep the
     // lowest address).
@@ -62,21 +61,21 @@ std::optional<free_block> free_tree::worst_fit(const fit_request& request) const
     by_address_.for_each_at_least(request.size, [&](const free_block& block) {
         if (fits(block, request) && (!chosen || block.size > chosen->size)) chosen = block;
     });
-    return chosen;
+    return chosen ? by_address_.lower_bound(*chosen) : address_index::end_position;
 }
 
-std::optional<free_block> free_tree::best_fit(const fit_request& request) const noexcept {
+free_tree::address_index::position free_tree::best_fit(const fit_request& request) const noexcept {
     // The first block in (size, address) order with size >= request.size that fits.
     for (size_index::position at = by_size_.lower_bound({0, request.size}); at != size_index::end_position; at = by_size_.next(at)) {
-        if (fits(by_size_.at(at), request)) return by_size_.at(at);
+        if (fits(by_size_.at(at), request)) return by_address_.lower_bound(by_size_.at(at));
     }
-    return std::nullopt;
+    return address_index::end_position;
 }
 
 std::optional<placement> free_tree::block_starting_at(Offset address) const noexcept {
     const address_index::position at = by_address_.lower_bound({address, 0});
     if (at == address_index::end_position || by_address_.at(at).start != address) return std::nullopt;
-    return placement{by_address_.at(at), address, 0};
+    return placement{by_address_.at(at), address, static_cast<std::size_t>(at)};
 }
 
 free_tree::handle free_tree::take(const placement& chosen, Size size) {
@@ -85,14 +84,16 @@ free_tree::handle free_tree::take(const placement& chosen, Size size) {
     const Offset request_end = chosen.address + size;
     const Size tail = block.start + block.size - request_end;
     reserve_inserts(2);  // may throw: nothing changed yet
+    address_index::position at = chosen.node;
+    if (at == address_index::end_position || by_address_.at(at) != block) at = by_address_.lower_bound(block);  // a stale name
     if (gap == 0 && tail == 0) {
         remove(block);
     } else if (gap == 0) {
-        reshape(block, {request_end, tail});
+        reshape(at, block, {request_end, tail});
     } else if (tail == 0) {
-        reshape(block, {block.start, gap});
+        reshape(at, block, {block.start, gap});
     } else {
-        reshape(block, {block.start, gap});
+        reshape(at, block, {block.start, gap});
         add({request_end, tail});
     }
     return {};
@@ -109,12 +110,12 @@ void free_tree::release(handle, Offset address, Size size) {
     const bool merge_before = before && before->start + before->size == address;
     const bool merge_after = after && after->start == address + size;
     if (merge_before && merge_after) {
+        reshape(before_at, *before, {before->start, before->size + size + after->size});  // before erase moves entries
         remove(*after);
-        reshape(*before, {before->start, before->size + size + after->size});
     } else if (merge_before) {
-        reshape(*before, {before->start, before->size + size});
+        reshape(before_at, *before, {before->start, before->size + size});
     } else if (merge_after) {
-        reshape(*after, {address, after->size + size});
+        reshape(after_at, *after, {address, after->size + size});
     } else {
         add({address, size});
     }
@@ -135,8 +136,8 @@ void free_tree::remove(const free_block& block) noexcept {
     if (keeps_size_index()) by_size_.erase(block);
 }
 
-void free_tree::reshape(const free_block& old_block, const free_block& fresh) noexcept {
-    by_address_.replace(old_block, fresh);
+void free_tree::reshape(address_index::position at, const free_block& old_block, const free_block& fresh) noexcept {
+    by_address_.replace_at(at, fresh);
     if (!keeps_size_index()) return;
     by_size_.erase(old_block);
     by_size_.insert(fresh);

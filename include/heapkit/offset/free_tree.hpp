@@ -64,14 +64,16 @@ public:
 
 private:
     bool keeps_size_index() const noexcept { return fit_ == Fit::best; }
-    std::optional<free_block> first_fit_from(Offset lower, const fit_request& request) const noexcept;
-    std::optional<free_block> worst_fit(const fit_request& request) const noexcept;
-    std::optional<free_block> best_fit(const fit_request& request) const noexcept;
+    // Each policy's choice as a position in the address tree; end_position when nothing fits.
+    address_index::position first_fit_from(Offset lower, const fit_request& request) const noexcept;
+    address_index::position worst_fit(const fit_request& request) const noexcept;
+    address_index::position best_fit(const fit_request& request) const noexcept;
 
     void reserve_inserts(std::size_t inserts);  // may throw; then nothing changed
     void add(const free_block& block) noexcept;  // after reserve_inserts
     void remove(const free_block& block) noexcept;
-    void reshape(const free_block& old_block, const free_block& fresh) noexcept;  // same place by address; after reserve_inserts
+    // `old_block`, at `at` in the address tree, becomes `fresh` (same place by address); after reserve_inserts.
+    void reshape(address_index::position at, const free_block& old_block, const free_block& fresh) noexcept;
 
     address_index by_address_;  // every free block
     size_index by_size_;        // every free block when fit_ is best, else empty

@@ -13,6 +13,8 @@
 // (apart, not as free_block pairs, so that routing by start reads two cache lines, not four)
 //   children[i]  inner: child i
 //   previous_leaf / next_leaf: the leaf chain in Order (next_leaf also chains spare nodes)
+//   parent       the inner node holding it (nil for the root): an update at a known position
+//                climbs from its leaf instead of descending again
 #pragma once
 
 #include <algorithm>
@@ -61,6 +63,7 @@ public:
         std::array<link, fanout> children;
         link previous_leaf;
         link next_leaf;
+        link parent;
         std::uint16_t count;  // items in use: 1..fanout while linked
         bool leaf;
 
@@ -195,42 +198,45 @@ public:
         while (!nodes_[root_].leaf && nodes_[root_].count == 1) {  // a root with one child steps down
             const link old_root = root_;
             root_ = nodes_[old_root].children[0];
+            nodes_[root_].parent = nil;
             release(old_root);
             --depth_;
         }
     }
 
     // Replaces `old_entry` (present) by `fresh`, which must take the same place in the order.
-    void replace(const free_block& old_entry, const free_block& fresh) noexcept {
-        path steps;
-        const link leaf = descend(old_entry, steps);
-        const unsigned slot = count_before(nodes_[leaf], old_entry);
-        nodes_[leaf].starts[slot] = fresh.start;
-        nodes_[leaf].sizes[slot] = fresh.size;
-        nodes_[leaf].largest[slot] = fresh.size;
-        // Up the path while the item of the changed child changes: its smallest entry (only
-        // while the change is at the front) or its largest size (rescanned only when the size
-        // that shrank may have been the largest).
-        bool smallest_changed = slot == 0;
-        Size size_before = old_entry.size;  // the changed item's largest size, before and after
+    void replace(const free_block& old_entry, const free_block& fresh) noexcept { replace_at(lower_bound(old_entry), fresh); }
+
+    // Replaces the entry at `where` by `fresh`, which must take the same place in the order,
+    // climbing from its leaf while the item of the changed child changes: its smallest entry
+    // (only while the change is at the front) or its largest size (rescanned only when the size
+    // that shrank may have been the largest). O(fanout * levels climbed).
+    void replace_at(position where, const free_block& fresh) noexcept {
+        link child = leaf_of(where);
+        const unsigned slot = slot_of(where);
+        Size size_before = nodes_[child].sizes[slot];  // the changed item's largest size, before and after
         Size size_after = fresh.size;
-        for (std::size_t level = steps.size; level-- > 0;) {
-            const step& up = steps.items[level];
-            bnode& parent = nodes_[up.node];
-            const Size item_before = parent.largest[up.child];
+        nodes_[child].starts[slot] = fresh.start;
+        nodes_[child].sizes[slot] = fresh.size;
+        nodes_[child].largest[slot] = fresh.size;
+        bool smallest_changed = slot == 0;
+        for (link above = nodes_[child].parent; above != nil; child = above, above = nodes_[above].parent) {
+            bnode& parent = nodes_[above];
+            const unsigned index = child_index(parent, child);
+            const Size item_before = parent.largest[index];
             Size item_after = item_before;
             if (size_after >= item_before) {
                 item_after = size_after;
             } else if (size_before == item_before) {
-                item_after = node_largest(nodes_[parent.children[up.child]]);
+                item_after = node_largest(nodes_[child]);
             }
             if (!smallest_changed && item_after == item_before) return;
             if (smallest_changed) {
-                parent.starts[up.child] = nodes_[parent.children[up.child]].starts[0];
-                parent.sizes[up.child] = nodes_[parent.children[up.child]].sizes[0];
+                parent.starts[index] = nodes_[child].starts[0];
+                parent.sizes[index] = nodes_[child].sizes[0];
             }
-            parent.largest[up.child] = item_after;
-            smallest_changed = smallest_changed && up.child == 0;
+            parent.largest[index] = item_after;
+            smallest_changed = smallest_changed && index == 0;
             size_before = item_before;
             size_after = item_after;
         }
@@ -240,12 +246,14 @@ public:
     // 2; BT2 the entries are strictly increasing in Order; BT3 each inner item holds its child's
     // smallest entry and largest size, each leaf item its own size; BT4 the leaf chain visits the
     // leaves in order, links symmetric; BT5 size() counts the entries and every node is linked or
-    // spare. O(n); throws std::logic_error naming `name`.
+    // spare; BT6 each node's parent link names the node holding it. O(n); throws
+    // std::logic_error naming `name`.
     void validate(const char* name) const {
         std::size_t linked = 0;
         std::vector<link> leaves;
         if (root_ != nil) {
             if (!nodes_[root_].leaf && nodes_[root_].count < 2) broken(name, "BT1", "an inner root with one child");
+            if (nodes_[root_].parent != nil) broken(name, "BT6", "the root has a parent");
             check_subtree(name, root_, 1, linked, leaves);
         } else if (depth_ != 0 || count_ != 0) {
             broken(name, "BT5", "an empty tree with depth or entries");
@@ -332,6 +340,7 @@ private:
         nodes_[node].sizes[slot] = block.size;
         nodes_[node].largest[slot] = largest;
         nodes_[node].children[slot] = child;
+        if (child != nil) nodes_[child].parent = node;
     }
     void move_items(link from, unsigned from_slot, link to, unsigned to_slot, unsigned count) noexcept {
         bnode& source = nodes_[from];
@@ -340,6 +349,14 @@ private:
         std::copy_n(source.sizes.begin() + from_slot, count, target.sizes.begin() + to_slot);
         std::copy_n(source.largest.begin() + from_slot, count, target.largest.begin() + to_slot);
         std::copy_n(source.children.begin() + from_slot, count, target.children.begin() + to_slot);
+        if (from == to || target.leaf) return;
+        for (unsigned i = 0; i < count; ++i) nodes_[target.children[to_slot + i]].parent = to;
+    }
+
+    static unsigned child_index(const bnode& parent, link child) noexcept {
+        unsigned index = 0;
+        while (parent.children[index] != child) ++index;
+        return index;
     }
     void shift_items(link node, unsigned from_slot, unsigned to_slot) noexcept {  // the items from from_slot on
         bnode& shifted = nodes_[node];
@@ -416,6 +433,7 @@ private:
         nodes_[node].leaf = leaf;
         nodes_[node].previous_leaf = nil;
         nodes_[node].next_leaf = nil;
+        nodes_[node].parent = nil;
     }
     void chain_leaf_after(link leaf, link fresh) noexcept {
         const link following = nodes_[leaf].next_leaf;
@@ -488,6 +506,7 @@ private:
         }
         for (unsigned i = 0; i < node.count; ++i) {
             const bnode& child = nodes_[node.children[i]];
+            if (child.parent != at) broken(name, "BT6", "a child's parent link");
             check_subtree(name, node.children[i], depth + 1, linked, leaves);
             if (node.block(i) != child.block(0) ||
                 node.largest[i] != node_largest(child)) {
