@@ -11,8 +11,8 @@
 namespace heapkit::malloc_layer {
 
 inline constexpr std::size_t cached_max_block_bytes = 1024;  // may be tuned: which blocks are cached
-inline constexpr std::size_t cached_per_class = 16;          // may be tuned: blocks per class and thread
-inline constexpr std::size_t refill_blocks = 8;              // taken from the heap at once on a miss
+inline constexpr std::size_t cached_per_class = 64;          // may be tuned: blocks per class and thread
+inline constexpr std::size_t refill_blocks = 32;             // taken from the heap at once on a miss
 
 // A cached block of exactly `block_bytes` (a multiple of 16, at most cached_max_block_bytes), or
 // nullptr.
