@@ -149,9 +149,10 @@ void drain_exiting_thread(void*) noexcept {
 }  // namespace
 
 void* allocate(std::size_t size, std::size_t alignment) noexcept {
-    if (debug_enabled()) {
+    if (debug_enabled()) {  // every block is a debug heap block, counted as the heap's
         void* checked = debug_allocate(size, alignment);
         after_first_use();
+        if (checked != nullptr && recording()) record_allocate(checked, debug_usable_size(checked), size, alignment, allocation_path::heap);
         return checked;
     }
     void* pointer = nullptr;
@@ -190,7 +191,10 @@ void* allocate(std::size_t size, std::size_t alignment) noexcept {
 
 void deallocate(void* pointer) noexcept {
     if (pointer == nullptr) return;
-    if (debug_enabled()) return debug_deallocate(pointer);
+    if (debug_enabled()) {
+        if (recording()) record_free(pointer, debug_usable_size(pointer));
+        return debug_deallocate(pointer);
+    }
     if (reinterpret_cast<std::uintptr_t>(pointer) % boundary_tag_heap::alignment_bytes == 0 && in_heap_regions(pointer) &&
         boundary_tag_heap::header_says_live(pointer)) {
         const std::size_t bytes = boundary_tag_heap::usable_size(pointer) + boundary_tag_heap::header_bytes;
@@ -220,7 +224,12 @@ void deallocate(void* pointer) noexcept {
 }
 
 void* reallocate(void* pointer, std::size_t size) noexcept {
-    if (debug_enabled()) return debug_reallocate(pointer, size);
+    if (debug_enabled()) {
+        const std::size_t before = recording() ? debug_usable_size(pointer) : 0;
+        void* resized = debug_reallocate(pointer, size);
+        if (resized != nullptr && recording()) record_resize(pointer, before, resized, debug_usable_size(resized), size);
+        return resized;
+    }
     std::size_t old_usable = 0;
     {
         const heap_lock hold;
