@@ -5,7 +5,6 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +19,7 @@
 
 #include "environment.hpp"
 #include "fatal.hpp"
+#include "heap_region.hpp"
 #include "heapkit/heap/boundary_tag_heap.hpp"
 #include "heapkit/heap/debug_heap.hpp"
 #include "heapkit/heap/detail/os.hpp"
@@ -61,12 +61,9 @@ private:
     static constexpr std::size_t region_bytes = std::size_t{16} << 20;
 
     bool grow(std::size_t size, std::size_t alignment) noexcept {
-        const std::size_t overhead = alignment + boundary_tag_heap::region_overhead_bytes + 2 * boundary_tag_heap::min_block_bytes;
-        if (size > ~std::size_t{0} - overhead - os::page_bytes()) return false;
-        const std::size_t bytes = (std::max(size + overhead, region_bytes) + os::page_bytes() - 1) & ~(os::page_bytes() - 1);
-        void* memory = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (memory == MAP_FAILED) return false;
-        heap_.add_region({static_cast<std::byte*>(memory), bytes});
+        const std::span<std::byte> region = map_heap_region(size, alignment, region_bytes);
+        if (region.empty()) return false;
+        heap_.add_region(region);
         return true;
     }
 

@@ -15,6 +15,7 @@
 
 #include "debug_mode.hpp"
 #include "fatal.hpp"
+#include "heap_region.hpp"
 #include "heapkit/heap/boundary_tag_heap.hpp"
 #include "heapkit/heap/detail/os.hpp"
 #include "large_blocks.hpp"
@@ -128,12 +129,10 @@ bool in_heap_regions(const void* pointer) noexcept {
 bool grow(boundary_tag_heap& process, std::size_t size, std::size_t alignment) noexcept {
     const std::size_t count = region_count.load(std::memory_order_relaxed);
     if (count == max_regions) return false;
-    const std::size_t needed = size + alignment + boundary_tag_heap::region_overhead_bytes + 2 * boundary_tag_heap::min_block_bytes;
-    const std::size_t bytes = needed > region_bytes ? needed : region_bytes;
-    void* memory = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (memory == MAP_FAILED) return false;
-    process.add_region({static_cast<std::byte*>(memory), bytes});  // cannot throw: the region is large
-    regions[count] = {reinterpret_cast<std::uintptr_t>(memory), reinterpret_cast<std::uintptr_t>(memory) + bytes};
+    const std::span<std::byte> region = map_heap_region(size, alignment, region_bytes);
+    if (region.empty()) return false;
+    process.add_region(region);  // cannot throw: the region is large
+    regions[count] = {reinterpret_cast<std::uintptr_t>(region.data()), reinterpret_cast<std::uintptr_t>(region.data() + region.size())};
     region_count.store(count + 1, std::memory_order_release);
     return true;
 }

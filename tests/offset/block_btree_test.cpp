@@ -54,7 +54,7 @@ TEST(BlockBtree, AddressOrderMatchesASetThroughGrowthAndShrinking) {
             const free_block fresh{found->start + (random() % 2), 1 + random() % 1000};
             const auto after = std::next(found);
             if ((after == model.end() || fresh.start < after->start) && !(found != model.begin() && std::prev(found)->start >= fresh.start)) {
-                tree.replace(*found, fresh);
+                tree.replace_at(tree.lower_bound(*found), fresh);
                 model.erase(found);
                 model.insert(fresh);
             }

@@ -3,7 +3,7 @@
 // by_size_then_start), each inner node keeping, per child, the child's smallest entry (to route)
 // and its largest size (to prune searches for a size). Nodes hold `fanout` items in arrays, so a
 // search reads a few cache lines per level instead of one node per binary level: that is the
-// point of it. insert, erase and replace are O(fanout * depth); nodes that fall to a quarter are
+// point of it. insert, erase and replace_at are O(fanout * depth); nodes that fall to a quarter are
 // merged with a neighbour; node storage is one vector with a spare chain, so a steady state
 // allocates nothing.
 //
@@ -52,7 +52,7 @@ public:
     static constexpr unsigned fanout = 16;  // may be tuned: items per node (even, at least 4)
     static_assert(fanout % 2 == 0 && fanout >= 4);
 
-    // An entry's place: leaf << 32 | slot. Valid until the next insert, erase or replace.
+    // An entry's place: leaf << 32 | slot. Valid until the next insert or erase.
     using position = std::uint64_t;
     static constexpr position end_position = ~position{0};
 
@@ -203,9 +203,6 @@ public:
             --depth_;
         }
     }
-
-    // Replaces `old_entry` (present) by `fresh`, which must take the same place in the order.
-    void replace(const free_block& old_entry, const free_block& fresh) noexcept { replace_at(lower_bound(old_entry), fresh); }
 
     // Replaces the entry at `where` by `fresh`, which must take the same place in the order,
     // climbing from its leaf while the item of the changed child changes: its smallest entry

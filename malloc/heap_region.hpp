@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: MIT
+// Memory for a boundary-tag heap's next region: one mapping, reserved rather than committed
+// (MAP_NORESERVE), large enough for one block of `size` bytes at `alignment` and at least
+// `minimum_bytes`. The process heap and debug mode's heaps grow by it. One mmap call.
+#pragma once
+
+#include <cstddef>
+#include <span>
+
+namespace heapkit::malloc_layer {
+
+// The region, or an empty span when the size overflows or mmap refuses.
+std::span<std::byte> map_heap_region(std::size_t size, std::size_t alignment, std::size_t minimum_bytes) noexcept;
+
+}  // namespace heapkit::malloc_layer
