@@ -63,5 +63,5 @@ int main(int, char** argv) {
         std::printf("%10zu %7zu  %12llu %6llu %6llu  %s\n", each.length, each.strings, added.thread_cache, added.heap, added.mmap, path);
         as_expected = as_expected && std::string(path).starts_with(each.expected);
     }
-    claim(as_expected, "short strings take no block, up to 1 KiB the thread cache, then the heap, from 512 KiB a mapping");
+    claim(as_expected, "short strings take no block, up to 2 KiB the thread cache, then the heap, from 512 KiB a mapping");
 }

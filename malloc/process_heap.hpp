@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The process's heap behind malloc: per-thread caches (thread_cache.hpp) for blocks up to 1 KiB,
+// The process's heap behind malloc: per-thread caches (thread_cache.hpp) for blocks up to 2 KiB,
 // in front of one boundary_tag_heap under one mutex for blocks below large_threshold_bytes,
 // growing by 64 MiB mmap regions (reserved, not committed); larger blocks get mappings of their
 // own. Built on first use from static storage: nothing here allocates through libc. fork() is

@@ -60,7 +60,7 @@ void* cache_take(std::size_t block_bytes) noexcept {
 bool cache_put(void* block, std::size_t block_bytes) noexcept {
     const std::size_t klass = class_of(block_bytes);
     if (looks_cached(block)) fatal("double free of", block);
-    if (cache.counts[klass] >= cached_per_class) return false;
+    if (cache.counts[klass] >= cached_per_class(block_bytes)) return false;
     if (!cache.exit_registered) {
         const unsigned key = exit_key.load(std::memory_order_relaxed);
         if (key != ~0u) pthread_setspecific(static_cast<pthread_key_t>(key), &cache);
@@ -75,7 +75,7 @@ bool cache_put(void* block, std::size_t block_bytes) noexcept {
 
 bool looks_cached(void* block) noexcept { return words(block)[1] == key_for(block); }
 
-std::size_t cache_room(std::size_t block_bytes) noexcept { return cached_per_class - cache.counts[class_of(block_bytes)]; }
+std::size_t cache_room(std::size_t block_bytes) noexcept { return cached_per_class(block_bytes) - cache.counts[class_of(block_bytes)]; }
 
 void cache_drain(void (*release)(void* block)) noexcept {
     for (std::size_t klass = 0; klass < class_count; ++klass) {

@@ -10,9 +10,19 @@
 
 namespace heapkit::malloc_layer {
 
-inline constexpr std::size_t cached_max_block_bytes = 1024;  // may be tuned: which blocks are cached
-inline constexpr std::size_t cached_per_class = 64;          // may be tuned: blocks per class and thread
-inline constexpr std::size_t refill_blocks = 32;             // taken from the heap at once on a miss
+inline constexpr std::size_t cached_max_block_bytes = 2048;  // may be tuned: which blocks are cached
+inline constexpr std::size_t cached_bytes_per_class = 64 << 10;  // may be tuned: a class holds about this much...
+inline constexpr std::size_t cached_max_per_class = 64;          // ...and at most this many blocks
+inline constexpr std::size_t refill_blocks = 32;                 // at most, taken from the heap at once on a miss
+static_assert(cached_bytes_per_class / cached_max_block_bytes >= 1, "every class can hold a block");
+
+// The blocks of `block_bytes` a thread keeps: 64 of each size up to 1 KiB, 64 KiB worth of each
+// larger size (32 blocks of 2 KiB). A cache full in every class would hold about 6 MiB; the
+// Larson-like `server` workload needs the larger classes (bench/RESULTS.md).
+constexpr std::size_t cached_per_class(std::size_t block_bytes) noexcept {
+    const std::size_t by_bytes = cached_bytes_per_class / block_bytes;
+    return by_bytes < cached_max_per_class ? by_bytes : cached_max_per_class;
+}
 
 // A cached block of exactly `block_bytes` (a multiple of 16, at most cached_max_block_bytes), or
 // nullptr.
