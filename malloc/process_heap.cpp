@@ -32,7 +32,9 @@ pthread_mutex_t heap_mutex = PTHREAD_MUTEX_INITIALIZER;  // guards the heap
 alignas(boundary_tag_heap) unsigned char heap_storage[sizeof(boundary_tag_heap)];
 std::atomic<bool> heap_built{false};  // written under heap_mutex
 
-std::atomic<bool> recording_on{false};  // HEAPKIT_STATS or HEAPKIT_TRACE, known once the heap is built
+// recording() as of the heap's construction, read inline on the hot path (recording() is a call);
+// debug mode, which never builds this heap, asks recording() itself.
+std::atomic<bool> recording_on{false};
 
 void lock_for_fork() noexcept {
     lock_debug();

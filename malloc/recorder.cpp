@@ -64,6 +64,10 @@ void add_live(std::uint64_t bytes) noexcept {
     }
 }
 
+unsigned long long allocations_by(allocation_path path) noexcept {
+    return totals.by_path[static_cast<std::size_t>(path)].load(std::memory_order_relaxed);
+}
+
 void at_exit() noexcept {
     if (tracing.load()) {
         pthread_mutex_lock(&trace_mutex);
@@ -80,9 +84,8 @@ void at_exit() noexcept {
             static_cast<unsigned long long>(totals.live_bytes.load()), static_cast<unsigned long long>(totals.live_blocks.load()));
         [[maybe_unused]] ssize_t written = ::write(settings().report_fd, line, static_cast<std::size_t>(length));
         const int paths = std::snprintf(line, sizeof line, "heapkit: allocations by path: %llu thread cache, %llu heap, %llu mmap\n",
-                                        static_cast<unsigned long long>(totals.by_path[0].load()),
-                                        static_cast<unsigned long long>(totals.by_path[1].load()),
-                                        static_cast<unsigned long long>(totals.by_path[2].load()));
+                                        allocations_by(allocation_path::thread_cache), allocations_by(allocation_path::heap),
+                                        allocations_by(allocation_path::mmap));
         written = ::write(settings().report_fd, line, static_cast<std::size_t>(paths));
     }
 }
@@ -115,7 +118,7 @@ void record_allocate(const void* pointer, std::size_t usable_bytes, std::size_t 
                      allocation_path path) noexcept {
     if (counting.load(std::memory_order_relaxed)) {
         totals.allocations.fetch_add(1, std::memory_order_relaxed);
-        totals.by_path[static_cast<unsigned>(path)].fetch_add(1, std::memory_order_relaxed);
+        totals.by_path[static_cast<std::size_t>(path)].fetch_add(1, std::memory_order_relaxed);
         totals.live_blocks.fetch_add(1, std::memory_order_relaxed);
         add_live(usable_bytes);
     }
@@ -156,9 +159,9 @@ bool read_statistics(heapkit_malloc_statistics& out) noexcept {
     out.allocations = totals.allocations.load(std::memory_order_relaxed);
     out.frees = totals.frees.load(std::memory_order_relaxed);
     out.reallocs = totals.resizes.load(std::memory_order_relaxed);
-    out.from_thread_cache = totals.by_path[static_cast<unsigned>(allocation_path::thread_cache)].load(std::memory_order_relaxed);
-    out.from_heap = totals.by_path[static_cast<unsigned>(allocation_path::heap)].load(std::memory_order_relaxed);
-    out.from_mmap = totals.by_path[static_cast<unsigned>(allocation_path::mmap)].load(std::memory_order_relaxed);
+    out.from_thread_cache = allocations_by(allocation_path::thread_cache);
+    out.from_heap = allocations_by(allocation_path::heap);
+    out.from_mmap = allocations_by(allocation_path::mmap);
     out.peak_bytes = totals.peak_bytes.load(std::memory_order_relaxed);
     out.live_bytes = totals.live_bytes.load(std::memory_order_relaxed);
     out.live_blocks = totals.live_blocks.load(std::memory_order_relaxed);

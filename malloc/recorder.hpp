@@ -10,7 +10,8 @@
 
 namespace heapkit::malloc_layer {
 
-// Reads the settings (first call, under the heap lock) and returns whether anything records.
+// Whether anything records (HEAPKIT_STATS or HEAPKIT_TRACE); the first call reads the settings,
+// later ones cost three atomic loads.
 bool recording() noexcept;
 // Registers the exit summary and trace flush; once, outside the heap lock (atexit may allocate).
 void register_exit_work() noexcept;
