@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Size classes and mmap: a string-heavy program linked with heapkit's malloc, asking its
-// statistics which path served each size. Small blocks come from the thread's cache of exact
-// block sizes (no lock), medium ones from the boundary-tag heap, large ones get a mapping each.
+// statistics which path served each size. Small blocks come from the thread's own size-class
+// slabs (no lock), medium ones from the boundary-tag heap, large ones get a mapping each.
 // Runs itself again with HEAPKIT_STATS=1 when the counters are off.
 #include <unistd.h>
 
@@ -16,19 +16,19 @@
 namespace {
 
 struct path_counts {
-    unsigned long long thread_cache, heap, mmap;
+    unsigned long long slab, heap, mmap;
 };
 
 path_counts counted_now() {
     heapkit_malloc_statistics now{};
     heapkit_malloc_read_statistics(&now);
-    return {now.from_thread_cache, now.from_heap, now.from_mmap};
+    return {now.from_slabs, now.from_heap, now.from_mmap};
 }
 
 const char* main_path(const path_counts& added) {
-    if (added.thread_cache + added.heap + added.mmap == 0) return "none: it fits in std::string's own buffer";
-    if (added.mmap >= added.heap && added.mmap >= added.thread_cache) return "mmap";
-    return added.thread_cache > added.heap ? "thread cache" : "heap";
+    if (added.slab + added.heap + added.mmap == 0) return "none: it fits in std::string's own buffer";
+    if (added.mmap >= added.heap && added.mmap >= added.slab) return "mmap";
+    return added.slab > added.heap ? "slab" : "heap";
 }
 
 }  // namespace
@@ -42,13 +42,13 @@ int main(int, char** argv) {
         return 1;
     }
     std::printf("%s\n", heapkit_malloc_version());
-    std::printf("%10s %7s  %12s %6s %6s  %s\n", "length", "strings", "thread cache", "heap", "mmap", "path");
+    std::printf("%10s %7s  %6s %6s %6s  %s\n", "length", "strings", "slab", "heap", "mmap", "path");
     struct row {
         std::size_t length;
         std::size_t strings;
         const char* expected;
     };
-    const row rows[] = {{10, 1000, "none"},      {100, 1000, "thread cache"}, {1000, 1000, "thread cache"},
+    const row rows[] = {{10, 1000, "none"},      {100, 1000, "slab"}, {1000, 1000, "slab"},
                         {10'000, 200, "heap"},   {100'000, 50, "heap"},      {1'000'000, 10, "mmap"},
                         {10'000'000, 4, "mmap"}};
     bool as_expected = true;
@@ -58,10 +58,10 @@ int main(int, char** argv) {
         const path_counts before = counted_now();
         for (std::size_t i = 0; i < each.strings; ++i) kept.emplace_back(each.length, static_cast<char>('a' + i % 26));
         const path_counts after = counted_now();
-        const path_counts added{after.thread_cache - before.thread_cache, after.heap - before.heap, after.mmap - before.mmap};
+        const path_counts added{after.slab - before.slab, after.heap - before.heap, after.mmap - before.mmap};
         const char* path = main_path(added);
-        std::printf("%10zu %7zu  %12llu %6llu %6llu  %s\n", each.length, each.strings, added.thread_cache, added.heap, added.mmap, path);
+        std::printf("%10zu %7zu  %6llu %6llu %6llu  %s\n", each.length, each.strings, added.slab, added.heap, added.mmap, path);
         as_expected = as_expected && std::string(path).starts_with(each.expected);
     }
-    claim(as_expected, "short strings take no block, up to 2 KiB the thread cache, then the heap, from 512 KiB a mapping");
+    claim(as_expected, "short strings take no block, up to 2 KiB the slabs, then the heap, from 512 KiB a mapping");
 }

@@ -53,6 +53,8 @@ HEAPKIT_EXPORT const char* heapkit_malloc_version() { return "heapkit malloc 0.1
 
 HEAPKIT_EXPORT int heapkit_malloc_read_statistics(heapkit_malloc_statistics* out) { return read_statistics(*out) ? 1 : 0; }
 
+HEAPKIT_EXPORT const char* heapkit_malloc_validate() { return validate(); }
+
 HEAPKIT_EXPORT void* malloc(std::size_t size) { return allocate(size, fundamental_alignment); }
 
 HEAPKIT_EXPORT void free(void* pointer) { deallocate(pointer); }

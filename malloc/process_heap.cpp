@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The process heap: the thread caches in front, lazy construction in static storage, region
-// growth by mmap, returning pages after a peak, fork and thread-exit handlers.
+// The process heap: slabs in front, lazy construction in static storage, region growth by mmap,
+// returning pages after a peak, fork and thread-exit handlers.
 #include "process_heap.hpp"
 
 #include <pthread.h>
@@ -20,7 +20,8 @@
 #include "heapkit/heap/detail/os.hpp"
 #include "large_blocks.hpp"
 #include "recorder.hpp"
-#include "thread_cache.hpp"
+#include "size_classes.hpp"
+#include "slab_heap.hpp"
 
 namespace heapkit::malloc_layer {
 
@@ -38,18 +39,21 @@ std::atomic<bool> recording_on{false};
 
 void lock_for_fork() noexcept {
     lock_debug();
+    slab_lock_for_fork();
     pthread_mutex_lock(&heap_mutex);
     lock_large_cache();
 }
 void unlock_in_parent() noexcept {
     unlock_large_cache();
     pthread_mutex_unlock(&heap_mutex);
+    slab_unlock_after_fork();
     unlock_debug();
 }
 void unlock_in_child() noexcept {
     stop_tracing_in_child();
     unlock_large_cache();
     pthread_mutex_unlock(&heap_mutex);
+    slab_unlock_after_fork();
     unlock_debug();
 }
 
@@ -64,8 +68,6 @@ boundary_tag_heap& heap() noexcept {
     return *std::launder(reinterpret_cast<boundary_tag_heap*>(heap_storage));
 }
 
-void drain_exiting_thread(void*) noexcept;
-
 // Once, after the first allocation and outside the lock, since pthread_atfork and atexit may
 // allocate: the fork handlers and the work at exit.
 void after_first_use() noexcept {
@@ -73,7 +75,7 @@ void after_first_use() noexcept {
     if (done.load(std::memory_order_relaxed) || done.exchange(true)) return;
     pthread_atfork(lock_for_fork, unlock_in_parent, unlock_in_child);
     pthread_key_t key;
-    if (pthread_key_create(&key, drain_exiting_thread) == 0) cache_set_exit_key(static_cast<unsigned>(key));
+    if (pthread_key_create(&key, slab_abandon_thread) == 0) slab_set_exit_key(static_cast<unsigned>(key));
     register_exit_work();
 }
 
@@ -108,43 +110,25 @@ public:
     heap_lock& operator=(const heap_lock&) = delete;
 };
 
-// The regions, readable without the lock (appended under it; published by the count), so that
-// free() can tell a heap block from a large one before it decides whether it needs the lock.
-constexpr std::size_t max_regions = 4096;
-struct region_range {
-    std::uintptr_t begin;
-    std::uintptr_t end;
-};
-region_range regions[max_regions];
-std::atomic<std::size_t> region_count{0};
-
-bool in_heap_regions(const void* pointer) noexcept {
-    const auto address = reinterpret_cast<std::uintptr_t>(pointer);
-    const std::size_t count = region_count.load(std::memory_order_acquire);
-    for (std::size_t i = 0; i < count; ++i) {
-        if (address >= regions[i].begin && address < regions[i].end) return true;
-    }
-    return false;
-}
-
 // Adds a region big enough for `size` at `alignment`; false when mmap refuses.
 bool grow(boundary_tag_heap& process, std::size_t size, std::size_t alignment) noexcept {
-    const std::size_t count = region_count.load(std::memory_order_relaxed);
-    if (count == max_regions) return false;
     const std::span<std::byte> region = map_heap_region(size, alignment, region_bytes);
     if (region.empty()) return false;
     process.add_region(region);  // cannot throw: the region is large
-    regions[count] = {reinterpret_cast<std::uintptr_t>(region.data()), reinterpret_cast<std::uintptr_t>(region.data() + region.size())};
-    region_count.store(count + 1, std::memory_order_release);
     return true;
 }
 
-// A thread's cached blocks go back to the heap when it exits.
-void release_to_heap(void* block) noexcept { heap().try_deallocate(block); }
-void drain_exiting_thread(void*) noexcept {
-    pthread_mutex_lock(&heap_mutex);
-    cache_drain(release_to_heap);
-    pthread_mutex_unlock(&heap_mutex);
+// A block of a size class from the calling thread's slabs, or nullptr when the request is not
+// for one or the thread has none (it has exited).
+void* allocate_from_slab(std::size_t size, std::size_t alignment) noexcept {
+    if (size > slab_max_bytes || alignment > slab_max_bytes) return nullptr;
+    const std::size_t klass = size_class_of(size, alignment);
+    void* block = slab_allocate(klass);
+    if (block != nullptr) {
+        after_first_use();
+        if (recording_enabled()) record_allocate(block, size_class_bytes(klass), size, alignment, allocation_path::slab);
+    }
+    return block;
 }
 
 }  // namespace
@@ -156,35 +140,21 @@ void* allocate(std::size_t size, std::size_t alignment) noexcept {
         if (checked != nullptr && recording()) record_allocate(checked, debug_usable_size(checked), size, alignment, allocation_path::heap);
         return checked;
     }
+    if (void* block = allocate_from_slab(size, alignment)) return block;
     void* pointer = nullptr;
     const bool large = size >= large_threshold_bytes;
-    const std::size_t block_bytes = boundary_tag_heap::block_bytes_for(size);  // 0 when too large: not cacheable
-    const bool cacheable = !large && alignment <= boundary_tag_heap::alignment_bytes && block_bytes != 0 && block_bytes <= cached_max_block_bytes;
-    if (cacheable) pointer = cache_take(block_bytes);
-    const bool from_cache = pointer != nullptr;
-    if (pointer == nullptr) {
+    if (!large) {
         const heap_lock hold;
         boundary_tag_heap& process = heap();
-        if (!large) {
-            pointer = process.try_allocate(size, alignment);
-            if (pointer == nullptr && grow(process, size, alignment)) pointer = process.try_allocate(size, alignment);
-        }
-        // A miss: take a few more of the same size while the lock is held.
-        for (std::size_t extra = cacheable && pointer != nullptr ? std::min(refill_blocks, cache_room(block_bytes)) : 0; extra > 0; --extra) {
-            void* spare = process.try_allocate(size, alignment);
-            if (spare == nullptr) break;
-            if (boundary_tag_heap::usable_size(spare) + boundary_tag_heap::header_bytes != block_bytes || !cache_put(spare, block_bytes)) {
-                process.try_deallocate(spare);
-                break;
-            }
-        }
+        pointer = process.try_allocate(size, alignment);
+        if (pointer == nullptr && grow(process, size, alignment)) pointer = process.try_allocate(size, alignment);
     }
     if (large) pointer = allocate_large(size, alignment);
     after_first_use();
     if (pointer == nullptr) {
         errno = ENOMEM;
     } else if (recording_enabled()) {
-        const allocation_path path = large ? allocation_path::mmap : from_cache ? allocation_path::thread_cache : allocation_path::heap;
+        const allocation_path path = large ? allocation_path::mmap : allocation_path::heap;
         record_allocate(pointer, large ? large_usable_size(pointer) : boundary_tag_heap::usable_size(pointer), size, alignment, path);
     }
     return pointer;
@@ -196,17 +166,10 @@ void deallocate(void* pointer) noexcept {
         if (recording()) record_free(pointer, debug_usable_size(pointer));
         return debug_deallocate(pointer);
     }
-    if (reinterpret_cast<std::uintptr_t>(pointer) % boundary_tag_heap::alignment_bytes == 0 && in_heap_regions(pointer) &&
-        boundary_tag_heap::header_says_live(pointer)) {
-        const std::size_t bytes = boundary_tag_heap::usable_size(pointer) + boundary_tag_heap::header_bytes;
-        if (bytes <= cached_max_block_bytes) {
-            if (recording_enabled()) record_free(pointer, bytes - boundary_tag_heap::header_bytes);
-            if (cache_put(pointer, bytes)) return;
-            const heap_lock hold;
-            if (heap().try_deallocate(pointer) != errc::ok) fatal("double free of", pointer);
-            note_freed(heap(), bytes);
-            return;
-        }
+    if (slab_owns(pointer)) {
+        const std::size_t bytes = slab_free(pointer);
+        if (recording_enabled()) record_free(pointer, bytes);
+        return;
     }
     {
         const heap_lock hold;
@@ -231,12 +194,24 @@ void* reallocate(void* pointer, std::size_t size) noexcept {
         if (resized != nullptr && recording()) record_resize(pointer, before, resized, debug_usable_size(resized), size);
         return resized;
     }
+    if (slab_owns(pointer)) {
+        const std::size_t bytes = slab_block_bytes(pointer, "realloc of a block that is not live:");
+        if (size <= bytes && size_class_of(size) == size_class_of(bytes)) {
+            if (recording_enabled()) record_resize(pointer, bytes, pointer, bytes, size);
+            return pointer;
+        }
+        void* moved = allocate(size, boundary_tag_heap::alignment_bytes);
+        if (moved == nullptr) return nullptr;
+        std::memcpy(moved, pointer, size < bytes ? size : bytes);
+        deallocate(pointer);
+        return moved;
+    }
     std::size_t old_usable = 0;
     {
         const heap_lock hold;
         boundary_tag_heap& process = heap();
         if (process.owns(pointer)) {
-            if (!process.is_live(pointer) || looks_cached(pointer)) fatal("realloc of a block that is not live:", pointer);
+            if (!process.is_live(pointer)) fatal("realloc of a block that is not live:", pointer);
             if (size < large_threshold_bytes) {
                 const std::size_t before = boundary_tag_heap::usable_size(pointer);
                 void* resized = process.try_reallocate(pointer, size);
@@ -279,11 +254,25 @@ void* reallocate(void* pointer, std::size_t size) noexcept {
 
 std::size_t usable_size(const void* pointer) noexcept {
     if (debug_enabled()) return debug_usable_size(pointer);
+    if (slab_owns(pointer)) return slab_block_bytes(pointer, "malloc_usable_size of a block that is not live:");
     {
         const heap_lock hold;
         if (heap().owns(pointer)) return boundary_tag_heap::usable_size(pointer);
     }
     return is_large(pointer) ? large_usable_size(pointer) : 0;
+}
+
+const char* validate() noexcept {
+    if (debug_enabled()) return nullptr;  // the debug heap checks itself on every call
+    if (const char* broken = slab_validate()) return broken;
+    const heap_lock hold;
+    if (!heap_built.load(std::memory_order_relaxed)) return nullptr;
+    try {
+        heap().validate();
+    } catch (...) {
+        return "the boundary-tag heap fails its validate()";
+    }
+    return nullptr;
 }
 
 }  // namespace heapkit::malloc_layer

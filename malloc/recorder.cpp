@@ -83,8 +83,8 @@ void at_exit() noexcept {
             static_cast<unsigned long long>(totals.resizes.load()), static_cast<unsigned long long>(totals.peak_bytes.load()),
             static_cast<unsigned long long>(totals.live_bytes.load()), static_cast<unsigned long long>(totals.live_blocks.load()));
         [[maybe_unused]] ssize_t written = ::write(settings().report_fd, line, static_cast<std::size_t>(length));
-        const int paths = std::snprintf(line, sizeof line, "heapkit: allocations by path: %llu thread cache, %llu heap, %llu mmap\n",
-                                        allocations_by(allocation_path::thread_cache), allocations_by(allocation_path::heap),
+        const int paths = std::snprintf(line, sizeof line, "heapkit: allocations by path: %llu slab, %llu heap, %llu mmap\n",
+                                        allocations_by(allocation_path::slab), allocations_by(allocation_path::heap),
                                         allocations_by(allocation_path::mmap));
         written = ::write(settings().report_fd, line, static_cast<std::size_t>(paths));
     }
@@ -159,7 +159,7 @@ bool read_statistics(heapkit_malloc_statistics& out) noexcept {
     out.allocations = totals.allocations.load(std::memory_order_relaxed);
     out.frees = totals.frees.load(std::memory_order_relaxed);
     out.reallocs = totals.resizes.load(std::memory_order_relaxed);
-    out.from_thread_cache = allocations_by(allocation_path::thread_cache);
+    out.from_slabs = allocations_by(allocation_path::slab);
     out.from_heap = allocations_by(allocation_path::heap);
     out.from_mmap = allocations_by(allocation_path::mmap);
     out.peak_bytes = totals.peak_bytes.load(std::memory_order_relaxed);

@@ -19,7 +19,7 @@ void register_exit_work() noexcept;
 void stop_tracing_in_child() noexcept;
 
 // Where an allocation came from, for the statistics.
-enum class allocation_path : unsigned char { thread_cache, heap, mmap };
+enum class allocation_path : unsigned char { slab, heap, mmap };
 
 void record_allocate(const void* pointer, std::size_t usable_bytes, std::size_t size, std::size_t alignment,
                      allocation_path path) noexcept;

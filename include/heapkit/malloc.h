@@ -13,7 +13,7 @@ struct heapkit_malloc_statistics {
     unsigned long long allocations;        /* malloc, calloc, new, ... (not realloc) */
     unsigned long long frees;
     unsigned long long reallocs;
-    unsigned long long from_thread_cache;  /* small blocks, from the calling thread's cache of exact block sizes */
+    unsigned long long from_slabs;         /* blocks up to 2 KiB, from the calling thread's size-class slabs */
     unsigned long long from_heap;          /* from the boundary-tag heap, under its lock */
     unsigned long long from_mmap;          /* large blocks: a mapping each (or a cached one) */
     unsigned long long peak_bytes;         /* most usable bytes live at once */
@@ -24,6 +24,10 @@ struct heapkit_malloc_statistics {
 /* Fills *out and returns 1 when the library counts (HEAPKIT_STATS=1 in the environment at
  * start); returns 0 and fills *out with zeros otherwise. */
 int heapkit_malloc_read_statistics(struct heapkit_malloc_statistics* out);
+
+/* Checks the calling thread's slabs and the shared heap: NULL when every invariant holds, else
+ * a line naming the first that does not. O(free blocks + pages); for tests and stress runs. */
+const char* heapkit_malloc_validate(void);
 
 /* "heapkit malloc VERSION": lets a program see that heapkit's malloc is the one in use. */
 const char* heapkit_malloc_version(void);

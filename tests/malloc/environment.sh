@@ -24,7 +24,7 @@ check "the unknown variable is reported once" \
 check "one summary at exit" \
     test "$(grep -cE '^heapkit: [0-9]+ allocations, [0-9]+ frees, [0-9]+ reallocs; peak in use [0-9]+ bytes' "$scratch/stderr")" -eq 1
 check "the summary counts allocations by path" \
-    test "$(grep -cE '^heapkit: allocations by path: [0-9]+ thread cache, [0-9]+ heap, [0-9]+ mmap$' "$scratch/stderr")" -eq 1
+    test "$(grep -cE '^heapkit: allocations by path: [0-9]+ slab, [0-9]+ heap, [0-9]+ mmap$' "$scratch/stderr")" -eq 1
 trace=$(ls "$scratch"/trace.* 2>/dev/null | head -n 1)
 check "a trace named with the process id" test -n "$trace"
 check "the trace replays" sh -c "'$heapkit' replay '$trace' --policy first > '$scratch/replay' 2>&1"

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+// The slabs' size classes: every multiple of 16 up to 128 bytes, then four classes per doubling
+// (160, 192, 224, 256, 320, ... 2048), so a block wastes less than 16 bytes up to 128 and at most
+// a quarter of itself above (SC1). All
+// constexpr, O(1) (a bit scan); the static assertions below pin the table.
+#pragma once
+
+#include <bit>
+#include <cstddef>
+
+namespace heapkit::malloc_layer {
+
+inline constexpr std::size_t slab_max_bytes = 2048;  // larger requests go to the boundary-tag heap
+inline constexpr std::size_t size_class_count = 24;  // 8 steps of 16, then 4 per doubling up to slab_max_bytes
+
+// The class of a request of `size` bytes (0 < size <= slab_max_bytes; 0 is served as 16).
+constexpr std::size_t size_class_of(std::size_t size) noexcept {
+    if (size <= 128) return size == 0 ? 0 : (size + 15) / 16 - 1;
+    const std::size_t width = std::bit_width(size - 1);  // 8 for 129..256
+    const std::size_t quarter = ((size - 1) >> (width - 3)) - 4;  // 0..3 within the doubling
+    return 8 + (width - 8) * 4 + quarter;
+}
+
+// The block size of class `klass`.
+constexpr std::size_t size_class_bytes(std::size_t klass) noexcept {
+    if (klass < 8) return (klass + 1) * 16;
+    const std::size_t doubling = (klass - 8) / 4;  // 0 for 160..256
+    return (std::size_t{128} << doubling) + ((klass - 8) % 4 + 1) * (std::size_t{32} << doubling);
+}
+
+// The class of a request with an alignment above 16 (a power of two, at most slab_max_bytes):
+// a power-of-two class at least as large as both, whose blocks lie at multiples of their size
+// (slab pages are aligned to their size, which is a multiple of every class size that is a
+// power of two).
+constexpr std::size_t size_class_of(std::size_t size, std::size_t alignment) noexcept {
+    if (alignment <= 16) return size_class_of(size);
+    return size_class_of(std::bit_ceil(size > alignment ? size : alignment));
+}
+
+// SC1 and the table's shape, for every size a slab serves.
+constexpr bool size_classes_are_tight() noexcept {
+    if (size_class_of(slab_max_bytes) != size_class_count - 1 || size_class_bytes(size_class_count - 1) != slab_max_bytes) return false;
+    for (std::size_t size = 1; size <= slab_max_bytes; ++size) {
+        const std::size_t klass = size_class_of(size);
+        const std::size_t bytes = size_class_bytes(klass);
+        if (bytes < size || bytes % 16 != 0 || (klass > 0 && size_class_bytes(klass - 1) >= size)) return false;
+        if (bytes - size >= 16 && 4 * (bytes - size) > bytes) return false;  // SC1
+    }
+    return true;
+}
+static_assert(size_classes_are_tight());
+
+}  // namespace heapkit::malloc_layer

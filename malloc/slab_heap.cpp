@@ -1,0 +1,511 @@
+// SPDX-License-Identifier: MIT
+// The slabs: 4 MiB segments of 64 KiB pages, one size class per page, one heap per thread that
+// owns its segments, lock-free remote frees, and a heap handed on when its thread exits.
+#include "slab_heap.hpp"
+
+#include <pthread.h>
+#include <sys/mman.h>
+
+#include <atomic>
+#include <cstdint>
+#include <new>
+
+#include "fatal.hpp"
+#include "heapkit/heap/detail/os.hpp"
+#include "size_classes.hpp"
+
+namespace heapkit::malloc_layer {
+
+namespace {
+
+constexpr std::size_t segment_bytes = std::size_t{4} << 20;  // may be tuned: a power of two, many pages
+constexpr std::size_t page_bytes = std::size_t{64} << 10;    // may be tuned: holds 32 of the largest class
+constexpr std::size_t pages_per_segment = segment_bytes / page_bytes;  // page 0 holds the segment's header
+constexpr std::size_t purge_after_pages = 16;  // may be tuned: unused pages a heap keeps before returning their memory
+static_assert(page_bytes % slab_max_bytes == 0 && page_bytes / 16 <= UINT32_MAX);
+
+struct slab_heap;
+
+// A page's answer to "tell my owner when a block comes back": a full page waits for it.
+enum notice_state : unsigned char {
+    notice_idle,    // not full, or full and already queued before (see queued)
+    notice_wanted,  // full: the next remote free queues the page on its heap's `noticed` stack
+    notice_queued,  // on the `noticed` stack (at most once: only wanted -> queued pushes it)
+};
+
+// One page's descriptor, in its segment's header. Owner-only fields are plain; fields that other
+// threads touch are atomic. Layout of a page in use:
+//   start: [block 0][block 1] ... [block carved-1][untouched ... up to capacity blocks]
+// PG1: carved == used + |free| and carved <= capacity; |remote| <= used.
+// PG2: every block on `free` or `remote` starts a block below `carved` and holds the freed key.
+// PG3: block_bytes != 0 (in use) <=> the page is on its class list or full, never both; an
+//      unused page is on its heap's free_pages list, dirty ones first.
+// PG4: notice == notice_wanted only while full.
+struct slab_page {
+    void* free = nullptr;                     // blocks freed by the owner or collected, links encoded
+    std::atomic<void*> remote{nullptr};       // blocks freed by other threads: a lock-free stack
+    std::atomic<notice_state> notice{notice_idle};
+    bool full = false;                        // off its class list: had no room when last looked
+    bool dirty = false;                       // unused, and its memory not yet returned to the kernel
+    std::uint8_t klass = 0;                   // size class while in use
+    std::uint32_t block_bytes = 0;            // 0 while unused
+    std::uint32_t capacity = 0;               // blocks that fit
+    std::uint32_t carved = 0;                 // blocks handed out at least once (PG1)
+    std::uint32_t used = 0;                   // blocks out, as far as the owner knows (PG1)
+    slab_page* next = nullptr;                // class list or free_pages list
+    slab_page* previous = nullptr;
+    slab_page* next_noticed = nullptr;        // on the owner's `noticed` stack
+};
+
+// SG1: owner is fixed for the segment's life; pages_in_use == pages with block_bytes != 0.
+// SG2: the segment map's bit for the segment is set exactly while it is mapped.
+struct slab_segment {
+    slab_heap* owner;                         // the heap whose thread allocates here
+    slab_segment* next;                       // the owner's segments
+    slab_segment* previous;
+    std::size_t pages_in_use;
+    slab_page pages[pages_per_segment];       // pages[0] describes this header: never used
+};
+static_assert(sizeof(slab_segment) <= page_bytes);
+
+// HP1: classes[k] lists pages of class k with (possibly) room, the one allocated from first.
+// HP2: dirty_pages == dirty pages on free_pages, which come before every clean one.
+// HP3: a full page is on no list; it comes back through `noticed` or through a local free.
+struct slab_heap {
+    slab_page* classes[size_class_count] = {};  // HP1
+    slab_page* free_pages = nullptr;            // unused pages of this heap's segments (HP2)
+    std::size_t dirty_pages = 0;                // HP2
+    slab_segment* segments = nullptr;
+    std::atomic<slab_page*> noticed{nullptr};   // full pages that received a remote free
+    slab_heap* next_spare = nullptr;            // on the spare list (heaps_mutex)
+    bool exit_registered = false;               // the exit key names this heap
+};
+
+// The calling thread's heap; nullptr before its first slab allocation, exited_thread() after
+// its heap was handed on (an address no heap has; a function, since a reinterpret_cast constant
+// would be initialised at start-up, possibly after the first malloc).
+__attribute__((tls_model("initial-exec"))) thread_local slab_heap* current_heap = nullptr;
+slab_heap* exited_thread() noexcept { return reinterpret_cast<slab_heap*>(alignof(slab_heap)); }
+
+pthread_mutex_t heaps_mutex = PTHREAD_MUTEX_INITIALIZER;  // guards spare_heaps
+slab_heap* spare_heaps = nullptr;                          // heaps whose threads have exited
+std::atomic<unsigned> exit_key{~0u};
+
+// One bit per 4 MiB of the 47-bit user address space (4 MiB of zero pages, touched only where
+// segments are): free() asks it before it reads anything at a pointer.
+constexpr unsigned address_bits = 47;
+constexpr std::size_t segment_slots = (std::uintptr_t{1} << address_bits) / segment_bytes;
+std::atomic<std::uint64_t> segment_map[segment_slots / 64];
+
+std::uintptr_t address_of(const void* pointer) noexcept { return reinterpret_cast<std::uintptr_t>(pointer); }
+
+void mark_segment(const slab_segment* segment, bool mapped) noexcept {
+    const std::size_t slot = address_of(segment) / segment_bytes;
+    const std::uint64_t bit = std::uint64_t{1} << (slot % 64);
+    if (mapped) {
+        segment_map[slot / 64].fetch_or(bit, std::memory_order_release);
+    } else {
+        segment_map[slot / 64].fetch_and(~bit, std::memory_order_release);
+    }
+}
+
+slab_segment* segment_of(const void* pointer) noexcept { return reinterpret_cast<slab_segment*>(address_of(pointer) & ~(segment_bytes - 1)); }
+std::size_t page_index(const slab_segment* segment, const void* pointer) noexcept { return (address_of(pointer) - address_of(segment)) / page_bytes; }
+std::byte* page_start(slab_page* page) noexcept {
+    slab_segment* segment = segment_of(page);
+    return reinterpret_cast<std::byte*>(segment) + static_cast<std::size_t>(page - segment->pages) * page_bytes;
+}
+
+// Freed blocks: word 0 links to the next block, encoded with a per-process secret and the
+// block's own address (a stray write or a forged link does not point anywhere useful); word 1
+// holds the freed key, which catches a second free.
+std::uintptr_t secret = 0;  // set before the first segment exists (under heaps_mutex)
+void** words(void* block) noexcept { return static_cast<void**>(block); }
+void* encode(void* next, void* at) noexcept { return reinterpret_cast<void*>(address_of(next) ^ address_of(at) ^ secret); }
+void* freed_key(const void* at) noexcept { return reinterpret_cast<void*>(~address_of(at) ^ secret); }
+bool carries_freed_key(const void* block) noexcept { return static_cast<void* const*>(block)[1] == freed_key(block); }
+
+// ---- lists (owner only) ----
+
+void unlink(slab_page*& head, slab_page* page) noexcept {
+    if (page->previous != nullptr) page->previous->next = page->next;
+    else head = page->next;
+    if (page->next != nullptr) page->next->previous = page->previous;
+    page->next = page->previous = nullptr;
+}
+
+void push_front(slab_page*& head, slab_page* page) noexcept {
+    page->previous = nullptr;
+    page->next = head;
+    if (head != nullptr) head->previous = page;
+    head = page;
+}
+
+// Back on its class list behind the page being allocated from (which keeps its place).
+void insert_with_room(slab_heap& heap, slab_page* page) noexcept {
+    slab_page*& head = heap.classes[page->klass];
+    if (head == nullptr) return push_front(head, page);
+    page->previous = head;
+    page->next = head->next;
+    if (head->next != nullptr) head->next->previous = page;
+    head->next = page;
+}
+
+// ---- pages and segments ----
+
+bool has_room(const slab_page* page) noexcept { return page->free != nullptr || page->carved < page->capacity; }
+
+void* take_block(slab_page* page) noexcept {
+    void* block = page->free;
+    if (block != nullptr) {
+        page->free = encode(words(block)[0], block);
+    } else {
+        block = page_start(page) + std::size_t{page->carved++} * page->block_bytes;
+    }
+    words(block)[1] = nullptr;  // also a fresh block: a page used before may hold an old key there
+    ++page->used;
+    return block;
+}
+
+// Moves the blocks other threads freed onto the owner's list (PG1 holds again).
+void collect_remote(slab_page* page) noexcept {
+    void* list = page->remote.exchange(nullptr, std::memory_order_acquire);
+    if (list == nullptr) return;
+    std::uint32_t count = 0;
+    void* last = list;
+    const std::byte* carved_end = page_start(page) + std::size_t{page->carved} * page->block_bytes;
+    for (void* block = list; block != nullptr; block = encode(words(block)[0], block)) {
+        if (static_cast<std::byte*>(block) >= carved_end) fatal("free of a pointer heapkit never handed out:", block);
+        last = block;
+        ++count;
+    }
+    words(last)[0] = encode(page->free, last);
+    page->free = list;
+    page->used -= count;
+}
+
+void purge_dirty_pages(slab_heap& heap) noexcept {
+    for (slab_page* page = heap.free_pages; page != nullptr && page->dirty; page = page->next) {
+        ::madvise(page_start(page), page_bytes, MADV_DONTNEED);
+        page->dirty = false;
+    }
+    heap.dirty_pages = 0;
+}
+
+void release_segment(slab_heap& heap, slab_segment* segment) noexcept {
+    for (std::size_t i = 1; i < pages_per_segment; ++i) {
+        slab_page* page = &segment->pages[i];
+        if (page->dirty) --heap.dirty_pages;
+        unlink(heap.free_pages, page);
+    }
+    if (segment->previous != nullptr) segment->previous->next = segment->next;
+    else heap.segments = segment->next;
+    if (segment->next != nullptr) segment->next->previous = segment->previous;
+    mark_segment(segment, false);
+    ::munmap(segment, segment_bytes);
+}
+
+// A fresh 4 MiB segment aligned to its size, its pages on the heap's free list; false when mmap
+// refuses or puts it above the segment map.
+bool add_segment(slab_heap& heap) noexcept {
+    void* raw = ::mmap(nullptr, 2 * segment_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) return false;
+    const std::uintptr_t aligned = (address_of(raw) + segment_bytes - 1) & ~(segment_bytes - 1);
+    if (const std::size_t head = aligned - address_of(raw); head != 0) ::munmap(raw, head);
+    if (const std::size_t tail = address_of(raw) + segment_bytes - aligned; tail != 0) ::munmap(reinterpret_cast<void*>(aligned + segment_bytes), tail);
+    if (aligned + segment_bytes > (std::uintptr_t{1} << address_bits)) {
+        ::munmap(reinterpret_cast<void*>(aligned), segment_bytes);
+        return false;
+    }
+    auto* segment = new (reinterpret_cast<void*>(aligned)) slab_segment{&heap, heap.segments, nullptr, 0, {}};
+    if (heap.segments != nullptr) heap.segments->previous = segment;
+    heap.segments = segment;
+    for (std::size_t i = pages_per_segment - 1; i >= 1; --i) push_front(heap.free_pages, &segment->pages[i]);
+    mark_segment(segment, true);
+    return true;
+}
+
+slab_page* start_page(slab_heap& heap, std::size_t klass) noexcept {
+    if (heap.free_pages == nullptr && !add_segment(heap)) return nullptr;
+    slab_page* page = heap.free_pages;
+    unlink(heap.free_pages, page);
+    if (page->dirty) {
+        page->dirty = false;
+        --heap.dirty_pages;
+    }
+    ++segment_of(page)->pages_in_use;
+    page->klass = static_cast<std::uint8_t>(klass);
+    page->block_bytes = static_cast<std::uint32_t>(size_class_bytes(klass));
+    page->capacity = static_cast<std::uint32_t>(page_bytes / page->block_bytes);
+    page->carved = page->used = 0;
+    page->free = nullptr;
+    push_front(heap.classes[klass], page);
+    return page;
+}
+
+// An empty page back to the heap's unused pages; its segment goes back to the kernel when no
+// page of it is in use and the heap has another, its memory after purge_after_pages such pages.
+void retire_page(slab_heap& heap, slab_page* page) noexcept;
+
+// Brings back the full pages that other threads freed blocks into.
+void drain_noticed(slab_heap& heap) noexcept {
+    if (heap.noticed.load(std::memory_order_relaxed) == nullptr) return;
+    slab_page* page = heap.noticed.exchange(nullptr, std::memory_order_acquire);
+    while (page != nullptr) {
+        slab_page* next = page->next_noticed;  // read before the page can be queued again
+        page->notice.store(notice_idle, std::memory_order_seq_cst);
+        if (page->full) {
+            collect_remote(page);
+            page->full = false;
+            insert_with_room(heap, page);
+        }
+        page = next;
+    }
+}
+
+void retire_page(slab_heap& heap, slab_page* page) noexcept {
+    unlink(heap.classes[page->klass], page);
+    page->block_bytes = page->capacity = 0;
+    page->dirty = true;
+    ++heap.dirty_pages;
+    push_front(heap.free_pages, page);
+    slab_segment* segment = segment_of(page);
+    if (--segment->pages_in_use == 0 && (heap.segments != segment || segment->next != nullptr)) {
+        drain_noticed(heap);  // no page of the segment may stay on the stack
+        release_segment(heap, segment);
+    } else if (heap.dirty_pages > purge_after_pages) {
+        purge_dirty_pages(heap);
+    }
+}
+
+// Takes a page with no room off its class list; other threads' frees into it will queue it on
+// `noticed` (PG4). Dekker-style with remote_free: either this sees the block they pushed, or
+// they see notice_wanted; when both do, whoever wins wanted -> idle / wanted -> queued acts.
+// false when the page turned out to have room after all (it stays on the list).
+bool set_aside_full(slab_heap& heap, slab_page* page) noexcept {
+    notice_state expected = notice_idle;
+    if (page->notice.compare_exchange_strong(expected, notice_wanted, std::memory_order_seq_cst) &&
+        page->remote.load(std::memory_order_seq_cst) != nullptr) {
+        expected = notice_wanted;
+        if (page->notice.compare_exchange_strong(expected, notice_idle, std::memory_order_seq_cst)) {
+            collect_remote(page);
+            return false;
+        }
+    }
+    // Still queued from an earlier time it was full, or queued just now: the drain brings it back.
+    unlink(heap.classes[page->klass], page);
+    page->full = true;
+    return true;
+}
+
+void* allocate_slow(slab_heap& heap, std::size_t klass) noexcept {
+    drain_noticed(heap);  // before set_aside_full: a page is never queued twice
+    for (slab_page* page = heap.classes[klass]; page != nullptr;) {
+        slab_page* next = page->next;
+        if (page->free == nullptr) collect_remote(page);
+        if (has_room(page) || !set_aside_full(heap, page)) {
+            if (page != heap.classes[klass]) {
+                unlink(heap.classes[klass], page);
+                push_front(heap.classes[klass], page);
+            }
+            return take_block(page);
+        }
+        page = next;
+    }
+    slab_page* fresh = start_page(heap, klass);
+    return fresh == nullptr ? nullptr : take_block(fresh);
+}
+
+void remote_free(slab_page* page, void* block) noexcept {
+    words(block)[1] = freed_key(block);
+    void* head = page->remote.load(std::memory_order_relaxed);
+    do {
+        words(block)[0] = encode(head, block);
+    } while (!page->remote.compare_exchange_weak(head, block, std::memory_order_seq_cst, std::memory_order_relaxed));
+    if (page->notice.load(std::memory_order_seq_cst) != notice_wanted) return;
+    notice_state expected = notice_wanted;
+    if (!page->notice.compare_exchange_strong(expected, notice_queued, std::memory_order_seq_cst)) return;
+    slab_heap* owner = segment_of(page)->owner;
+    slab_page* top = owner->noticed.load(std::memory_order_relaxed);
+    do {
+        page->next_noticed = top;
+    } while (!owner->noticed.compare_exchange_weak(top, page, std::memory_order_release, std::memory_order_relaxed));
+}
+
+void local_free(slab_heap& heap, slab_page* page, void* block) noexcept {
+    words(block)[0] = encode(page->free, block);
+    words(block)[1] = freed_key(block);
+    page->free = block;
+    --page->used;
+    if (page->full) {
+        page->full = false;
+        notice_state expected = notice_wanted;  // a queued page stays queued: the drain skips it
+        page->notice.compare_exchange_strong(expected, notice_idle, std::memory_order_seq_cst);
+        insert_with_room(heap, page);
+    }
+    if (page->used == 0 && heap.classes[page->klass] != page) retire_page(heap, page);
+}
+
+// The page of a pointer in a mapped segment, or the end of the program when it is no block's
+// start.
+slab_page* page_of_block(const void* pointer, const char* what) noexcept {
+    slab_segment* segment = segment_of(pointer);
+    const std::size_t index = page_index(segment, pointer);
+    slab_page* page = &segment->pages[index];
+    const std::size_t offset = static_cast<std::size_t>(static_cast<const std::byte*>(pointer) - page_start(page));
+    if (index == 0 || page->block_bytes == 0 || offset % page->block_bytes != 0) fatal(what, pointer);
+    return page;
+}
+
+// A heap for a thread's first slab allocation: a spare one from an exited thread, or a new one.
+slab_heap* acquire_heap() noexcept {
+    pthread_mutex_lock(&heaps_mutex);
+    if (secret == 0) secret = static_cast<std::uintptr_t>(os::random_secret()) | 1;
+    slab_heap* heap = spare_heaps;
+    if (heap != nullptr) {
+        spare_heaps = heap->next_spare;
+    } else {
+        void* memory = ::mmap(nullptr, sizeof(slab_heap), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (memory != MAP_FAILED) heap = new (memory) slab_heap();
+    }
+    pthread_mutex_unlock(&heaps_mutex);
+    return heap;
+}
+
+const char* validate_page(const slab_heap& heap, slab_page* page) noexcept {
+    if (page->block_bytes == 0) return page->notice.load() == notice_wanted ? "PG4: an unused page waits for a notice" : nullptr;
+    if (page->block_bytes != size_class_bytes(page->klass) || page->capacity != page_bytes / page->block_bytes)
+        return "PG1: a page's block size or capacity does not match its class";
+    if (page->carved > page->capacity) return "PG1: carved beyond capacity";
+    const std::byte* start = page_start(page);
+    const std::byte* carved_end = start + std::size_t{page->carved} * page->block_bytes;
+    std::size_t on_free = 0;
+    for (void* block = page->free; block != nullptr; block = encode(words(block)[0], block), ++on_free) {
+        const auto* at = static_cast<const std::byte*>(block);
+        if (at < start || at >= carved_end || static_cast<std::size_t>(at - start) % page->block_bytes != 0 || !carries_freed_key(block))
+            return "PG2: a free block is not a freed block of its page";
+        if (on_free > page->carved) return "PG1: the free list is longer than the carved blocks (a cycle)";
+    }
+    if (page->carved != page->used + on_free) return "PG1: carved != used + |free|";
+    std::size_t remote = 0;
+    for (void* block = page->remote.load(std::memory_order_acquire); block != nullptr; block = encode(words(block)[0], block)) {
+        if (!carries_freed_key(block)) return "PG2: a remotely freed block lacks the freed key";
+        if (++remote > page->used) return "PG1: more blocks freed remotely than are out";
+    }
+    if (page->notice.load() == notice_wanted && !page->full) return "PG4: a page with room waits for a notice";
+    bool listed = false;
+    for (const slab_page* at = heap.classes[page->klass]; at != nullptr; at = at->next) listed = listed || at == page;
+    if (listed == page->full) return "PG3: a page in use is listed and full, or neither";
+    return nullptr;
+}
+
+}  // namespace
+
+bool slab_owns(const void* pointer) noexcept {
+    const std::uintptr_t address = address_of(pointer);
+    if (address >> address_bits != 0) return false;
+    const std::size_t slot = address / segment_bytes;
+    return (segment_map[slot / 64].load(std::memory_order_relaxed) >> (slot % 64) & 1) != 0;
+}
+
+void* slab_allocate(std::size_t klass) noexcept {
+    slab_heap* heap = current_heap;
+    if (heap == nullptr) {
+        heap = acquire_heap();
+        if (heap == nullptr) return nullptr;
+        current_heap = heap;
+    } else if (heap == exited_thread()) {
+        return nullptr;
+    }
+    if (slab_page* page = heap->classes[klass]; page != nullptr && has_room(page)) return take_block(page);
+    if (!heap->exit_registered) {
+        const unsigned key = exit_key.load(std::memory_order_relaxed);
+        if (key != ~0u) pthread_setspecific(static_cast<pthread_key_t>(key), heap);
+        heap->exit_registered = key != ~0u;
+    }
+    return allocate_slow(*heap, klass);
+}
+
+std::size_t slab_free(void* pointer) noexcept {
+    slab_page* page = page_of_block(pointer, "free of a pointer heapkit never handed out:");
+    if (carries_freed_key(pointer)) fatal("double free of", pointer);
+    const std::size_t bytes = page->block_bytes;
+    slab_heap* heap = current_heap;
+    if (segment_of(page)->owner == heap) {
+        if (pointer >= page_start(page) + std::size_t{page->carved} * bytes) fatal("free of a pointer heapkit never handed out:", pointer);
+        local_free(*heap, page, pointer);
+    } else {
+        remote_free(page, pointer);  // checked against `carved` when the owner collects it
+    }
+    return bytes;
+}
+
+std::size_t slab_block_bytes(const void* pointer, const char* what) noexcept {
+    const slab_page* page = page_of_block(pointer, what);
+    if (carries_freed_key(pointer)) fatal(what, pointer);
+    return page->block_bytes;
+}
+
+void slab_set_exit_key(unsigned key) noexcept { exit_key.store(key, std::memory_order_relaxed); }
+
+void slab_abandon_thread(void*) noexcept {
+    slab_heap* heap = current_heap;
+    if (heap == nullptr || heap == exited_thread()) return;
+    drain_noticed(*heap);
+    for (slab_page*& head : heap->classes) {
+        for (slab_page* page = head; page != nullptr;) {
+            slab_page* next = page->next;
+            collect_remote(page);
+            if (page->used == 0) retire_page(*heap, page);  // even the page allocated from
+            page = next;
+        }
+    }
+    purge_dirty_pages(*heap);
+    heap->exit_registered = false;
+    current_heap = exited_thread();
+    pthread_mutex_lock(&heaps_mutex);
+    heap->next_spare = spare_heaps;
+    spare_heaps = heap;
+    pthread_mutex_unlock(&heaps_mutex);
+}
+
+void slab_lock_for_fork() noexcept { pthread_mutex_lock(&heaps_mutex); }
+void slab_unlock_after_fork() noexcept { pthread_mutex_unlock(&heaps_mutex); }
+
+const char* slab_validate() noexcept {
+    slab_heap* heap = current_heap;
+    if (heap == nullptr || heap == exited_thread()) return nullptr;
+    std::size_t listed_unused = 0;
+    std::size_t dirty = 0;
+    bool clean_seen = false;
+    for (const slab_page* page = heap->free_pages; page != nullptr; page = page->next, ++listed_unused) {
+        if (page->block_bytes != 0) return "PG3: a page in use is on the unused list";
+        if (page->next != nullptr && page->next->previous != page) return "HP2: the unused list's links disagree";
+        if (page->dirty && clean_seen) return "HP2: a dirty unused page after a clean one";
+        clean_seen = clean_seen || !page->dirty;
+        dirty += page->dirty ? 1 : 0;
+    }
+    if (dirty != heap->dirty_pages) return "HP2: dirty_pages does not count the dirty unused pages";
+    for (std::size_t klass = 0; klass < size_class_count; ++klass) {
+        for (const slab_page* page = heap->classes[klass]; page != nullptr; page = page->next) {
+            if (page->klass != klass || page->block_bytes == 0 || page->full) return "HP1: a class list holds a page of another class, unused or full";
+            if (page->next != nullptr && page->next->previous != page) return "HP1: a class list's links disagree";
+        }
+    }
+    std::size_t unused = 0;
+    for (slab_segment* segment = heap->segments; segment != nullptr; segment = segment->next) {
+        if (segment->owner != heap || !slab_owns(segment)) return "SG1/SG2: a segment of another heap, or missing from the map";
+        std::size_t in_use = 0;
+        for (std::size_t i = 1; i < pages_per_segment; ++i) {
+            slab_page* page = &segment->pages[i];
+            if (const char* broken = validate_page(*heap, page)) return broken;
+            in_use += page->block_bytes != 0 ? 1 : 0;
+        }
+        if (in_use != segment->pages_in_use) return "SG1: pages_in_use does not count the pages in use";
+        unused += pages_per_segment - 1 - in_use;
+    }
+    if (unused != listed_unused) return "PG3: the unused list does not hold exactly the unused pages";
+    return nullptr;
+}
+
+}  // namespace heapkit::malloc_layer

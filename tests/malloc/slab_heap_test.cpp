@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+// The slabs on their own (malloc/slab_heap.cpp compiled into the test, not preloaded): a shadow
+// model of every live block, frees by other threads, full pages coming back through notices,
+// heaps handed on at thread exit, and the fatal lines. Randomized tests print their seed;
+// HEAPKIT_SEED=N replays one. Built also under ASan+UBSan and TSan.
+#include "slab_heap.hpp"
+
+#include <gtest/gtest.h>
+#include <pthread.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "size_classes.hpp"
+
+namespace heapkit::malloc_layer {
+namespace {
+
+// What process_heap does once for the preloaded library: a thread's heap is handed on at its exit.
+const bool exit_key_made = [] {
+    pthread_key_t key;
+    if (pthread_key_create(&key, slab_abandon_thread) != 0) return false;
+    slab_set_exit_key(static_cast<unsigned>(key));
+    return true;
+}();
+
+std::uint64_t seed_for(const char* test) {
+    const char* chosen = std::getenv("HEAPKIT_SEED");
+    const std::uint64_t seed = chosen != nullptr ? std::strtoull(chosen, nullptr, 10) : std::random_device{}();
+    std::printf("%s: seed %llu (replay with HEAPKIT_SEED=%llu)\n", test, static_cast<unsigned long long>(seed),
+                static_cast<unsigned long long>(seed));
+    return seed;
+}
+
+void expect_valid() {
+    const char* broken = slab_validate();
+    ASSERT_EQ(broken, nullptr) << broken;
+}
+
+// The byte block `address` of request `size` is filled with: the whole block for some, only the
+// first byte for others (a block that is never written must be freeable too).
+unsigned char fill_byte(std::uintptr_t address) { return static_cast<unsigned char>(address >> 4 ^ address >> 12); }
+
+struct live_block {
+    std::size_t size;         // requested
+    std::size_t block_bytes;  // its class's
+    bool filled;
+};
+
+struct taken {
+    void* block;
+    std::size_t block_bytes;
+};
+
+void fill(void* block, const live_block& shape) {
+    auto* bytes = static_cast<unsigned char*>(block);
+    const unsigned char value = fill_byte(reinterpret_cast<std::uintptr_t>(block));
+    if (shape.filled) std::memset(bytes, value, shape.size);
+    else bytes[0] = value;
+}
+
+bool intact(const void* block, const live_block& shape) {
+    const auto* bytes = static_cast<const unsigned char*>(block);
+    const unsigned char value = fill_byte(reinterpret_cast<std::uintptr_t>(block));
+    return std::all_of(bytes, bytes + (shape.filled ? shape.size : 1), [&](unsigned char b) { return b == value; });
+}
+
+// One thread's blocks, checked against the model: no two live blocks overlap, contents survive.
+class shadow_model {
+public:
+    void* allocate(std::size_t size, std::size_t alignment, bool filled) {
+        const std::size_t klass = size_class_of(size, alignment);
+        void* block = slab_allocate(klass);
+        EXPECT_NE(block, nullptr);
+        if (block == nullptr) return nullptr;
+        const auto address = reinterpret_cast<std::uintptr_t>(block);
+        EXPECT_TRUE(slab_owns(block));
+        EXPECT_EQ(address % alignment, 0u) << "size " << size << " alignment " << alignment;
+        const std::size_t bytes = slab_block_bytes(block, "not live:");
+        EXPECT_EQ(bytes, size_class_bytes(klass));
+        EXPECT_GE(bytes, size);
+        if (auto after = live_.lower_bound(address); after != live_.end()) {
+            EXPECT_GE(after->first, address + bytes) << "overlaps the next block";
+        }
+        if (auto before = live_.lower_bound(address); before != live_.begin()) {
+            --before;
+            EXPECT_LE(before->first + slab_block_bytes(reinterpret_cast<void*>(before->first), "not live:"), address) << "overlaps the previous block";
+        }
+        const live_block shape{size, bytes, filled};
+        fill(block, shape);
+        live_.emplace(address, shape);
+        return block;
+    }
+
+    // Takes a random live block out of the model (checking its contents) for the caller to free;
+    // {nullptr, 0} when none is left.
+    taken take(std::mt19937_64& random) {
+        if (live_.empty()) return {nullptr, 0};
+        auto chosen = live_.lower_bound(random() & ((std::uint64_t{1} << 47) - 1));
+        if (chosen == live_.end()) chosen = live_.begin();
+        void* block = reinterpret_cast<void*>(chosen->first);
+        EXPECT_TRUE(intact(block, chosen->second)) << "block " << block << " was overwritten";
+        const taken out{block, chosen->second.block_bytes};
+        live_.erase(chosen);
+        return out;
+    }
+
+    // Frees every block left (checked) with slab_free.
+    void free_all(std::mt19937_64& random) {
+        for (taken each = take(random); each.block != nullptr; each = take(random)) EXPECT_EQ(slab_free(each.block), each.block_bytes);
+    }
+
+    std::size_t size() const { return live_.size(); }
+
+private:
+    std::map<std::uintptr_t, live_block> live_;
+};
+
+std::size_t random_size(std::mt19937_64& random) {
+    const std::uint64_t pick = random() % 8;
+    return pick < 5 ? random() % 129 : 1 + random() % slab_max_bytes;
+}
+
+TEST(SlabHeap, ShadowModelGrowsShrinksAndReusesPages) {
+    std::mt19937_64 random(seed_for("ShadowModelGrowsShrinksAndReusesPages"));
+    shadow_model model;
+    constexpr std::size_t alignments[] = {16, 16, 16, 32, 64, 256, 2048};
+    for (int phase = 0; phase < 6; ++phase) {
+        // Grow to a few thousand blocks (dozens of pages), then shrink to none: pages retire,
+        // segments go, and the next phase carves pages that held other classes' blocks before.
+        const std::size_t target = 1000 + random() % 4000;
+        for (int step = 0; step < 60000; ++step) {
+            const bool grow = step < 30000 ? model.size() < target || random() % 3 != 0 : random() % 3 == 0;
+            if (grow) {
+                model.allocate(random_size(random), alignments[random() % std::size(alignments)], random() % 2 == 0);
+            } else if (const taken each = model.take(random); each.block != nullptr) {
+                EXPECT_EQ(slab_free(each.block), each.block_bytes);
+            }
+            if (step % 5000 == 0) expect_valid();
+        }
+        model.free_all(random);
+        expect_valid();
+        if (testing::Test::HasFailure()) return;
+    }
+}
+
+// Each thread allocates filled blocks, hands half of them to the next thread and frees what the
+// previous one handed it (every such free is remote); then the threads exit and a new round's
+// threads take over their heaps, with blocks of the old round still out.
+TEST(SlabHeap, OtherThreadsFreesComeBackAndHeapsAreHandedOn) {
+    const std::uint64_t seed = seed_for("OtherThreadsFreesComeBackAndHeapsAreHandedOn");
+    constexpr int threads = 4;
+    struct handed {
+        void* block;
+        live_block shape;
+    };
+    struct mailbox {
+        std::mutex mutex;
+        std::vector<handed> blocks;
+    };
+    mailbox mailboxes[threads];
+    for (int round = 0; round < 3; ++round) {
+        std::vector<std::thread> workers;
+        for (int t = 0; t < threads; ++t) {
+            workers.emplace_back([&, t] {
+                std::mt19937_64 random(seed + static_cast<std::uint64_t>(round * threads + t));
+                shadow_model mine;
+                for (int step = 0; step < 40000; ++step) {
+                    const std::uint64_t pick = random() % 8;
+                    if (pick < 4) {
+                        mine.allocate(random_size(random), 16, true);
+                    } else if (pick < 6) {
+                        if (const taken each = mine.take(random); each.block != nullptr) {
+                            EXPECT_EQ(slab_free(each.block), each.block_bytes);
+                        }
+                    } else if (pick == 6) {
+                        const std::size_t size = random_size(random);
+                        void* block = slab_allocate(size_class_of(size));
+                        ASSERT_NE(block, nullptr);
+                        const live_block shape{size, size_class_bytes(size_class_of(size)), true};
+                        fill(block, shape);
+                        const std::lock_guard hold(mailboxes[(t + 1) % threads].mutex);
+                        mailboxes[(t + 1) % threads].blocks.push_back({block, shape});
+                    } else {
+                        std::vector<handed> received;
+                        {
+                            const std::lock_guard hold(mailboxes[t].mutex);
+                            received.swap(mailboxes[t].blocks);
+                        }
+                        for (const handed& each : received) {
+                            EXPECT_TRUE(intact(each.block, each.shape)) << "handed block " << each.block << " was overwritten";
+                            EXPECT_EQ(slab_free(each.block), each.shape.block_bytes);
+                        }
+                    }
+                    if (step % 4000 == 0) expect_valid();
+                }
+                mine.free_all(random);
+                expect_valid();
+            });
+        }
+        for (std::thread& worker : workers) worker.join();
+    }
+    for (mailbox& each : mailboxes) {  // into heaps whose threads have exited
+        for (const handed& block : each.blocks) {
+            EXPECT_TRUE(intact(block.block, block.shape));
+            slab_free(block.block);
+        }
+    }
+}
+
+// A thread fills three pages of one class; another thread frees every block; when the first
+// allocates as many again it gets exactly those blocks back: the two full pages returned through
+// their notices, the third through its remote list, and no page was added.
+TEST(SlabHeap, FullPagesComeBackWhenAnotherThreadFrees) {
+    constexpr std::size_t block_bytes = 1024;
+    constexpr std::size_t blocks = 3 * (std::size_t{64} << 10) / block_bytes;
+    const std::size_t klass = size_class_of(block_bytes);
+    std::vector<void*> first;
+    std::set<void*> second;
+    std::atomic<int> stage{0};
+    std::thread owner([&] {
+        for (std::size_t i = 0; i < blocks; ++i) first.push_back(slab_allocate(klass));
+        expect_valid();
+        stage = 1;
+        while (stage.load() != 2) std::this_thread::yield();
+        for (std::size_t i = 0; i < blocks; ++i) second.insert(slab_allocate(klass));
+        expect_valid();
+        for (void* block : second) slab_free(block);
+    });
+    while (stage.load() != 1) std::this_thread::yield();
+    for (void* block : first) EXPECT_EQ(slab_free(block), block_bytes);
+    stage = 2;
+    owner.join();
+    EXPECT_EQ(second, std::set<void*>(first.begin(), first.end()));
+}
+
+// A thread's first allocation after another thread exited comes from the exited thread's heap.
+TEST(SlabHeap, ExitedThreadsHeapGoesToTheNextThread) {
+    ASSERT_TRUE(exit_key_made);
+    void* kept = nullptr;
+    std::thread([&] { kept = slab_allocate(size_class_of(100)); }).join();
+    void* next = nullptr;
+    std::thread([&] {
+        next = slab_allocate(size_class_of(100));
+        expect_valid();
+        slab_free(kept);  // now a local free: the heap is this thread's
+        expect_valid();
+        slab_free(next);
+    }).join();
+    constexpr std::uintptr_t segment_mask = ~((std::uintptr_t{4} << 20) - 1);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(next) & segment_mask, reinterpret_cast<std::uintptr_t>(kept) & segment_mask);
+}
+
+TEST(SlabHeap, OwnsOnlyItsSegments) {
+    static long not_a_block[4];
+    EXPECT_FALSE(slab_owns(not_a_block));
+    EXPECT_FALSE(slab_owns(reinterpret_cast<void*>(~std::uintptr_t{0} - 15)));
+    void* block = slab_allocate(0);
+    EXPECT_TRUE(slab_owns(block));
+    slab_free(block);
+}
+
+TEST(SlabHeapDeathTest, DoubleFreeEndsTheProgram) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    void* block = slab_allocate(size_class_of(48));
+    slab_free(block);
+    EXPECT_DEATH(slab_free(block), "^heapkit: double free of 0x[0-9a-f]+\n$");
+}
+
+TEST(SlabHeapDeathTest, PointerInsideABlockEndsTheProgram) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    auto* block = static_cast<char*>(slab_allocate(size_class_of(64)));
+    EXPECT_DEATH(slab_free(block + 16), "^heapkit: free of a pointer heapkit never handed out: 0x[0-9a-f]+\n$");
+    EXPECT_DEATH(slab_block_bytes(block + 16, "realloc of a block that is not live:"), "^heapkit: realloc of a block that is not live: 0x");
+    slab_free(block);
+    EXPECT_DEATH(slab_block_bytes(block, "realloc of a block that is not live:"), "^heapkit: realloc of a block that is not live: 0x");
+}
+
+}  // namespace
+}  // namespace heapkit::malloc_layer
