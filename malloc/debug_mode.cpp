@@ -172,14 +172,20 @@ constexpr call_site malloc_site{"", "", 0};  // sites differ by their stacks
 
 }  // namespace
 
+namespace {
+std::atomic<int> debug_state{-1};  // -1 unknown, 0 off, 1 on
+
+// The first call's work, kept out of line so that every later call inlines to one load.
+[[gnu::noinline]] bool read_debug_setting() noexcept {
+    const bool on = settings().debug;
+    debug_state.store(on ? 1 : 0, std::memory_order_relaxed);
+    return on;
+}
+}  // namespace
+
 bool debug_enabled() noexcept {
-    static std::atomic<int> state{-1};  // -1 unknown, 0 off, 1 on
-    int known = state.load(std::memory_order_relaxed);
-    if (known < 0) {
-        known = settings().debug ? 1 : 0;
-        state.store(known, std::memory_order_relaxed);
-    }
-    return known == 1;
+    const int known = debug_state.load(std::memory_order_relaxed);
+    return known < 0 ? read_debug_setting() : known == 1;
 }
 
 void* debug_allocate(std::size_t size, std::size_t alignment) noexcept {

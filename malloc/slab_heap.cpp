@@ -22,7 +22,7 @@ constexpr std::size_t segment_bytes = std::size_t{4} << 20;  // may be tuned: a 
 constexpr std::size_t page_bytes = std::size_t{64} << 10;    // may be tuned: holds 32 of the largest class
 constexpr std::size_t pages_per_segment = segment_bytes / page_bytes;  // page 0 holds the segment's header
 constexpr std::size_t purge_after_pages = 16;  // may be tuned: unused pages a heap keeps before returning their memory
-static_assert(page_bytes % slab_max_bytes == 0 && page_bytes / 16 <= UINT32_MAX);
+static_assert(page_bytes % slab_max_bytes == 0 && page_bytes * slab_max_bytes < (std::uint64_t{1} << 32));  // see page_of_block
 
 struct slab_heap;
 
@@ -49,6 +49,7 @@ struct slab_page {
     bool dirty = false;                       // unused, and its memory not yet returned to the kernel
     std::uint8_t klass = 0;                   // size class while in use
     std::uint32_t block_bytes = 0;            // 0 while unused
+    std::uint32_t block_reciprocal = 0;       // ceil(2^32 / block_bytes): offset / block_bytes without a division
     std::uint32_t capacity = 0;               // blocks that fit
     std::uint32_t carved = 0;                 // blocks handed out at least once (PG1)
     std::uint32_t used = 0;                   // blocks out, as far as the owner knows (PG1)
@@ -236,6 +237,7 @@ slab_page* start_page(slab_heap& heap, std::size_t klass) noexcept {
     ++segment_of(page)->pages_in_use;
     page->klass = static_cast<std::uint8_t>(klass);
     page->block_bytes = static_cast<std::uint32_t>(size_class_bytes(klass));
+    page->block_reciprocal = static_cast<std::uint32_t>(((std::uint64_t{1} << 32) + page->block_bytes - 1) / page->block_bytes);
     page->capacity = static_cast<std::uint32_t>(page_bytes / page->block_bytes);
     page->carved = page->used = 0;
     page->free = nullptr;
@@ -347,13 +349,15 @@ void local_free(slab_heap& heap, slab_page* page, void* block) noexcept {
 }
 
 // The page of a pointer in a mapped segment, or the end of the program when it is no block's
-// start.
+// start. offset * reciprocal >> 32 is offset / block_bytes exactly, since offset * block_bytes
+// < 2^32 (a division costs more than the rest of free).
 slab_page* page_of_block(const void* pointer, const char* what) noexcept {
     slab_segment* segment = segment_of(pointer);
     const std::size_t index = page_index(segment, pointer);
     slab_page* page = &segment->pages[index];
-    const std::size_t offset = static_cast<std::size_t>(static_cast<const std::byte*>(pointer) - page_start(page));
-    if (index == 0 || page->block_bytes == 0 || offset % page->block_bytes != 0) fatal(what, pointer);
+    const auto offset = static_cast<std::uint32_t>(address_of(pointer) % page_bytes);
+    const auto block = static_cast<std::uint32_t>(std::uint64_t{offset} * page->block_reciprocal >> 32);
+    if (index == 0 || page->block_bytes == 0 || block * page->block_bytes != offset) fatal(what, pointer);
     return page;
 }
 
