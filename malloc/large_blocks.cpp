@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include <cstdint>
 
@@ -29,46 +30,92 @@ large_header* header_of(const void* pointer) noexcept {
 
 std::uint64_t magic_for(const void* pointer) noexcept { return large_magic ^ reinterpret_cast<std::uintptr_t>(pointer); }
 
-// Freed mappings kept for the next large request that fits in one without wasting more than
-// half of it: mmap, munmap and the page faults of fresh memory cost far more than a lookup.
-// Bounded, so that the memory held back stays small next to what a large-block program uses.
-constexpr std::size_t cached_mapping_limit = 16;
-constexpr std::size_t cached_bytes_limit = std::size_t{64} << 20;
+// Freed mappings kept for the next large request: mmap, munmap and the page faults of fresh
+// memory cost far more than a lookup and an mremap. Bounded in count and bytes, and each kept
+// at most cached_seconds, so that RSS comes back down after a peak.
+constexpr std::size_t cached_mapping_limit = 16;                   // may be tuned
+constexpr std::size_t cached_bytes_limit = std::size_t{64} << 20;  // may be tuned
+constexpr long cached_seconds = 1;                                 // may be tuned
 struct cached_mapping {
     void* mapping;
     std::size_t bytes;
+    long freed_at;  // seconds, CLOCK_MONOTONIC_COARSE
 };
 pthread_mutex_t cache_mutex = PTHREAD_MUTEX_INITIALIZER;  // guards the cache
-cached_mapping cache[cached_mapping_limit];
+cached_mapping cache[cached_mapping_limit];                // oldest first
 std::size_t cached_count = 0;
 std::size_t cached_bytes = 0;
 
-// A cached mapping of at least `bytes` (and at most twice that), or nullptr.
-cached_mapping take_cached(std::size_t bytes) noexcept {
-    pthread_mutex_lock(&cache_mutex);
-    cached_mapping found{nullptr, 0};
-    for (std::size_t i = 0; i < cached_count; ++i) {
-        if (cache[i].bytes >= bytes && cache[i].bytes / 2 <= bytes) {
-            found = cache[i];
-            cache[i] = cache[--cached_count];
-            cached_bytes -= found.bytes;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&cache_mutex);
-    return found;
+long now_seconds() noexcept {
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    return now.tv_sec;
 }
 
-// Keeps the mapping for reuse, or unmaps it when the cache is full.
-void give_back(void* mapping, std::size_t bytes) noexcept {
-    pthread_mutex_lock(&cache_mutex);
-    const bool keep = cached_count < cached_mapping_limit && cached_bytes + bytes <= cached_bytes_limit;
-    if (keep) {
-        cache[cached_count++] = {mapping, bytes};
-        cached_bytes += bytes;
+// Removes entry `i` (keeping the age order); call with the lock.
+cached_mapping remove_cached(std::size_t i) noexcept {
+    const cached_mapping removed = cache[i];
+    for (std::size_t j = i + 1; j < cached_count; ++j) cache[j - 1] = cache[j];
+    --cached_count;
+    cached_bytes -= removed.bytes;
+    return removed;
+}
+
+// Moves the entries older than cached_seconds, and the oldest until `room` more bytes and one
+// more entry fit, into `out`; returns how many. Call with the lock; unmap after it.
+std::size_t evict(long now, std::size_t room, cached_mapping (&out)[cached_mapping_limit]) noexcept {
+    std::size_t evicted = 0;
+    while (cached_count > 0 && (now - cache[0].freed_at > cached_seconds || cached_count + (room != 0 ? 1 : 0) > cached_mapping_limit ||
+                                cached_bytes + room > cached_bytes_limit)) {
+        out[evicted++] = remove_cached(0);
     }
+    return evicted;
+}
+
+// A cached mapping for `bytes`: the smallest that holds them, as it is when it is at most twice
+// that, else shrunk to `bytes` (mremap gives the tail back); failing that the largest, grown by
+// mremap (its touched pages need no fault, only the new tail does). {nullptr, 0, 0} when the
+// cache is empty or mremap refuses.
+cached_mapping take_cached(std::size_t bytes) noexcept {
+    cached_mapping expired[cached_mapping_limit];
+    pthread_mutex_lock(&cache_mutex);
+    const std::size_t evicted = evict(now_seconds(), 0, expired);
+    std::size_t best = cached_count;
+    for (std::size_t i = 0; i < cached_count; ++i) {
+        const bool holds = cache[i].bytes >= bytes;
+        const bool best_holds = best != cached_count && cache[best].bytes >= bytes;
+        if (best == cached_count || (holds && (!best_holds || cache[i].bytes < cache[best].bytes)) ||
+            (!holds && !best_holds && cache[i].bytes > cache[best].bytes)) {
+            best = i;
+        }
+    }
+    const cached_mapping found = best != cached_count ? remove_cached(best) : cached_mapping{nullptr, 0, 0};
     pthread_mutex_unlock(&cache_mutex);
-    if (!keep) ::munmap(mapping, bytes);
+    for (std::size_t i = 0; i < evicted; ++i) ::munmap(expired[i].mapping, expired[i].bytes);
+    if (found.mapping == nullptr || (found.bytes >= bytes && found.bytes / 2 <= bytes)) return found;
+    void* resized = ::mremap(found.mapping, found.bytes, bytes, MREMAP_MAYMOVE);
+    if (resized == MAP_FAILED) {
+        ::munmap(found.mapping, found.bytes);
+        return {nullptr, 0, 0};
+    }
+    return {resized, bytes, 0};
+}
+
+// Keeps the mapping for reuse (making room by unmapping the oldest), or unmaps it when it alone
+// is over the limit.
+void give_back(void* mapping, std::size_t bytes) noexcept {
+    if (bytes > cached_bytes_limit) {
+        ::munmap(mapping, bytes);
+        return;
+    }
+    cached_mapping evicted_mappings[cached_mapping_limit];
+    pthread_mutex_lock(&cache_mutex);
+    const long now = now_seconds();
+    const std::size_t evicted = evict(now, bytes, evicted_mappings);
+    cache[cached_count++] = {mapping, bytes, now};
+    cached_bytes += bytes;
+    pthread_mutex_unlock(&cache_mutex);
+    for (std::size_t i = 0; i < evicted; ++i) ::munmap(evicted_mappings[i].mapping, evicted_mappings[i].bytes);
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Large blocks: each its own mapping from mmap, with a small header right before the pointer
 // that names the mapping, so free() can tell one from a heap block and unmap it. A freed mapping
-// is kept (16 of them, 64 MiB at most) for the next request it fits, so a program that cycles
-// large blocks pays no system call; otherwise each call is one (mmap, munmap or mremap).
+// is kept (16 of them, 64 MiB, 1 second at most) and the next request takes the one closest in
+// size, resized by mremap: a program that cycles large blocks pays one system call and faults in
+// only what grew; otherwise each call is one (mmap, munmap or mremap).
 #pragma once
 
 #include <cstddef>
