@@ -4,7 +4,6 @@
 
 #include <pthread.h>
 #include <sys/mman.h>
-#include <time.h>
 
 #include <cstdint>
 
@@ -35,22 +34,16 @@ std::uint64_t magic_for(const void* pointer) noexcept { return large_magic ^ rei
 // at most cached_seconds, so that RSS comes back down after a peak.
 constexpr std::size_t cached_mapping_limit = 16;                   // may be tuned
 constexpr std::size_t cached_bytes_limit = std::size_t{64} << 20;  // may be tuned
-constexpr long cached_seconds = 1;                                 // may be tuned
+constexpr std::int64_t cached_seconds = 1;                                // may be tuned
 struct cached_mapping {
     void* mapping;
     std::size_t bytes;
-    long freed_at;  // seconds, CLOCK_MONOTONIC_COARSE
+    std::int64_t freed_at;  // os::monotonic_seconds()
 };
 pthread_mutex_t cache_mutex = PTHREAD_MUTEX_INITIALIZER;  // guards the cache
 cached_mapping cache[cached_mapping_limit];                // oldest first
 std::size_t cached_count = 0;
 std::size_t cached_bytes = 0;
-
-long now_seconds() noexcept {
-    timespec now{};
-    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-    return now.tv_sec;
-}
 
 // Removes entry `i` (keeping the age order); call with the lock.
 cached_mapping remove_cached(std::size_t i) noexcept {
@@ -63,7 +56,7 @@ cached_mapping remove_cached(std::size_t i) noexcept {
 
 // Moves the entries older than cached_seconds, and the oldest until `room` more bytes and one
 // more entry fit, into `out`; returns how many. Call with the lock; unmap after it.
-std::size_t evict(long now, std::size_t room, cached_mapping (&out)[cached_mapping_limit]) noexcept {
+std::size_t evict(std::int64_t now, std::size_t room, cached_mapping (&out)[cached_mapping_limit]) noexcept {
     std::size_t evicted = 0;
     while (cached_count > 0 && (now - cache[0].freed_at > cached_seconds || cached_count + (room != 0 ? 1 : 0) > cached_mapping_limit ||
                                 cached_bytes + room > cached_bytes_limit)) {
@@ -79,7 +72,7 @@ std::size_t evict(long now, std::size_t room, cached_mapping (&out)[cached_mappi
 cached_mapping take_cached(std::size_t bytes) noexcept {
     cached_mapping expired[cached_mapping_limit];
     pthread_mutex_lock(&cache_mutex);
-    const std::size_t evicted = evict(now_seconds(), 0, expired);
+    const std::size_t evicted = evict(os::monotonic_seconds(), 0, expired);
     std::size_t best = cached_count;
     for (std::size_t i = 0; i < cached_count; ++i) {
         const bool holds = cache[i].bytes >= bytes;
@@ -110,7 +103,7 @@ void give_back(void* mapping, std::size_t bytes) noexcept {
     }
     cached_mapping evicted_mappings[cached_mapping_limit];
     pthread_mutex_lock(&cache_mutex);
-    const long now = now_seconds();
+    const std::int64_t now = os::monotonic_seconds();
     const std::size_t evicted = evict(now, bytes, evicted_mappings);
     cache[cached_count++] = {mapping, bytes, now};
     cached_bytes += bytes;

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -101,6 +102,12 @@ std::string describe_frame(const void* return_address) {
 std::size_t page_bytes() noexcept {
     static const auto bytes = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
     return bytes;
+}
+
+std::int64_t monotonic_seconds() noexcept {
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    return now.tv_sec;
 }
 
 unsigned current_cpu() noexcept {

@@ -28,6 +28,10 @@ std::string describe_frame(const void* return_address);
 // The size of a memory page (sysconf, asked once).
 std::size_t page_bytes() noexcept;
 
+// Whole seconds of a monotonic clock (CLOCK_MONOTONIC_COARSE: a vDSO read, no system call), for
+// policies that wait "about a second".
+std::int64_t monotonic_seconds() noexcept;
+
 // The CPU the calling thread runs on, or a hash of its thread id where the system cannot say.
 unsigned current_cpu() noexcept;
 
