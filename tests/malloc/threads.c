@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT
  * heapkit's malloc under threads, run under LD_PRELOAD by ctest: producers allocate and fill
  * blocks that consumers check and free (every free cross-thread), threads that exit, and fork()
- * while other threads allocate, the child allocating and exiting cleanly. Exits 1 on a failure. */
+ * while other threads allocate, the child allocating and exiting cleanly. Every thread checks
+ * its own heap with heapkit_malloc_validate() before it ends. Exits 1 on a failure. */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,6 +48,16 @@ static unsigned char* take(struct ring* r, size_t* size) {
     return item;
 }
 
+/* heapkit_malloc_validate() of the preloaded library, on the calling thread's heap. */
+static void check_heap(const char* where) {
+    const char* (*validate)(void) = (const char* (*)(void))dlsym(RTLD_DEFAULT, "heapkit_malloc_validate");
+    const char* broken = validate != NULL ? validate() : "heapkit_malloc_validate is not there (not preloaded?)";
+    if (broken != NULL) {
+        printf("FAIL: %s: %s\n", where, broken);
+        failed = 1;
+    }
+}
+
 static void* produce(void* argument) {
     struct ring* r = argument;
     uint64_t state = (uint64_t)(uintptr_t)argument | 1;
@@ -58,6 +70,7 @@ static void* produce(void* argument) {
         put(r, item, size);
     }
     put(r, NULL, 0);
+    check_heap("a producer's heap");
     return NULL;
 }
 
@@ -71,12 +84,14 @@ static void* consume(void* argument) {
             if (item[i] != (unsigned char)(size & 0xFF)) { failed = 1; break; }
         free(item);
     }
+    check_heap("a consumer's heap");
     return NULL;
 }
 
 static void* churn(void* unused) {
     (void)unused;
     while (!stop_churn) free(malloc(64));
+    check_heap("the churning thread's heap");
     return NULL;
 }
 
@@ -95,7 +110,8 @@ int main(void) {
             char* p = malloc(1000);
             memset(p, 1, 1000);
             free(p);
-            _exit(0);
+            check_heap("the fork child's heap");
+            _exit(failed);
         }
         int status = 0;
         if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -109,6 +125,7 @@ int main(void) {
     }
     stop_churn = 1;
     pthread_join(churner, NULL);
+    check_heap("the main thread's heap");
     printf("threads: %s\n", failed ? "FAILED" : "ok");
     return failed;
 }
