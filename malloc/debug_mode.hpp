@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // HEAPKIT_DEBUG=1: every block of the process goes through debug_heap (canaries, fills, a
 // quarantine; misuse reported in one line naming the block's allocation site, then abort; at exit
-// the blocks still allocated, by site), under one lock and past the thread caches. The debug
+// the blocks still allocated, by site), under one lock and past the slabs. The debug
 // heap's own bookkeeping (its site table, the report text, the unwinder's first dlopen) calls
 // malloc too: such nested calls, told apart by a thread-local flag, go to a plain heap of their
 // own. HEAPKIT_STATS and HEAPKIT_TRACE still record (process_heap.cpp does it around these

@@ -58,12 +58,12 @@ struct slab_page {
     slab_page* next_noticed = nullptr;        // on the owner's `noticed` stack
 };
 
-// SG1: owner is fixed for the segment's life; pages_in_use == pages with block_bytes != 0.
-// SG2: the segment map's bit for the segment is set exactly while it is mapped.
+// SG1: owner is fixed for the segment's life (which is the process's); pages_in_use == pages
+// with block_bytes != 0.
+// SG2: the segment map's bit for the segment is set.
 struct slab_segment {
     slab_heap* owner;                         // the heap whose thread allocates here
     slab_segment* next;                       // the owner's segments
-    slab_segment* previous;
     std::size_t pages_in_use;
     slab_page pages[pages_per_segment];       // pages[0] describes this header: never used
 };
@@ -100,14 +100,9 @@ std::atomic<std::uint64_t> segment_map[segment_slots / 64];
 
 std::uintptr_t address_of(const void* pointer) noexcept { return reinterpret_cast<std::uintptr_t>(pointer); }
 
-void mark_segment(const slab_segment* segment, bool mapped) noexcept {
+void mark_segment(const slab_segment* segment) noexcept {
     const std::size_t slot = address_of(segment) / segment_bytes;
-    const std::uint64_t bit = std::uint64_t{1} << (slot % 64);
-    if (mapped) {
-        segment_map[slot / 64].fetch_or(bit, std::memory_order_release);
-    } else {
-        segment_map[slot / 64].fetch_and(~bit, std::memory_order_release);
-    }
+    segment_map[slot / 64].fetch_or(std::uint64_t{1} << (slot % 64), std::memory_order_release);
 }
 
 slab_segment* segment_of(const void* pointer) noexcept { return reinterpret_cast<slab_segment*>(address_of(pointer) & ~(segment_bytes - 1)); }
@@ -193,19 +188,6 @@ void purge_dirty_pages(slab_heap& heap) noexcept {
     heap.dirty_pages = 0;
 }
 
-void release_segment(slab_heap& heap, slab_segment* segment) noexcept {
-    for (std::size_t i = 1; i < pages_per_segment; ++i) {
-        slab_page* page = &segment->pages[i];
-        if (page->dirty) --heap.dirty_pages;
-        unlink(heap.free_pages, page);
-    }
-    if (segment->previous != nullptr) segment->previous->next = segment->next;
-    else heap.segments = segment->next;
-    if (segment->next != nullptr) segment->next->previous = segment->previous;
-    mark_segment(segment, false);
-    ::munmap(segment, segment_bytes);
-}
-
 // A fresh 4 MiB segment aligned to its size, its pages on the heap's free list; false when mmap
 // refuses or puts it above the segment map.
 bool add_segment(slab_heap& heap) noexcept {
@@ -218,11 +200,10 @@ bool add_segment(slab_heap& heap) noexcept {
         ::munmap(reinterpret_cast<void*>(aligned), segment_bytes);
         return false;
     }
-    auto* segment = new (reinterpret_cast<void*>(aligned)) slab_segment{&heap, heap.segments, nullptr, 0, {}};
-    if (heap.segments != nullptr) heap.segments->previous = segment;
+    auto* segment = new (reinterpret_cast<void*>(aligned)) slab_segment{&heap, heap.segments, 0, {}};
     heap.segments = segment;
     for (std::size_t i = pages_per_segment - 1; i >= 1; --i) push_front(heap.free_pages, &segment->pages[i]);
-    mark_segment(segment, true);
+    mark_segment(segment);
     return true;
 }
 
@@ -245,10 +226,6 @@ slab_page* start_page(slab_heap& heap, std::size_t klass) noexcept {
     return page;
 }
 
-// An empty page back to the heap's unused pages; its segment goes back to the kernel when no
-// page of it is in use and the heap has another, its memory after purge_after_pages such pages.
-void retire_page(slab_heap& heap, slab_page* page) noexcept;
-
 // Brings back the full pages that other threads freed blocks into.
 void drain_noticed(slab_heap& heap) noexcept {
     if (heap.noticed.load(std::memory_order_relaxed) == nullptr) return;
@@ -265,19 +242,19 @@ void drain_noticed(slab_heap& heap) noexcept {
     }
 }
 
+// An empty page back to the heap's unused pages; their memory goes back to the kernel when
+// there are more than purge_after_pages of them. Segments themselves are never unmapped: a
+// thread freeing into a page may still read its descriptor just after its push (remote_free),
+// however quickly the owner empties the page, so descriptors must stay readable (the address
+// space of a segment is kept, its memory is not).
 void retire_page(slab_heap& heap, slab_page* page) noexcept {
     unlink(heap.classes[page->klass], page);
     page->block_bytes = page->capacity = 0;
     page->dirty = true;
     ++heap.dirty_pages;
     push_front(heap.free_pages, page);
-    slab_segment* segment = segment_of(page);
-    if (--segment->pages_in_use == 0 && (heap.segments != segment || segment->next != nullptr)) {
-        drain_noticed(heap);  // no page of the segment may stay on the stack
-        release_segment(heap, segment);
-    } else if (heap.dirty_pages > purge_after_pages) {
-        purge_dirty_pages(heap);
-    }
+    --segment_of(page)->pages_in_use;
+    if (heap.dirty_pages > purge_after_pages) purge_dirty_pages(heap);
 }
 
 // Takes a page with no room off its class list; other threads' frees into it will queue it on
@@ -318,6 +295,9 @@ void* allocate_slow(slab_heap& heap, std::size_t klass) noexcept {
     return fresh == nullptr ? nullptr : take_block(fresh);
 }
 
+// After the push the owner may collect the block and even retire and reuse the page before the
+// notice below is looked at; a notice for such a page is harmless (the drain only unfulls a page
+// that is full), and its descriptor is still there (segments are never unmapped).
 void remote_free(slab_page* page, void* block) noexcept {
     words(block)[1] = freed_key(block);
     void* head = page->remote.load(std::memory_order_relaxed);

@@ -2,7 +2,8 @@
 // Size-class slabs for blocks up to slab_max_bytes (size_classes.hpp): each thread allocates
 // from pages of its own heap without a lock; a block freed by another thread goes back to its
 // page through a lock-free stack, and the owner collects it when that page runs dry. Pages are
-// 64 KiB, in 4 MiB segments found from a pointer by masking. Cost: O(1) per call on the fast
+// 64 KiB, in 4 MiB segments found from a pointer by masking; a segment's address space is kept
+// for the process's life, the memory of its unused pages is not. Cost: O(1) per call on the fast
 // path (a pop or a bump, a push or a CAS), O(pages of the class) when a class runs dry.
 #pragma once
 

@@ -136,17 +136,18 @@ TEST(SlabHeap, ShadowModelGrowsShrinksAndReusesPages) {
     shadow_model model;
     constexpr std::size_t alignments[] = {16, 16, 16, 32, 64, 256, 2048};
     for (int phase = 0; phase < 6; ++phase) {
-        // Grow to a few thousand blocks (dozens of pages), then shrink to none: pages retire,
-        // segments go, and the next phase carves pages that held other classes' blocks before.
+        // Grow to a few thousand blocks (dozens of pages) and churn there, then shrink to none:
+        // pages retire and are purged, and the next phase carves pages that held other classes'
+        // blocks before.
         const std::size_t target = 1000 + random() % 4000;
-        for (int step = 0; step < 60000; ++step) {
-            const bool grow = step < 30000 ? model.size() < target || random() % 3 != 0 : random() % 3 == 0;
+        for (int step = 0; step < 200000; ++step) {
+            const bool grow = step < 100000 ? model.size() < target || random() % 2 == 0 : random() % 3 == 0;
             if (grow) {
                 model.allocate(random_size(random), alignments[random() % std::size(alignments)], random() % 2 == 0);
             } else if (const taken each = model.take(random); each.block != nullptr) {
                 EXPECT_EQ(slab_free(each.block), each.block_bytes);
             }
-            if (step % 5000 == 0) expect_valid();
+            if (step % 10000 == 0) expect_valid();
         }
         model.free_all(random);
         expect_valid();
