@@ -6,9 +6,7 @@ namespace heapkit {
 
 std::string edge_integer::to_string() const {
     if (beyond_64_bits) return negative ? "a number below -(2^64 - 1)" : "a number above 2^64 - 1";
-    std::string text = negative ? "-" : "";  // appended, not "-" + string: GCC 12 -O3 warns falsely there (-Wrestrict)
-    text += std::to_string(magnitude);
-    return text;
+    return (negative ? "-" : "") + std::to_string(magnitude);
 }
 
 std::optional<edge_error> edge_address_error(Size capacity, const edge_integer& address) {
