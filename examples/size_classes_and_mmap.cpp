@@ -49,7 +49,7 @@ int main(int, char** argv) {
         const char* expected;
     };
     const row rows[] = {{10, 1000, "none"},      {100, 1000, "slab"}, {1000, 1000, "slab"},
-                        {10'000, 200, "heap"},   {100'000, 50, "heap"},      {1'000'000, 10, "mmap"},
+                        {10'000, 200, "slab"},   {100'000, 50, "heap"},      {1'000'000, 10, "mmap"},
                         {10'000'000, 4, "mmap"}};
     bool as_expected = true;
     for (const row& each : rows) {
@@ -63,5 +63,5 @@ int main(int, char** argv) {
         std::printf("%10zu %7zu  %6llu %6llu %6llu  %s\n", each.length, each.strings, added.slab, added.heap, added.mmap, path);
         as_expected = as_expected && std::string(path).starts_with(each.expected);
     }
-    claim(as_expected, "short strings take no block, up to 2 KiB the slabs, then the heap, from 512 KiB a mapping");
+    claim(as_expected, "short strings take no block, up to 16 KiB the slabs, then the heap, from 512 KiB a mapping");
 }

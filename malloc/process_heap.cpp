@@ -33,9 +33,9 @@ pthread_mutex_t heap_mutex = PTHREAD_MUTEX_INITIALIZER;  // guards the heap
 alignas(boundary_tag_heap) unsigned char heap_storage[sizeof(boundary_tag_heap)];
 std::atomic<bool> heap_built{false};  // written under heap_mutex
 
-// recording() as of the heap's construction, read inline on the hot path (recording() is a call);
-// debug mode, which never builds this heap, asks recording() itself.
-std::atomic<bool> recording_on{false};
+// recording() as first asked (-1: not yet, 0 off, 1 on), read inline on the hot path
+// (recording() is a call); debug mode asks recording() itself.
+std::atomic<int> recording_state{-1};
 
 void lock_for_fork() noexcept {
     lock_debug();
@@ -57,12 +57,10 @@ void unlock_in_child() noexcept {
     unlock_debug();
 }
 
-// The heap, built on the first call (which also reads the HEAPKIT_* variables); call with
-// heap_mutex held.
+// The heap, built on the first call; call with heap_mutex held.
 boundary_tag_heap& heap() noexcept {
     if (!heap_built.load(std::memory_order_relaxed)) {
         new (heap_storage) boundary_tag_heap();
-        recording_on.store(recording(), std::memory_order_relaxed);
         heap_built.store(true, std::memory_order_relaxed);
     }
     return *std::launder(reinterpret_cast<boundary_tag_heap*>(heap_storage));
@@ -79,13 +77,22 @@ void after_first_use() noexcept {
     register_exit_work();
 }
 
-bool recording_enabled() noexcept { return recording_on.load(std::memory_order_relaxed); }
+// The first call's work, kept out of line so that every later call inlines to one load.
+[[gnu::noinline]] bool read_recording_setting() noexcept {
+    const bool on = recording();
+    recording_state.store(on ? 1 : 0, std::memory_order_relaxed);
+    return on;
+}
+
+bool recording_enabled() noexcept {
+    const int known = recording_state.load(std::memory_order_relaxed);
+    return known < 0 ? read_recording_setting() : known == 1;
+}
 
 // Returning memory after a peak: once trim_every_bytes have been freed since the last time and
-// the clock has moved on by trim_interval_seconds (whole seconds: at most
-// about once a second), the pages inside every free block of at least
-// trim_min_block_bytes go back to the kernel (MADV_DONTNEED: the next touch maps a zero page),
-// so RSS comes down. The wait keeps memory that a program frees and takes again at once (a
+// the clock has moved on by trim_interval_seconds (whole seconds: at most about once a second),
+// the pages inside every free block of at least trim_min_block_bytes go back to the kernel
+// (MADV_DONTNEED: the next touch maps a zero page), so RSS comes down. The wait keeps memory that a program frees and takes again at once (a
 // realloc loop) from being returned and faulted back in every time: realloc_growth ran 3x slower
 // with trims after every 32 MiB. Called with the lock.
 constexpr std::size_t trim_every_bytes = std::size_t{32} << 20;      // may be tuned

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The process's heap behind malloc: size-class slabs (slab_heap.hpp) for blocks up to 2 KiB,
+// The process's heap behind malloc: size-class slabs (slab_heap.hpp) for blocks up to 16 KiB,
 // each thread its own, lock-free; one boundary_tag_heap under one mutex for blocks below
 // large_threshold_bytes, growing by 64 MiB mmap regions (reserved, not committed); larger blocks
 // get mappings of their own. Built on first use from static storage: nothing here allocates

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The slabs' size classes: every multiple of 16 up to 128 bytes, then four classes per doubling
-// (160, 192, 224, 256, 320, ... 2048), so a block wastes less than 16 bytes up to 128 and at most
+// (160, 192, 224, 256, 320, ... 16384), so a block wastes less than 16 bytes up to 128 and at most
 // a quarter of itself above (SC1). All
 // constexpr, O(1) (a bit scan); the static assertions below pin the table.
 #pragma once
@@ -10,8 +10,8 @@
 
 namespace heapkit::malloc_layer {
 
-inline constexpr std::size_t slab_max_bytes = 2048;  // larger requests go to the boundary-tag heap
-inline constexpr std::size_t size_class_count = 24;  // 8 steps of 16, then 4 per doubling up to slab_max_bytes
+inline constexpr std::size_t slab_max_bytes = 16384;  // may be tuned (a power of two): larger requests go to the boundary-tag heap
+inline constexpr std::size_t size_class_count = 36;  // 8 steps of 16, then 4 per doubling up to slab_max_bytes
 
 // The class of a request of `size` bytes (0 < size <= slab_max_bytes; 0 is served as 16).
 constexpr std::size_t size_class_of(std::size_t size) noexcept {

@@ -19,7 +19,7 @@ namespace heapkit::malloc_layer {
 namespace {
 
 constexpr std::size_t segment_bytes = std::size_t{4} << 20;  // may be tuned: a power of two, many pages
-constexpr std::size_t page_bytes = std::size_t{64} << 10;    // may be tuned: holds 32 of the largest class
+constexpr std::size_t page_bytes = std::size_t{64} << 10;    // may be tuned: holds 4 of the largest class
 constexpr std::size_t pages_per_segment = segment_bytes / page_bytes;  // page 0 holds the segment's header
 constexpr std::size_t purge_after_pages = 16;  // may be tuned: unused pages a heap keeps before returning their memory
 static_assert(page_bytes % slab_max_bytes == 0 && page_bytes * slab_max_bytes < (std::uint64_t{1} << 32));  // see page_of_block

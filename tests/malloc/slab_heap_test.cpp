@@ -134,7 +134,7 @@ std::size_t random_size(std::mt19937_64& random) {
 TEST(SlabHeap, ShadowModelGrowsShrinksAndReusesPages) {
     std::mt19937_64 random(seed_for("ShadowModelGrowsShrinksAndReusesPages"));
     shadow_model model;
-    constexpr std::size_t alignments[] = {16, 16, 16, 32, 64, 256, 2048};
+    constexpr std::size_t alignments[] = {16, 16, 16, 32, 64, 256, 4096, slab_max_bytes};
     for (int phase = 0; phase < 6; ++phase) {
         // Grow to a few thousand blocks (dozens of pages) and churn there, then shrink to none:
         // pages retire and are purged, and the next phase carves pages that held other classes'
