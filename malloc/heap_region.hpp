@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Memory for a boundary-tag heap's next region: one mapping, reserved rather than committed
 // (MAP_NORESERVE), large enough for one block of `size` bytes at `alignment` and at least
-// `minimum_bytes`. The process heap and debug mode's heaps grow by it. One mmap call.
+// `minimum_bytes`, its start and length multiples of `granule_bytes` (a power of two; the page
+// when smaller). The process's arenas and debug mode's heaps grow by it. One mmap call, and
+// two munmap calls for a granule above the page.
 #pragma once
 
 #include <cstddef>
@@ -10,6 +12,7 @@
 namespace heapkit::malloc_layer {
 
 // The region, or an empty span when the size overflows or mmap refuses.
-std::span<std::byte> map_heap_region(std::size_t size, std::size_t alignment, std::size_t minimum_bytes) noexcept;
+std::span<std::byte> map_heap_region(std::size_t size, std::size_t alignment, std::size_t minimum_bytes,
+                                     std::size_t granule_bytes = 0) noexcept;
 
 }  // namespace heapkit::malloc_layer

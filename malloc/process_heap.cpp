@@ -1,24 +1,19 @@
 // SPDX-License-Identifier: MIT
-// The process heap: slabs in front, lazy construction in static storage, region growth by mmap,
-// returning pages after a peak, fork and thread-exit handlers.
+// The process heap: slabs, arenas and mappings chosen by size, the fork and thread-exit handlers,
+// and the statistics around every call.
 #include "process_heap.hpp"
 
 #include <pthread.h>
-#include <sys/mman.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <cstdint>
 #include <cstring>
-#include <new>
 
 #include "debug_mode.hpp"
 #include "fatal.hpp"
-#include "heap_region.hpp"
 #include "heapkit/heap/boundary_tag_heap.hpp"
-#include "heapkit/heap/detail/os.hpp"
 #include "large_blocks.hpp"
+#include "medium_arenas.hpp"
 #include "recorder.hpp"
 #include "size_classes.hpp"
 #include "slab_heap.hpp"
@@ -27,12 +22,6 @@ namespace heapkit::malloc_layer {
 
 namespace {
 
-constexpr std::size_t region_bytes = std::size_t{64} << 20;
-
-pthread_mutex_t heap_mutex = PTHREAD_MUTEX_INITIALIZER;  // guards the heap
-alignas(boundary_tag_heap) unsigned char heap_storage[sizeof(boundary_tag_heap)];
-std::atomic<bool> heap_built{false};  // written under heap_mutex
-
 // recording() as first asked (-1: not yet, 0 off, 1 on), read inline on the hot path
 // (recording() is a call); debug mode asks recording() itself.
 std::atomic<int> recording_state{-1};
@@ -40,30 +29,21 @@ std::atomic<int> recording_state{-1};
 void lock_for_fork() noexcept {
     lock_debug();
     slab_lock_for_fork();
-    pthread_mutex_lock(&heap_mutex);
+    lock_arenas();
     lock_large_cache();
 }
 void unlock_in_parent() noexcept {
     unlock_large_cache();
-    pthread_mutex_unlock(&heap_mutex);
+    unlock_arenas();
     slab_unlock_after_fork();
     unlock_debug();
 }
 void unlock_in_child() noexcept {
     stop_tracing_in_child();
     unlock_large_cache();
-    pthread_mutex_unlock(&heap_mutex);
+    unlock_arenas();
     slab_unlock_after_fork();
     unlock_debug();
-}
-
-// The heap, built on the first call; call with heap_mutex held.
-boundary_tag_heap& heap() noexcept {
-    if (!heap_built.load(std::memory_order_relaxed)) {
-        new (heap_storage) boundary_tag_heap();
-        heap_built.store(true, std::memory_order_relaxed);
-    }
-    return *std::launder(reinterpret_cast<boundary_tag_heap*>(heap_storage));
 }
 
 // Once, after the first allocation and outside the lock, since pthread_atfork and atexit may
@@ -89,51 +69,6 @@ bool recording_enabled() noexcept {
     return known < 0 ? read_recording_setting() : known == 1;
 }
 
-// Returning memory after a peak: once trim_every_bytes have been freed since the last time and
-// the clock has moved on by trim_interval_seconds (whole seconds: at most about once a second),
-// the pages inside every free block of at least trim_min_block_bytes go back to the kernel
-// (MADV_DONTNEED: the next touch maps a zero page), so RSS comes down. The wait keeps memory that a program frees and takes again at once (a
-// realloc loop) from being returned and faulted back in every time: realloc_growth ran 3x slower
-// with trims after every 32 MiB. Called with the lock.
-constexpr std::size_t trim_every_bytes = std::size_t{32} << 20;      // may be tuned
-constexpr std::int64_t trim_interval_seconds = 1;                    // may be tuned
-constexpr std::size_t trim_min_block_bytes = std::size_t{256} << 10;  // may be tuned
-std::size_t freed_since_trim = 0;    // guarded by heap_mutex
-std::int64_t last_trim_seconds = -trim_interval_seconds;  // guarded by heap_mutex
-
-void release_pages(void*, std::byte* start, std::size_t bytes) {
-    const std::uintptr_t page = os::page_bytes();
-    const std::uintptr_t first = (reinterpret_cast<std::uintptr_t>(start) + page - 1) & ~(page - 1);
-    const std::uintptr_t last = (reinterpret_cast<std::uintptr_t>(start) + bytes) & ~(page - 1);
-    if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
-}
-
-void note_freed(boundary_tag_heap& process, std::size_t bytes) noexcept {
-    freed_since_trim += bytes;
-    if (freed_since_trim < trim_every_bytes) return;
-    const std::int64_t now = os::monotonic_seconds();
-    if (now - last_trim_seconds < trim_interval_seconds) return;
-    last_trim_seconds = now;
-    freed_since_trim = 0;
-    process.for_each_free_span(trim_min_block_bytes, release_pages, nullptr);
-}
-
-class heap_lock {
-public:
-    heap_lock() noexcept { pthread_mutex_lock(&heap_mutex); }
-    ~heap_lock() { pthread_mutex_unlock(&heap_mutex); }
-    heap_lock(const heap_lock&) = delete;
-    heap_lock& operator=(const heap_lock&) = delete;
-};
-
-// Adds a region big enough for `size` at `alignment`; false when mmap refuses.
-bool grow(boundary_tag_heap& process, std::size_t size, std::size_t alignment) noexcept {
-    const std::span<std::byte> region = map_heap_region(size, alignment, region_bytes);
-    if (region.empty()) return false;
-    process.add_region(region);  // cannot throw: the region is large
-    return true;
-}
-
 // A block of a size class from the calling thread's slabs, or nullptr when the request is not
 // for one or the thread has none (it has exited).
 void* allocate_from_slab(std::size_t size, std::size_t alignment) noexcept {
@@ -157,15 +92,8 @@ void* allocate(std::size_t size, std::size_t alignment) noexcept {
         return checked;
     }
     if (void* block = allocate_from_slab(size, alignment)) return block;
-    void* pointer = nullptr;
     const bool large = size >= large_threshold_bytes;
-    if (!large) {
-        const heap_lock hold;
-        boundary_tag_heap& process = heap();
-        pointer = process.try_allocate(size, alignment);
-        if (pointer == nullptr && grow(process, size, alignment)) pointer = process.try_allocate(size, alignment);
-    }
-    if (large) pointer = allocate_large(size, alignment);
+    void* pointer = large ? allocate_large(size, alignment) : arena_allocate(size, alignment);
     after_first_use();
     if (pointer == nullptr) {
         errno = ENOMEM;
@@ -187,16 +115,10 @@ void deallocate(void* pointer) noexcept {
         if (recording_enabled()) record_free(pointer, bytes);
         return;
     }
-    {
-        const heap_lock hold;
-        boundary_tag_heap& process = heap();
-        if (process.owns(pointer)) {
-            const std::size_t bytes = boundary_tag_heap::usable_size(pointer);  // read before the block goes
-            if (process.try_deallocate(pointer) != errc::ok) fatal("double free of", pointer);
-            if (recording_enabled()) record_free(pointer, bytes);
-            note_freed(process, bytes);
-            return;
-        }
+    if (arena_owns(pointer)) {
+        const std::size_t bytes = arena_free(pointer);
+        if (recording_enabled()) record_free(pointer, bytes);
+        return;
     }
     if (!is_large(pointer)) fatal("free of a pointer heapkit never handed out:", pointer);
     if (recording_enabled()) record_free(pointer, large_usable_size(pointer));
@@ -222,33 +144,22 @@ void* reallocate(void* pointer, std::size_t size) noexcept {
         deallocate(pointer);
         return moved;
     }
-    std::size_t old_usable = 0;
-    {
-        const heap_lock hold;
-        boundary_tag_heap& process = heap();
-        if (process.owns(pointer)) {
-            if (!process.is_live(pointer)) fatal("realloc of a block that is not live:", pointer);
-            if (size < large_threshold_bytes) {
-                const std::size_t before = boundary_tag_heap::usable_size(pointer);
-                void* resized = process.try_reallocate(pointer, size);
-                if (resized == nullptr && grow(process, size, boundary_tag_heap::alignment_bytes))
-                    resized = process.try_reallocate(pointer, size);
-                if (resized == nullptr) {
-                    errno = ENOMEM;
-                } else if (recording_enabled()) {
-                    record_resize(pointer, before, resized, boundary_tag_heap::usable_size(resized), size);
-                }
-                return resized;
-            }
-            old_usable = boundary_tag_heap::usable_size(pointer);
+    if (arena_owns(pointer)) {
+        const std::size_t before = arena_live_usable_size(pointer);
+        if (size >= large_threshold_bytes) {  // becoming large: copied into a mapping of its own
+            void* moved = allocate(size, boundary_tag_heap::alignment_bytes);
+            if (moved == nullptr) return nullptr;
+            std::memcpy(moved, pointer, before);
+            deallocate(pointer);
+            return moved;
         }
-    }
-    if (old_usable != 0) {  // a heap block becoming large: copy it into a mapping of its own
-        void* moved = allocate(size, boundary_tag_heap::alignment_bytes);
-        if (moved == nullptr) return nullptr;
-        std::memcpy(moved, pointer, old_usable);
-        deallocate(pointer);
-        return moved;
+        void* resized = arena_reallocate(pointer, size);
+        if (resized == nullptr) {
+            errno = ENOMEM;
+        } else if (recording_enabled()) {
+            record_resize(pointer, before, resized, boundary_tag_heap::usable_size(resized), size);
+        }
+        return resized;
     }
     if (!is_large(pointer)) fatal("realloc of a pointer heapkit never handed out:", pointer);
     if (size >= large_threshold_bytes) {
@@ -271,24 +182,14 @@ void* reallocate(void* pointer, std::size_t size) noexcept {
 std::size_t usable_size(const void* pointer) noexcept {
     if (debug_enabled()) return debug_usable_size(pointer);
     if (slab_owns(pointer)) return slab_block_bytes(pointer, "malloc_usable_size of a block that is not live:");
-    {
-        const heap_lock hold;
-        if (heap().owns(pointer)) return boundary_tag_heap::usable_size(pointer);
-    }
+    if (arena_owns(pointer)) return boundary_tag_heap::usable_size(pointer);
     return is_large(pointer) ? large_usable_size(pointer) : 0;
 }
 
 const char* validate() noexcept {
     if (debug_enabled()) return nullptr;  // the debug heap checks itself on every call
     if (const char* broken = slab_validate()) return broken;
-    const heap_lock hold;
-    if (!heap_built.load(std::memory_order_relaxed)) return nullptr;
-    try {
-        heap().validate();
-    } catch (...) {
-        return "the boundary-tag heap fails its validate()";
-    }
-    return nullptr;
+    return arenas_validate();
 }
 
 }  // namespace heapkit::malloc_layer

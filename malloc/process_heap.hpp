@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The process's heap behind malloc: size-class slabs (slab_heap.hpp) for blocks up to 16 KiB,
-// each thread its own, lock-free; one boundary_tag_heap under one mutex for blocks below
-// large_threshold_bytes, growing by 64 MiB mmap regions (reserved, not committed); larger blocks
-// get mappings of their own. Built on first use from static storage: nothing here allocates
-// through libc. fork() is safe: the locks are held across it and the child starts unlocked.
-// After every 32 MiB freed, the pages inside large free blocks go back to the kernel. With
+// each thread its own, lock-free; boundary-tag heaps in 8 arenas, each under its own lock
+// (medium_arenas.hpp), for blocks below large_threshold_bytes; larger blocks get mappings of
+// their own (large_blocks.hpp). Built on first use from static storage: nothing here allocates
+// through libc. fork() is safe: the locks are held across it and the child starts unlocked. With
 // HEAPKIT_DEBUG=1 every call goes to debug_mode.hpp instead.
 // Cost: a slab block takes no lock; otherwise the heap's O(1) plus one lock; large blocks one
 // system call unless a cached mapping fits.
@@ -24,8 +23,8 @@ void deallocate(void* pointer) noexcept;
 void* reallocate(void* pointer, std::size_t size) noexcept;
 // The bytes usable at a live block.
 std::size_t usable_size(const void* pointer) noexcept;
-// Checks the calling thread's slabs and the shared heap; nullptr when every invariant holds, else
-// a line naming the first that does not. O(free blocks + pages).
+// Checks the calling thread's slabs and the arenas; nullptr when every invariant holds, else a
+// line naming the first that does not. O(free blocks + pages + regions).
 const char* validate() noexcept;
 
 }  // namespace heapkit::malloc_layer

@@ -88,15 +88,16 @@ struct slab_heap {
 __attribute__((tls_model("initial-exec"))) thread_local slab_heap* current_heap = nullptr;
 slab_heap* exited_thread() noexcept { return reinterpret_cast<slab_heap*>(alignof(slab_heap)); }
 
-pthread_mutex_t heaps_mutex = PTHREAD_MUTEX_INITIALIZER;  // guards spare_heaps
-slab_heap* spare_heaps = nullptr;                          // heaps whose threads have exited
-std::atomic<unsigned> exit_key{~0u};
+// All constinit: malloc runs before any dynamic initialiser of this library.
+constinit pthread_mutex_t heaps_mutex = PTHREAD_MUTEX_INITIALIZER;  // guards spare_heaps
+constinit slab_heap* spare_heaps = nullptr;                          // heaps whose threads have exited
+constinit std::atomic<unsigned> exit_key{~0u};
 
 // One bit per 4 MiB of the 47-bit user address space (4 MiB of zero pages, touched only where
 // segments are): free() asks it before it reads anything at a pointer.
 constexpr unsigned address_bits = 47;
 constexpr std::size_t segment_slots = (std::uintptr_t{1} << address_bits) / segment_bytes;
-std::atomic<std::uint64_t> segment_map[segment_slots / 64];
+constinit std::atomic<std::uint64_t> segment_map[segment_slots / 64];
 
 std::uintptr_t address_of(const void* pointer) noexcept { return reinterpret_cast<std::uintptr_t>(pointer); }
 
@@ -115,7 +116,7 @@ std::byte* page_start(slab_page* page) noexcept {
 // Freed blocks: word 0 links to the next block, encoded with a per-process secret and the
 // block's own address (a stray write or a forged link does not point anywhere useful); word 1
 // holds the freed key, which catches a second free.
-std::uintptr_t secret = 0;  // set before the first segment exists (under heaps_mutex)
+constinit std::uintptr_t secret = 0;  // set before the first segment exists (under heaps_mutex)
 void** words(void* block) noexcept { return static_cast<void**>(block); }
 void* encode(void* next, void* at) noexcept { return reinterpret_cast<void*>(address_of(next) ^ address_of(at) ^ secret); }
 void* freed_key(const void* at) noexcept { return reinterpret_cast<void*>(~address_of(at) ^ secret); }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Allocator stress workloads for comparing mallocs through LD_PRELOAD (bench/malloc/compare.sh),
+// Allocator stress workloads for comparing mallocs through LD_PRELOAD (bench/malloc/compare.py),
 // modelled on well-known patterns: small short-lived objects (bignum arithmetic), producer and
 // consumer threads (every free cross-thread), a server with random sizes in several threads
-// (Larson), small objects written by several threads (false sharing, cache-scratch), very large
-// blocks, and realloc growth. Usage: heapkit_malloc_workloads NAME; prints a checksum.
+// (Larson), the same with medium sizes, small objects written by several threads (false sharing,
+// cache-scratch), very large blocks, and realloc growth. Usage: heapkit_malloc_workloads NAME;
+// prints a checksum.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -117,6 +118,27 @@ std::uint64_t server() {
     });
 }
 
+// The server with medium blocks (2-64 KiB, I/O buffers and growing vectors): where a malloc that
+// serves them from one locked heap makes its threads queue.
+std::uint64_t medium_server() {
+    return on_every_thread([](int t) {
+        xorshift random{static_cast<std::uint64_t>(t) * 11 + 5};
+        std::vector<char*> slots(64, nullptr);
+        std::uint64_t sum = 0;
+        for (int step = 0; step < 500'000; ++step) {
+            char*& slot = slots[random.next() % slots.size()];
+            if (slot != nullptr) sum += static_cast<unsigned char>(slot[0]);
+            std::free(slot);
+            const std::size_t size = 2048 + random.next() % (62 * 1024);
+            slot = static_cast<char*>(std::malloc(size));
+            slot[0] = static_cast<char>(step);
+            slot[size - 1] = static_cast<char>(size);
+        }
+        for (char* slot : slots) std::free(slot);
+        return sum;
+    });
+}
+
 // Small objects written over and over by the threads that allocated them: an allocator that
 // packs different threads' objects into one cache line makes the lines bounce.
 std::uint64_t false_sharing() {
@@ -179,11 +201,12 @@ int main(int argc, char** argv) {
     if (name == "small_objects") checksum = small_objects();
     else if (name == "producer_consumer") checksum = producer_consumer();
     else if (name == "server") checksum = server();
+    else if (name == "medium_server") checksum = medium_server();
     else if (name == "false_sharing") checksum = false_sharing();
     else if (name == "large_blocks") checksum = large_blocks();
     else if (name == "realloc_growth") checksum = realloc_growth();
     else {
-        std::fprintf(stderr, "usage: %s small_objects|producer_consumer|server|false_sharing|large_blocks|realloc_growth\n", argv[0]);
+        std::fprintf(stderr, "usage: %s small_objects|producer_consumer|server|medium_server|false_sharing|large_blocks|realloc_growth\n", argv[0]);
         return 2;
     }
     std::printf("%s %llu\n", name.c_str(), static_cast<unsigned long long>(checksum));

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: MIT
+// The arenas: static storage for arena_count boundary-tag heaps and their locks, the region table,
+// the choice of arena per thread, and returning pages after a peak.
+#include "medium_arenas.hpp"
+
+#include <pthread.h>
+#include <sys/mman.h>
+
+#include <atomic>
+#include <cstdint>
+#include <iterator>
+#include <new>
+
+#include "fatal.hpp"
+#include "heap_region.hpp"
+#include "heapkit/heap/boundary_tag_heap.hpp"
+#include "heapkit/heap/detail/os.hpp"
+
+namespace heapkit::malloc_layer {
+
+namespace {
+
+constexpr std::size_t arena_count = 8;                        // may be tuned: at most 255
+constexpr std::size_t region_bytes = std::size_t{64} << 20;   // a region's size, alignment and table granule
+constexpr unsigned address_bits = 47;
+
+// Returning memory after a peak: once trim_every_bytes have been freed in an arena since its last
+// trim and the clock has moved on by trim_interval_seconds (whole seconds: at most about once a
+// second), the pages inside every free block of at least trim_min_block_bytes go back to the
+// kernel (MADV_DONTNEED: the next touch maps a zero page), so RSS comes down. The wait keeps
+// memory that a program frees and takes again at once (a realloc loop) from being returned and
+// faulted back in every time: realloc_growth ran 3x slower with trims after every 32 MiB.
+constexpr std::size_t trim_every_bytes = std::size_t{32} << 20;       // may be tuned
+constexpr std::int64_t trim_interval_seconds = 1;                     // may be tuned
+constexpr std::size_t trim_min_block_bytes = std::size_t{256} << 10;  // may be tuned
+
+// AR1: every region of an arena's heap has its table slots set to that arena's number, and a
+// slot names an arena only when that arena's heap holds the slot's memory.
+struct arena {
+    pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;  // guards everything below
+    alignas(boundary_tag_heap) unsigned char storage[sizeof(boundary_tag_heap)] = {};  // = {}: else not constinit
+    bool built = false;                                    // storage holds the heap
+    std::size_t freed_since_trim = 0;
+    std::int64_t last_trim_seconds = -trim_interval_seconds;
+
+    boundary_tag_heap& heap() noexcept {
+        if (!built) {
+            new (storage) boundary_tag_heap();
+            built = true;
+        }
+        return *std::launder(reinterpret_cast<boundary_tag_heap*>(storage));
+    }
+};
+// constinit: a dynamic initialiser would run after the libraries loaded before it have already
+// allocated here (libstdc++'s emergency pool), and wipe their arena.
+constinit arena arenas[arena_count];
+
+// The arena number (index + 1; 0: none) of every 64 MiB of the 47-bit address space: 2 MiB of
+// zero pages, touched only where regions are.
+constinit std::atomic<std::uint8_t> region_arena[(std::uintptr_t{1} << address_bits) / region_bytes];
+
+constinit std::atomic<unsigned> arenas_dealt{0};
+__attribute__((tls_model("initial-exec"))) thread_local std::uint8_t thread_arena = 0;  // number, 0: none yet
+
+// Unlocks an arena locked by lock_thread_arena or lock_arena_of when the scope ends.
+class unlock_at_exit {
+public:
+    explicit unlock_at_exit(arena& locked) noexcept : locked_(locked) {}
+    ~unlock_at_exit() { pthread_mutex_unlock(&locked_.mutex); }
+    unlock_at_exit(const unlock_at_exit&) = delete;
+    unlock_at_exit& operator=(const unlock_at_exit&) = delete;
+
+private:
+    arena& locked_;
+};
+
+std::size_t number_of(const arena& which) noexcept { return static_cast<std::size_t>(&which - arenas) + 1; }
+
+// The calling thread's arena, locked: its own when free, else the first free other one (which
+// becomes its own), else its own after waiting.
+arena& lock_thread_arena() noexcept {
+    std::size_t mine = thread_arena;
+    if (mine == 0) {
+        mine = arenas_dealt.fetch_add(1, std::memory_order_relaxed) % arena_count + 1;
+        thread_arena = static_cast<std::uint8_t>(mine);
+    }
+    arena& own = arenas[mine - 1];
+    if (pthread_mutex_trylock(&own.mutex) == 0) return own;
+    for (arena& other : arenas) {
+        if (&other != &own && pthread_mutex_trylock(&other.mutex) == 0) {
+            thread_arena = static_cast<std::uint8_t>(number_of(other));
+            return other;
+        }
+    }
+    pthread_mutex_lock(&own.mutex);
+    return own;
+}
+
+// The arena whose region holds `pointer` (arena_owns), locked.
+arena& lock_arena_of(const void* pointer) noexcept {
+    arena& owner = arenas[region_arena[reinterpret_cast<std::uintptr_t>(pointer) / region_bytes].load(std::memory_order_acquire) - 1];
+    pthread_mutex_lock(&owner.mutex);
+    return owner;
+}
+
+// Adds a region big enough for `size` at `alignment` to the locked arena; false when mmap refuses.
+bool grow(arena& locked, std::size_t size, std::size_t alignment) noexcept {
+    const std::span<std::byte> region = map_heap_region(size, alignment, region_bytes, region_bytes);
+    if (region.empty()) return false;
+    const auto start = reinterpret_cast<std::uintptr_t>(region.data());
+    if (start + region.size() > (std::uintptr_t{1} << address_bits)) {  // beyond the table
+        ::munmap(region.data(), region.size());
+        return false;
+    }
+    locked.heap().add_region(region);  // cannot throw: the region is large
+    for (std::uintptr_t slot = start / region_bytes; slot < (start + region.size()) / region_bytes; ++slot) {
+        region_arena[slot].store(static_cast<std::uint8_t>(number_of(locked)), std::memory_order_release);
+    }
+    return true;
+}
+
+void release_pages(void*, std::byte* start, std::size_t bytes) {
+    const std::uintptr_t page = os::page_bytes();
+    const std::uintptr_t first = (reinterpret_cast<std::uintptr_t>(start) + page - 1) & ~(page - 1);
+    const std::uintptr_t last = (reinterpret_cast<std::uintptr_t>(start) + bytes) & ~(page - 1);
+    if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
+void note_freed(arena& locked, std::size_t bytes) noexcept {
+    locked.freed_since_trim += bytes;
+    if (locked.freed_since_trim < trim_every_bytes) return;
+    const std::int64_t now = os::monotonic_seconds();
+    if (now - locked.last_trim_seconds < trim_interval_seconds) return;
+    locked.last_trim_seconds = now;
+    locked.freed_since_trim = 0;
+    locked.heap().for_each_free_span(trim_min_block_bytes, release_pages, nullptr);
+}
+
+}  // namespace
+
+void* arena_allocate(std::size_t size, std::size_t alignment) noexcept {
+    arena& place = lock_thread_arena();
+    const unlock_at_exit unlock(place);
+    void* pointer = place.heap().try_allocate(size, alignment);
+    if (pointer == nullptr && grow(place, size, alignment)) pointer = place.heap().try_allocate(size, alignment);
+    return pointer;
+}
+
+bool arena_owns(const void* pointer) noexcept {
+    const auto address = reinterpret_cast<std::uintptr_t>(pointer);
+    return address >> address_bits == 0 && region_arena[address / region_bytes].load(std::memory_order_relaxed) != 0;
+}
+
+std::size_t arena_free(void* pointer) noexcept {
+    arena& owner = lock_arena_of(pointer);
+    const unlock_at_exit unlock(owner);
+    const std::size_t bytes = boundary_tag_heap::usable_size(pointer);  // read before the block goes
+    if (owner.heap().try_deallocate(pointer) != errc::ok) fatal("double free of", pointer);
+    note_freed(owner, bytes);
+    return bytes;
+}
+
+std::size_t arena_live_usable_size(void* pointer) noexcept {
+    arena& owner = lock_arena_of(pointer);
+    const unlock_at_exit unlock(owner);
+    if (!owner.heap().is_live(pointer)) fatal("realloc of a block that is not live:", pointer);
+    return boundary_tag_heap::usable_size(pointer);
+}
+
+void* arena_reallocate(void* pointer, std::size_t size) noexcept {
+    arena& owner = lock_arena_of(pointer);
+    const unlock_at_exit unlock(owner);
+    if (!owner.heap().is_live(pointer)) fatal("realloc of a block that is not live:", pointer);
+    void* resized = owner.heap().try_reallocate(pointer, size);
+    if (resized == nullptr && grow(owner, size, boundary_tag_heap::alignment_bytes)) resized = owner.heap().try_reallocate(pointer, size);
+    return resized;
+}
+
+void lock_arenas() noexcept {
+    for (arena& each : arenas) pthread_mutex_lock(&each.mutex);
+}
+
+void unlock_arenas() noexcept {
+    for (arena& each : arenas) pthread_mutex_unlock(&each.mutex);
+}
+
+const char* arenas_validate() noexcept {
+    for (arena& each : arenas) {
+        pthread_mutex_lock(&each.mutex);
+        const unlock_at_exit unlock(each);
+        if (!each.built) continue;
+        try {
+            each.heap().validate();
+        } catch (...) {
+            return "an arena's boundary-tag heap fails its validate()";
+        }
+    }
+    for (std::uintptr_t slot = 0; slot < std::size(region_arena); ++slot) {  // AR1, from the table's side
+        const std::size_t number = region_arena[slot].load(std::memory_order_acquire);
+        if (number == 0) continue;
+        arena& owner = arenas[number - 1];
+        pthread_mutex_lock(&owner.mutex);
+        const unlock_at_exit unlock(owner);
+        if (!owner.built || !owner.heap().owns(reinterpret_cast<const void*>(slot * region_bytes + region_bytes / 2)))
+            return "AR1: a region table slot names an arena that does not hold that memory";
+    }
+    return nullptr;
+}
+
+}  // namespace heapkit::malloc_layer
