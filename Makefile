@@ -24,12 +24,12 @@ build-sanitized: deps
 	cmake -S . -B $(SANITIZED_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEAPKIT_SANITIZE=address,undefined $(CMAKE_FLAGS)
 	cmake --build $(SANITIZED_BUILD) -j $(JOBS)
 
-# The threaded tests and the malloc layer's slabs under ThreadSanitizer (only they: the rest is
+# The threaded tests and the malloc layer's own tests under ThreadSanitizer (only they: the rest is
 # single-threaded).
 build-tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEAPKIT_SANITIZE=thread \
 	  -DHEAPKIT_BUILD_CLI=OFF -DHEAPKIT_BUILD_PYTHON=OFF -DHEAPKIT_BUILD_BENCHMARKS=OFF -DHEAPKIT_INSTALL=OFF $(CMAKE_FLAGS)
-	cmake --build $(TSAN_BUILD) -j $(JOBS) --target heapkit_thread_tests heapkit_slab_tests
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target heapkit_thread_tests heapkit_malloc_layer_tests
 
 # libFuzzer targets, built with clang under ASan + UBSan.
 build-fuzz: deps
@@ -52,7 +52,7 @@ test: build build-sanitized build-tsan
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 	ctest --test-dir $(SANITIZED_BUILD) --output-on-failure -j $(JOBS)
 	$(TSAN_BUILD)/bin/heapkit_thread_tests
-	$(TSAN_BUILD)/bin/heapkit_slab_tests
+	$(TSAN_BUILD)/bin/heapkit_malloc_layer_tests
 	$(MAKE) fuzz
 
 # The seed's examples, then the real traces of traces/ replayed under every policy.

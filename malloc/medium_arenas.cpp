@@ -126,6 +126,8 @@ void release_pages(void*, std::byte* start, std::size_t bytes) {
     if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
 }
 
+// Counts `bytes` freed and trims when it is time; with 0, only trims when it is time (an
+// allocation, so that a program whose frees all stop in thread caches still gets its pages back).
 void note_freed(arena& locked, std::size_t bytes) noexcept {
     locked.freed_since_trim += bytes;
     if (locked.freed_since_trim < trim_every_bytes) return;
@@ -141,6 +143,7 @@ void note_freed(arena& locked, std::size_t bytes) noexcept {
 void* arena_allocate(std::size_t size, std::size_t alignment) noexcept {
     arena& place = lock_thread_arena();
     const unlock_at_exit unlock(place);
+    note_freed(place, 0);
     void* pointer = place.heap().try_allocate(size, alignment);
     if (pointer == nullptr && grow(place, size, alignment)) pointer = place.heap().try_allocate(size, alignment);
     return pointer;

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include "debug_mode.hpp"
@@ -14,6 +15,7 @@
 #include "heapkit/heap/boundary_tag_heap.hpp"
 #include "large_blocks.hpp"
 #include "medium_arenas.hpp"
+#include "medium_cache.hpp"
 #include "recorder.hpp"
 #include "size_classes.hpp"
 #include "slab_heap.hpp"
@@ -46,6 +48,10 @@ void unlock_in_child() noexcept {
     unlock_debug();
 }
 
+// A thread's cached medium blocks go back to their arenas when it exits.
+void release_to_arena(void* block) noexcept { arena_free(block); }
+void drain_medium_cache(void*) noexcept { medium_cache_drain(release_to_arena); }
+
 // Once, after the first allocation and outside the lock, since pthread_atfork and atexit may
 // allocate: the fork handlers and the work at exit.
 void after_first_use() noexcept {
@@ -54,6 +60,7 @@ void after_first_use() noexcept {
     pthread_atfork(lock_for_fork, unlock_in_parent, unlock_in_child);
     pthread_key_t key;
     if (pthread_key_create(&key, slab_abandon_thread) == 0) slab_set_exit_key(static_cast<unsigned>(key));
+    if (pthread_key_create(&key, drain_medium_cache) == 0) medium_cache_set_exit_key(static_cast<unsigned>(key));
     register_exit_work();
 }
 
@@ -82,18 +89,26 @@ void* allocate_from_slab(std::size_t size, std::size_t alignment) noexcept {
     return block;
 }
 
-}  // namespace
+// The paths past the slabs, and debug mode's.
+void* allocate_in_debug_mode(std::size_t size, std::size_t alignment) noexcept {
+    void* checked = debug_allocate(size, alignment);  // every block is a debug heap block, counted as the heap's
+    after_first_use();
+    if (checked != nullptr && recording()) record_allocate(checked, debug_usable_size(checked), size, alignment, allocation_path::heap);
+    return checked;
+}
 
-void* allocate(std::size_t size, std::size_t alignment) noexcept {
-    if (debug_enabled()) {  // every block is a debug heap block, counted as the heap's
-        void* checked = debug_allocate(size, alignment);
-        after_first_use();
-        if (checked != nullptr && recording()) record_allocate(checked, debug_usable_size(checked), size, alignment, allocation_path::heap);
-        return checked;
-    }
-    if (void* block = allocate_from_slab(size, alignment)) return block;
+void* allocate_medium_or_large(std::size_t size, std::size_t alignment) noexcept {
     const bool large = size >= large_threshold_bytes;
-    void* pointer = large ? allocate_large(size, alignment) : arena_allocate(size, alignment);
+    void* pointer = nullptr;
+    if (large) {
+        pointer = allocate_large(size, alignment);
+    } else if (size > slab_max_bytes && size <= medium_cached_max_bytes && alignment <= boundary_tag_heap::alignment_bytes) {
+        const std::size_t klass = size_class_of(size);  // rounded up, so that a cached block of the class fits
+        pointer = medium_cache_take(klass);
+        if (pointer == nullptr) pointer = arena_allocate(size_class_bytes(klass), alignment);
+    } else {
+        pointer = arena_allocate(size, alignment);
+    }
     after_first_use();
     if (pointer == nullptr) {
         errno = ENOMEM;
@@ -104,18 +119,20 @@ void* allocate(std::size_t size, std::size_t alignment) noexcept {
     return pointer;
 }
 
-void deallocate(void* pointer) noexcept {
-    if (pointer == nullptr) return;
-    if (debug_enabled()) {
-        if (recording()) record_free(pointer, debug_usable_size(pointer));
-        return debug_deallocate(pointer);
-    }
-    if (slab_owns(pointer)) {
-        const std::size_t bytes = slab_free(pointer);
-        if (recording_enabled()) record_free(pointer, bytes);
-        return;
-    }
+void deallocate_in_debug_mode(void* pointer) noexcept {
+    if (recording()) record_free(pointer, debug_usable_size(pointer));
+    debug_deallocate(pointer);
+}
+
+void deallocate_medium_or_large(void* pointer) noexcept {
     if (arena_owns(pointer)) {
+        if (reinterpret_cast<std::uintptr_t>(pointer) % boundary_tag_heap::alignment_bytes == 0 && boundary_tag_heap::header_says_live(pointer)) {
+            const std::size_t usable = boundary_tag_heap::usable_size(pointer);
+            if (medium_cache_put(pointer, usable)) {
+                if (recording_enabled()) record_free(pointer, usable);
+                return;
+            }
+        }
         const std::size_t bytes = arena_free(pointer);
         if (recording_enabled()) record_free(pointer, bytes);
         return;
@@ -123,6 +140,25 @@ void deallocate(void* pointer) noexcept {
     if (!is_large(pointer)) fatal("free of a pointer heapkit never handed out:", pointer);
     if (recording_enabled()) record_free(pointer, large_usable_size(pointer));
     free_large(pointer);
+}
+
+}  // namespace
+
+void* allocate(std::size_t size, std::size_t alignment) noexcept {
+    if (debug_enabled()) return allocate_in_debug_mode(size, alignment);
+    if (void* block = allocate_from_slab(size, alignment)) return block;
+    return allocate_medium_or_large(size, alignment);
+}
+
+void deallocate(void* pointer) noexcept {
+    if (pointer == nullptr) return;
+    if (debug_enabled()) return deallocate_in_debug_mode(pointer);
+    if (slab_owns(pointer)) {
+        const std::size_t bytes = slab_free(pointer);
+        if (recording_enabled()) record_free(pointer, bytes);
+        return;
+    }
+    deallocate_medium_or_large(pointer);
 }
 
 void* reallocate(void* pointer, std::size_t size) noexcept {
@@ -145,6 +181,7 @@ void* reallocate(void* pointer, std::size_t size) noexcept {
         return moved;
     }
     if (arena_owns(pointer)) {
+        if (medium_cache_holds(pointer)) fatal("realloc of a block that is not live:", pointer);
         const std::size_t before = arena_live_usable_size(pointer);
         if (size >= large_threshold_bytes) {  // becoming large: copied into a mapping of its own
             void* moved = allocate(size, boundary_tag_heap::alignment_bytes);
@@ -189,6 +226,7 @@ std::size_t usable_size(const void* pointer) noexcept {
 const char* validate() noexcept {
     if (debug_enabled()) return nullptr;  // the debug heap checks itself on every call
     if (const char* broken = slab_validate()) return broken;
+    if (const char* broken = medium_cache_validate()) return broken;
     return arenas_validate();
 }
 

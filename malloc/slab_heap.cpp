@@ -11,7 +11,7 @@
 #include <new>
 
 #include "fatal.hpp"
-#include "heapkit/heap/detail/os.hpp"
+#include "freed_block.hpp"
 #include "size_classes.hpp"
 
 namespace heapkit::malloc_layer {
@@ -99,7 +99,7 @@ constexpr unsigned address_bits = 47;
 constexpr std::size_t segment_slots = (std::uintptr_t{1} << address_bits) / segment_bytes;
 constinit std::atomic<std::uint64_t> segment_map[segment_slots / 64];
 
-std::uintptr_t address_of(const void* pointer) noexcept { return reinterpret_cast<std::uintptr_t>(pointer); }
+using freed_block::address_of;
 
 void mark_segment(const slab_segment* segment) noexcept {
     const std::size_t slot = address_of(segment) / segment_bytes;
@@ -113,14 +113,8 @@ std::byte* page_start(slab_page* page) noexcept {
     return reinterpret_cast<std::byte*>(segment) + static_cast<std::size_t>(page - segment->pages) * page_bytes;
 }
 
-// Freed blocks: word 0 links to the next block, encoded with a per-process secret and the
-// block's own address (a stray write or a forged link does not point anywhere useful); word 1
-// holds the freed key, which catches a second free.
-constinit std::uintptr_t secret = 0;  // set before the first segment exists (under heaps_mutex)
-void** words(void* block) noexcept { return static_cast<void**>(block); }
-void* encode(void* next, void* at) noexcept { return reinterpret_cast<void*>(address_of(next) ^ address_of(at) ^ secret); }
-void* freed_key(const void* at) noexcept { return reinterpret_cast<void*>(~address_of(at) ^ secret); }
-bool carries_freed_key(const void* block) noexcept { return static_cast<void* const*>(block)[1] == freed_key(block); }
+using freed_block::is_freed;
+using freed_block::next_of;
 
 // ---- lists (owner only) ----
 
@@ -155,11 +149,11 @@ bool has_room(const slab_page* page) noexcept { return page->free != nullptr || 
 void* take_block(slab_page* page) noexcept {
     void* block = page->free;
     if (block != nullptr) {
-        page->free = encode(words(block)[0], block);
+        page->free = next_of(block);
     } else {
         block = page_start(page) + std::size_t{page->carved++} * page->block_bytes;
     }
-    words(block)[1] = nullptr;  // also a fresh block: a page used before may hold an old key there
+    freed_block::clear_key(block);  // also a fresh block: a page used before may hold an old key there
     ++page->used;
     return block;
 }
@@ -171,12 +165,12 @@ void collect_remote(slab_page* page) noexcept {
     std::uint32_t count = 0;
     void* last = list;
     const std::byte* carved_end = page_start(page) + std::size_t{page->carved} * page->block_bytes;
-    for (void* block = list; block != nullptr; block = encode(words(block)[0], block)) {
+    for (void* block = list; block != nullptr; block = next_of(block)) {
         if (static_cast<std::byte*>(block) >= carved_end) fatal("free of a pointer heapkit never handed out:", block);
         last = block;
         ++count;
     }
-    words(last)[0] = encode(page->free, last);
+    freed_block::link(last, page->free);
     page->free = list;
     page->used -= count;
 }
@@ -300,10 +294,9 @@ void* allocate_slow(slab_heap& heap, std::size_t klass) noexcept {
 // notice below is looked at; a notice for such a page is harmless (the drain only unfulls a page
 // that is full), and its descriptor is still there (segments are never unmapped).
 void remote_free(slab_page* page, void* block) noexcept {
-    words(block)[1] = freed_key(block);
     void* head = page->remote.load(std::memory_order_relaxed);
     do {
-        words(block)[0] = encode(head, block);
+        freed_block::link(block, head);
     } while (!page->remote.compare_exchange_weak(head, block, std::memory_order_seq_cst, std::memory_order_relaxed));
     if (page->notice.load(std::memory_order_seq_cst) != notice_wanted) return;
     notice_state expected = notice_wanted;
@@ -316,8 +309,7 @@ void remote_free(slab_page* page, void* block) noexcept {
 }
 
 void local_free(slab_heap& heap, slab_page* page, void* block) noexcept {
-    words(block)[0] = encode(page->free, block);
-    words(block)[1] = freed_key(block);
+    freed_block::link(block, page->free);
     page->free = block;
     --page->used;
     if (page->full) {
@@ -345,7 +337,7 @@ slab_page* page_of_block(const void* pointer, const char* what) noexcept {
 // A heap for a thread's first slab allocation: a spare one from an exited thread, or a new one.
 slab_heap* acquire_heap() noexcept {
     pthread_mutex_lock(&heaps_mutex);
-    if (secret == 0) secret = static_cast<std::uintptr_t>(os::random_secret()) | 1;
+    freed_block::make_secret();
     slab_heap* heap = spare_heaps;
     if (heap != nullptr) {
         spare_heaps = heap->next_spare;
@@ -365,16 +357,16 @@ const char* validate_page(const slab_heap& heap, slab_page* page) noexcept {
     const std::byte* start = page_start(page);
     const std::byte* carved_end = start + std::size_t{page->carved} * page->block_bytes;
     std::size_t on_free = 0;
-    for (void* block = page->free; block != nullptr; block = encode(words(block)[0], block), ++on_free) {
+    for (void* block = page->free; block != nullptr; block = next_of(block), ++on_free) {
         const auto* at = static_cast<const std::byte*>(block);
-        if (at < start || at >= carved_end || static_cast<std::size_t>(at - start) % page->block_bytes != 0 || !carries_freed_key(block))
+        if (at < start || at >= carved_end || static_cast<std::size_t>(at - start) % page->block_bytes != 0 || !is_freed(block))
             return "PG2: a free block is not a freed block of its page";
         if (on_free > page->carved) return "PG1: the free list is longer than the carved blocks (a cycle)";
     }
     if (page->carved != page->used + on_free) return "PG1: carved != used + |free|";
     std::size_t remote = 0;
-    for (void* block = page->remote.load(std::memory_order_acquire); block != nullptr; block = encode(words(block)[0], block)) {
-        if (!carries_freed_key(block)) return "PG2: a remotely freed block lacks the freed key";
+    for (void* block = page->remote.load(std::memory_order_acquire); block != nullptr; block = next_of(block)) {
+        if (!is_freed(block)) return "PG2: a remotely freed block lacks the freed key";
         if (++remote > page->used) return "PG1: more blocks freed remotely than are out";
     }
     if (page->notice.load() == notice_wanted && !page->full) return "PG4: a page with room waits for a notice";
@@ -413,7 +405,7 @@ void* slab_allocate(std::size_t klass) noexcept {
 
 std::size_t slab_free(void* pointer) noexcept {
     slab_page* page = page_of_block(pointer, "free of a pointer heapkit never handed out:");
-    if (carries_freed_key(pointer)) fatal("double free of", pointer);
+    if (is_freed(pointer)) fatal("double free of", pointer);
     const std::size_t bytes = page->block_bytes;
     slab_heap* heap = current_heap;
     if (segment_of(page)->owner == heap) {
@@ -427,7 +419,7 @@ std::size_t slab_free(void* pointer) noexcept {
 
 std::size_t slab_block_bytes(const void* pointer, const char* what) noexcept {
     const slab_page* page = page_of_block(pointer, what);
-    if (carries_freed_key(pointer)) fatal(what, pointer);
+    if (is_freed(pointer)) fatal(what, pointer);
     return page->block_bytes;
 }
 

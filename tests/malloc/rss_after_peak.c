@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT
  * RSS comes back down after a peak, for the heap and for the slabs: 256 MiB in 100 KiB blocks
- * (below the large-block threshold, so they live in the heap's regions), then 256 MiB in 64-byte
+ * (below the large-block threshold, so they live in the heap's arenas), then 256 MiB in 64-byte
  * blocks (slabs), are written and freed; a little over a second later (heapkit returns freed
- * memory at most about once a second) one more block is freed, and resident memory must have
- * fallen below a quarter of the peak. Run under LD_PRELOAD by ctest. */
+ * memory at most about once a second, at a call that reaches an arena) a 300 KiB block (above
+ * the thread caches' sizes) is allocated and freed, and resident memory must have fallen below
+ * a quarter of the peak. Run under LD_PRELOAD by ctest. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,7 @@ static int peak_and_release(const char* name, size_t count, size_t block) {
     free(blocks);
     const struct timespec wait = {1, 200 * 1000 * 1000};
     nanosleep(&wait, NULL);
-    free(malloc(block));
+    free(malloc(300 << 10));
     const long after = resident_bytes();
     printf("rss_after_peak %s: peak %ld MiB, after freeing %ld MiB\n", name, peak >> 20, after >> 20);
     return peak > (200L << 20) && after < peak / 4 ? 0 : 1;

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+// Freed blocks as heapkit's malloc keeps them on its lists (slab pages, thread caches): word 0
+// links to the next block, encoded with a per-process secret and the block's own address (a
+// stray write or a forged link points nowhere useful); word 1 holds a key derived from the
+// address, which marks the block freed and catches a second free. Header-only; every call O(1).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "heapkit/heap/detail/os.hpp"
+
+namespace heapkit::malloc_layer::freed_block {
+
+inline constinit std::atomic<std::uintptr_t> secret_value{0};
+
+inline std::uintptr_t secret() noexcept { return secret_value.load(std::memory_order_relaxed); }
+
+// Makes the secret, before the first block is freed; thread-safe, and later calls do nothing.
+inline void make_secret() noexcept {
+    if (secret() != 0) return;
+    std::uintptr_t expected = 0;
+    secret_value.compare_exchange_strong(expected, static_cast<std::uintptr_t>(os::random_secret()) | 1);
+}
+
+inline std::uintptr_t address_of(const void* pointer) noexcept { return reinterpret_cast<std::uintptr_t>(pointer); }
+inline void** words(void* block) noexcept { return static_cast<void**>(block); }
+
+// The link stored at `at` for `next`, and back (the encoding is its own inverse).
+inline void* encode(void* next, void* at) noexcept { return reinterpret_cast<void*>(address_of(next) ^ address_of(at) ^ secret()); }
+inline void* next_of(void* block) noexcept { return encode(words(block)[0], block); }
+
+inline void* key_for(const void* at) noexcept { return reinterpret_cast<void*>(~address_of(at) ^ secret()); }
+inline bool is_freed(const void* block) noexcept { return static_cast<void* const*>(block)[1] == key_for(block); }
+
+// Marks `block` freed, linked to `next` (one read of the secret for both words).
+inline void link(void* block, void* next) noexcept {
+    const std::uintptr_t mixed = address_of(block) ^ secret();
+    words(block)[0] = reinterpret_cast<void*>(address_of(next) ^ mixed);
+    words(block)[1] = reinterpret_cast<void*>(~mixed);
+}
+// Unmarks a block handed out again (or one whose memory held a freed block before).
+inline void clear_key(void* block) noexcept { words(block)[1] = nullptr; }
+
+}  // namespace heapkit::malloc_layer::freed_block

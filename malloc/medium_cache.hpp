@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: MIT
+// Per-thread caches of freed medium blocks (arena blocks above slab_max_bytes, up to
+// medium_cached_max_bytes), in front of the arenas as glibc's tcache and tcmalloc's thread caches
+// are: a thread takes and returns them without an arena lock. Medium requests are rounded up to a
+// size class, so a block cached in a class serves any request of it. Each class is a singly
+// linked list through its blocks (freed_block.hpp: links encoded, a key that catches a second
+// free); at most 8 blocks or 256 KiB worth per class (about 2.5 MiB a thread when every class is
+// full), drained back to the arenas when the thread exits. O(1) per call; initial-exec TLS.
+#pragma once
+
+#include <cstddef>
+
+namespace heapkit::malloc_layer {
+
+inline constexpr std::size_t medium_cached_per_class = 8;                      // may be tuned
+inline constexpr std::size_t medium_cached_bytes_per_class = std::size_t{256} << 10;  // may be tuned
+
+// A cached block of class `klass` (a medium class of size_classes.hpp), or nullptr.
+void* medium_cache_take(std::size_t klass) noexcept;
+// Keeps the freed block, whose usable size is `usable_bytes`, for this thread; false when no
+// medium class fits in it or its class is full. A block already cached ends the program
+// ("double free of 0x...").
+bool medium_cache_put(void* block, std::size_t usable_bytes) noexcept;
+// Whether `block` is one this or another thread has cached (freed): for realloc.
+bool medium_cache_holds(const void* block) noexcept;
+// Hands every block the calling thread caches to release(block), emptying its cache.
+void medium_cache_drain(void (*release)(void* block)) noexcept;
+// The calling thread's cache is drained at its exit through `key` (a pthread_key_t made once by
+// the caller, whose destructor calls medium_cache_drain); the first put of each thread registers.
+void medium_cache_set_exit_key(unsigned key) noexcept;
+// Checks the calling thread's cache (MC1-MC2 in medium_cache.cpp); nullptr when they hold.
+const char* medium_cache_validate() noexcept;
+
+}  // namespace heapkit::malloc_layer

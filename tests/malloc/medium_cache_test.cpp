@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: MIT
+// The medium thread cache on its own (malloc/medium_cache.cpp compiled into the test), over
+// blocks of a local boundary_tag_heap: classes served, limits, drain, a random sequence against a
+// model, and the double-free line. Randomized tests print their seed; HEAPKIT_SEED=N replays.
+#include "medium_cache.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <map>
+#include <random>
+#include <vector>
+
+#include "freed_block.hpp"
+#include "heapkit/heap/boundary_tag_heap.hpp"
+#include "size_classes.hpp"
+
+namespace heapkit::malloc_layer {
+namespace {
+
+std::vector<void*> drained;
+void keep_drained(void* block) { drained.push_back(block); }
+
+class MediumCache : public testing::Test {
+protected:
+    MediumCache() : memory_(std::size_t{64} << 20), heap_(std::span(memory_)) { empty_cache(); }
+    ~MediumCache() override { empty_cache(); }
+
+    void empty_cache() {
+        drained.clear();
+        medium_cache_drain(keep_drained);
+        drained.clear();
+    }
+
+    // A heap block of at least `bytes` usable bytes.
+    void* block_of(std::size_t bytes) { return heap_.allocate(bytes); }
+
+    static void expect_valid() {
+        const char* broken = medium_cache_validate();
+        ASSERT_EQ(broken, nullptr) << broken;
+    }
+
+    std::vector<std::byte> memory_;
+    boundary_tag_heap heap_;
+};
+
+TEST_F(MediumCache, ServesAnyRequestOfTheClassLastInFirstOut) {
+    const std::size_t klass = size_class_of(40000);  // 40960
+    void* first = block_of(size_class_bytes(klass));
+    void* second = block_of(size_class_bytes(klass) + 100);  // larger: still this class's at most
+    ASSERT_TRUE(medium_cache_put(first, boundary_tag_heap::usable_size(first)));
+    ASSERT_TRUE(medium_cache_put(second, boundary_tag_heap::usable_size(second)));
+    EXPECT_TRUE(medium_cache_holds(first));
+    expect_valid();
+    EXPECT_EQ(medium_cache_take(klass), second);
+    EXPECT_FALSE(medium_cache_holds(second));
+    EXPECT_EQ(medium_cache_take(klass), first);
+    EXPECT_EQ(medium_cache_take(klass), nullptr);
+    EXPECT_EQ(medium_cache_take(klass + 1), nullptr);
+    expect_valid();
+}
+
+TEST_F(MediumCache, ABlockBetweenClassesServesTheSmallerOne) {
+    const std::size_t klass = size_class_of(20000);  // 20480; the next is 24576
+    void* block = block_of(22000);
+    ASSERT_TRUE(medium_cache_put(block, boundary_tag_heap::usable_size(block)));
+    EXPECT_EQ(medium_cache_take(klass + 1), nullptr);
+    EXPECT_EQ(medium_cache_take(klass), block);
+}
+
+TEST_F(MediumCache, RefusesSlabSizesAndFullClasses) {
+    void* small = block_of(slab_max_bytes - 64);
+    EXPECT_FALSE(medium_cache_put(small, boundary_tag_heap::usable_size(small)));
+    const std::size_t klass = size_class_of(20000);
+    std::size_t accepted = 0;
+    for (int i = 0; i < 12; ++i) {
+        void* block = block_of(size_class_bytes(klass));
+        if (medium_cache_put(block, boundary_tag_heap::usable_size(block))) ++accepted;
+    }
+    EXPECT_EQ(accepted, medium_cached_per_class);  // 8 blocks of 20 KiB are 160 KiB: the count binds
+    const std::size_t top = size_class_of(medium_cached_max_bytes);
+    accepted = 0;
+    for (int i = 0; i < 4; ++i) {
+        void* block = block_of(size_class_bytes(top));
+        if (medium_cache_put(block, boundary_tag_heap::usable_size(block))) ++accepted;
+    }
+    EXPECT_EQ(accepted, 1u);  // 256 KiB worth: one block
+    expect_valid();
+}
+
+TEST_F(MediumCache, DrainHandsBackEveryBlockUnmarked) {
+    std::vector<void*> put;
+    for (std::size_t bytes : {21000u, 30000u, 70000u, 70000u, 200000u}) {  // each at least its class
+        void* block = block_of(bytes);
+        ASSERT_TRUE(medium_cache_put(block, boundary_tag_heap::usable_size(block)));
+        put.push_back(block);
+    }
+    drained.clear();
+    medium_cache_drain(keep_drained);
+    EXPECT_EQ(std::multiset<void*>(drained.begin(), drained.end()), std::multiset<void*>(put.begin(), put.end()));
+    for (void* block : put) EXPECT_FALSE(freed_block::is_freed(block));  // the heap may hand it out again
+    for (std::size_t klass = size_class_count; klass < cached_class_count; ++klass) EXPECT_EQ(medium_cache_take(klass), nullptr);
+    expect_valid();
+}
+
+TEST_F(MediumCache, RandomPutsAndTakesMatchAModel) {
+    const char* chosen = std::getenv("HEAPKIT_SEED");
+    const std::uint64_t seed = chosen != nullptr ? std::strtoull(chosen, nullptr, 10) : std::random_device{}();
+    std::printf("RandomPutsAndTakesMatchAModel: seed %llu (replay with HEAPKIT_SEED=%llu)\n", static_cast<unsigned long long>(seed),
+                static_cast<unsigned long long>(seed));
+    std::mt19937_64 random(seed);
+    std::map<std::size_t, std::vector<void*>> model;  // class -> blocks, last put at the back
+    std::vector<void*> spare;
+    for (int step = 0; step < 20000; ++step) {
+        const std::size_t klass = size_class_count + random() % (cached_class_count - size_class_count);
+        if (random() % 2 == 0) {
+            void* block = nullptr;
+            if (!spare.empty() && random() % 2 == 0) {
+                block = spare.back();
+                spare.pop_back();
+            } else {
+                block = heap_.try_allocate(size_class_bytes(klass));
+                if (block == nullptr) continue;
+            }
+            const std::size_t usable = boundary_tag_heap::usable_size(block);
+            std::size_t serves = size_class_of(std::min(usable, medium_cached_max_bytes));
+            if (size_class_bytes(serves) > usable) --serves;
+            if (medium_cache_put(block, usable)) {
+                model[serves].push_back(block);
+            } else {
+                EXPECT_GE(model[serves].size(), 1u) << "refused a block for an empty class";
+                heap_.deallocate(block);
+            }
+        } else {
+            void* taken = medium_cache_take(klass);
+            std::vector<void*>& expected = model[klass];
+            if (expected.empty()) {
+                EXPECT_EQ(taken, nullptr);
+            } else {
+                EXPECT_EQ(taken, expected.back());
+                expected.pop_back();
+                EXPECT_GE(boundary_tag_heap::usable_size(taken), size_class_bytes(klass));
+                spare.push_back(taken);
+            }
+        }
+        if (step % 500 == 0) expect_valid();
+        if (testing::Test::HasFailure()) return;
+    }
+}
+
+TEST_F(MediumCache, SecondFreeEndsTheProgram) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    void* block = block_of(50000);
+    ASSERT_TRUE(medium_cache_put(block, boundary_tag_heap::usable_size(block)));
+    EXPECT_DEATH(medium_cache_put(block, boundary_tag_heap::usable_size(block)), "^heapkit: double free of 0x[0-9a-f]+");
+}
+
+}  // namespace
+}  // namespace heapkit::malloc_layer
