@@ -49,7 +49,8 @@ void* medium_cache_take(std::size_t klass) noexcept {
 }
 
 bool medium_cache_put(void* block, std::size_t usable_bytes) noexcept {
-    if (usable_bytes <= slab_max_bytes) return false;
+    // Below the first medium class, or so far above the last that it would waste over a quarter.
+    if (usable_bytes <= slab_max_bytes || usable_bytes >= medium_cached_max_bytes + medium_cached_max_bytes / 4) return false;
     freed_block::make_secret();
     if (freed_block::is_freed(block)) fatal("double free of", block);
     // The largest class the block can serve.

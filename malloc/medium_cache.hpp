@@ -17,8 +17,9 @@ inline constexpr std::size_t medium_cached_bytes_per_class = std::size_t{256} <<
 
 // A cached block of class `klass` (a medium class of size_classes.hpp), or nullptr.
 void* medium_cache_take(std::size_t klass) noexcept;
-// Keeps the freed block, whose usable size is `usable_bytes`, for this thread; false when no
-// medium class fits in it or its class is full. A block already cached ends the program
+// Keeps the freed block, whose usable size is `usable_bytes`, for this thread, in the largest
+// class it can serve; false when that is no medium class (or the block is a quarter larger than
+// the last) or the class is full. A block already cached ends the program
 // ("double free of 0x...").
 bool medium_cache_put(void* block, std::size_t usable_bytes) noexcept;
 // Whether `block` is one this or another thread has cached (freed): for realloc.

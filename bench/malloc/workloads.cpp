@@ -99,44 +99,32 @@ std::uint64_t on_every_thread(Work work) {
     return checksum;
 }
 
-// Larson's server: each thread replaces random slots of its own with blocks of random sizes.
+// Larson's server in one thread: replaces random slots of its own with blocks of `min_bytes` to
+// `min_bytes + span_bytes - 1`, writing each one's first byte; the sum of the first bytes it read.
+std::uint64_t replace_slots(std::uint64_t seed, std::size_t slot_count, int steps, std::size_t min_bytes, std::size_t span_bytes) {
+    xorshift random{seed};
+    std::vector<char*> slots(slot_count, nullptr);
+    std::uint64_t sum = 0;
+    for (int step = 0; step < steps; ++step) {
+        char*& slot = slots[random.next() % slots.size()];
+        if (slot != nullptr) sum += static_cast<unsigned char>(slot[0]);
+        std::free(slot);
+        slot = static_cast<char*>(std::malloc(min_bytes + random.next() % span_bytes));
+        slot[0] = static_cast<char>(step);
+    }
+    for (char* slot : slots) std::free(slot);
+    return sum;
+}
+
+// Larson's server: each thread replaces random slots of its own with blocks of 16-2015 bytes.
 std::uint64_t server() {
-    return on_every_thread([](int t) {
-        xorshift random{static_cast<std::uint64_t>(t) * 7 + 3};
-        std::vector<char*> slots(4000, nullptr);
-        std::uint64_t sum = 0;
-        for (int step = 0; step < 2'000'000; ++step) {
-            char*& slot = slots[random.next() % slots.size()];
-            if (slot != nullptr) sum += static_cast<unsigned char>(slot[0]);
-            std::free(slot);
-            const std::size_t size = 16 + random.next() % 2000;
-            slot = static_cast<char*>(std::malloc(size));
-            slot[0] = static_cast<char>(step);
-        }
-        for (char* slot : slots) std::free(slot);
-        return sum;
-    });
+    return on_every_thread([](int t) { return replace_slots(static_cast<std::uint64_t>(t) * 7 + 3, 4000, 2'000'000, 16, 2000); });
 }
 
 // The server with medium blocks (2-64 KiB, I/O buffers and growing vectors): where a malloc that
 // serves them from one locked heap makes its threads queue.
 std::uint64_t medium_server() {
-    return on_every_thread([](int t) {
-        xorshift random{static_cast<std::uint64_t>(t) * 11 + 5};
-        std::vector<char*> slots(64, nullptr);
-        std::uint64_t sum = 0;
-        for (int step = 0; step < 500'000; ++step) {
-            char*& slot = slots[random.next() % slots.size()];
-            if (slot != nullptr) sum += static_cast<unsigned char>(slot[0]);
-            std::free(slot);
-            const std::size_t size = 2048 + random.next() % (62 * 1024);
-            slot = static_cast<char*>(std::malloc(size));
-            slot[0] = static_cast<char>(step);
-            slot[size - 1] = static_cast<char>(size);
-        }
-        for (char* slot : slots) std::free(slot);
-        return sum;
-    });
+    return on_every_thread([](int t) { return replace_slots(static_cast<std::uint64_t>(t) * 11 + 5, 64, 500'000, 2048, 62 * 1024); });
 }
 
 // Small objects written over and over by the threads that allocated them: an allocator that

@@ -86,6 +86,8 @@ TEST_F(MediumCache, RefusesSlabSizesAndFullClasses) {
         if (medium_cache_put(block, boundary_tag_heap::usable_size(block))) ++accepted;
     }
     EXPECT_EQ(accepted, 1u);  // 256 KiB worth: one block
+    void* huge = block_of(medium_cached_max_bytes * 2);
+    EXPECT_FALSE(medium_cache_put(huge, boundary_tag_heap::usable_size(huge)));  // would waste half
     expect_valid();
 }
 
@@ -124,7 +126,7 @@ TEST_F(MediumCache, RandomPutsAndTakesMatchAModel) {
                 if (block == nullptr) continue;
             }
             const std::size_t usable = boundary_tag_heap::usable_size(block);
-            std::size_t serves = size_class_of(std::min(usable, medium_cached_max_bytes));
+            std::size_t serves = size_class_of(usable);
             if (size_class_bytes(serves) > usable) --serves;
             if (medium_cache_put(block, usable)) {
                 model[serves].push_back(block);
