@@ -349,6 +349,13 @@ slab_heap* acquire_heap() noexcept {
     return heap;
 }
 
+// Makes the thread's exit hand its heap on (once the caller has made the exit key).
+void register_exit(slab_heap& heap) noexcept {
+    const unsigned key = exit_key.load(std::memory_order_relaxed);
+    if (key != ~0u) pthread_setspecific(static_cast<pthread_key_t>(key), &heap);
+    heap.exit_registered = key != ~0u;
+}
+
 const char* validate_page(const slab_heap& heap, slab_page* page) noexcept {
     if (page->block_bytes == 0) return page->notice.load() == notice_wanted ? "PG4: an unused page waits for a notice" : nullptr;
     if (page->block_bytes != size_class_bytes(page->klass) || page->capacity != page_bytes / page->block_bytes)
@@ -391,15 +398,12 @@ void* slab_allocate(std::size_t klass) noexcept {
         heap = acquire_heap();
         if (heap == nullptr) return nullptr;
         current_heap = heap;
+        register_exit(*heap);  // now: a heap handed on may serve every call from its fast path
     } else if (heap == exited_thread()) {
         return nullptr;
     }
     if (slab_page* page = heap->classes[klass]; page != nullptr && has_room(page)) return take_block(page);
-    if (!heap->exit_registered) {
-        const unsigned key = exit_key.load(std::memory_order_relaxed);
-        if (key != ~0u) pthread_setspecific(static_cast<pthread_key_t>(key), heap);
-        heap->exit_registered = key != ~0u;
-    }
+    if (!heap->exit_registered) register_exit(*heap);  // the key did not exist yet at the thread's first call
     return allocate_slow(*heap, klass);
 }
 

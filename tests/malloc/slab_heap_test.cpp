@@ -245,21 +245,27 @@ TEST(SlabHeap, FullPagesComeBackWhenAnotherThreadFrees) {
     EXPECT_EQ(second, std::set<void*>(first.begin(), first.end()));
 }
 
-// A thread's first allocation after another thread exited comes from the exited thread's heap.
+// A thread's first allocation after another thread exited comes from the exited thread's heap,
+// also when that thread never left the fast path (it took the heap over with room to spare).
 TEST(SlabHeap, ExitedThreadsHeapGoesToTheNextThread) {
     ASSERT_TRUE(exit_key_made);
-    void* kept = nullptr;
-    std::thread([&] { kept = slab_allocate(size_class_of(100)); }).join();
-    void* next = nullptr;
-    std::thread([&] {
-        next = slab_allocate(size_class_of(100));
-        expect_valid();
-        slab_free(kept);  // now a local free: the heap is this thread's
-        expect_valid();
-        slab_free(next);
-    }).join();
     constexpr std::uintptr_t segment_mask = ~((std::uintptr_t{4} << 20) - 1);
-    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(next) & segment_mask, reinterpret_cast<std::uintptr_t>(kept) & segment_mask);
+    const auto segment = [](void* block) { return reinterpret_cast<std::uintptr_t>(block) & segment_mask; };
+    void* first = nullptr;
+    std::thread([&] { first = slab_allocate(size_class_of(100)); }).join();
+    void* second = nullptr;
+    std::thread([&] { second = slab_allocate(size_class_of(100)); }).join();  // one fast-path call, then exit
+    void* third = nullptr;
+    std::thread([&] {
+        third = slab_allocate(size_class_of(100));
+        expect_valid();
+        slab_free(first);  // now local frees: the heap is this thread's
+        slab_free(second);
+        expect_valid();
+        slab_free(third);
+    }).join();
+    EXPECT_EQ(segment(second), segment(first));
+    EXPECT_EQ(segment(third), segment(first));
 }
 
 TEST(SlabHeap, OwnsOnlyItsSegments) {
