@@ -124,7 +124,7 @@ std::uint64_t server() {
 // The server with medium blocks (2-64 KiB, I/O buffers and growing vectors): where a malloc that
 // serves them from one locked heap makes its threads queue.
 std::uint64_t medium_server() {
-    return on_every_thread([](int t) { return replace_slots(static_cast<std::uint64_t>(t) * 11 + 5, 64, 500'000, 2048, 62 * 1024); });
+    return on_every_thread([](int t) { return replace_slots(static_cast<std::uint64_t>(t) * 11 + 5, 64, 2'000'000, 2048, 62 * 1024); });
 }
 
 // Small objects written over and over by the threads that allocated them: an allocator that
@@ -164,7 +164,7 @@ std::uint64_t large_blocks() {
 // Buffers grown by realloc, as strings and vectors of unknown final size do.
 std::uint64_t realloc_growth() {
     std::uint64_t checksum = 0;
-    for (int round = 0; round < 60; ++round) {
+    for (int round = 0; round < 240; ++round) {
         std::vector<char*> buffers(64, nullptr);
         for (std::size_t size = 16; size <= (std::size_t{1} << 18); size += size / 2 + 8) {
             for (char*& buffer : buffers) {
