@@ -36,6 +36,20 @@ void expect_same_entries(const Tree& tree, const Model& model) {
     EXPECT_EQ(tree.largest(), largest);
 }
 
+// Whether a tree's answer (a position, or end_position for none) names the same block as the
+// model's (an iterator, or end() for none).
+template <class Tree, class Model>
+testing::AssertionResult same_answer(const Tree& tree, typename Tree::position at, const Model& model, typename Model::const_iterator expected) {
+    if ((at == Tree::end_position) != (expected == model.end())) {
+        return testing::AssertionFailure() << (expected == model.end() ? "the tree found a block, the model none" : "the model found a block, the tree none");
+    }
+    if (expected != model.end() && !(tree.at(at) == *expected)) {
+        return testing::AssertionFailure() << "the tree found [" << tree.at(at).start << ", +" << tree.at(at).size << "), the model [" << expected->start
+                                           << ", +" << expected->size << ")";
+    }
+    return testing::AssertionSuccess();
+}
+
 TEST(BlockBtree, AddressOrderMatchesASetThroughGrowthAndShrinking) {
     const std::uint64_t seed = test::test_seed("BlockBtree.AddressOrderMatchesASetThroughGrowthAndShrinking");
     std::mt19937_64 random(seed);
@@ -64,23 +78,14 @@ TEST(BlockBtree, AddressOrderMatchesASetThroughGrowthAndShrinking) {
         }
         const auto bound = tree.lower_bound(probe);
         const auto expected = model.lower_bound(probe);
-        ASSERT_EQ(bound == address_tree::end_position, expected == model.end()) << "step " << step;
-        if (expected != model.end()) {
-            ASSERT_EQ(tree.at(bound), *expected);
-        }
+        ASSERT_TRUE(same_answer(tree, bound, model, expected)) << "lower_bound, step " << step;
         const auto before = tree.previous(bound);
-        ASSERT_EQ(before == address_tree::end_position, expected == model.begin());
-        if (expected != model.begin()) {
-            ASSERT_EQ(tree.at(before), *std::prev(expected));
-        }
+        ASSERT_TRUE(same_answer(tree, before, model, expected == model.begin() ? model.end() : std::prev(expected))) << "previous, step " << step;
         const Size wanted = 1 + random() % 1200;
         const auto first_fit = tree.first_where(wanted, start, [&](const free_block& block) { return block.start % 8 == 0; });
         const auto model_fit = std::find_if(model.lower_bound(free_block{start, 0}), model.end(),
                                             [&](const free_block& block) { return block.size >= wanted && block.start % 8 == 0; });
-        ASSERT_EQ(first_fit == address_tree::end_position, model_fit == model.end());
-        if (model_fit != model.end()) {
-            ASSERT_EQ(tree.at(first_fit), *model_fit);
-        }
+        ASSERT_TRUE(same_answer(tree, first_fit, model, model_fit)) << "first_where, step " << step;
         if (step % 997 == 0) {
             tree.validate("block_btree");
             expect_same_entries(tree, model);
@@ -118,12 +123,7 @@ TEST(BlockBtree, SizeOrderFindsTheSmallestBlockThatHolds) {
             model.insert(block);
         }
         const free_block key{0, 1 + random() % 70};
-        const auto bound = tree.lower_bound(key);
-        const auto expected = model.lower_bound(key);
-        ASSERT_EQ(bound == size_tree::end_position, expected == model.end());
-        if (expected != model.end()) {
-            ASSERT_EQ(tree.at(bound), *expected);
-        }
+        ASSERT_TRUE(same_answer(tree, tree.lower_bound(key), model, model.lower_bound(key))) << "lower_bound, step " << step;
         if (step % 1009 == 0) {
             tree.validate("block_btree by size");
             expect_same_entries(tree, model);
