@@ -142,6 +142,16 @@ void deallocate_medium_or_large(void* pointer) noexcept {
     free_large(pointer);
 }
 
+// realloc by moving: a new block of `size` bytes, the first `copied_bytes` copied, the old block
+// freed; nullptr (errno ENOMEM, the old block kept) when there is no memory.
+void* move_block(void* pointer, std::size_t size, std::size_t copied_bytes) noexcept {
+    void* moved = allocate(size, boundary_tag_heap::alignment_bytes);
+    if (moved == nullptr) return nullptr;
+    std::memcpy(moved, pointer, copied_bytes);
+    deallocate(pointer);
+    return moved;
+}
+
 }  // namespace
 
 void* allocate(std::size_t size, std::size_t alignment) noexcept {
@@ -174,22 +184,12 @@ void* reallocate(void* pointer, std::size_t size) noexcept {
             if (recording_enabled()) record_resize(pointer, bytes, pointer, bytes, size);
             return pointer;
         }
-        void* moved = allocate(size, boundary_tag_heap::alignment_bytes);
-        if (moved == nullptr) return nullptr;
-        std::memcpy(moved, pointer, size < bytes ? size : bytes);
-        deallocate(pointer);
-        return moved;
+        return move_block(pointer, size, size < bytes ? size : bytes);
     }
     if (arena_owns(pointer)) {
         if (medium_cache_holds(pointer)) fatal("realloc of a block that is not live:", pointer);
         const std::size_t before = arena_live_usable_size(pointer);
-        if (size >= large_threshold_bytes) {  // becoming large: copied into a mapping of its own
-            void* moved = allocate(size, boundary_tag_heap::alignment_bytes);
-            if (moved == nullptr) return nullptr;
-            std::memcpy(moved, pointer, before);
-            deallocate(pointer);
-            return moved;
-        }
+        if (size >= large_threshold_bytes) return move_block(pointer, size, before);  // becoming large: a mapping of its own
         void* resized = arena_reallocate(pointer, size);
         if (resized == nullptr) {
             errno = ENOMEM;
@@ -209,11 +209,7 @@ void* reallocate(void* pointer, std::size_t size) noexcept {
         }
         return resized;
     }
-    void* moved = allocate(size, boundary_tag_heap::alignment_bytes);  // small again: back into the heap
-    if (moved == nullptr) return nullptr;
-    std::memcpy(moved, pointer, size);
-    deallocate(pointer);
-    return moved;
+    return move_block(pointer, size, size);  // small again: back into the slabs or an arena
 }
 
 std::size_t usable_size(const void* pointer) noexcept {
