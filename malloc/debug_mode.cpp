@@ -173,20 +173,10 @@ constexpr call_site malloc_site{"", "", 0};  // sites differ by their stacks
 }  // namespace
 
 namespace {
-std::atomic<int> debug_state{-1};  // -1 unknown, 0 off, 1 on
-
-// The first call's work, kept out of line so that every later call inlines to one load.
-[[gnu::noinline]] bool read_debug_setting() noexcept {
-    const bool on = settings().debug;
-    debug_state.store(on ? 1 : 0, std::memory_order_relaxed);
-    return on;
-}
+constinit cached_flag debug_flag{[]() noexcept { return settings().debug; }};
 }  // namespace
 
-bool debug_enabled() noexcept {
-    const int known = debug_state.load(std::memory_order_relaxed);
-    return known < 0 ? read_debug_setting() : known == 1;
-}
+bool debug_enabled() noexcept { return debug_flag.get(); }
 
 void* debug_allocate(std::size_t size, std::size_t alignment) noexcept {
     if (inside_debug_heap) return bookkeeping().try_allocate(size, alignment);

@@ -6,6 +6,7 @@
 // is reported once on stderr.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 
 namespace heapkit::malloc_layer {
@@ -19,5 +20,26 @@ struct environment_settings {
 
 // The settings, read on the first call (which also reports unknown variables). Thread-safe.
 const environment_settings& settings() noexcept;
+
+// A yes/no answer worked out by `read` on the first call, then one relaxed load: for the checks
+// on malloc's hot path. Constant-initialisable (malloc runs before dynamic initialisers); two
+// threads that both arrive first both call `read`, which must give the same answer.
+class cached_flag {
+public:
+    constexpr explicit cached_flag(bool (*read)() noexcept) noexcept : read_(read) {}
+    bool get() noexcept {
+        const int known = state_.load(std::memory_order_relaxed);
+        return known < 0 ? read_once() : known == 1;
+    }
+
+private:
+    [[gnu::noinline]] bool read_once() noexcept {  // out of line, so that get() inlines to a load
+        const bool on = read_();
+        state_.store(on ? 1 : 0, std::memory_order_relaxed);
+        return on;
+    }
+    std::atomic<int> state_{-1};  // -1: not read yet, 0 no, 1 yes
+    bool (*read_)() noexcept;
+};
 
 }  // namespace heapkit::malloc_layer

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "debug_mode.hpp"
+#include "environment.hpp"
 #include "fatal.hpp"
 #include "heapkit/heap/boundary_tag_heap.hpp"
 #include "large_blocks.hpp"
@@ -24,9 +25,9 @@ namespace heapkit::malloc_layer {
 
 namespace {
 
-// recording() as first asked (-1: not yet, 0 off, 1 on), read inline on the hot path
-// (recording() is a call); debug mode asks recording() itself.
-std::atomic<int> recording_state{-1};
+// recording() as first asked, read inline on the hot path (recording() is a call); debug mode
+// asks recording() itself.
+constinit cached_flag recording_flag{recording};
 
 void lock_for_fork() noexcept {
     lock_debug();
@@ -64,17 +65,7 @@ void after_first_use() noexcept {
     register_exit_work();
 }
 
-// The first call's work, kept out of line so that every later call inlines to one load.
-[[gnu::noinline]] bool read_recording_setting() noexcept {
-    const bool on = recording();
-    recording_state.store(on ? 1 : 0, std::memory_order_relaxed);
-    return on;
-}
-
-bool recording_enabled() noexcept {
-    const int known = recording_state.load(std::memory_order_relaxed);
-    return known < 0 ? read_recording_setting() : known == 1;
-}
+bool recording_enabled() noexcept { return recording_flag.get(); }
 
 // A block of a size class from the calling thread's slabs, or nullptr when the request is not
 // for one or the thread has none (it has exited).
