@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: MIT
 // Google Benchmark grid of the offset allocators: one checked free plus one allocate at steady
-// state (bench/pair_workload.hpp) with 1k, 10k, 100k and 1M live blocks.
+// state (heapkit/trace/pair_workload.hpp) with 1k, 10k, 100k and 1M live blocks.
 #include <benchmark/benchmark.h>
 
 #include "heapkit/offset/allocators.hpp"
-#include "pair_workload.hpp"
+#include "heapkit/trace/pair_workload.hpp"
 
 namespace {
 
 template <class Allocator>
 void free_allocate_pair(benchmark::State& state, heapkit::Fit fit) {
     const auto live = static_cast<std::size_t>(state.range(0));
-    Allocator allocator(heapkit::bench::pair_workload_capacity(live), fit);
-    heapkit::bench::pair_workload<Allocator> workload(allocator, 1);
+    Allocator allocator(heapkit::trace::pair_workload_capacity(live), fit);
+    heapkit::trace::pair_workload<Allocator> workload(allocator, 1);
     workload.fill(live);
     workload.run(live);  // reach a steady state
     for (auto _ : state) workload.run(1);

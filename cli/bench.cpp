@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // `heapkit bench --index I --live N [--fit F] [--ops M] [--seed S]`: the cost of one checked
-// free plus one allocate at steady state with N live blocks (bench/pair_workload.hpp). Prints a
+// free plus one allocate at steady state with N live blocks (heapkit/trace/pair_workload.hpp). Prints a
 // table row for people and `index=I fit=F live=N ops=M ns_per_pair=X` for scripts.
 #include <CLI/CLI.hpp>
 
@@ -14,7 +14,7 @@
 #include "choices.hpp"
 #include "commands.hpp"
 #include "heapkit/offset/index_names.hpp"
-#include "pair_workload.hpp"
+#include "heapkit/trace/pair_workload.hpp"
 
 namespace heapkit::cli {
 namespace {
@@ -29,8 +29,8 @@ struct bench_options {
 
 template <class Allocator>
 double nanoseconds_per_pair(const bench_options& options, Fit fit) {
-    Allocator allocator(bench::pair_workload_capacity(options.live), fit);
-    bench::pair_workload<Allocator> workload(allocator, options.seed);
+    Allocator allocator(trace::pair_workload_capacity(options.live), fit);
+    trace::pair_workload<Allocator> workload(allocator, options.seed);
     workload.fill(options.live);
     workload.run(options.ops / 10);  // reach a steady state before timing
     const auto start = std::chrono::steady_clock::now();

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// `heapkit shell --capacity N [--fit F] [--index I]`: the seed's API as a line protocol (DESIGN.md).
+// `heapkit shell --capacity N [--fit F] [--index I]`: the seed's API as a line protocol (docs/PROTOCOL.md).
 // Reads commands from standard input and prints exactly one line for each.
 #include <CLI/CLI.hpp>
 

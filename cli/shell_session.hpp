@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // heapkit::cli::shell_session: one `heapkit shell` conversation over one allocator. execute()
-// turns a command line into the one line the protocol of DESIGN.md prints for it, plus the
+// turns a command line into the one line the protocol of docs/PROTOCOL.md prints for it, plus the
 // compaction commands `compact` and `make_room SIZE [ALIGNMENT]`, which print the moves they
 // made as FROM->TO:SIZE separated by spaces (an empty line when nothing moved).
 #pragma once

@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: MIT
 # Install rules: headers, the library, the command, and a package so that
-# find_package(heapkit) gives heapkit::heapkit.
+# find_package(heapkit) gives heapkit::heapkit (and its layers heapkit::offset, heapkit::heap,
+# heapkit::trace).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 install(DIRECTORY include/heapkit DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES ${PROJECT_BINARY_DIR}/include/heapkit/version.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/heapkit)
-install(TARGETS heapkit EXPORT heapkitTargets
+install(TARGETS heapkit heapkit_offset heapkit_heap heapkit_trace EXPORT heapkitTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

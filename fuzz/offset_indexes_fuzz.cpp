@@ -12,7 +12,7 @@
 
 #include "heapkit/offset/allocators.hpp"
 #include "fuzz_support.hpp"
-#include "offset/unit_model.hpp"
+#include "unit_model.hpp"
 
 namespace {
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The HEAPKIT_* variables, read once from the environment without allocating:
 // HEAPKIT_DEBUG=1 puts every block under the debug heap's checks, HEAPKIT_STATS=1 prints a
-// summary at exit, HEAPKIT_TRACE=FILE records every allocation in DESIGN.md's trace format ("%p"
+// summary at exit, HEAPKIT_TRACE=FILE records every allocation in the trace format of docs/PROTOCOL.md ("%p"
 // in FILE becomes the process id, for programs that start others). Any other HEAPKIT_* variable
 // is reported once on stderr.
 #pragma once

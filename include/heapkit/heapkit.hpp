@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// heapkit: the common headers of the offset and heap layers in one include. See DESIGN.md.
+// heapkit: the common headers of the offset and heap layers in one include. See docs/ARCHITECTURE.md.
 #pragma once
 
 #include "heapkit/heap/boundary_tag_heap.hpp"

@@ -1,4 +1,4 @@
-"""A pure-Python model of the seed's MemoryAllocator with DESIGN.md's fits, alignment and
+"""A pure-Python model of the seed's MemoryAllocator with docs/PROTOCOL.md's fits, alignment and
 reallocate: the reference of the differential tests and of the Python benchmark. Plain lists,
 O(n) per call, written from the specification and sharing no code with heapkit."""
 import bisect

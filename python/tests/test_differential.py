@@ -1,4 +1,4 @@
-"""heapkit against a small pure-Python model of the seed's allocator with DESIGN.md's policies.
+"""heapkit against a small pure-Python model of the seed's allocator with the policies of docs/PROTOCOL.md.
 
 list and tree must return exactly what the model returns (addresses and error kinds) for every
 policy; tlsf and buddy place blocks by their own rule, so for them every error other than

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// `heapkit shell` and `heapkit demo` driven through the real binary: the protocol of DESIGN.md,
+// `heapkit shell` and `heapkit demo` driven through the real binary: the protocol of docs/PROTOCOL.md,
 // line for line, including the issue's acceptance command.
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The placement policies of DESIGN.md: each rule, its ties, next fit's wrap-around, and
+// The placement policies of docs/PROTOCOL.md: each rule, its ties, next fit's wrap-around, and
 // alignment gaps that stay free.
 #include <gtest/gtest.h>
 

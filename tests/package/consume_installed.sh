@@ -12,3 +12,4 @@ trap 'rm -rf "$scratch"' EXIT
 "$cmake" -S "$here" -B "$scratch/consumer" -DCMAKE_PREFIX_PATH="$scratch/prefix" >/dev/null
 "$cmake" --build "$scratch/consumer" >/dev/null
 "$scratch/consumer/consumer"
+"$scratch/consumer/offset_consumer"

@@ -1,6 +1,14 @@
 // SPDX-License-Identifier: MIT
-// Uses the installed heapkit: the seed's example through heapkit.hpp; exits 0 when it matches.
+// Uses the installed heapkit: the seed's example through heapkit.hpp (linked with heapkit::heapkit),
+// or through the offset layer's own headers (HEAPKIT_OFFSET_ONLY, linked with heapkit::offset alone);
+// exits 0 when it matches.
+#ifdef HEAPKIT_OFFSET_ONLY
+#include <heapkit/offset/allocators.hpp>
+#include <heapkit/offset/memory_map.hpp>
+#include <heapkit/version.hpp>
+#else
 #include <heapkit/heapkit.hpp>
+#endif
 
 #include <cstdio>
 

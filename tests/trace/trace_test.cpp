@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// read_trace: the format of DESIGN.md, dense slots, and every bad line named with its number.
+// read_trace: the format of docs/PROTOCOL.md, dense slots, and every bad line named with its number.
 #include "heapkit/trace/trace.hpp"
 
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The error model of DESIGN.md: `errc` kinds for the non-throwing forms, `result<T>` to carry a
+// The error model of docs/PROTOCOL.md: `errc` kinds for the non-throwing forms, `result<T>` to carry a
 // value or a kind, and one exception type per kind that derives from both heapkit::error and the
 // standard exception the kind corresponds to.
 #pragma once

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // heapkit::Fit, the placement policy of an offset allocator, and its names at the edges
-// (`--fit first`, `fit="best"`). The rules themselves are in DESIGN.md and in each index.
+// (`--fit first`, `fit="best"`). The rules themselves are in docs/PROTOCOL.md and in each index.
 #pragma once
 
 #include <array>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // heapkit::basic_memory_allocator<Index>: the checked facade over a free-space index. It decides
-// whether a call is legal (the error model of DESIGN.md, in the seed's order of checks), keeps the
+// whether a call is legal (the error model of docs/PROTOCOL.md, in the seed's order of checks), keeps the
 // ledger of live allocations and their owners, and asks the index where blocks go.
 // heapkit::MemoryAllocator is the seed's class: this facade over the seed's free_list.
 // Cost: the index's find/take/release plus O(1) expected for the ledger.

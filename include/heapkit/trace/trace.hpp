@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// heapkit::trace: an allocation trace. heapkit's text format (DESIGN.md), one operation per line:
+// heapkit::trace: an allocation trace. heapkit's text format (docs/PROTOCOL.md), one operation per line:
 // `a ID SIZE [ALIGNMENT]` allocates a block named ID, `f ID` frees it, `r ID SIZE` resizes it;
 // `#` starts a comment. The same reader takes glibc `mtrace` logs and `valgrind
 // --trace-malloc=yes` logs (ids are the addresses; frees of blocks allocated before the log

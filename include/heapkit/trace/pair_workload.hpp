@@ -14,7 +14,7 @@
 
 #include "heapkit/offset/units.hpp"
 
-namespace heapkit::bench {
+namespace heapkit::trace {
 
 // 2^30 units, or 2^34 above 100k live blocks, so that no allocation of the workload fails.
 inline Size pair_workload_capacity(std::size_t live) { return live > 100000 ? Size{1} << 34 : Size{1} << 30; }
@@ -71,4 +71,4 @@ private:
     std::uint64_t random_state_;
 };
 
-}  // namespace heapkit::bench
+}  // namespace heapkit::trace

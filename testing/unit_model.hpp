@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // A brute-force model of an offset allocator for differential tests: one flag per unit, free
-// runs found by scanning, every policy written from DESIGN.md's words. Slow on purpose, and
+// runs found by scanning, every policy written from the words of docs/PROTOCOL.md. Slow on purpose, and
 // sharing no code with the allocators it checks.
 #pragma once
 

@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""heapkit's own conformance cases for the `heapkit shell` protocol (docs/PROTOCOL.md, version 1).
+
+usage: shell_protocol.py PATH/TO/heapkit [EXTRA ARGUMENT ...]
+
+EXTRA ARGUMENTs are passed to every `heapkit shell` (`--index tree` runs the cases on the tree,
+which must make the list's choices). Each case feeds a script and compares every output line;
+for a line starting with `error `, only the kind (up to the colon) is compared, since messages are
+for people. A last case holds a conversation: it reads each reply before writing the next line.
+Prints one line per failing case and a closing `N passed, N failed`; exits 1 on any failure.
+"""
+import subprocess
+import sys
+
+MAX = 2**64 - 1
+
+# (name, capacity, shell arguments, input lines, expected output lines)
+CASES = [
+    ("the seed's worked example", 100, [],
+     ["allocate 20", "allocate 30", "allocate 40", "free 20 30", "allocate 25", "free 0 20", "free 20 25",
+      "free_blocks", "map", "free_memory", "largest_free_block"],
+     ["0", "20", "50", "ok", "20", "ok", "ok", "0:50 90:10", "[Free(0-49)] [Allocated(50-89)] [Free(90-99)]",
+      "60", "50"]),
+    ("blank lines and comments print nothing", 16, [],
+     ["", "# allocate 4", "   ", "\t", "allocate 4", "#", "free_memory"],
+     ["0", "12"]),
+    ("a fresh range is one free block", 7, [],
+     ["free_blocks", "map", "largest_free_block"],
+     ["0:7", "[Free(0-6)]", "7"]),
+    ("neighbouring allocations stay separate in the map", 12, [],
+     ["allocate 4", "allocate 4", "allocate 4", "map", "free_blocks"],
+     ["0", "4", "8", "[Allocated(0-3)] [Allocated(4-7)] [Allocated(8-11)]", ""]),
+    ("a full range: empty free_blocks, zero largest block", 5, [],
+     ["allocate 5", "free_blocks", "largest_free_block", "free_memory", "allocate 1"],
+     ["0", "", "0", "0", "error out_of_memory"]),
+    ("sizes that are not positive", 10, [],
+     ["allocate 0", "allocate -1", "allocate -18446744073709551616", "allocate 3", "free 0 0", "free 0 -3"],
+     ["error invalid_size", "error invalid_size", "error invalid_size", "0", "error invalid_size",
+      "error invalid_size"]),
+    ("exhausted and fragmented memory are both out_of_memory", 60, [],
+     ["allocate 61"] + [f"allocate 10" for _ in range(6)] + [f"free {a} 10" for a in (0, 20, 40)] +
+     ["allocate 20", "free_memory", "largest_free_block"],
+     ["error out_of_memory"] + [str(a) for a in range(0, 60, 10)] + ["ok"] * 3 + ["error out_of_memory", "30", "10"]),
+    ("free checks the address, then the size, then the range", 50, [],
+     ["allocate 10", "free -1 10", "free 50 10", "free 45 10", "free 5 -1", "free 5 0", "free -1 0"],
+     ["0", "error invalid_address", "error invalid_address", "error invalid_address", "error invalid_size",
+      "error invalid_size", "error invalid_address"]),
+    ("frees the ledger refuses", 50, [],
+     ["allocate 10", "allocate 10", "free 0 9", "free 0 11", "free 2 8", "free 30 10", "free 10 10",
+      "free 10 10", "free 0 10", "free 0 10"],
+     ["0", "10", "error invalid_free", "error invalid_free", "error invalid_free", "error invalid_free", "ok",
+      "error invalid_free", "ok", "error invalid_free"]),
+    ("a failed command changes nothing", 30, [],
+     ["allocate 10", "free 0 5", "allocate 40", "allocate 8 3", "free_blocks", "map", "free 0 10", "free_blocks"],
+     ["0", "error invalid_free", "error out_of_memory", "error invalid_alignment", "10:20",
+      "[Allocated(0-9)] [Free(10-29)]", "ok", "0:30"]),
+    ("free merges with no neighbour, the previous, the next and both", 50, [],
+     [f"allocate 10" for _ in range(5)] +
+     ["free 10 10", "free_blocks", "free 20 10", "free_blocks", "free 40 10", "free 30 10", "free_blocks",
+      "free 0 10", "free_blocks"],
+     ["0", "10", "20", "30", "40", "ok", "10:10", "ok", "10:20", "ok", "ok", "10:40", "ok", "0:50"]),
+    ("alignment: the gap before the block stays free", 64, [],
+     ["allocate 5", "allocate 4 8", "allocate 1 32", "free_blocks", "allocate 2 1", "allocate 1 6", "allocate 1 0"],
+     ["0", "8", "32", "5:3 12:20 33:31", "5", "error invalid_alignment", "error invalid_alignment"]),
+    ("alignment can make a large enough block unusable", 32, [],
+     ["allocate 1", "allocate 30", "free 1 30", "allocate 17 16", "allocate 16 16"],
+     ["0", "1", "ok", "error out_of_memory", "16"]),
+    ("first fit takes the lowest block that fits", 100, ["--fit", "first"],
+     ["allocate 30", "allocate 10", "allocate 10", "allocate 10", "free 0 30", "free 40 10", "allocate 8"],
+     ["0", "30", "40", "50", "ok", "ok", "0"]),
+    ("best fit takes the smallest block, the lowest among equals", 100, ["--fit", "best"],
+     ["allocate 10", "allocate 5", "allocate 20", "allocate 5", "allocate 10", "allocate 5",
+      "free 0 10", "free 15 20", "free 40 10", "allocate 8", "allocate 15", "allocate 10"],
+     ["0", "10", "15", "35", "40", "50", "ok", "ok", "ok", "0", "15", "40"]),
+    ("worst fit takes the largest block, the lowest among equals", 100, ["--fit", "worst"],
+     ["allocate 20", "allocate 10", "allocate 20", "allocate 10", "free 0 20", "free 30 20", "allocate 5",
+      "allocate 5"],
+     ["0", "20", "30", "50", "ok", "ok", "60", "65"]),
+    ("next fit goes on from the last placement, then wraps to 0", 40, ["--fit", "next"],
+     ["allocate 10", "allocate 10", "allocate 10", "allocate 10", "free 0 10", "free 20 10", "allocate 5",
+      "allocate 5", "allocate 5", "allocate 5", "allocate 1"],
+     ["0", "10", "20", "30", "ok", "ok", "0", "5", "20", "25", "error out_of_memory"]),
+    ("lines the shell cannot read are parse errors, and it goes on", 10, [],
+     ["allocate", "allocate 1 2 3", "allocate ten", "allocate 1.5", "free 1", "free_memory now", "frob 1",
+      "ALLOCATE 1", "allocate 2"],
+     ["error parse"] * 8 + ["0"]),
+    ("a 64-bit range never wraps around", MAX, [],
+     [f"allocate {MAX}", "free_memory", f"free {MAX - 1} 2", f"free 0 {MAX}", "largest_free_block",
+      "allocate 1", f"allocate 1 {2**63}", "free_blocks", f"allocate {2**63} {2**63}"],
+     ["0", "0", "error invalid_address", "ok", str(MAX), "0", str(2**63), f"1:{2**63 - 1} {2**63 + 1}:{2**63 - 2}",
+      "error out_of_memory"]),
+    ("numbers past 64 bits are refused by kind, not wrapped", 10, [],
+     ["allocate 18446744073709551617", "free 18446744073709551616 1", "allocate 3"],
+     ["error invalid_size", "error invalid_address", "0"]),
+    ("compact slides every block down", 20, [],
+     ["allocate 4", "allocate 4", "allocate 4", "free 0 4", "compact", "free_blocks", "compact"],
+     ["0", "4", "8", "ok", "4->0:4 8->4:4", "8:12", ""]),
+    ("make_room moves as little as it can", 20, [],
+     ["allocate 5", "allocate 2", "allocate 5", "allocate 8", "free 0 5", "free 7 5", "make_room 11",
+      "make_room 10", "allocate 10"],
+     ["0", "5", "7", "12", "ok", "ok", "error out_of_memory", "5->10:2", "0"]),
+]
+
+
+def kind_only(line):
+    """The part of a line the protocol fixes: for an error, its kind."""
+    return line.split(":", 1)[0] if line.startswith("error ") else line
+
+
+def run_case(binary, extra, capacity, arguments, lines):
+    command = [binary, "shell", "--capacity", str(capacity), *arguments, *extra]
+    done = subprocess.run(command, input="".join(line + "\n" for line in lines), capture_output=True, text=True,
+                          timeout=30)
+    return done.returncode, done.stdout.splitlines(), done.stderr
+
+
+def conversation(binary, extra):
+    """Each reply must arrive before the next line is written: the shell flushes per line."""
+    shell = subprocess.Popen([binary, "shell", "--capacity", "100", *extra], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    replies = []
+    for line in ("allocate 10", "allocate 20", "free 0 10", "free_blocks"):
+        shell.stdin.write(line + "\n")
+        shell.stdin.flush()
+        replies.append(shell.stdout.readline().rstrip("\n"))
+    shell.stdin.close()
+    status = shell.wait(timeout=30)
+    return replies == ["0", "10", "ok", "0:10 30:70"] and status == 0, replies
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    binary, extra = sys.argv[1], sys.argv[2:]
+    passed = failed = 0
+    for name, capacity, arguments, lines, expected in CASES:
+        status, output, errors = run_case(binary, extra, capacity, arguments, lines)
+        if status == 0 and [kind_only(line) for line in output] == expected:
+            passed += 1
+            continue
+        failed += 1
+        print(f"FAIL {name}: exit {status}\n  expected {expected}\n  got      {output}\n  stderr   {errors.strip()}")
+    ok, replies = conversation(binary, extra)
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+        print(f"FAIL a conversation over pipes: got {replies}")
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
