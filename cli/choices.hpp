@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-// The names the command line accepts for --fit and --index, for CLI11's IsMember checks.
+// The names the command line accepts for --fit and --index, for CLI11's IsMember checks and help.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "heapkit/offset/fit.hpp"
-#include "heapkit/offset/index_names.hpp"
+#include "heapkit/offset/index_registry.hpp"
 
 namespace heapkit::cli {
 
@@ -17,5 +17,15 @@ inline std::vector<std::string> fit_choices() {
 }
 
 inline std::vector<std::string> index_choices() { return {index_names.begin(), index_names.end()}; }
+
+// "list (the seed's ..., O(n)), tree (...), ...", for help texts.
+inline std::string index_help() {
+    std::string text;
+    for (const index_facts& index : index_table) {
+        if (!text.empty()) text += ", ";
+        text += std::string(index.name) + " (" + std::string(index.summary) + ")";
+    }
+    return text;
+}
 
 }  // namespace heapkit::cli

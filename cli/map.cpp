@@ -40,7 +40,7 @@ void add_map_command(CLI::App& app) {
     auto options = std::make_shared<map_command_options>();
     CLI::App* map = app.add_subcommand("map", "Draw the memory map of a trace replayed under one policy, as SVG");
     map->add_option("trace", options->trace, "Trace file")->required()->check(CLI::ExistingFile);
-    map->add_option("--policy", options->policy, "first, next, best, worst (tree index), tlsf or buddy")->check(CLI::IsMember(policy_names));
+    map->add_option("--policy", options->policy, policy_help())->check(CLI::IsMember(policy_names));
     map->add_option("-o,--output", options->output, "SVG file to write")->required();
     map->add_option("--columns", options->columns, "Pixels across (address slices)")->check(CLI::Range(10, 10000));
     map->add_option("--rows", options->rows, "Moments drawn, evenly spaced in the trace")->check(CLI::Range(1, 10000));

@@ -122,7 +122,7 @@ void add_replay_command(CLI::App& app) {
     auto options = std::make_shared<replay_options>();
     CLI::App* replay = app.add_subcommand("replay", "Replay allocation traces under each policy and report fragmentation");
     replay->add_option("traces", options->traces, "Trace files (a ID SIZE [ALIGNMENT] / f ID / r ID SIZE)")->required()->check(CLI::ExistingFile);
-    replay->add_option("--policy", options->policies, "Policies: first, next, best, worst (tree index), tlsf, buddy")
+    replay->add_option("--policy", options->policies, "Policies: " + policy_help())
         ->delimiter(',')
         ->check(CLI::IsMember(policy_names));
     replay->add_option("--capacity", options->capacity, "Units available (default: unbounded); failed allocations are counted")

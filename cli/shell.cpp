@@ -10,7 +10,7 @@
 
 #include "choices.hpp"
 #include "commands.hpp"
-#include "heapkit/offset/index_names.hpp"
+#include "heapkit/offset/index_registry.hpp"
 #include "shell_session.hpp"
 
 namespace heapkit::cli {
@@ -46,7 +46,7 @@ void run_shell(const shell_options& options) {
     const Fit fit = *fit_from_name(options.fit);                 // CLI11 admits only the names of all_fits
     const Size capacity = parse_edge_integer(options.capacity)->magnitude;  // and only positive unit counts
     if (!index_accepts_fit(options.index, fit)) {
-        throw CLI::ValidationError("--fit", "applies to --index list and tree; " + options.index + " places by its own rule");
+        throw CLI::ValidationError("--fit", "applies to --index " + fit_index_names_text() + "; " + options.index + " places by its own rule");
     }
     with_index_named(options.index, [&](auto allocator) { serve<typename decltype(allocator)::type>(capacity, fit); });
 }
@@ -60,7 +60,7 @@ void add_shell_command(CLI::App& app) {
     shell->add_option("--fit", options->fit, "Placement policy (list and tree)")
         ->check(CLI::IsMember(fit_choices()))
         ->capture_default_str();
-    shell->add_option("--index", options->index, "Free-space index: list O(n), tree O(log n), tlsf O(1), buddy")
+    shell->add_option("--index", options->index, "Free-space index: " + index_help())
         ->check(CLI::IsMember(index_choices()))
         ->capture_default_str();
     shell->callback([options] { run_shell(*options); });

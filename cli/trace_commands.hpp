@@ -10,12 +10,28 @@
 #include <string>
 #include <vector>
 
-#include "heapkit/offset/index_names.hpp"
+#include "heapkit/offset/index_registry.hpp"
 #include "heapkit/trace/trace.hpp"
 
 namespace heapkit::cli {
 
-inline const std::vector<std::string> policy_names{"first", "next", "best", "worst", "tlsf", "buddy"};
+// The policies a trace is replayed under: every fit (on the tree index), then every index that
+// places by its own rule.
+inline const std::vector<std::string> policy_names = [] {
+    std::vector<std::string> names;
+    for (Fit fit : all_fits) names.emplace_back(fit_name(fit));
+    for (const index_facts& index : index_table) {
+        if (!index.takes_fit) names.emplace_back(index.name);
+    }
+    return names;
+}();
+
+// "first, next, best, worst (tree index), tlsf or buddy", for help texts.
+inline std::string policy_help() {
+    std::vector<std::string> words = policy_names;
+    words[all_fits.size() - 1] += " (tree index)";
+    return sentence_list(words);
+}
 
 // Calls visit(make) where make() builds the allocator of `policy`: first, next, best and worst
 // on the tree index, tlsf and buddy on their own.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// heapkit.MemoryAllocator: the seed's Python class, backed by any offset index (list, tree, tlsf,
-// buddy) chosen by name at construction; each call visits the one allocator it holds.
+// heapkit.MemoryAllocator: the seed's Python class, backed by any offset index of the registry
+// (index_registry.hpp) chosen by name at construction; each call visits the one allocator it holds.
 #include <pybind11/stl.h>
 
 #include <optional>
@@ -8,7 +8,7 @@
 #include <variant>
 
 #include "bindings.hpp"
-#include "heapkit/offset/index_names.hpp"
+#include "heapkit/offset/index_registry.hpp"
 #include "heapkit/offset/memory_map.hpp"
 #include "python_integers.hpp"
 
@@ -17,7 +17,7 @@ namespace py = pybind11;
 namespace heapkit::python {
 namespace {
 
-using any_allocator = std::variant<list_allocator, tree_allocator, tlsf_allocator, buddy_allocator>;
+using any_allocator = any_index_allocator;
 
 [[noreturn]] void raise(const edge_error& failure) { throw_error(failure.kind, failure.message); }
 
@@ -102,7 +102,7 @@ private:
         const std::optional<Fit> fit = fit_from_name(fit_name_argument);
         if (!fit) throw py::value_error("unknown fit '" + fit_name_argument + "': expected first, next, best or worst");
         if (!index_accepts_fit(index, *fit)) {
-            throw py::value_error("fit applies to index 'list' and 'tree'; '" + index + "' places blocks by its own rule");
+            throw py::value_error("fit applies to index " + fit_index_names_text("'") + "; '" + index + "' places blocks by its own rule");
         }
         return with_index_named(index, [&](auto type) -> any_allocator { return typename decltype(type)::type(capacity, *fit); });
     }
@@ -117,17 +117,25 @@ auto statistic(Statistic read) {
     return [read](const memory_allocator& self) { return self.visit([&](const auto& allocator) { return read(allocator); }); };
 }
 
-}  // namespace
-
-void bind_memory_allocator(py::module_& module) {
-    py::class_<memory_allocator>(module, "MemoryAllocator", R"(A contiguous range of abstract units [0, total_capacity).
+// The class's docstring, with the indexes of the registry.
+std::string memory_allocator_doc() {
+    std::vector<std::string> indexes;
+    for (const index_facts& facts : index_table) indexes.push_back("\"" + std::string(facts.name) + "\" (" + std::string(facts.summary) + ")");
+    return R"(A contiguous range of abstract units [0, total_capacity).
 
 The seed's MemoryAllocator: allocate(size) returns the address of a contiguous block, free(address, size)
 returns it and merges it with free neighbours. `fit` picks where a block goes ("first", "next", "best",
-"worst"; other than "first" for list and tree only) and `index` how free space is found: "list" (the seed's address-ordered
-doubly-linked list, O(n)), "tree" (the same choices in O(log n)), "tlsf" (two-level segregated fit,
-O(1)) or "buddy" (power-of-two blocks). Errors: InvalidSize, InvalidAlignment, InvalidAddress and
-InvalidFree (all ValueError) and OutOfMemory (a MemoryError), raised in the seed's order of checks.)")
+"worst"; other than "first" for )" +
+           fit_index_names_text() + R"( only) and `index` how free space is found: )" + sentence_list(indexes) + R"(.
+Errors: InvalidSize, InvalidAlignment, InvalidAddress and InvalidFree (all ValueError) and OutOfMemory
+(a MemoryError), raised in the seed's order of checks.)";
+}
+
+}  // namespace
+
+void bind_memory_allocator(py::module_& module) {
+    static const std::string doc = memory_allocator_doc();
+    py::class_<memory_allocator>(module, "MemoryAllocator", doc.c_str())
         .def(py::init<const py::int_&, const std::string&, const std::string&>(), py::arg("total_capacity"),
              py::arg("fit") = "first", py::arg("index") = "list",
              "All of [0, total_capacity) free. Raises InvalidSize unless total_capacity is 1 .. 2**64 - 1.")
@@ -155,7 +163,7 @@ InvalidFree (all ValueError) and OutOfMemory (a MemoryError), raised in the seed
         .def("validate", [](const memory_allocator& self) { self.visit([](const auto& a) { a.validate(); }); },
              "Checks every invariant of the allocator; raises RuntimeError naming a broken one.")
         .def_property_readonly("capacity", &memory_allocator::capacity, "Total units managed.")
-        .def_property_readonly("index", &memory_allocator::index, "The free-space index: list, tree, tlsf or buddy.")
+        .def_property_readonly("index", &memory_allocator::index, ("The free-space index: " + index_names_text() + ".").c_str())
         .def_property_readonly("fit", &memory_allocator::fit, "The placement policy (list and tree), or None.")
         .def_property_readonly("allocated", &memory_allocator::allocated,
                                "The live blocks as a new dict {address: size} (changing it changes nothing).")

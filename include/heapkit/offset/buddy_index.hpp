@@ -25,6 +25,7 @@ class buddy_index {
 public:
     using link = std::uint32_t;
     using handle = std::uint8_t;  // the order of an allocated block: it holds 2^order units
+    static constexpr bool places_by_fit = false;  // the buddy rule: the lowest free block of the order
     static constexpr link nil = 0xFFFFFFFFu;
     static constexpr unsigned no_order = 64;  // the order of a request no block can hold
 

@@ -18,6 +18,7 @@ namespace heapkit {
 class free_list {
 public:
     using handle = no_handle;
+    static constexpr bool places_by_fit = true;  // first, next, best and worst
     using node_index = std::size_t;
     static constexpr node_index none = static_cast<node_index>(-1);
 

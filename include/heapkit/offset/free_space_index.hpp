@@ -35,9 +35,12 @@ struct no_handle {
     friend bool operator==(no_handle, no_handle) = default;
 };
 
+// places_by_fit: whether the index places by the Fit it is constructed with (list, tree) or by a
+// rule of its own that ignores it (tlsf, buddy).
 template <class Index>
 concept free_space_index =
     std::constructible_from<Index, Size, Fit> && std::copyable<typename Index::handle> &&
+    std::same_as<decltype(Index::places_by_fit), const bool> &&
     requires(Index index, const Index& view, const fit_request& request, const placement& chosen,
              typename Index::handle& held, Offset address, Size size) {
         // The block the index's policy picks, or nothing when no free block can hold the request.

@@ -40,6 +40,10 @@ struct allocation {
 template <free_space_index Index>
 class basic_memory_allocator {
 public:
+    using index_type = Index;
+    // Whether `fit` chooses the placement (list, tree) or the index's own rule does (tlsf, buddy).
+    static constexpr bool places_by_fit = Index::places_by_fit;
+
     // All of [0, capacity) free. Throws invalid_size when capacity is 0. Further arguments go to
     // the index's constructor (a pool's block size, say).
     template <class... IndexArguments>

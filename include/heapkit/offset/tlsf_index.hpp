@@ -26,6 +26,7 @@ class tlsf_index {
 public:
     using link = std::uint32_t;
     using handle = link;  // the node of an allocated block
+    static constexpr bool places_by_fit = false;  // TLSF's good fit
     static constexpr link nil = 0xFFFFFFFFu;
 
     // One block of the physical chain. Layout: 32 bytes, two to a cache line.
