@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Google Benchmark grid of the offset allocators: one checked free plus one allocate at steady
-// state (heapkit/trace/pair_workload.hpp) with 1k, 10k, 100k and 1M live blocks.
+// state (heapkit/trace/pair_workload.hpp) with 1k, 10k, 100k and 1M live blocks, and the buddy
+// system freeing 1M blocks in random order.
 #include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <random>
+#include <vector>
 
 #include "heapkit/offset/allocators.hpp"
 #include "heapkit/trace/pair_workload.hpp"
@@ -25,11 +30,28 @@ void tree_best(benchmark::State& state) { free_allocate_pair<heapkit::tree_alloc
 void tlsf(benchmark::State& state) { free_allocate_pair<heapkit::tlsf_allocator>(state, heapkit::Fit::first); }
 void buddy(benchmark::State& state) { free_allocate_pair<heapkit::buddy_allocator>(state, heapkit::Fit::first); }
 
+// Frees N one-unit buddy blocks in random order (all of them live first): the free lists grow to
+// most of N nodes before they merge back. Should cost about as much per free as the pair above.
+void buddy_free_all(benchmark::State& state) {
+    const auto blocks = static_cast<heapkit::Size>(state.range(0));
+    std::vector<heapkit::Offset> addresses(blocks);
+    for (auto _ : state) {
+        state.PauseTiming();
+        heapkit::buddy_allocator allocator(blocks);
+        for (heapkit::Offset& address : addresses) address = allocator.allocate(1);
+        std::shuffle(addresses.begin(), addresses.end(), std::mt19937_64(1));
+        state.ResumeTiming();
+        for (const heapkit::Offset address : addresses) allocator.free(address, 1);
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(blocks));
+}
+
 BENCHMARK(list_first)->Arg(1000)->Arg(10000);
 BENCHMARK(tree_first)->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000);
 BENCHMARK(tree_best)->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000);
 BENCHMARK(tlsf)->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000);
 BENCHMARK(buddy)->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000);
+BENCHMARK(buddy_free_all)->Arg(1000000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -114,8 +114,11 @@ std::vector<free_block> buddy_index::blocks() const {
 void buddy_index::reserve_for(std::size_t more_blocks) {
     free_at_.reserve(count_ + more_blocks);
     if (spare_count_ >= more_blocks) return;
-    if (nodes_.size() + more_blocks - spare_count_ >= nil) throw std::bad_alloc();  // 32-bit links are exhausted
-    nodes_.reserve(nodes_.size() + more_blocks - spare_count_);
+    const std::size_t needed = nodes_.size() + more_blocks - spare_count_;
+    if (needed >= nil) throw std::bad_alloc();  // 32-bit links are exhausted
+    // Geometric growth: reserving exactly what is needed copied the whole array each time the
+    // spares ran out (freeing 300k blocks one by one took 13 s, nearly all of it in memmove).
+    if (needed > nodes_.capacity()) nodes_.reserve(std::max(needed, std::min<std::size_t>(2 * nodes_.capacity(), nil)));
 }
 
 buddy_index::link buddy_index::acquire(Offset start, unsigned order) {

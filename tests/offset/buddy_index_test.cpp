@@ -5,9 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <limits>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "../test_seed.hpp"
 #include "allocator_snapshot.hpp"
@@ -127,6 +130,26 @@ TEST(Buddy, RandomRunKeepsEveryRule) {
         EXPECT_EQ(allocator.free_memory(), capacity) << "everything merges back";
         EXPECT_EQ(allocator.largest_free_block(), Size{1} << (std::bit_width(capacity) - 1));
     }
+}
+
+// Every unit its own block, freed in random order: the free lists grow to hundreds of thousands of
+// nodes before they merge back. (The bound on the time it takes is the benchmark's
+// buddy_free_all; node storage reserved exactly what it needed once made this quadratic.)
+TEST(Buddy, FreesAQuarterMillionBlocksInRandomOrder) {
+    const std::uint64_t seed = test::test_seed("Buddy.FreesAQuarterMillionBlocksInRandomOrder");
+    constexpr Size block_count = Size{1} << 18;
+    buddy_allocator allocator(block_count);
+    std::vector<Offset> addresses(block_count);
+    for (Offset& address : addresses) address = allocator.allocate(1);
+    EXPECT_EQ(allocator.free_memory(), 0u);
+    std::shuffle(addresses.begin(), addresses.end(), std::mt19937_64(seed));
+    for (std::size_t i = 0; i < addresses.size(); ++i) {
+        allocator.free(addresses[i], 1);
+        if (i % (block_count / 8) == 0) allocator.validate();
+    }
+    allocator.validate();
+    EXPECT_EQ(allocator.free_block_count(), 1u) << "everything merges back into one block";
+    EXPECT_EQ(allocator.largest_free_block(), block_count);
 }
 
 }  // namespace
