@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
-// Large blocks over mmap/mremap/munmap, with a small cache of freed mappings.
+// Large blocks, one mapping each (os_memory.hpp), with a small cache of freed mappings.
 #include "large_blocks.hpp"
 
 #include <pthread.h>
-#include <sys/mman.h>
 
 #include <cstdint>
 
 #include "heapkit/heap/detail/os.hpp"
+#include "os_memory.hpp"
 
 namespace heapkit::malloc_layer {
 
@@ -16,7 +16,7 @@ namespace {
 // Right before every large block's pointer.
 struct large_header {
     std::uint64_t magic;        // large_magic ^ the pointer: a stale or foreign header will not match
-    void* mapping;              // what mmap returned
+    void* mapping;              // what os_memory::map_aligned returned
     std::size_t mapping_bytes;  // its length
     std::size_t usable_bytes;   // from the pointer to the mapping's end
 };
@@ -84,11 +84,11 @@ cached_mapping take_cached(std::size_t bytes) noexcept {
     }
     const cached_mapping found = best != cached_count ? remove_cached(best) : cached_mapping{nullptr, 0, 0};
     pthread_mutex_unlock(&cache_mutex);
-    for (std::size_t i = 0; i < evicted; ++i) ::munmap(expired[i].mapping, expired[i].bytes);
+    for (std::size_t i = 0; i < evicted; ++i) os_memory::unmap(expired[i].mapping, expired[i].bytes);
     if (found.mapping == nullptr || (found.bytes >= bytes && found.bytes / 2 <= bytes)) return found;
-    void* resized = ::mremap(found.mapping, found.bytes, bytes, MREMAP_MAYMOVE);
-    if (resized == MAP_FAILED) {
-        ::munmap(found.mapping, found.bytes);
+    void* resized = os_memory::remap(found.mapping, found.bytes, bytes);
+    if (resized == nullptr) {
+        os_memory::unmap(found.mapping, found.bytes);
         return {nullptr, 0, 0};
     }
     return {resized, bytes, 0};
@@ -98,7 +98,7 @@ cached_mapping take_cached(std::size_t bytes) noexcept {
 // is over the limit.
 void give_back(void* mapping, std::size_t bytes) noexcept {
     if (bytes > cached_bytes_limit) {
-        ::munmap(mapping, bytes);
+        os_memory::unmap(mapping, bytes);
         return;
     }
     cached_mapping evicted_mappings[cached_mapping_limit];
@@ -108,7 +108,7 @@ void give_back(void* mapping, std::size_t bytes) noexcept {
     cache[cached_count++] = {mapping, bytes, now};
     cached_bytes += bytes;
     pthread_mutex_unlock(&cache_mutex);
-    for (std::size_t i = 0; i < evicted; ++i) ::munmap(evicted_mappings[i].mapping, evicted_mappings[i].bytes);
+    for (std::size_t i = 0; i < evicted; ++i) os_memory::unmap(evicted_mappings[i].mapping, evicted_mappings[i].bytes);
 }
 
 }  // namespace
@@ -117,18 +117,18 @@ void lock_large_cache() noexcept { pthread_mutex_lock(&cache_mutex); }
 void unlock_large_cache() noexcept { pthread_mutex_unlock(&cache_mutex); }
 
 void* allocate_large(std::size_t size, std::size_t alignment) noexcept {
-    const std::size_t page = os::page_bytes();
+    const std::size_t page = os_memory::page_bytes();
     const std::size_t lead = alignment > 16 ? alignment : 16;  // room for the header, aligned
     const std::size_t limit = ~std::size_t{0} - lead - sizeof(large_header) - page;
     if (size > limit || lead > limit - size) return nullptr;
-    std::size_t mapping_bytes = (size + lead + sizeof(large_header) + page - 1) / page * page;
+    std::size_t mapping_bytes = os_memory::round_up_to_pages(size + lead + sizeof(large_header));
     void* mapping = nullptr;
     if (const cached_mapping reused = take_cached(mapping_bytes); reused.mapping != nullptr) {
         mapping = reused.mapping;
         mapping_bytes = reused.bytes;
     } else {
-        mapping = ::mmap(nullptr, mapping_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (mapping == MAP_FAILED) return nullptr;
+        mapping = os_memory::map_aligned(mapping_bytes, page);
+        if (mapping == nullptr) return nullptr;
     }
     const auto base = reinterpret_cast<std::uintptr_t>(mapping) + sizeof(large_header);
     const std::uintptr_t user = (base + lead - 1) & ~(std::uintptr_t{lead} - 1);
@@ -153,11 +153,11 @@ std::size_t large_usable_size(const void* pointer) noexcept { return header_of(p
 void* reallocate_large(void* pointer, std::size_t size) noexcept {
     large_header* header = header_of(pointer);
     const auto offset = static_cast<std::size_t>(static_cast<char*>(pointer) - static_cast<char*>(header->mapping));
-    const std::size_t page = os::page_bytes();
-    if (size > ~std::size_t{0} - offset - page) return nullptr;
-    const std::size_t mapping_bytes = (offset + size + page - 1) / page * page;
-    void* moved = ::mremap(header->mapping, header->mapping_bytes, mapping_bytes, MREMAP_MAYMOVE);
-    if (moved == MAP_FAILED) return nullptr;
+    if (size > ~std::size_t{0} - offset) return nullptr;
+    const std::size_t mapping_bytes = os_memory::round_up_to_pages(offset + size);
+    if (mapping_bytes == 0) return nullptr;
+    void* moved = os_memory::remap(header->mapping, header->mapping_bytes, mapping_bytes);
+    if (moved == nullptr) return nullptr;
     void* user = static_cast<char*>(moved) + offset;  // 16-aligned still; realloc promises no more
     *header_of(user) = {magic_for(user), moved, mapping_bytes, mapping_bytes - offset};
     return user;

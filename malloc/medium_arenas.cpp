@@ -4,7 +4,6 @@
 #include "medium_arenas.hpp"
 
 #include <pthread.h>
-#include <sys/mman.h>
 
 #include <atomic>
 #include <cstdint>
@@ -15,6 +14,7 @@
 #include "heap_region.hpp"
 #include "heapkit/heap/boundary_tag_heap.hpp"
 #include "heapkit/heap/detail/os.hpp"
+#include "os_memory.hpp"
 
 namespace heapkit::malloc_layer {
 
@@ -22,7 +22,6 @@ namespace {
 
 constexpr std::size_t arena_count = 8;                        // may be tuned: at most 255
 constexpr std::size_t region_bytes = std::size_t{64} << 20;   // a region's size, alignment and table granule
-constexpr unsigned address_bits = 47;
 
 // Returning memory after a peak: once trim_every_bytes have been freed in an arena since its last
 // trim and the clock has moved on by trim_interval_seconds (whole seconds: at most about once a
@@ -57,7 +56,7 @@ constinit arena arenas[arena_count];
 
 // The arena number (index + 1; 0: none) of every 64 MiB of the 47-bit address space: 2 MiB of
 // zero pages, touched only where regions are.
-constinit std::atomic<std::uint8_t> region_arena[(std::uintptr_t{1} << address_bits) / region_bytes];
+constinit std::atomic<std::uint8_t> region_arena[os_memory::user_address_end / region_bytes];
 
 constinit std::atomic<unsigned> arenas_dealt{0};
 __attribute__((tls_model("initial-exec"))) thread_local std::uint8_t thread_arena = 0;  // number, 0: none yet
@@ -103,15 +102,12 @@ arena& lock_arena_of(const void* pointer) noexcept {
     return owner;
 }
 
-// Adds a region big enough for `size` at `alignment` to the locked arena; false when mmap refuses.
+// Adds a region big enough for `size` at `alignment` to the locked arena; false when the kernel
+// refuses (map_heap_region keeps it inside the table).
 bool grow(arena& locked, std::size_t size, std::size_t alignment) noexcept {
     const std::span<std::byte> region = map_heap_region(size, alignment, region_bytes, region_bytes);
     if (region.empty()) return false;
     const auto start = reinterpret_cast<std::uintptr_t>(region.data());
-    if (start + region.size() > (std::uintptr_t{1} << address_bits)) {  // beyond the table
-        ::munmap(region.data(), region.size());
-        return false;
-    }
     locked.heap().add_region(region);  // cannot throw: the region is large
     for (std::uintptr_t slot = start / region_bytes; slot < (start + region.size()) / region_bytes; ++slot) {
         region_arena[slot].store(static_cast<std::uint8_t>(number_of(locked)), std::memory_order_release);
@@ -119,12 +115,7 @@ bool grow(arena& locked, std::size_t size, std::size_t alignment) noexcept {
     return true;
 }
 
-void release_pages(void*, std::byte* start, std::size_t bytes) {
-    const std::uintptr_t page = os::page_bytes();
-    const std::uintptr_t first = (reinterpret_cast<std::uintptr_t>(start) + page - 1) & ~(page - 1);
-    const std::uintptr_t last = (reinterpret_cast<std::uintptr_t>(start) + bytes) & ~(page - 1);
-    if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
-}
+void release_pages(void*, std::byte* start, std::size_t bytes) { os_memory::discard(start, bytes); }
 
 // Counts `bytes` freed and trims when it is time; with 0, only trims when it is time (an
 // allocation, so that a program whose frees all stop in thread caches still gets its pages back).
@@ -151,7 +142,7 @@ void* arena_allocate(std::size_t size, std::size_t alignment) noexcept {
 
 bool arena_owns(const void* pointer) noexcept {
     const auto address = reinterpret_cast<std::uintptr_t>(pointer);
-    return address >> address_bits == 0 && region_arena[address / region_bytes].load(std::memory_order_relaxed) != 0;
+    return address < os_memory::user_address_end && region_arena[address / region_bytes].load(std::memory_order_relaxed) != 0;
 }
 
 std::size_t arena_free(void* pointer) noexcept {

@@ -4,7 +4,6 @@
 #include "slab_heap.hpp"
 
 #include <pthread.h>
-#include <sys/mman.h>
 
 #include <atomic>
 #include <cstdint>
@@ -12,6 +11,7 @@
 
 #include "fatal.hpp"
 #include "freed_block.hpp"
+#include "os_memory.hpp"
 #include "size_classes.hpp"
 
 namespace heapkit::malloc_layer {
@@ -95,8 +95,7 @@ constinit std::atomic<unsigned> exit_key{~0u};
 
 // One bit per 4 MiB of the 47-bit user address space (4 MiB of zero pages, touched only where
 // segments are): free() asks it before it reads anything at a pointer.
-constexpr unsigned address_bits = 47;
-constexpr std::size_t segment_slots = (std::uintptr_t{1} << address_bits) / segment_bytes;
+constexpr std::size_t segment_slots = os_memory::user_address_end / segment_bytes;
 constinit std::atomic<std::uint64_t> segment_map[segment_slots / 64];
 
 using freed_block::address_of;
@@ -177,25 +176,18 @@ void collect_remote(slab_page* page) noexcept {
 
 void purge_dirty_pages(slab_heap& heap) noexcept {
     for (slab_page* page = heap.free_pages; page != nullptr && page->dirty; page = page->next) {
-        ::madvise(page_start(page), page_bytes, MADV_DONTNEED);
+        os_memory::discard(page_start(page), page_bytes);
         page->dirty = false;
     }
     heap.dirty_pages = 0;
 }
 
-// A fresh 4 MiB segment aligned to its size, its pages on the heap's free list; false when mmap
-// refuses or puts it above the segment map.
+// A fresh 4 MiB segment aligned to its size, its pages on the heap's free list; false when the
+// kernel refuses (map_aligned keeps it inside the segment map).
 bool add_segment(slab_heap& heap) noexcept {
-    void* raw = ::mmap(nullptr, 2 * segment_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (raw == MAP_FAILED) return false;
-    const std::uintptr_t aligned = (address_of(raw) + segment_bytes - 1) & ~(segment_bytes - 1);
-    if (const std::size_t head = aligned - address_of(raw); head != 0) ::munmap(raw, head);
-    if (const std::size_t tail = address_of(raw) + segment_bytes - aligned; tail != 0) ::munmap(reinterpret_cast<void*>(aligned + segment_bytes), tail);
-    if (aligned + segment_bytes > (std::uintptr_t{1} << address_bits)) {
-        ::munmap(reinterpret_cast<void*>(aligned), segment_bytes);
-        return false;
-    }
-    auto* segment = new (reinterpret_cast<void*>(aligned)) slab_segment{&heap, heap.segments, 0, {}};
+    void* memory = os_memory::map_aligned(segment_bytes, segment_bytes);
+    if (memory == nullptr) return false;
+    auto* segment = new (memory) slab_segment{&heap, heap.segments, 0, {}};
     heap.segments = segment;
     for (std::size_t i = pages_per_segment - 1; i >= 1; --i) push_front(heap.free_pages, &segment->pages[i]);
     mark_segment(segment);
@@ -342,8 +334,8 @@ slab_heap* acquire_heap() noexcept {
     if (heap != nullptr) {
         spare_heaps = heap->next_spare;
     } else {
-        void* memory = ::mmap(nullptr, sizeof(slab_heap), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (memory != MAP_FAILED) heap = new (memory) slab_heap();
+        void* memory = os_memory::map_aligned(os_memory::round_up_to_pages(sizeof(slab_heap)), os_memory::page_bytes());
+        if (memory != nullptr) heap = new (memory) slab_heap();
     }
     pthread_mutex_unlock(&heaps_mutex);
     return heap;
@@ -387,7 +379,7 @@ const char* validate_page(const slab_heap& heap, slab_page* page) noexcept {
 
 bool slab_owns(const void* pointer) noexcept {
     const std::uintptr_t address = address_of(pointer);
-    if (address >> address_bits != 0) return false;
+    if (address >= os_memory::user_address_end) return false;
     const std::size_t slot = address / segment_bytes;
     return (segment_map[slot / 64].load(std::memory_order_relaxed) >> (slot % 64) & 1) != 0;
 }
