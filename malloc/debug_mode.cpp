@@ -42,7 +42,7 @@ public:
         return pointer;
     }
     void deallocate(void* pointer) noexcept {
-        if (heap_.try_deallocate(pointer) != errc::ok) fatal("debug mode: bookkeeping block not live:", pointer);
+        if (heap_.try_deallocate(pointer) != errc::ok) fatal(misuse::bookkeeping_block_freed, pointer);
     }
     // A block moved to a fresh one of `size` bytes (heapkit's own code is the only caller).
     void* reallocate(void* pointer, std::size_t size) noexcept {

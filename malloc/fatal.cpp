@@ -12,7 +12,7 @@
 
 namespace heapkit::malloc_layer {
 
-void fatal(const char* what, const void* address) noexcept {
+void fatal(misuse kind, const void* address) noexcept {
     char line[256];
     std::size_t length = 0;
     const auto append = [&](const char* text) {
@@ -21,7 +21,7 @@ void fatal(const char* what, const void* address) noexcept {
         length += n;
     };
     append("heapkit: ");
-    append(what);
+    append(verdict(kind));
     append(" 0x");
     char digits[17];
     auto value = reinterpret_cast<std::uintptr_t>(address);

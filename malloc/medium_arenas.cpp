@@ -149,7 +149,7 @@ std::size_t arena_free(void* pointer) noexcept {
     arena& owner = lock_arena_of(pointer);
     const unlock_at_exit unlock(owner);
     const std::size_t bytes = boundary_tag_heap::usable_size(pointer);  // read before the block goes
-    if (owner.heap().try_deallocate(pointer) != errc::ok) fatal("double free of", pointer);
+    if (owner.heap().try_deallocate(pointer) != errc::ok) fatal(misuse::double_free, pointer);
     note_freed(owner, bytes);
     return bytes;
 }
@@ -157,14 +157,14 @@ std::size_t arena_free(void* pointer) noexcept {
 std::size_t arena_live_usable_size(void* pointer) noexcept {
     arena& owner = lock_arena_of(pointer);
     const unlock_at_exit unlock(owner);
-    if (!owner.heap().is_live(pointer)) fatal("realloc of a block that is not live:", pointer);
+    if (!owner.heap().is_live(pointer)) fatal(misuse::realloc_of_freed, pointer);
     return boundary_tag_heap::usable_size(pointer);
 }
 
 void* arena_reallocate(void* pointer, std::size_t size) noexcept {
     arena& owner = lock_arena_of(pointer);
     const unlock_at_exit unlock(owner);
-    if (!owner.heap().is_live(pointer)) fatal("realloc of a block that is not live:", pointer);
+    if (!owner.heap().is_live(pointer)) fatal(misuse::realloc_of_freed, pointer);
     void* resized = owner.heap().try_reallocate(pointer, size);
     if (resized == nullptr && grow(owner, size, boundary_tag_heap::alignment_bytes)) resized = owner.heap().try_reallocate(pointer, size);
     return resized;

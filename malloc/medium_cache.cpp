@@ -52,7 +52,7 @@ bool medium_cache_put(void* block, std::size_t usable_bytes) noexcept {
     // Below the first medium class, or so far above the last that it would waste over a quarter.
     if (usable_bytes <= slab_max_bytes || usable_bytes >= medium_cached_max_bytes + medium_cached_max_bytes / 4) return false;
     freed_block::make_secret();
-    if (freed_block::is_freed(block)) fatal("double free of", block);
+    if (freed_block::is_freed(block)) fatal(misuse::double_free, block);
     // The largest class the block can serve.
     std::size_t klass = size_class_of(usable_bytes < medium_cached_max_bytes ? usable_bytes : medium_cached_max_bytes);
     if (size_class_bytes(klass) > usable_bytes) --klass;

@@ -128,7 +128,7 @@ void deallocate_medium_or_large(void* pointer) noexcept {
         if (recording_enabled()) record_free(pointer, bytes);
         return;
     }
-    if (!is_large(pointer)) fatal("free of a pointer heapkit never handed out:", pointer);
+    if (!is_large(pointer)) fatal(misuse::foreign_free, pointer);
     if (recording_enabled()) record_free(pointer, large_usable_size(pointer));
     free_large(pointer);
 }
@@ -170,7 +170,7 @@ void* reallocate(void* pointer, std::size_t size) noexcept {
         return resized;
     }
     if (slab_owns(pointer)) {
-        const std::size_t bytes = slab_block_bytes(pointer, "realloc of a block that is not live:");
+        const std::size_t bytes = slab_block_bytes(pointer, misuse::realloc_of_freed);
         if (size <= bytes && size_class_of(size) == size_class_of(bytes)) {
             if (recording_enabled()) record_resize(pointer, bytes, pointer, bytes, size);
             return pointer;
@@ -178,7 +178,7 @@ void* reallocate(void* pointer, std::size_t size) noexcept {
         return move_block(pointer, size, size < bytes ? size : bytes);
     }
     if (arena_owns(pointer)) {
-        if (medium_cache_holds(pointer)) fatal("realloc of a block that is not live:", pointer);
+        if (medium_cache_holds(pointer)) fatal(misuse::realloc_of_freed, pointer);
         const std::size_t before = arena_live_usable_size(pointer);
         if (size >= large_threshold_bytes) return move_block(pointer, size, before);  // becoming large: a mapping of its own
         void* resized = arena_reallocate(pointer, size);
@@ -189,7 +189,7 @@ void* reallocate(void* pointer, std::size_t size) noexcept {
         }
         return resized;
     }
-    if (!is_large(pointer)) fatal("realloc of a pointer heapkit never handed out:", pointer);
+    if (!is_large(pointer)) fatal(misuse::foreign_realloc, pointer);
     if (size >= large_threshold_bytes) {
         const std::size_t before = large_usable_size(pointer);
         void* resized = reallocate_large(pointer, size);
@@ -205,7 +205,7 @@ void* reallocate(void* pointer, std::size_t size) noexcept {
 
 std::size_t usable_size(const void* pointer) noexcept {
     if (debug_enabled()) return debug_usable_size(pointer);
-    if (slab_owns(pointer)) return slab_block_bytes(pointer, "malloc_usable_size of a block that is not live:");
+    if (slab_owns(pointer)) return slab_block_bytes(pointer, misuse::usable_size_of_freed);
     if (arena_owns(pointer)) return boundary_tag_heap::usable_size(pointer);
     return is_large(pointer) ? large_usable_size(pointer) : 0;
 }

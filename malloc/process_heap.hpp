@@ -7,6 +7,19 @@
 // HEAPKIT_DEBUG=1 every call goes to debug_mode.hpp instead.
 // Cost: a slab block takes no lock; otherwise the heap's O(1) plus one lock; large blocks one
 // system call unless a cached mapping fits.
+//
+// Which tier catches which misuse (fatal.hpp), outside debug mode, for a pointer it owns; a
+// pointer that no tier owns goes to the large tier, which judges it last:
+//
+// | tier          | double_free          | foreign_free                        | realloc_of_freed (R), usable_size_of_freed (U) |
+// |---------------|----------------------|-------------------------------------|------------------------------------------------|
+// | slabs         | freed key            | not a block's start, past the carve | R, U: freed key or not a block's start         |
+// | medium cache  | freed key            | (left to the arena)                 | R: the block is in a cache                     |
+// | medium arenas | the heap's header    | seen as double_free                 | R: the heap's header                           |
+// | large blocks  | seen as foreign_free | magic does not match the pointer    | foreign_realloc: magic does not match          |
+//
+// In debug mode, debug_heap judges every call with its own, longer lines (debug_report.hpp);
+// bookkeeping_block_freed is debug mode's check of its own bookkeeping.
 #pragma once
 
 #include <cstddef>

@@ -165,7 +165,7 @@ void collect_remote(slab_page* page) noexcept {
     void* last = list;
     const std::byte* carved_end = page_start(page) + std::size_t{page->carved} * page->block_bytes;
     for (void* block = list; block != nullptr; block = next_of(block)) {
-        if (static_cast<std::byte*>(block) >= carved_end) fatal("free of a pointer heapkit never handed out:", block);
+        if (static_cast<std::byte*>(block) >= carved_end) fatal(misuse::foreign_free, block);
         last = block;
         ++count;
     }
@@ -316,7 +316,7 @@ void local_free(slab_heap& heap, slab_page* page, void* block) noexcept {
 // The page of a pointer in a mapped segment, or the end of the program when it is no block's
 // start. offset * reciprocal >> 32 is offset / block_bytes exactly, since offset * block_bytes
 // < 2^32 (a division costs more than the rest of free).
-slab_page* page_of_block(const void* pointer, const char* what) noexcept {
+slab_page* page_of_block(const void* pointer, misuse what) noexcept {
     slab_segment* segment = segment_of(pointer);
     const std::size_t index = page_index(segment, pointer);
     slab_page* page = &segment->pages[index];
@@ -400,12 +400,12 @@ void* slab_allocate(std::size_t klass) noexcept {
 }
 
 std::size_t slab_free(void* pointer) noexcept {
-    slab_page* page = page_of_block(pointer, "free of a pointer heapkit never handed out:");
-    if (is_freed(pointer)) fatal("double free of", pointer);
+    slab_page* page = page_of_block(pointer, misuse::foreign_free);
+    if (is_freed(pointer)) fatal(misuse::double_free, pointer);
     const std::size_t bytes = page->block_bytes;
     slab_heap* heap = current_heap;
     if (segment_of(page)->owner == heap) {
-        if (pointer >= page_start(page) + std::size_t{page->carved} * bytes) fatal("free of a pointer heapkit never handed out:", pointer);
+        if (pointer >= page_start(page) + std::size_t{page->carved} * bytes) fatal(misuse::foreign_free, pointer);
         local_free(*heap, page, pointer);
     } else {
         remote_free(page, pointer);  // checked against `carved` when the owner collects it
@@ -413,7 +413,7 @@ std::size_t slab_free(void* pointer) noexcept {
     return bytes;
 }
 
-std::size_t slab_block_bytes(const void* pointer, const char* what) noexcept {
+std::size_t slab_block_bytes(const void* pointer, misuse what) noexcept {
     const slab_page* page = page_of_block(pointer, what);
     if (is_freed(pointer)) fatal(what, pointer);
     return page->block_bytes;

@@ -9,6 +9,8 @@
 
 #include <cstddef>
 
+#include "fatal.hpp"
+
 namespace heapkit::malloc_layer {
 
 // Whether `pointer` lies in a slab segment: one bit test, for any pointer.
@@ -23,8 +25,8 @@ void* slab_allocate(std::size_t klass) noexcept;
 std::size_t slab_free(void* pointer) noexcept;
 
 // The bytes of the live block at `pointer` (slab_owns); a freed block or a pointer that is no
-// block's start ends the program, naming `what` ("realloc of a block that is not live:").
-std::size_t slab_block_bytes(const void* pointer, const char* what) noexcept;
+// block's start ends the program with the verdict of `what` (misuse::realloc_of_freed, say).
+std::size_t slab_block_bytes(const void* pointer, misuse what) noexcept;
 
 // Makes the calling thread's heap go to the next new thread when this one exits: the first
 // allocation of each thread registers it with `key` (a pthread_key_t made once by the caller,

@@ -86,7 +86,7 @@ public:
         const auto address = reinterpret_cast<std::uintptr_t>(block);
         EXPECT_TRUE(slab_owns(block));
         EXPECT_EQ(address % alignment, 0u) << "size " << size << " alignment " << alignment;
-        const std::size_t bytes = slab_block_bytes(block, "not live:");
+        const std::size_t bytes = slab_block_bytes(block, misuse::usable_size_of_freed);
         EXPECT_EQ(bytes, size_class_bytes(klass));
         EXPECT_GE(bytes, size);
         if (auto after = live_.lower_bound(address); after != live_.end()) {
@@ -94,7 +94,7 @@ public:
         }
         if (auto before = live_.lower_bound(address); before != live_.begin()) {
             --before;
-            EXPECT_LE(before->first + slab_block_bytes(reinterpret_cast<void*>(before->first), "not live:"), address) << "overlaps the previous block";
+            EXPECT_LE(before->first + slab_block_bytes(reinterpret_cast<void*>(before->first), misuse::usable_size_of_freed), address) << "overlaps the previous block";
         }
         const live_block shape{size, bytes, filled};
         fill(block, shape);
@@ -288,9 +288,9 @@ TEST(SlabHeapDeathTest, PointerInsideABlockEndsTheProgram) {
     GTEST_FLAG_SET(death_test_style, "threadsafe");
     auto* block = static_cast<char*>(slab_allocate(size_class_of(64)));
     EXPECT_DEATH(slab_free(block + 16), "^heapkit: free of a pointer heapkit never handed out: 0x[0-9a-f]+\n$");
-    EXPECT_DEATH(slab_block_bytes(block + 16, "realloc of a block that is not live:"), "^heapkit: realloc of a block that is not live: 0x");
+    EXPECT_DEATH(slab_block_bytes(block + 16, misuse::realloc_of_freed), "^heapkit: realloc of a block that is not live: 0x");
     slab_free(block);
-    EXPECT_DEATH(slab_block_bytes(block, "realloc of a block that is not live:"), "^heapkit: realloc of a block that is not live: 0x");
+    EXPECT_DEATH(slab_block_bytes(block, misuse::realloc_of_freed), "^heapkit: realloc of a block that is not live: 0x");
 }
 
 }  // namespace
