@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <iterator>
 #include <random>
 #include <set>
@@ -106,6 +108,50 @@ TEST(BlockBtree, AddressOrderMatchesASetThroughGrowthAndShrinking) {
     tree.validate("block_btree");
     EXPECT_EQ(tree.size(), 0u);
     EXPECT_EQ(tree.first(), address_tree::end_position);
+}
+
+// Two leaves of 8 and 9 entries; erasing the first leaf's entries one by one must not leave it
+// below a quarter full (BP1): it takes entries from its neighbour, then merges with it.
+TEST(BlockBtree, ALeafThatFallsBelowAQuarterTakesFromItsNeighbour) {
+    address_tree tree;
+    std::set<free_block, start_less> model;
+    for (Offset start = 0; start < address_tree::fanout + 1; ++start) {
+        tree.reserve_inserts();
+        tree.insert({start * 10, 5});
+        model.insert({start * 10, 5});
+    }
+    ASSERT_EQ(tree.depth(), 2u);
+    for (Offset start = 0; start < address_tree::fanout; ++start) {
+        tree.erase({start * 10, 5});
+        model.erase({start * 10, 5});
+        ASSERT_NO_THROW(tree.validate("block_btree")) << "after erasing " << start + 1;
+        expect_same_entries(tree, model);
+    }
+    EXPECT_EQ(tree.depth(), 1u) << "one entry left: the root is a leaf";
+}
+
+// Growing to 100k entries and erasing in random order down to a few keeps the depth within
+// 1 + log4(n) all the way down, as BP1 promises.
+TEST(BlockBtree, DepthStaysLogarithmicWhileShrinking) {
+    const std::uint64_t seed = test::test_seed("BlockBtree.DepthStaysLogarithmicWhileShrinking");
+    std::mt19937_64 random(seed);
+    address_tree tree;
+    std::vector<free_block> entries;
+    for (Offset start = 0; start < 100000; ++start) entries.push_back({start * 4, 1 + start % 3});
+    for (const free_block& entry : entries) {
+        tree.reserve_inserts();
+        tree.insert(entry);
+    }
+    std::shuffle(entries.begin(), entries.end(), random);
+    while (entries.size() > 3) {
+        tree.erase(entries.back());
+        entries.pop_back();
+        const double bound = 1.0 + std::log(static_cast<double>(tree.size())) / std::log(4.0);
+        if (entries.size() % 1000 == 0 || entries.size() < 100) {
+            ASSERT_LE(static_cast<double>(tree.depth()), bound) << tree.size() << " entries (seed " << seed << ")";
+            ASSERT_NO_THROW(tree.validate("block_btree"));
+        }
+    }
 }
 
 TEST(BlockBtree, SizeOrderFindsTheSmallestBlockThatHolds) {

@@ -58,7 +58,7 @@ public:
     std::size_t free_block_count() const noexcept { return by_address_.size(); }  // O(1)
     block_range blocks() const noexcept { return {&by_address_.nodes(), by_address_.first()}; }
 
-    // BT1-BT5 of both trees (block_btree.hpp); TR1 blocks are non-empty and inside the capacity,
+    // BP1-BP6 of both trees (block_btree.hpp); TR1 blocks are non-empty and inside the capacity,
     // TR2 consecutive blocks never touch, TR3 the size index holds exactly the free blocks (and
     // is empty unless the fit is best). O(n log n); throws std::logic_error.
     void validate() const;

@@ -3,9 +3,10 @@
 // by_size_then_start), each inner node keeping, per child, the child's smallest entry (to route)
 // and its largest size (to prune searches for a size). Nodes hold `fanout` items in arrays, so a
 // search reads a few cache lines per level instead of one node per binary level: that is the
-// point of it. insert, erase and replace_at are O(fanout * depth); nodes that fall to a quarter are
-// merged with a neighbour; node storage is one vector with a spare chain, so a steady state
-// allocates nothing.
+// point of it. insert, erase and replace_at are O(fanout * depth); every node but the root holds at
+// least a quarter of `fanout` items (BP1: a node that falls below is merged with a neighbour or
+// takes items from it), so the depth is at most 1 + log4(n); node storage is one vector with a
+// spare chain, so a steady state allocates nothing.
 //
 // Layout of a node (both kinds share it, so that one vector holds them):
 //   starts[i], sizes[i]   leaf: entry i in Order    inner: the smallest entry under child i
@@ -49,8 +50,9 @@ struct by_size_then_start {
 template <class Order>
 class block_btree {
 public:
-    static constexpr unsigned fanout = 16;  // may be tuned: items per node (even, at least 4)
-    static_assert(fanout % 2 == 0 && fanout >= 4);
+    static constexpr unsigned fanout = 16;  // may be tuned: items per node (a multiple of 4, at least 8)
+    static constexpr unsigned min_items = fanout / 4;  // in every node but the root (BP1)
+    static_assert(fanout % 4 == 0 && fanout >= 8);
 
     // An entry's place: leaf << 32 | slot. Valid until the next insert or erase.
     using position = std::uint64_t;
@@ -81,6 +83,8 @@ public:
         }
     }
     const std::vector<bnode>& nodes() const noexcept { return nodes_; }
+    // Levels: 0 when empty, 1 when the root is a leaf; at most 1 + log4(size()) (BP1).
+    std::size_t depth() const noexcept { return depth_; }
 
     static link leaf_of(position where) noexcept { return static_cast<link>(where >> 32); }
     static unsigned slot_of(position where) noexcept { return static_cast<unsigned>(where & 0xFFFFFFFFu); }
@@ -185,7 +189,7 @@ public:
                 remove_item(up.node, up.child);
             } else {
                 refresh(up.node, up.child);
-                merge_if_small(up.node, up.child);
+                rebalance(up.node, up.child);
             }
             below = up.node;
         }
@@ -239,44 +243,44 @@ public:
         }
     }
 
-    // BT1 every leaf lies at depth_, linked nodes hold 1..fanout items and an inner root at least
-    // 2; BT2 the entries are strictly increasing in Order; BT3 each inner item holds its child's
-    // smallest entry and largest size, each leaf item its own size; BT4 the leaf chain visits the
-    // leaves in order, links symmetric; BT5 size() counts the entries and every node is linked or
-    // spare; BT6 each node's parent link names the node holding it. O(n); throws
-    // std::logic_error naming `name`.
+    // BP1 every leaf lies at depth_; a node other than the root holds min_items..fanout items, a
+    // leaf root 1..fanout, an inner root 2..fanout; BP2 the entries are strictly increasing in
+    // Order; BP3 each inner item holds its child's smallest entry and largest size, each leaf item
+    // its own size; BP4 the leaf chain visits the leaves in order, links symmetric; BP5 size()
+    // counts the entries and every node is linked or spare; BP6 each node's parent link names the
+    // node holding it. O(n); throws std::logic_error naming `name`.
     void validate(const char* name) const {
         std::size_t linked = 0;
         std::vector<link> leaves;
         if (root_ != nil) {
-            if (!nodes_[root_].leaf && nodes_[root_].count < 2) broken(name, "BT1", "an inner root with one child");
-            if (nodes_[root_].parent != nil) broken(name, "BT6", "the root has a parent");
+            if (!nodes_[root_].leaf && nodes_[root_].count < 2) broken(name, "BP1", "an inner root with one child");
+            if (nodes_[root_].parent != nil) broken(name, "BP6", "the root has a parent");
             check_subtree(name, root_, 1, linked, leaves);
         } else if (depth_ != 0 || count_ != 0) {
-            broken(name, "BT5", "an empty tree with depth or entries");
+            broken(name, "BP5", "an empty tree with depth or entries");
         }
         std::size_t entries = 0;
         link expected_previous = nil;
         for (std::size_t i = 0; i < leaves.size(); ++i) {
             const bnode& leaf = nodes_[leaves[i]];
-            if (leaf.previous_leaf != expected_previous) broken(name, "BT4", "previous_leaf link");
-            if (leaf.next_leaf != (i + 1 < leaves.size() ? leaves[i + 1] : nil)) broken(name, "BT4", "next_leaf link");
+            if (leaf.previous_leaf != expected_previous) broken(name, "BP4", "previous_leaf link");
+            if (leaf.next_leaf != (i + 1 < leaves.size() ? leaves[i + 1] : nil)) broken(name, "BP4", "next_leaf link");
             expected_previous = leaves[i];
             entries += leaf.count;
         }
         free_block before{};
         bool any = false;
         for (position where = first(); where != end_position; where = next(where)) {
-            if (any && !Order::less(before, at(where))) broken(name, "BT2", "entries out of order at " + std::to_string(at(where).start));
+            if (any && !Order::less(before, at(where))) broken(name, "BP2", "entries out of order at " + std::to_string(at(where).start));
             before = at(where);
             any = true;
         }
-        if (entries != count_) broken(name, "BT5", std::to_string(entries) + " entries, " + std::to_string(count_) + " counted");
+        if (entries != count_) broken(name, "BP5", std::to_string(entries) + " entries, " + std::to_string(count_) + " counted");
         std::size_t spare = 0;
         for (link at = spare_; at != nil; at = nodes_[at].next_leaf) {
-            if (at >= nodes_.size() || ++spare > nodes_.size()) broken(name, "BT5", "the spare chain runs off its storage or loops");
+            if (at >= nodes_.size() || ++spare > nodes_.size()) broken(name, "BP5", "the spare chain runs off its storage or loops");
         }
-        if (spare != spare_count_ || linked + spare != nodes_.size()) broken(name, "BT5", "nodes are neither linked nor spare");
+        if (spare != spare_count_ || linked + spare != nodes_.size()) broken(name, "BP5", "nodes are neither linked nor spare");
     }
 
 private:
@@ -285,7 +289,7 @@ private:
         unsigned child;  // the child taken
     };
     struct path {
-        std::array<step, 40> items;  // depth is O(log n) with merges; 40 levels of 16 hold any 32-bit count
+        std::array<step, 40> items;  // BP1 bounds the depth by 1 + log4(n): 17 levels for 2^32 entries
         std::size_t size = 0;
     };
 
@@ -404,25 +408,41 @@ private:
         nodes_[parent].largest[slot] = node_largest(child);
     }
 
-    // Merges child `slot` of `parent` with a neighbour when the two fit in half a node, so
-    // that nodes stay at least a quarter full.
-    void merge_if_small(link parent, unsigned slot) noexcept {
+    // Keeps child `slot` of `parent` at least min_items full (BP1) after it lost an item. With a
+    // neighbour (the next, else the previous), which holds min_items or more: when the two fit in
+    // half a node they merge (leaving room, so that the next insert does not split again);
+    // otherwise they share their items evenly, each then holding more than min_items. O(fanout).
+    void rebalance(link parent, unsigned slot) noexcept {
         const bnode& above = nodes_[parent];
-        if (nodes_[above.children[slot]].count > fanout / 4) return;
-        for (const bool with_next : {true, false}) {  // the pair (slot, slot + 1), else (slot - 1, slot)
-            if (with_next ? slot + 1 >= above.count : slot == 0) continue;
-            const unsigned left = with_next ? slot : slot - 1;
-            const link kept = above.children[left];
-            const link gone = above.children[left + 1];
-            if (nodes_[kept].count + nodes_[gone].count > fanout / 2) continue;
-            move_items(gone, 0, kept, nodes_[kept].count, nodes_[gone].count);
-            nodes_[kept].count = static_cast<std::uint16_t>(nodes_[kept].count + nodes_[gone].count);
-            unchain_leaf(gone);
-            release(gone);
+        if (nodes_[above.children[slot]].count >= min_items || above.count < 2) return;
+        const unsigned left = slot + 1 < above.count ? slot : slot - 1;  // the pair (left, left + 1)
+        const link kept = above.children[left];
+        const link right = above.children[left + 1];
+        const unsigned left_count = nodes_[kept].count;
+        const unsigned total = left_count + nodes_[right].count;
+        if (total <= fanout / 2) {
+            move_items(right, 0, kept, left_count, nodes_[right].count);
+            nodes_[kept].count = static_cast<std::uint16_t>(total);
+            unchain_leaf(right);
+            release(right);
             remove_item(parent, left + 1);
             refresh(parent, left);
             return;
         }
+        const unsigned left_share = total / 2;
+        if (left_count < left_share) {  // the right node's first items move to the end of the left one
+            const unsigned moved = left_share - left_count;
+            move_items(right, 0, kept, left_count, moved);
+            shift_items(right, moved, 0);
+        } else {  // the left node's last items move to the front of the right one
+            const unsigned moved = left_count - left_share;
+            shift_items(right, 0, moved);
+            move_items(kept, left_share, right, 0, moved);
+        }
+        nodes_[kept].count = static_cast<std::uint16_t>(left_share);
+        nodes_[right].count = static_cast<std::uint16_t>(total - left_share);
+        refresh(parent, left);
+        refresh(parent, left + 1);
     }
 
     void start_node(link node, bool leaf) noexcept {
@@ -488,26 +508,27 @@ private:
         }
     }
 
-    // Checks BT1 and BT3 below `at`, collecting the leaves in order.
+    // Checks BP1 and BP3 below `at`, collecting the leaves in order.
     void check_subtree(const char* name, link at, std::size_t depth, std::size_t& linked, std::vector<link>& leaves) const {
-        if (at >= nodes_.size() || ++linked > nodes_.size()) broken(name, "BT5", "a child runs off the storage or loops");
+        if (at >= nodes_.size() || ++linked > nodes_.size()) broken(name, "BP5", "a child runs off the storage or loops");
         const bnode& node = nodes_[at];
-        if (node.count == 0 || node.count > fanout) broken(name, "BT1", "a node with " + std::to_string(node.count) + " items");
+        const unsigned least = at == root_ ? 1 : min_items;
+        if (node.count < least || node.count > fanout) broken(name, "BP1", "a node with " + std::to_string(node.count) + " items");
         if (node.leaf) {
-            if (depth != depth_) broken(name, "BT1", "a leaf at depth " + std::to_string(depth) + " of " + std::to_string(depth_));
+            if (depth != depth_) broken(name, "BP1", "a leaf at depth " + std::to_string(depth) + " of " + std::to_string(depth_));
             for (unsigned i = 0; i < node.count; ++i) {
-                if (node.largest[i] != node.sizes[i]) broken(name, "BT3", "a leaf's size copy");
+                if (node.largest[i] != node.sizes[i]) broken(name, "BP3", "a leaf's size copy");
             }
             leaves.push_back(at);
             return;
         }
         for (unsigned i = 0; i < node.count; ++i) {
             const bnode& child = nodes_[node.children[i]];
-            if (child.parent != at) broken(name, "BT6", "a child's parent link");
+            if (child.parent != at) broken(name, "BP6", "a child's parent link");
             check_subtree(name, node.children[i], depth + 1, linked, leaves);
             if (node.block(i) != child.block(0) ||
                 node.largest[i] != node_largest(child)) {
-                broken(name, "BT3", "the item of a child disagrees with it");
+                broken(name, "BP3", "the item of a child disagrees with it");
             }
         }
     }
