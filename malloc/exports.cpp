@@ -9,9 +9,9 @@
 #include <cstring>
 #include <new>
 
-#include "heapkit/heap/detail/os.hpp"
 #include "heapkit/offset/units.hpp"
 #include "heapkit/malloc.h"
+#include "os_memory.hpp"
 #include "process_heap.hpp"
 #include "recorder.hpp"
 
@@ -21,7 +21,7 @@ namespace {
 
 using namespace heapkit::malloc_layer;
 using heapkit::is_power_of_two;
-using heapkit::os::page_bytes;
+using heapkit::malloc_layer::os_memory::page_bytes;
 
 constexpr std::size_t fundamental_alignment = alignof(std::max_align_t);
 

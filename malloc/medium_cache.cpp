@@ -10,14 +10,14 @@
 #include "fatal.hpp"
 #include "freed_block.hpp"
 #include "heapkit/heap/boundary_tag_heap.hpp"
-#include "size_classes.hpp"
+#include "slab_classes.hpp"
 
 namespace heapkit::malloc_layer {
 
 namespace {
 
-constexpr std::size_t medium_class_count = cached_class_count - size_class_count;
-static_assert(size_class_bytes(size_class_count) > slab_max_bytes && medium_cached_max_bytes > slab_max_bytes);
+constexpr std::size_t medium_class_count = cached_class_count - slab_class_count;
+static_assert(size_class_bytes(slab_class_count) > slab_max_bytes && medium_cached_max_bytes > slab_max_bytes);
 
 // MC1: list k holds counts[k] <= limit(k) blocks, each marked freed (freed_block::is_freed).
 // MC2: every block on list k is a boundary-tag block whose usable size is at least its class's
@@ -31,7 +31,7 @@ __attribute__((tls_model("initial-exec"))) thread_local medium_cache cache;
 constinit std::atomic<unsigned> exit_key{~0u};
 
 constexpr std::size_t limit_of(std::size_t index) noexcept {
-    const std::size_t by_bytes = medium_cached_bytes_per_class / size_class_bytes(index + size_class_count);
+    const std::size_t by_bytes = medium_cached_bytes_per_class / size_class_bytes(index + slab_class_count);
     const std::size_t at_least_one = by_bytes == 0 ? 1 : by_bytes;
     return at_least_one < medium_cached_per_class ? at_least_one : medium_cached_per_class;
 }
@@ -39,7 +39,7 @@ constexpr std::size_t limit_of(std::size_t index) noexcept {
 }  // namespace
 
 void* medium_cache_take(std::size_t klass) noexcept {
-    const std::size_t index = klass - size_class_count;
+    const std::size_t index = klass - slab_class_count;
     void* block = cache.heads[index];
     if (block == nullptr) return nullptr;
     cache.heads[index] = freed_block::next_of(block);
@@ -56,8 +56,8 @@ bool medium_cache_put(void* block, std::size_t usable_bytes) noexcept {
     // The largest class the block can serve.
     std::size_t klass = size_class_of(usable_bytes < medium_cached_max_bytes ? usable_bytes : medium_cached_max_bytes);
     if (size_class_bytes(klass) > usable_bytes) --klass;
-    if (klass < size_class_count) return false;
-    const std::size_t index = klass - size_class_count;
+    if (klass < slab_class_count) return false;
+    const std::size_t index = klass - slab_class_count;
     if (cache.counts[index] >= limit_of(index)) return false;
     if (!cache.exit_registered) {
         const unsigned key = exit_key.load(std::memory_order_relaxed);
@@ -74,7 +74,7 @@ bool medium_cache_holds(const void* block) noexcept { return freed_block::is_fre
 
 void medium_cache_drain(void (*release)(void* block)) noexcept {
     for (std::size_t index = 0; index < medium_class_count; ++index) {
-        while (void* block = medium_cache_take(index + size_class_count)) release(block);
+        while (void* block = medium_cache_take(index + slab_class_count)) release(block);
     }
     cache.exit_registered = false;
 }
@@ -86,7 +86,7 @@ const char* medium_cache_validate() noexcept {
         std::size_t length = 0;
         for (void* block = cache.heads[index]; block != nullptr; block = freed_block::next_of(block)) {
             if (!freed_block::is_freed(block)) return "MC1: a cached medium block lacks the freed key";
-            if (boundary_tag_heap::usable_size(block) < size_class_bytes(index + size_class_count)) return "MC2: a cached medium block is smaller than its class";
+            if (boundary_tag_heap::usable_size(block) < size_class_bytes(index + slab_class_count)) return "MC2: a cached medium block is smaller than its class";
             if (++length > cache.counts[index]) return "MC1: a medium cache list is longer than its count";
         }
         if (length != cache.counts[index] || length > limit_of(index)) return "MC1: a medium cache count is wrong or over its limit";

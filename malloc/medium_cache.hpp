@@ -15,7 +15,7 @@ namespace heapkit::malloc_layer {
 inline constexpr std::size_t medium_cached_per_class = 8;                      // may be tuned
 inline constexpr std::size_t medium_cached_bytes_per_class = std::size_t{256} << 10;  // may be tuned
 
-// A cached block of class `klass` (a medium class of size_classes.hpp), or nullptr.
+// A cached block of class `klass` (a medium class of slab_classes.hpp), or nullptr.
 void* medium_cache_take(std::size_t klass) noexcept;
 // Keeps the freed block, whose usable size is `usable_bytes`, for this thread, in the largest
 // class it can serve; false when that is no medium class (or the block is a quarter larger than

@@ -18,7 +18,7 @@
 #include "medium_arenas.hpp"
 #include "medium_cache.hpp"
 #include "recorder.hpp"
-#include "size_classes.hpp"
+#include "slab_classes.hpp"
 #include "slab_heap.hpp"
 
 namespace heapkit::malloc_layer {

@@ -12,17 +12,17 @@
 #include "fatal.hpp"
 #include "freed_block.hpp"
 #include "os_memory.hpp"
-#include "size_classes.hpp"
+#include "slab_classes.hpp"
 
 namespace heapkit::malloc_layer {
 
 namespace {
 
 constexpr std::size_t segment_bytes = std::size_t{4} << 20;  // may be tuned: a power of two, many pages
-constexpr std::size_t page_bytes = std::size_t{64} << 10;    // may be tuned: holds 4 of the largest class
-constexpr std::size_t pages_per_segment = segment_bytes / page_bytes;  // page 0 holds the segment's header
+constexpr std::size_t slab_page_bytes = std::size_t{64} << 10;    // may be tuned: holds 4 of the largest class
+constexpr std::size_t pages_per_segment = segment_bytes / slab_page_bytes;  // page 0 holds the segment's header
 constexpr std::size_t purge_after_pages = 16;  // may be tuned: unused pages a heap keeps before returning their memory
-static_assert(page_bytes % slab_max_bytes == 0 && page_bytes * slab_max_bytes < (std::uint64_t{1} << 32));  // see page_of_block
+static_assert(slab_page_bytes % slab_max_bytes == 0 && slab_page_bytes * slab_max_bytes < (std::uint64_t{1} << 32));  // see page_of_block
 
 struct slab_heap;
 
@@ -67,13 +67,13 @@ struct slab_segment {
     std::size_t pages_in_use;
     slab_page pages[pages_per_segment];       // pages[0] describes this header: never used
 };
-static_assert(sizeof(slab_segment) <= page_bytes);
+static_assert(sizeof(slab_segment) <= slab_page_bytes);
 
 // HP1: classes[k] lists pages of class k with (possibly) room, the one allocated from first.
 // HP2: dirty_pages == dirty pages on free_pages, which come before every clean one.
 // HP3: a full page is on no list; it comes back through `noticed` or through a local free.
 struct slab_heap {
-    slab_page* classes[size_class_count] = {};  // HP1
+    slab_page* classes[slab_class_count] = {};  // HP1
     slab_page* free_pages = nullptr;            // unused pages of this heap's segments (HP2)
     std::size_t dirty_pages = 0;                // HP2
     slab_segment* segments = nullptr;
@@ -106,10 +106,10 @@ void mark_segment(const slab_segment* segment) noexcept {
 }
 
 slab_segment* segment_of(const void* pointer) noexcept { return reinterpret_cast<slab_segment*>(address_of(pointer) & ~(segment_bytes - 1)); }
-std::size_t page_index(const slab_segment* segment, const void* pointer) noexcept { return (address_of(pointer) - address_of(segment)) / page_bytes; }
+std::size_t page_index(const slab_segment* segment, const void* pointer) noexcept { return (address_of(pointer) - address_of(segment)) / slab_page_bytes; }
 std::byte* page_start(slab_page* page) noexcept {
     slab_segment* segment = segment_of(page);
-    return reinterpret_cast<std::byte*>(segment) + static_cast<std::size_t>(page - segment->pages) * page_bytes;
+    return reinterpret_cast<std::byte*>(segment) + static_cast<std::size_t>(page - segment->pages) * slab_page_bytes;
 }
 
 using freed_block::is_freed;
@@ -176,7 +176,7 @@ void collect_remote(slab_page* page) noexcept {
 
 void purge_dirty_pages(slab_heap& heap) noexcept {
     for (slab_page* page = heap.free_pages; page != nullptr && page->dirty; page = page->next) {
-        os_memory::discard(page_start(page), page_bytes);
+        os_memory::discard(page_start(page), slab_page_bytes);
         page->dirty = false;
     }
     heap.dirty_pages = 0;
@@ -206,7 +206,7 @@ slab_page* start_page(slab_heap& heap, std::size_t klass) noexcept {
     page->klass = static_cast<std::uint8_t>(klass);
     page->block_bytes = static_cast<std::uint32_t>(size_class_bytes(klass));
     page->block_reciprocal = static_cast<std::uint32_t>(((std::uint64_t{1} << 32) + page->block_bytes - 1) / page->block_bytes);
-    page->capacity = static_cast<std::uint32_t>(page_bytes / page->block_bytes);
+    page->capacity = static_cast<std::uint32_t>(slab_page_bytes / page->block_bytes);
     page->carved = page->used = 0;
     page->free = nullptr;
     push_front(heap.classes[klass], page);
@@ -320,7 +320,7 @@ slab_page* page_of_block(const void* pointer, misuse what) noexcept {
     slab_segment* segment = segment_of(pointer);
     const std::size_t index = page_index(segment, pointer);
     slab_page* page = &segment->pages[index];
-    const auto offset = static_cast<std::uint32_t>(address_of(pointer) % page_bytes);
+    const auto offset = static_cast<std::uint32_t>(address_of(pointer) % slab_page_bytes);
     const auto block = static_cast<std::uint32_t>(std::uint64_t{offset} * page->block_reciprocal >> 32);
     if (index == 0 || page->block_bytes == 0 || block * page->block_bytes != offset) fatal(what, pointer);
     return page;
@@ -350,7 +350,7 @@ void register_exit(slab_heap& heap) noexcept {
 
 const char* validate_page(const slab_heap& heap, slab_page* page) noexcept {
     if (page->block_bytes == 0) return page->notice.load() == notice_wanted ? "PG4: an unused page waits for a notice" : nullptr;
-    if (page->block_bytes != size_class_bytes(page->klass) || page->capacity != page_bytes / page->block_bytes)
+    if (page->block_bytes != size_class_bytes(page->klass) || page->capacity != slab_page_bytes / page->block_bytes)
         return "PG1: a page's block size or capacity does not match its class";
     if (page->carved > page->capacity) return "PG1: carved beyond capacity";
     const std::byte* start = page_start(page);
@@ -459,7 +459,7 @@ const char* slab_validate() noexcept {
         dirty += page->dirty ? 1 : 0;
     }
     if (dirty != heap->dirty_pages) return "HP2: dirty_pages does not count the dirty unused pages";
-    for (std::size_t klass = 0; klass < size_class_count; ++klass) {
+    for (std::size_t klass = 0; klass < slab_class_count; ++klass) {
         for (const slab_page* page = heap->classes[klass]; page != nullptr; page = page->next) {
             if (page->klass != klass || page->block_bytes == 0 || page->full) return "HP1: a class list holds a page of another class, unused or full";
             if (page->next != nullptr && page->next->previous != page) return "HP1: a class list's links disagree";

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Size-class slabs for blocks up to slab_max_bytes (size_classes.hpp): each thread allocates
+// Size-class slabs for blocks up to slab_max_bytes (slab_classes.hpp): each thread allocates
 // from pages of its own heap without a lock; a block freed by another thread goes back to its
 // page through a lock-free stack, and the owner collects it when that page runs dry. Pages are
 // 64 KiB, in 4 MiB segments found from a pointer by masking; a segment's address space is kept

@@ -21,7 +21,7 @@
 #include "heapkit/offset/memory_bar.hpp"
 #include "heapkit/offset/memory_map.hpp"
 #include "heapkit/offset/pool_allocator.hpp"
-#include "heapkit/offset/size_classes.hpp"
+#include "heapkit/offset/tlsf_classes.hpp"
 #include "heapkit/offset/tlsf_index.hpp"
 #include "heapkit/offset/units.hpp"
 #include "heapkit/version.hpp"

@@ -182,7 +182,7 @@ boundary_tag_heap::block* boundary_tag_heap::find_free_block(std::size_t block_b
             if (leading_gap(start, alignment) + block_bytes <= candidate->size()) return candidate;
         }
         const std::size_t next_flat = klass->flat() + 1;
-        if (next_flat == size_class_count) break;
+        if (next_flat == tlsf_class_count) break;
         klass = non_empty_.first_at_or_above(size_class::from_flat(next_flat));
     }
     return nullptr;
@@ -424,7 +424,7 @@ void boundary_tag_heap::for_each_free_span(std::size_t min_bytes, free_span_visi
             visit(context, free_block->bytes() + metadata_bytes, free_block->size() - metadata_bytes - sizeof(std::uint64_t));
         }
         const std::size_t next_flat = klass->flat() + 1;
-        if (next_flat == size_class_count) break;
+        if (next_flat == tlsf_class_count) break;
         klass = non_empty_.first_at_or_above(size_class::from_flat(next_flat));
     }
 }
@@ -490,7 +490,7 @@ void boundary_tag_heap::validate() const {
             broken("BT1", "the epilogue of the region at " + hex(r) + " is damaged");
     }
     std::size_t listed = 0;
-    for (std::size_t klass = 0; klass < size_class_count; ++klass) {
+    for (std::size_t klass = 0; klass < tlsf_class_count; ++klass) {
         const block* previous = nullptr;
         for (const block* b = free_lists_[klass]; b != nullptr; previous = b, b = b->next_free) {
             if (++listed > free_count) broken("BT5", "the free lists hold more blocks than the regions");

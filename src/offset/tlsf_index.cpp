@@ -52,7 +52,7 @@ std::optional<placement> tlsf_index::search_classes_from(size_class from, const 
             if (const std::optional<placement> fitting = placement_in(at, request)) return fitting;
         }
         const std::size_t next = klass->flat() + 1;
-        if (next == size_class_count) break;
+        if (next == tlsf_class_count) break;
         klass = non_empty_.first_at_or_above(size_class::from_flat(next));
     }
     return std::nullopt;
@@ -235,7 +235,7 @@ void tlsf_index::validate() const {
     }
     if (capacity_ > 0 && expected_start != capacity_) broken("TL1", "the chain stops at " + std::to_string(expected_start));
     std::size_t filed = 0;
-    for (std::size_t flat = 0; flat < size_class_count; ++flat) {
+    for (std::size_t flat = 0; flat < tlsf_class_count; ++flat) {
         const size_class klass = size_class::from_flat(flat);
         if (non_empty_.marked(klass) != (heads_[flat] != nil)) broken("TL4", "bitmap disagrees with class " + std::to_string(flat));
         if (klass.second == 0) {

@@ -14,7 +14,7 @@
 
 #include "freed_block.hpp"
 #include "heapkit/heap/boundary_tag_heap.hpp"
-#include "size_classes.hpp"
+#include "slab_classes.hpp"
 
 namespace heapkit::malloc_layer {
 namespace {
@@ -102,7 +102,7 @@ TEST_F(MediumCache, DrainHandsBackEveryBlockUnmarked) {
     medium_cache_drain(keep_drained);
     EXPECT_EQ(std::multiset<void*>(drained.begin(), drained.end()), std::multiset<void*>(put.begin(), put.end()));
     for (void* block : put) EXPECT_FALSE(freed_block::is_freed(block));  // the heap may hand it out again
-    for (std::size_t klass = size_class_count; klass < cached_class_count; ++klass) EXPECT_EQ(medium_cache_take(klass), nullptr);
+    for (std::size_t klass = slab_class_count; klass < cached_class_count; ++klass) EXPECT_EQ(medium_cache_take(klass), nullptr);
     expect_valid();
 }
 
@@ -115,7 +115,7 @@ TEST_F(MediumCache, RandomPutsAndTakesMatchAModel) {
     std::map<std::size_t, std::vector<void*>> model;  // class -> blocks, last put at the back
     std::vector<void*> spare;
     for (int step = 0; step < 20000; ++step) {
-        const std::size_t klass = size_class_count + random() % (cached_class_count - size_class_count);
+        const std::size_t klass = slab_class_count + random() % (cached_class_count - slab_class_count);
         if (random() % 2 == 0) {
             void* block = nullptr;
             if (!spare.empty() && random() % 2 == 0) {

@@ -21,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "size_classes.hpp"
+#include "slab_classes.hpp"
 
 namespace heapkit::malloc_layer {
 namespace {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // boundary_tag_heap: a general-purpose heap over caller-provided memory. In-band boundary tags
 // (Knuth) give O(1) coalescing with both neighbours; free blocks are filed in TLSF segregated
-// lists (the size_classes arithmetic of the offset layer), so allocate and free are O(1). Small
+// lists (the tlsf_classes arithmetic of the offset layer), so allocate and free are O(1). Small
 // freed blocks first wait in short per-size quick lists (deferred coalescing, as glibc's tcache),
 // which serve the next request of their size without touching a neighbour.
 // One 8-byte header per live block; no allocation of its own, no locks (see locked_heap).
@@ -15,7 +15,7 @@
 #include "heapkit/heap/heap_concept.hpp"
 #include "heapkit/heap/heap_stats.hpp"
 #include "heapkit/offset/error.hpp"
-#include "heapkit/offset/size_classes.hpp"
+#include "heapkit/offset/tlsf_classes.hpp"
 
 namespace heapkit {
 
@@ -149,7 +149,7 @@ private:
     [[noreturn]] static void throw_not_live(const void* pointer, errc why);          // why: from live_block_at
     [[noreturn]] static void throw_request_error(std::size_t size, std::size_t alignment);  // after a failed try
 
-    std::array<block*, size_class_count> free_lists_{};  // BT5: heads, one list per class
+    std::array<block*, tlsf_class_count> free_lists_{};  // BT5: heads, one list per class
     class_bitmap non_empty_;                               // BT6: bit set iff its list is non-empty
     std::array<block*, quick_class_count> quick_lists_{};  // BT8: singly linked through next_free
     std::array<std::size_t, quick_class_count> quick_counts_{};

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // heapkit::tlsf_index: two-level segregated fit over 64-bit units. Every block, free or
 // allocated, is a node in an address-ordered chain of physical neighbours; free blocks are also
-// filed in one list per size class (size_classes.hpp). find, take, release and resize are O(1):
+// filed in one list per size class (tlsf_classes.hpp). find, take, release and resize are O(1):
 // a request is rounded up to a class whose every block holds it, so the head of the first
 // non-empty class at or above it fits. When no such class is non-empty, the classes below it
 // that may still hold the request are searched block by block before giving up, so tlsf never
@@ -17,7 +17,7 @@
 
 #include "heapkit/offset/detail/node_walk.hpp"
 #include "heapkit/offset/free_space_index.hpp"
-#include "heapkit/offset/size_classes.hpp"
+#include "heapkit/offset/tlsf_classes.hpp"
 #include "heapkit/offset/units.hpp"
 
 namespace heapkit {
@@ -90,7 +90,7 @@ private:
     void link_after(link previous, link fresh) noexcept;  // into the chain; previous may be nil
 
     std::vector<node> nodes_;                       // chained and spare nodes
-    std::array<link, size_class_count> heads_;      // first free block of each class, or nil
+    std::array<link, tlsf_class_count> heads_;      // first free block of each class, or nil
     class_bitmap non_empty_;                        // which classes have free blocks
     link first_ = nil;                              // the block at address 0
     link spare_ = nil;                              // unchained nodes, through next

@@ -20,7 +20,7 @@ inline constexpr unsigned second_level_bits = 5;
 // Follow from it; not to be tuned.
 inline constexpr unsigned second_level_count = 1u << second_level_bits;          // slices per power of two
 inline constexpr unsigned first_level_count = 64 - second_level_bits + 1;         // powers of two of 64-bit sizes
-inline constexpr std::size_t size_class_count = std::size_t{first_level_count} * second_level_count;
+inline constexpr std::size_t tlsf_class_count = std::size_t{first_level_count} * second_level_count;
 static_assert(second_level_bits >= 1 && second_level_bits <= 5, "second-level maps are 32-bit words");
 
 struct size_class {

@@ -11,7 +11,7 @@
 namespace heapkit::malloc_layer {
 
 inline constexpr std::size_t slab_max_bytes = 16384;  // may be tuned (a power of two): larger requests go to the boundary-tag heap
-inline constexpr std::size_t size_class_count = 36;  // 8 steps of 16, then 4 per doubling up to slab_max_bytes
+inline constexpr std::size_t slab_class_count = 36;  // 8 steps of 16, then 4 per doubling up to slab_max_bytes
 inline constexpr std::size_t medium_cached_max_bytes = std::size_t{256} << 10;  // may be tuned (a power of two)
 inline constexpr std::size_t cached_class_count = 52;  // the slabs' classes, then 4 per doubling up to medium_cached_max_bytes
 
@@ -41,9 +41,9 @@ constexpr std::size_t size_class_of(std::size_t size, std::size_t alignment) noe
 
 // SC1 and the table's shape, for every size a slab or a thread cache serves.
 constexpr bool size_classes_are_tight() noexcept {
-    if (size_class_of(slab_max_bytes) != size_class_count - 1 || size_class_bytes(size_class_count - 1) != slab_max_bytes) return false;
+    if (size_class_of(slab_max_bytes) != slab_class_count - 1 || size_class_bytes(slab_class_count - 1) != slab_max_bytes) return false;
     if (size_class_of(medium_cached_max_bytes) != cached_class_count - 1 || size_class_bytes(cached_class_count - 1) != medium_cached_max_bytes) return false;
-    for (std::size_t klass = size_class_count; klass < cached_class_count; ++klass) {  // above the slabs: at the class edges
+    for (std::size_t klass = slab_class_count; klass < cached_class_count; ++klass) {  // above the slabs: at the class edges
         const std::size_t first = size_class_bytes(klass - 1) + 1;  // the smallest request of the class, which wastes most
         const std::size_t bytes = size_class_bytes(klass);
         if (size_class_of(first) != klass || size_class_of(bytes) != klass || bytes % 16 != 0 || 4 * (bytes - first) > bytes) return false;

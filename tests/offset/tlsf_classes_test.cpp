@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Two-level size classes: filing rounds down, the guaranteeing class rounds up, and the bitmap
 // finds the lowest non-empty class at or above any class.
-#include "heapkit/offset/size_classes.hpp"
+#include "heapkit/offset/tlsf_classes.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,22 +12,22 @@
 namespace heapkit {
 namespace {
 
-TEST(SizeClasses, SmallSizesHaveAClassEach) {
+TEST(TlsfClasses, SmallSizesHaveAClassEach) {
     for (Size size = 1; size < second_level_count; ++size) {
         EXPECT_EQ(class_holding(size), (size_class{0, static_cast<unsigned>(size)}));
         EXPECT_EQ(class_guaranteeing(size), class_holding(size));
     }
 }
 
-TEST(SizeClasses, HoldingRoundsDownAndGuaranteeingRoundsUp) {
-    const std::uint64_t seed = test::test_seed("SizeClasses.HoldingRoundsDownAndGuaranteeingRoundsUp");
+TEST(TlsfClasses, HoldingRoundsDownAndGuaranteeingRoundsUp) {
+    const std::uint64_t seed = test::test_seed("TlsfClasses.HoldingRoundsDownAndGuaranteeingRoundsUp");
     std::mt19937_64 random(seed);
     for (int i = 0; i < 100000; ++i) {
         const Size size = random() >> (random() % 64);
         if (size == 0) continue;
         const size_class holding = class_holding(size);
         ASSERT_LE(class_floor(holding), size) << size;
-        if (holding.flat() + 1 < size_class_count) {
+        if (holding.flat() + 1 < tlsf_class_count) {
             const size_class above = size_class::from_flat(holding.flat() + 1);
             ASSERT_GT(class_floor(above), size) << size;  // the next class starts above it
         }
@@ -40,7 +40,7 @@ TEST(SizeClasses, HoldingRoundsDownAndGuaranteeingRoundsUp) {
     }
 }
 
-TEST(SizeClasses, BitmapFindsTheLowestMarkedClassAtOrAbove) {
+TEST(TlsfClasses, BitmapFindsTheLowestMarkedClassAtOrAbove) {
     class_bitmap bitmap;
     EXPECT_FALSE(bitmap.first_at_or_above({0, 0}));
     EXPECT_FALSE(bitmap.highest());
