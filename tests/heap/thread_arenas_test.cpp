@@ -101,17 +101,20 @@ TEST(ThreadArenas, RejectsForeignPointersAndImpossibleRequests) {
 }
 
 // Eight threads allocate, check and free; half of their frees are of blocks another thread made.
+// Returns how many blocks a thread freed that another thread had allocated.
 template <class Heap>
-void stress(Heap& heap, const std::string& name) {
+std::size_t stress(Heap& heap, const std::string& name) {
     const std::uint64_t seed = test::test_seed(name);
     struct handed {
         unsigned char* data;
         std::size_t size;
         unsigned char fill;
+        unsigned owner;  // the thread that allocated it
     };
     std::mutex exchange_mutex;
     std::vector<handed> exchange;
     std::atomic<std::size_t> failures{0};
+    std::atomic<std::size_t> cross_thread_frees{0};
     const std::size_t operations = test::test_operations(50'000);  // per thread
     std::vector<std::thread> threads;
     for (unsigned t = 0; t < 8; ++t) {
@@ -121,6 +124,7 @@ void stress(Heap& heap, const std::string& name) {
             const auto release = [&](const handed& block) {
                 for (std::size_t i = 0; i < block.size; ++i)
                     if (block.data[i] != block.fill) ++failures;
+                if (block.owner != t) ++cross_thread_frees;
                 heap.deallocate(block.data);
             };
             for (std::size_t step = 0; step < operations; ++step) {
@@ -130,7 +134,7 @@ void stress(Heap& heap, const std::string& name) {
                     if (p == nullptr) continue;
                     const auto fill = static_cast<unsigned char>(random());
                     std::memset(p, fill, size);
-                    mine.push_back({p, size, fill});
+                    mine.push_back({p, size, fill, t});
                 } else if (random() % 2 == 0) {
                     const std::lock_guard hold(exchange_mutex);
                     exchange.push_back(mine.back());
@@ -157,11 +161,17 @@ void stress(Heap& heap, const std::string& name) {
     EXPECT_EQ(failures.load(), 0u) << "a block's contents changed while it was live";
     heap.validate();
     EXPECT_EQ(heap.stats().allocation_count, 0u);
+    return cross_thread_frees.load();
 }
 
 TEST(ThreadArenasStress, EightThreadsWithCrossThreadFreesAndStealing) {
     thread_arenas arenas(arena_options{.arena_count = 8, .region_bytes = 16 << 10, .upstream_limit_bytes = 4 << 20});
-    stress(arenas, "ThreadArenasStress.EightThreadsWithCrossThreadFreesAndStealing");
+    const std::size_t cross_thread_frees = stress(arenas, "ThreadArenasStress.EightThreadsWithCrossThreadFreesAndStealing");
+    EXPECT_GT(cross_thread_frees, 0u) << "no block went back to an arena from another thread";
+    // The threads' live blocks need more than the upstream limit lets the arenas hold apart, so
+    // dry arenas must have stolen.
+    EXPECT_EQ(arenas.upstream_bytes(), std::size_t{4} << 20);
+    EXPECT_GT(arenas.steal_count(), 0u) << "no arena stole from another";
     std::cout << "[ info     ] steals: " << arenas.steal_count() << ", upstream bytes: " << arenas.upstream_bytes()
               << ", contended locks: " << arenas.contended_count() << "\n";
 }
@@ -169,7 +179,7 @@ TEST(ThreadArenasStress, EightThreadsWithCrossThreadFreesAndStealing) {
 TEST(LockedHeapStress, EightThreadsShareOneHeap) {
     std::vector<std::byte> memory(8 << 20);
     locked_heap<boundary_tag_heap> heap{std::span(memory)};
-    stress(heap, "LockedHeapStress.EightThreadsShareOneHeap");
+    EXPECT_GT(stress(heap, "LockedHeapStress.EightThreadsShareOneHeap"), 0u) << "no block was freed by another thread";
 }
 
 }  // namespace

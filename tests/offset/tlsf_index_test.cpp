@@ -12,6 +12,7 @@
 #include "../test_seed.hpp"
 #include "allocator_snapshot.hpp"
 #include "heapkit/offset/allocators.hpp"
+#include "heapkit/offset/tlsf_classes.hpp"
 #include "own_choice_run.hpp"
 
 namespace heapkit {
@@ -41,28 +42,57 @@ TEST(Tlsf, FillsFromZeroAndMergesBothNeighbours) {
     allocator.validate();
 }
 
+// The smallest size that does not start a class: a block of it shares its class with smaller
+// blocks, so the rounded-up search starts one class higher. With 5 second-level bits every size
+// below 64 has an exact class; the first shared one is 65 (class [64, 66)).
+constexpr Size first_inexact_size() {
+    Size size = 1;
+    while (class_guaranteeing(size) == class_holding(size)) ++size;
+    return size;
+}
+
+// Whether only the fallback search can find a free block of `block_size` for a request that needs
+// `needed` units from the rounded search (size + alignment - 1): the block's class lies below the
+// class that search starts from.
+constexpr bool only_the_fallback_finds(Size block_size, Size needed) {
+    return class_holding(block_size).flat() < class_guaranteeing(needed)->flat();
+}
+
 TEST(Tlsf, FindsAnExactBlockTheRoundedSearchWouldSkip) {
-    // 40 free units in a block of exactly 40: rounding 40 up to its class boundary (40 is itself
-    // a boundary) still finds it; 41 ... 47 share its class and must be found by the fallback.
+    constexpr Size size = first_inexact_size();
+    static_assert(only_the_fallback_finds(size, size), "the block's own class is below the promised one");
     tlsf_allocator allocator(1000);
     allocator.allocate(100);
-    allocator.allocate(45);
-    allocator.allocate(855);
-    allocator.free(100, 45);  // one free block of 45: class [44, 46)
-    EXPECT_EQ(allocator.allocate(45), 100u);
-    allocator.free(100, 45);
-    EXPECT_EQ(allocator.allocate(44), 100u);
+    allocator.allocate(size);
+    allocator.allocate(1000 - 100 - size);
+    allocator.free(100, size);
+    ASSERT_EQ(test::free_blocks_of(allocator), (blocks{{100, size}})) << "the one free block, in a class the rounded search skips";
+    EXPECT_EQ(allocator.allocate(size), 100u) << "found by the fallback";
+    allocator.free(100, size);
+    constexpr Size floor = class_floor(class_holding(size));  // the class's exact size, which the rounded search finds
+    static_assert(!only_the_fallback_finds(size, floor));
+    EXPECT_EQ(allocator.allocate(floor), 100u);
     allocator.validate();
 }
 
 TEST(Tlsf, AlignedRequestUsesTheFallbackWhenNeeded) {
-    tlsf_allocator allocator(128);
-    allocator.allocate(1);
-    allocator.allocate(63);
-    allocator.allocate(64);
-    allocator.free(1, 63);  // 1:63 holds 32 aligned to 32 at 32..63, but 32 + 31 > 63 rounds past it
-    EXPECT_EQ(allocator.allocate(32, 32), 32u);
-    EXPECT_EQ(test::free_blocks_of(allocator), (blocks{{1, 31}}));
+    // A request of `size` aligned to `alignment` needs size + alignment - 1 units from the rounded
+    // search; a block one unit below the floor of that class holds it anyway when it ends just
+    // where an aligned placement does.
+    constexpr Size size = 32;
+    constexpr Size alignment = 32;
+    constexpr Size block_size = class_floor(*class_guaranteeing(size + alignment - 1)) - 1;
+    static_assert(only_the_fallback_finds(block_size, size + alignment - 1));
+    constexpr Offset block_start = alignment + size - block_size;  // so that [alignment, +size) ends the block
+    static_assert(block_start > 0 && block_start < alignment);
+    tlsf_allocator allocator(4 * alignment);
+    allocator.allocate(block_start);
+    allocator.allocate(block_size);
+    allocator.allocate(4 * alignment - block_start - block_size);
+    allocator.free(block_start, block_size);
+    ASSERT_EQ(test::free_blocks_of(allocator), (blocks{{block_start, block_size}}));
+    EXPECT_EQ(allocator.allocate(size, alignment), alignment) << "found by the fallback";
+    EXPECT_EQ(test::free_blocks_of(allocator), (blocks{{block_start, alignment - block_start}}));
     allocator.validate();
 }
 
