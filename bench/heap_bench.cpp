@@ -79,7 +79,8 @@ std::span<std::byte> shared_memory() {
 }
 
 void glibc_malloc(benchmark::State& state) {
-    free_allocate_pairs(state, [](std::size_t size) { return std::malloc(size); }, [](void* pointer, std::size_t) { std::free(pointer); });
+    free_allocate_pairs(
+        state, [](std::size_t size) { return std::malloc(size); }, [](void* pointer, std::size_t) { std::free(pointer); });
 }
 
 void pmr_unsynchronized_pool(benchmark::State& state) {

@@ -43,7 +43,8 @@ void run_bench(bench_options options) {
     if (options.ops == 0) options.ops = options.index == "list" ? 20000 : 1000000;
     const Fit fit = *fit_from_name(options.fit);
     if (!index_accepts_fit(options.index, fit)) {
-        throw CLI::ValidationError("--fit", "applies to --index " + fit_index_names_text() + "; " + options.index + " places by its own rule");
+        throw CLI::ValidationError(
+            "--fit", "applies to --index " + fit_index_names_text() + "; " + options.index + " places by its own rule");
     }
     const std::string fit_label = index_takes_fit(options.index) ? options.fit : options.index;
     const double per_pair = with_index_named(
@@ -59,11 +60,15 @@ void run_bench(bench_options options) {
 void add_bench_command(CLI::App& app) {
     auto options = std::make_shared<bench_options>();
     CLI::App* bench = app.add_subcommand("bench", "Time free+allocate pairs at steady state with N live blocks");
-    bench->add_option("--index", options->index, "Free-space index: " + index_help())->check(CLI::IsMember(index_choices()))->capture_default_str();
+    bench->add_option("--index", options->index, "Free-space index: " + index_help())
+        ->check(CLI::IsMember(index_choices()))
+        ->capture_default_str();
     bench->add_option("--fit", options->fit, "Placement policy (list and tree)")
         ->check(CLI::IsMember(fit_choices()))
         ->capture_default_str();
-    bench->add_option("--live", options->live, "Live blocks at steady state")->check(CLI::Range(std::size_t{1}, std::size_t{1} << 26))->capture_default_str();
+    bench->add_option("--live", options->live, "Live blocks at steady state")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 26))
+        ->capture_default_str();
     bench->add_option("--ops", options->ops, "Timed pairs (default 1,000,000; 20,000 for list)")->check(CLI::PositiveNumber);
     bench->add_option("--seed", options->seed, "Seed of the sizes and victims")->capture_default_str();
     bench->callback([options] { run_bench(*options); });

@@ -23,7 +23,8 @@ struct convert_options {
 void run_convert(const convert_options& options) {
     const trace::trace events = load_trace(options.input, "convert");
     try {
-        trace::write_trace_file(options.output, events, options.comment.empty() ? "converted from " + options.input : options.comment);
+        trace::write_trace_file(options.output, events,
+                                options.comment.empty() ? "converted from " + options.input : options.comment);
     } catch (const trace::trace_error& failure) {
         throw CLI::ValidationError("-o", failure.what());
     }

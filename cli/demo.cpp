@@ -83,9 +83,9 @@ void fragmentation_example() {
     }
     for (Offset start = 0; start < 100; start += 18) allocator.free(start, 10);
     std::cout << "   " << memory_map(allocator) << '\n';
-    std::cout << "   free memory " << allocator.free_memory() << " in " << allocator.free_block_count()
-              << " blocks, largest " << allocator.largest_free_block() << ", external fragmentation "
-              << ratio(allocator.external_fragmentation()) << '\n';
+    std::cout << "   free memory " << allocator.free_memory() << " in " << allocator.free_block_count() << " blocks, largest "
+              << allocator.largest_free_block() << ", external fragmentation " << ratio(allocator.external_fragmentation())
+              << '\n';
     std::cout << "   allocate(50) -> " << play(allocator, allocate_step(50), true) << "\n\n";
 }
 

@@ -30,7 +30,8 @@ void run_map(const map_command_options& options) {
     drawing.columns = options.columns;
     drawing.rows = options.rows;
     const std::string title = "heapkit map: " + options.trace + " under " + options.policy;
-    with_policy_allocator(options.policy, Size{1} << 63, [&](auto make) { trace::draw_memory_map(out, events, make, drawing, title); });
+    with_policy_allocator(options.policy, Size{1} << 63,
+                          [&](auto make) { trace::draw_memory_map(out, events, make, drawing, title); });
     if (!out.flush()) throw CLI::ValidationError("-o", "cannot write " + options.output);
 }
 

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "commands.hpp"
-#include "trace_commands.hpp"
 #include "heapkit/trace/replay.hpp"
+#include "trace_commands.hpp"
 
 namespace heapkit::cli {
 namespace {
@@ -41,20 +41,23 @@ trace::replay_metrics replay_with(const trace::trace& events, const std::string&
 void print_table(const std::vector<replay_row>& rows, bool bounded) {
     int trace_width = 5;
     for (const replay_row& row : rows) trace_width = std::max(trace_width, static_cast<int>(row.trace.size()));
-    std::printf("%-*s %-6s %14s %16s %8s %8s %8s %12s%s\n", trace_width, "trace", "policy", "peak live", "peak footprint", "JW #3",
-                "JW #4", "frag", "ops/s", bounded ? "       failed" : "");
+    std::printf("%-*s %-6s %14s %16s %8s %8s %8s %12s%s\n", trace_width, "trace", "policy", "peak live", "peak footprint",
+                "JW #3", "JW #4", "frag", "ops/s", bounded ? "       failed" : "");
     for (const replay_row& row : rows) {
         const trace::replay_metrics& m = row.metrics;
         std::printf("%-*s %-6s %14llu %16llu %8.3f %8.3f %8.3f %12.0f", trace_width, row.trace.c_str(), row.policy.c_str(),
-                    static_cast<unsigned long long>(m.peak_live), static_cast<unsigned long long>(m.peak_footprint), m.measure_3(),
-                    m.measure_4(), m.fragmentation_at_peak_live, m.seconds > 0 ? static_cast<double>(m.operations) / m.seconds : 0.0);
+                    static_cast<unsigned long long>(m.peak_live), static_cast<unsigned long long>(m.peak_footprint),
+                    m.measure_3(), m.measure_4(), m.fragmentation_at_peak_live,
+                    m.seconds > 0 ? static_cast<double>(m.operations) / m.seconds : 0.0);
         if (bounded) std::printf(" %12zu", m.failed_allocations);
         std::printf("\n");
     }
 }
 
 void print_csv(const std::vector<replay_row>& rows) {
-    std::printf("trace,policy,operations,peak_live,peak_footprint,footprint_at_peak_live,jw3,jw4,fragmentation_at_peak_live,failed_allocations,seconds\n");
+    std::printf(
+        "trace,policy,operations,peak_live,peak_footprint,footprint_at_peak_live,jw3,jw4,fragmentation_at_peak_live,"
+        "failed_allocations,seconds\n");
     for (const replay_row& row : rows) {
         const trace::replay_metrics& m = row.metrics;
         std::printf("%s,%s,%zu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%zu,%.6f\n", row.trace.c_str(), row.policy.c_str(), m.operations,
@@ -83,13 +86,14 @@ void print_json(const std::vector<replay_row>& rows) {
     std::printf("[\n");
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const trace::replay_metrics& m = rows[i].metrics;
-        std::printf("  {\"trace\": %s, \"policy\": %s, \"operations\": %zu, \"peak_live\": %llu, \"peak_footprint\": %llu, "
-                    "\"footprint_at_peak_live\": %llu, \"jw3\": %.6f, \"jw4\": %.6f, \"fragmentation_at_peak_live\": %.6f, "
-                    "\"failed_allocations\": %zu, \"seconds\": %.6f}%s\n",
-                    json_string(rows[i].trace).c_str(), json_string(rows[i].policy).c_str(), m.operations,
-                    static_cast<unsigned long long>(m.peak_live), static_cast<unsigned long long>(m.peak_footprint),
-                    static_cast<unsigned long long>(m.footprint_at_peak_live), m.measure_3(), m.measure_4(),
-                    m.fragmentation_at_peak_live, m.failed_allocations, m.seconds, i + 1 < rows.size() ? "," : "");
+        std::printf(
+            "  {\"trace\": %s, \"policy\": %s, \"operations\": %zu, \"peak_live\": %llu, \"peak_footprint\": %llu, "
+            "\"footprint_at_peak_live\": %llu, \"jw3\": %.6f, \"jw4\": %.6f, \"fragmentation_at_peak_live\": %.6f, "
+            "\"failed_allocations\": %zu, \"seconds\": %.6f}%s\n",
+            json_string(rows[i].trace).c_str(), json_string(rows[i].policy).c_str(), m.operations,
+            static_cast<unsigned long long>(m.peak_live), static_cast<unsigned long long>(m.peak_footprint),
+            static_cast<unsigned long long>(m.footprint_at_peak_live), m.measure_3(), m.measure_4(), m.fragmentation_at_peak_live,
+            m.failed_allocations, m.seconds, i + 1 < rows.size() ? "," : "");
     }
     std::printf("]\n");
 }
@@ -102,7 +106,9 @@ void run_replay(const replay_options& options) {
     for (const std::string& path : options.traces) {
         const trace::trace events = load_trace(path, "replay");
         for (const std::string& policy : options.policies) {
-            if (show_progress) std::fprintf(stderr, "\rreplaying %s (%zu operations) with %s...   ", path.c_str(), events.events.size(), policy.c_str());
+            if (show_progress)
+                std::fprintf(stderr, "\rreplaying %s (%zu operations) with %s...   ", path.c_str(), events.events.size(),
+                             policy.c_str());
             rows.push_back({path, policy, replay_with(events, policy, capacity)});
         }
     }
@@ -121,14 +127,17 @@ void run_replay(const replay_options& options) {
 void add_replay_command(CLI::App& app) {
     auto options = std::make_shared<replay_options>();
     CLI::App* replay = app.add_subcommand("replay", "Replay allocation traces under each policy and report fragmentation");
-    replay->add_option("traces", options->traces, "Trace files (a ID SIZE [ALIGNMENT] / f ID / r ID SIZE)")->required()->check(CLI::ExistingFile);
+    replay->add_option("traces", options->traces, "Trace files (a ID SIZE [ALIGNMENT] / f ID / r ID SIZE)")
+        ->required()
+        ->check(CLI::ExistingFile);
     replay->add_option("--policy", options->policies, "Policies: " + policy_help())
         ->delimiter(',')
         ->check(CLI::IsMember(policy_names));
     replay->add_option("--capacity", options->capacity, "Units available (default: unbounded); failed allocations are counted")
-        ->check(CLI::Range(std::uint64_t{1}, ~std::uint64_t{0}) & CLI::Validator([](std::string& text) {
-                    return text.find('-') == std::string::npos ? std::string() : "must be positive";
-                }, ""));
+        ->check(
+            CLI::Range(std::uint64_t{1}, ~std::uint64_t{0}) &
+            CLI::Validator(
+                [](std::string& text) { return text.find('-') == std::string::npos ? std::string() : "must be positive"; }, ""));
     auto* csv = replay->add_flag("--csv", options->csv, "Print CSV");
     replay->add_flag("--json", options->json, "Print JSON")->excludes(csv);
     replay->callback([options] { run_replay(*options); });

@@ -37,7 +37,8 @@ struct run_options {
     const std::filesystem::path library = malloc_library();
     if (!std::filesystem::exists(library)) throw CLI::ValidationError("run", "cannot find " + library.string());
     std::string preload = library.string();
-    if (const char* existing = std::getenv("LD_PRELOAD"); existing != nullptr && *existing != '\0') preload += std::string(":") + existing;
+    if (const char* existing = std::getenv("LD_PRELOAD"); existing != nullptr && *existing != '\0')
+        preload += std::string(":") + existing;
     ::setenv("LD_PRELOAD", preload.c_str(), 1);
     if (options.debug) ::setenv("HEAPKIT_DEBUG", "1", 1);
     if (options.stats) ::setenv("HEAPKIT_STATS", "1", 1);
@@ -54,7 +55,8 @@ struct run_options {
 void add_run_command(CLI::App& app) {
     auto options = std::make_shared<run_options>();
     CLI::App* run = app.add_subcommand("run", "Run a program on heapkit's malloc (libheapkit_malloc.so via LD_PRELOAD)");
-    run->add_flag("--debug", options->debug, "Check every block: canaries, fills, quarantine, blocks left at exit (HEAPKIT_DEBUG=1)");
+    run->add_flag("--debug", options->debug,
+                  "Check every block: canaries, fills, quarantine, blocks left at exit (HEAPKIT_DEBUG=1)");
     run->add_flag("--stats", options->stats, "Print a summary at exit (HEAPKIT_STATS=1)");
     run->add_option("--trace", options->trace, "Write the program's allocation trace to FILE, %p the process id (HEAPKIT_TRACE)");
     run->add_option("command", options->command, "-- PROGRAM ARGS...")->required();

@@ -43,10 +43,11 @@ void serve(Size capacity, Fit fit) {
 }
 
 void run_shell(const shell_options& options) {
-    const Fit fit = *fit_from_name(options.fit);                 // CLI11 admits only the names of all_fits
+    const Fit fit = *fit_from_name(options.fit);                            // CLI11 admits only the names of all_fits
     const Size capacity = parse_edge_integer(options.capacity)->magnitude;  // and only positive unit counts
     if (!index_accepts_fit(options.index, fit)) {
-        throw CLI::ValidationError("--fit", "applies to --index " + fit_index_names_text() + "; " + options.index + " places by its own rule");
+        throw CLI::ValidationError(
+            "--fit", "applies to --index " + fit_index_names_text() + "; " + options.index + " places by its own rule");
     }
     with_index_named(options.index, [&](auto allocator) { serve<typename decltype(allocator)::type>(capacity, fit); });
 }

@@ -59,7 +59,8 @@ int main() {
     const compaction_plan plan = plan_room_for(disk, new_file).value();
     const Size full_compaction = plan_full_compaction(disk).units_moved;
     std::printf("defragmenting, FROM->TO:CLUSTERS: %s\n", describe_moves(plan).c_str());
-    std::printf("%llu clusters moved (sliding every file down would move %llu)\n", number(plan.units_moved), number(full_compaction));
+    std::printf("%llu clusters moved (sliding every file down would move %llu)\n", number(plan.units_moved),
+                number(full_compaction));
     apply_plan(disk, plan, [&](Offset from, Offset to, Size clusters) {
         const std::string contents = surface.substr(from, clusters);
         write(from, clusters, '.');
@@ -75,10 +76,13 @@ int main() {
 
     claim(!fitted_before, "the new file did not fit before defragmenting, and fits after it");
     claim(std::all_of(files.begin(), files.end(),
-                      [&](const file& kept) { return surface.compare(kept.start, kept.clusters, std::string(kept.clusters, kept.name)) == 0; }),
+                      [&](const file& kept) {
+                          return surface.compare(kept.start, kept.clusters, std::string(kept.clusters, kept.name)) == 0;
+                      }),
           "every file's clusters still hold its data after the moves");
     claim(plan.units_moved < full_compaction, "the minimal plan moved fewer clusters than a full compaction would");
     std::string occupied = surface;
-    std::replace_if(occupied.begin(), occupied.end(), [](char cluster) { return cluster != '.'; }, '#');
+    std::replace_if(
+        occupied.begin(), occupied.end(), [](char cluster) { return cluster != '.'; }, '#');
     claim(memory_bar(disk, disk_clusters) == occupied, "the allocator's map and the disk's contents agree cluster by cluster");
 }

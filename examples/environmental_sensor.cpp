@@ -34,12 +34,12 @@ int main() {
             weather ^= weather << 13;
             weather ^= weather >> 7;
             weather ^= weather << 17;
-            const std::size_t count = 1 + weather % most_readings;       // wake
+            const std::size_t count = 1 + weather % most_readings;  // wake
             for (std::size_t i = 0; i < count; ++i) readings.push_back(ram.allocate(reading_bytes));
             for (const Offset buffer : readings) transmitted += buffer;  // transmit
             for (const Offset buffer : readings) highest_buffer = std::max(highest_buffer, buffer);
-            never_fragmented = never_fragmented && ram.external_fragmentation() == 0.0 &&
-                               ram.largest_free_block() == reading_bytes;
+            never_fragmented =
+                never_fragmented && ram.external_fragmentation() == 0.0 && ram.largest_free_block() == reading_bytes;
             while (!readings.empty()) {  // free, last in first out
                 ram.free(readings.back(), reading_bytes);
                 readings.pop_back();
@@ -59,5 +59,6 @@ int main() {
     claim(never_fragmented, "external fragmentation was 0 after every allocation: any free buffer serves any reading");
     claim(always_empty_after, "every cycle gave all its buffers back");
     claim(highest_buffer < most_readings * reading_bytes, "LIFO reuse: only the first 8 buffers were ever touched");
-    claim(nanoseconds_per_cycle[1] < 3 * nanoseconds_per_cycle[0], "O(1): the second half cost no more per cycle than the first (within 3x)");
+    claim(nanoseconds_per_cycle[1] < 3 * nanoseconds_per_cycle[0],
+          "O(1): the second half cost no more per cycle than the first (within 3x)");
 }

@@ -44,10 +44,10 @@ unsigned long long number(Size units) { return static_cast<unsigned long long>(u
 
 int main() {
     const std::vector<event> day = {
-        {"06:00", "db-1", 32},  {"06:05", "web-1", 8}, {"06:10", "db-2", 32},   {"06:15", "web-2", 8},
-        {"06:20", "ci-1", 16},  {"06:25", "web-3", 8}, {"06:30", "ci-2", 16},   {"06:35", "web-4", 8},
-        {"06:40", "ci-3", 16},  {"06:45", "web-5", 8}, {"06:50", "web-6", 8},   {"12:00", "db-1", 0},
-        {"12:05", "db-2", 0},   {"12:10", "ci-1", 0},  {"12:15", "ci-2", 0},    {"12:20", "ci-3", 0},
+        {"06:00", "db-1", 32},    {"06:05", "web-1", 8},    {"06:10", "db-2", 32},    {"06:15", "web-2", 8},
+        {"06:20", "ci-1", 16},    {"06:25", "web-3", 8},    {"06:30", "ci-2", 16},    {"06:35", "web-4", 8},
+        {"06:40", "ci-3", 16},    {"06:45", "web-5", 8},    {"06:50", "web-6", 8},    {"12:00", "db-1", 0},
+        {"12:05", "db-2", 0},     {"12:10", "ci-1", 0},     {"12:15", "ci-2", 0},     {"12:20", "ci-3", 0},
         {"18:00", "batch-1", 16}, {"18:05", "batch-2", 16}, {"18:10", "batch-3", 16},
     };
     host first_fit(Fit::first);
@@ -84,8 +84,7 @@ int main() {
     first_fit.memory.validate();
     best_fit.memory.validate();
 
-    claim(free_on_first_fit == 64 && !first_fit_starts,
-          "under first fit the 32 GB VM could not start with 64 GB free");
+    claim(free_on_first_fit == 64 && !first_fit_starts, "under first fit the 32 GB VM could not start with 64 GB free");
     claim(on_best_fit.operator bool(), "under best fit the same day leaves a gap for it");
     claim(after_migration && plan.units_moved < big_vm && plan.units_moved < full_compaction,
           "a minimal-move compaction lets it start, moving less than the VM's own size");

@@ -22,8 +22,7 @@ struct pod {
 };
 
 struct node {
-    node(std::string node_name, Size core_count, Size ram_gib)
-        : name(std::move(node_name)), cores(core_count, 1), ram(ram_gib) {}
+    node(std::string node_name, Size core_count, Size ram_gib) : name(std::move(node_name)), cores(core_count, 1), ram(ram_gib) {}
     std::string name;
     pool_allocator cores;  // one block per core
     buddy_allocator ram;   // GiB
@@ -37,7 +36,8 @@ struct node {
         if (!trial) return std::nullopt;
         const double ram_left = static_cast<double>(ram.free_memory()) / static_cast<double>(ram.capacity());
         ram.free(*trial, wanted.ram_gib);
-        const double cores_left = static_cast<double>(cores.free_block_count() - wanted.cores) / static_cast<double>(cores.capacity());
+        const double cores_left =
+            static_cast<double>(cores.free_block_count() - wanted.cores) / static_cast<double>(cores.capacity());
         return cores_left + ram_left;
     }
 
@@ -58,9 +58,9 @@ int main() {
     cluster.emplace_back("node-b", 8, 32);
     cluster.emplace_back("node-c", 32, 96);
     const std::vector<pod> pods = {
-        {"postgres", 4, 16}, {"redis", 1, 8},    {"api-1", 2, 3},    {"api-2", 2, 3},   {"api-3", 2, 3},
-        {"trainer", 12, 40}, {"search", 4, 20},  {"frontend", 2, 2}, {"batch-1", 6, 12}, {"batch-2", 6, 12},
-        {"logger", 1, 1},    {"metrics", 2, 6},  {"etl", 8, 30},     {"cache-2", 1, 8},  {"giant", 24, 80},
+        {"postgres", 4, 16}, {"redis", 1, 8},   {"api-1", 2, 3},    {"api-2", 2, 3},    {"api-3", 2, 3},
+        {"trainer", 12, 40}, {"search", 4, 20}, {"frontend", 2, 2}, {"batch-1", 6, 12}, {"batch-2", 6, 12},
+        {"logger", 1, 1},    {"metrics", 2, 6}, {"etl", 8, 30},     {"cache-2", 1, 8},  {"giant", 24, 80},
     };
 
     std::vector<const pod*> pending;
@@ -87,8 +87,8 @@ int main() {
     std::printf("\nnode    cores free   RAM free  RAM rounded up (buddy)  pods\n");
     bool consistent = true;
     for (node& each : cluster) {
-        std::printf("%-7s %4zu of %2llu  %3llu GiB    %3llu GiB                 ", each.name.c_str(), each.cores.free_block_count(),
-                    number(each.cores.capacity()), number(each.ram.free_memory()),
+        std::printf("%-7s %4zu of %2llu  %3llu GiB    %3llu GiB                 ", each.name.c_str(),
+                    each.cores.free_block_count(), number(each.cores.capacity()), number(each.ram.free_memory()),
                     number(each.ram.reserved_memory() - each.ram.used_memory()));
         for (const std::string& name : each.pods) std::printf("%s ", name.c_str());
         std::printf("\n");

@@ -71,6 +71,7 @@ int main() {
     claim(caught(reports, debug_issue::double_free, "close_session"), "the double free is caught, naming close_session's block");
     claim(caught(reports, debug_issue::foreign_pointer, nullptr), "the free of a stack buffer is caught as a foreign pointer");
     claim(caught(reports, debug_issue::overflow, "copy_name"), "the one-byte overflow is caught by the canary, naming copy_name");
-    claim(leaking_sites == 1 && caught(reports, debug_issue::leak, "load_config"), "the leak report names load_config, and only it");
+    claim(leaking_sites == 1 && caught(reports, debug_issue::leak, "load_config"),
+          "the leak report names load_config, and only it");
     claim(reports.size() == 4, "four bugs, four reports, nothing else");
 }

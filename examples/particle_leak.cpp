@@ -32,7 +32,7 @@ verdict play(bool leaky, std::span<std::byte> memory) {
     debugged_heap heap(debug_options{.backtrace_depth = 0}, memory);
     void* texture = heap.allocate(4096);  // loaded once: steady
     std::list<particle*> on_screen;
-    std::list<particle*> off_screen;       // the bug: filled, never emptied
+    std::list<particle*> off_screen;  // the bug: filled, never emptied
     std::vector<live_snapshot> series;
     unsigned seed = 1;
     for (int frame = 1; frame <= 600; ++frame) {

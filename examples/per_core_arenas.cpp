@@ -17,7 +17,8 @@ int main() {
     constexpr std::size_t workers = 4;
     constexpr std::size_t region_bytes = 256 << 10;
     constexpr std::size_t system_limit_bytes = 2 * region_bytes;
-    thread_arenas arenas(arena_options{.arena_count = workers, .region_bytes = region_bytes, .upstream_limit_bytes = system_limit_bytes});
+    thread_arenas arenas(
+        arena_options{.arena_count = workers, .region_bytes = region_bytes, .upstream_limit_bytes = system_limit_bytes});
     const auto on_every_worker = [](auto work) {
         std::vector<std::thread> threads;
         for (std::size_t worker = 0; worker < workers; ++worker) threads.emplace_back(work, worker);
@@ -29,7 +30,8 @@ int main() {
     // Warm-up: each worker in its own arena. Arenas start empty: the first to need memory takes a
     // region from the system, the others steal from the richest arena.
     on_every_worker([&](std::size_t worker) {
-        for (int i = 0; i < 10'000; ++i) arenas.deallocate(arenas.try_allocate_in(worker, 64 + static_cast<std::size_t>(i % 200)));
+        for (int i = 0; i < 10'000; ++i)
+            arenas.deallocate(arenas.try_allocate_in(worker, 64 + static_cast<std::size_t>(i % 200)));
     });
     const std::size_t warm_up_steals = arenas.steal_count();
     std::printf("warm-up: %zu steals, %zu KiB from the system, %zu lock waits\n", warm_up_steals, arenas.upstream_bytes() >> 10,

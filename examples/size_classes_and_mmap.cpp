@@ -48,9 +48,8 @@ int main(int, char** argv) {
         std::size_t strings;
         const char* expected;
     };
-    const row rows[] = {{10, 1000, "none"},      {100, 1000, "slab"}, {1000, 1000, "slab"},
-                        {10'000, 200, "slab"},   {100'000, 50, "heap"},      {1'000'000, 10, "mmap"},
-                        {10'000'000, 4, "mmap"}};
+    const row rows[] = {{10, 1000, "none"},    {100, 1000, "slab"},     {1000, 1000, "slab"},   {10'000, 200, "slab"},
+                        {100'000, 50, "heap"}, {1'000'000, 10, "mmap"}, {10'000'000, 4, "mmap"}};
     bool as_expected = true;
     for (const row& each : rows) {
         std::vector<std::string> kept;

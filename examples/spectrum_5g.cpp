@@ -19,7 +19,7 @@ constexpr Size band_khz = 500'000;
 constexpr Size band_start_mhz = 3300;
 
 struct arrival {
-    Size khz;            // bandwidth asked for
+    Size khz;                // bandwidth asked for
     std::size_t ends_after;  // arrivals until the session ends
 };
 
@@ -53,7 +53,8 @@ outcome play(Fit fit, const std::vector<arrival>& arrivals) {
             continue;
         }
         ++(spectrum.free_memory() >= wanted.khz ? result.blocked_fragmented : result.blocked_full);
-        for (const free_block gap : spectrum.free_blocks()) result.refusals_were_right = result.refusals_were_right && gap.size < wanted.khz;
+        for (const free_block gap : spectrum.free_blocks())
+            result.refusals_were_right = result.refusals_were_right && gap.size < wanted.khz;
     }
     for (const session& ending : active) spectrum.free(ending.start, ending.khz);
     spectrum.validate();
@@ -74,8 +75,8 @@ int main() {
         arrivals.push_back({bandwidths_mhz[traffic % 5] * 1000, 1 + (traffic >> 8) % 30});
     }
     std::printf("band n78, %llu-%llu MHz: %zu sessions of 5-100 MHz arriving one by one, each lasting 1-30 arrivals\n",
-                static_cast<unsigned long long>(band_start_mhz), static_cast<unsigned long long>(band_start_mhz + band_khz / 1000),
-                arrivals.size());
+                static_cast<unsigned long long>(band_start_mhz),
+                static_cast<unsigned long long>(band_start_mhz + band_khz / 1000), arrivals.size());
     std::printf("policy      served  blocked: fragmented  full\n");
     const outcome first = play(Fit::first, arrivals);
     const outcome best = play(Fit::best, arrivals);
@@ -88,7 +89,8 @@ int main() {
         const std::string policy = name;
         claim(played.served + blocked(played) == arrivals.size() && played.refusals_were_right,
               (policy + ": every session was served or blocked, and blocked only when no free band could hold it").c_str());
-        claim(played.coalesced_at_the_end, (policy + ": once every session ended, the freed bands coalesced into the whole 500 MHz").c_str());
+        claim(played.coalesced_at_the_end,
+              (policy + ": once every session ended, the freed bands coalesced into the whole 500 MHz").c_str());
     }
     claim(blocked(best) < blocked(first), "best fit blocked fewer sessions than first fit for the same arrivals");
 }

@@ -5,11 +5,11 @@
 // debug checks) and misaligned frees, against a shadow of the live blocks. Every live block is filled
 // and checked before it goes; blocks never overlap; allocate fails only when no free block fits
 // (16-byte alignment); errors have their kind; validate() runs after every step.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <algorithm>
 #include <map>
 #include <vector>
 
@@ -91,7 +91,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 if (alignment <= 16 && heap.stats().largest_free_block >= std::max(request, smallest_usable))
                     fail("failed although a block fits", request, heap.stats().largest_free_block);
             } else {
-                if (reinterpret_cast<std::uintptr_t>(p) % alignment != 0) fail("misaligned", reinterpret_cast<std::uintptr_t>(p), alignment);
+                if (reinterpret_cast<std::uintptr_t>(p) % alignment != 0)
+                    fail("misaligned", reinterpret_cast<std::uintptr_t>(p), alignment);
                 if (boundary_tag_heap::usable_size(p) < request) fail("usable size too small", request, 0);
                 live.add(p, request, next_fill++);
             }
@@ -119,13 +120,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             const errc kind = kind_thrown([&] { heap.deallocate(just_freed); });
             if (kind != errc::invalid_free) fail("a double free was not invalid_free", static_cast<unsigned>(kind), 0);
             const errc misaligned = kind_thrown([&] { heap.deallocate(static_cast<std::byte*>(just_freed) + 8); });
-            if (misaligned != errc::invalid_address) fail("a misaligned free was not invalid_address", static_cast<unsigned>(misaligned), 0);
+            if (misaligned != errc::invalid_address)
+                fail("a misaligned free was not invalid_address", static_cast<unsigned>(misaligned), 0);
         } else {
             heap.flush_quick_lists();
         }
         just_freed = freed_this_step;
         heap.validate();
-        if (heap.stats().allocation_count != blocks.size()) fail("allocation count", heap.stats().allocation_count, blocks.size());
+        if (heap.stats().allocation_count != blocks.size())
+            fail("allocation count", heap.stats().allocation_count, blocks.size());
     }
     return 0;
 }

@@ -10,8 +10,8 @@
 #include <map>
 #include <vector>
 
-#include "heapkit/offset/allocators.hpp"
 #include "fuzz_support.hpp"
+#include "heapkit/offset/allocators.hpp"
 #include "unit_model.hpp"
 
 namespace {
@@ -37,12 +37,14 @@ void check_same_free_blocks(const test::unit_model& model, const list_allocator&
     const std::vector<free_block> expected = model.free_blocks();
     std::size_t at = 0;
     for (const free_block block : list.free_blocks()) {
-        if (at >= expected.size() || !(block == expected[at++])) fail("list free blocks differ from the model", block.start, block.size);
+        if (at >= expected.size() || !(block == expected[at++]))
+            fail("list free blocks differ from the model", block.start, block.size);
     }
     if (at != expected.size()) fail("list has fewer free blocks than the model", at, expected.size());
     at = 0;
     for (const free_block block : tree.free_blocks()) {
-        if (at >= expected.size() || !(block == expected[at++])) fail("tree free blocks differ from the model", block.start, block.size);
+        if (at >= expected.size() || !(block == expected[at++]))
+            fail("tree free blocks differ from the model", block.start, block.size);
     }
     if (at != expected.size()) fail("tree has fewer free blocks than the model", at, expected.size());
 }
@@ -107,8 +109,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             }
             case 3: {
                 const auto want = model.try_reallocate(address, units, alignment);
-                if (code_of(list.try_reallocate(address, units, alignment)) != code_of(want)) fail("list reallocate", address, units);
-                if (code_of(tree.try_reallocate(address, units, alignment)) != code_of(want)) fail("tree reallocate", address, units);
+                if (code_of(list.try_reallocate(address, units, alignment)) != code_of(want))
+                    fail("list reallocate", address, units);
+                if (code_of(tree.try_reallocate(address, units, alignment)) != code_of(want))
+                    fail("tree reallocate", address, units);
                 break;
             }
             case 4: {

@@ -155,8 +155,8 @@ void check_at_exit() noexcept {
         }
         constexpr std::size_t shown_sites = 10;
         say("heapkit: " + std::to_string(blocks) + (blocks == 1 ? " block (" : " blocks (") + std::to_string(bytes) +
-            " bytes) still allocated at exit, from " + std::to_string(records.size()) + (records.size() == 1 ? " site" : " sites") +
-            (records.size() > shown_sites ? "; the largest:\n" : ":\n"));
+            " bytes) still allocated at exit, from " + std::to_string(records.size()) +
+            (records.size() == 1 ? " site" : " sites") + (records.size() > shown_sites ? "; the largest:\n" : ":\n"));
         for (std::size_t i = 0; i < std::min(records.size(), shown_sites); ++i) {
             const leak_record& record = records[i];
             const debug_report leak{debug_issue::leak, record.blocks.front(), record.bytes, record.site, record.blocks.size()};
@@ -194,7 +194,7 @@ void debug_deallocate(void* pointer) noexcept {
     if (inside_debug_heap) return bookkeeping().deallocate(pointer);
     const debug_section hold;
     if (bookkeeping().owns(pointer)) return bookkeeping().deallocate(pointer);  // the machinery's, freed from outside it
-    checked().deallocate(pointer);  // reports and aborts on misuse
+    checked().deallocate(pointer);                                              // reports and aborts on misuse
 }
 
 void* debug_reallocate(void* pointer, std::size_t size) noexcept {

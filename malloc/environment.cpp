@@ -34,7 +34,8 @@ int open_trace(const char* pattern) noexcept {
     std::size_t length = 0;
     for (const char* at = pattern; *at != '\0' && length + 24 < sizeof path; ++at) {
         if (at[0] == '%' && at[1] == 'p') {
-            length += static_cast<std::size_t>(std::snprintf(path + length, sizeof path - length, "%d", static_cast<int>(::getpid())));
+            length +=
+                static_cast<std::size_t>(std::snprintf(path + length, sizeof path - length, "%d", static_cast<int>(::getpid())));
             ++at;
         } else {
             path[length++] = *at;
@@ -52,7 +53,8 @@ environment_settings read_environment() noexcept {
         if (std::strncmp(*entry, "HEAPKIT_", 8) != 0) continue;
         if (!is_known(*entry)) {
             char line[256];
-            std::snprintf(line, sizeof line, "heapkit: unknown variable %.*s ignored (known: HEAPKIT_DEBUG, HEAPKIT_STATS, HEAPKIT_TRACE)\n",
+            std::snprintf(line, sizeof line,
+                          "heapkit: unknown variable %.*s ignored (known: HEAPKIT_DEBUG, HEAPKIT_STATS, HEAPKIT_TRACE)\n",
                           static_cast<int>(std::strcspn(*entry, "=")), *entry);
             say(line);
         } else if (std::strncmp(*entry, "HEAPKIT_DEBUG=", 14) == 0) {

@@ -12,10 +12,10 @@
 namespace heapkit::malloc_layer {
 
 struct environment_settings {
-    bool debug = false;      // HEAPKIT_DEBUG=1
-    bool stats = false;      // HEAPKIT_STATS=1
-    int report_fd = -1;      // with debug or stats, a duplicate of stderr taken at start: programs may close stderr at exit
-    int trace_fd = -1;       // HEAPKIT_TRACE=FILE, opened; -1: not tracing
+    bool debug = false;  // HEAPKIT_DEBUG=1
+    bool stats = false;  // HEAPKIT_STATS=1
+    int report_fd = -1;  // with debug or stats, a duplicate of stderr taken at start: programs may close stderr at exit
+    int trace_fd = -1;   // HEAPKIT_TRACE=FILE, opened; -1: not tracing
 };
 
 // The settings, read on the first call (which also reports unknown variables). Thread-safe.

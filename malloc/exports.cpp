@@ -9,8 +9,9 @@
 #include <cstring>
 #include <new>
 
-#include "heapkit/offset/units.hpp"
 #include "heapkit/malloc.h"
+#include "heapkit/offset/units.hpp"
+#include "heapkit/version.hpp"
 #include "os_memory.hpp"
 #include "process_heap.hpp"
 #include "recorder.hpp"
@@ -49,7 +50,7 @@ void* new_or_null(std::size_t size, std::size_t alignment) noexcept {
 
 }  // namespace
 
-HEAPKIT_EXPORT const char* heapkit_malloc_version() { return "heapkit malloc 0.1"; }
+HEAPKIT_EXPORT const char* heapkit_malloc_version() { return "heapkit malloc " HEAPKIT_VERSION_STRING; }
 
 HEAPKIT_EXPORT int heapkit_malloc_read_statistics(heapkit_malloc_statistics* out) { return read_statistics(*out) ? 1 : 0; }
 
@@ -134,10 +135,18 @@ HEAPKIT_EXPORT std::size_t malloc_usable_size(void* pointer) { return pointer ==
 
 HEAPKIT_OPERATOR void* operator new(std::size_t size) { return new_or_throw(size, fundamental_alignment); }
 HEAPKIT_OPERATOR void* operator new[](std::size_t size) { return new_or_throw(size, fundamental_alignment); }
-HEAPKIT_OPERATOR void* operator new(std::size_t size, const std::nothrow_t&) noexcept { return new_or_null(size, fundamental_alignment); }
-HEAPKIT_OPERATOR void* operator new[](std::size_t size, const std::nothrow_t&) noexcept { return new_or_null(size, fundamental_alignment); }
-HEAPKIT_OPERATOR void* operator new(std::size_t size, std::align_val_t alignment) { return new_or_throw(size, static_cast<std::size_t>(alignment)); }
-HEAPKIT_OPERATOR void* operator new[](std::size_t size, std::align_val_t alignment) { return new_or_throw(size, static_cast<std::size_t>(alignment)); }
+HEAPKIT_OPERATOR void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+    return new_or_null(size, fundamental_alignment);
+}
+HEAPKIT_OPERATOR void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
+    return new_or_null(size, fundamental_alignment);
+}
+HEAPKIT_OPERATOR void* operator new(std::size_t size, std::align_val_t alignment) {
+    return new_or_throw(size, static_cast<std::size_t>(alignment));
+}
+HEAPKIT_OPERATOR void* operator new[](std::size_t size, std::align_val_t alignment) {
+    return new_or_throw(size, static_cast<std::size_t>(alignment));
+}
 HEAPKIT_OPERATOR void* operator new(std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
     return new_or_null(size, static_cast<std::size_t>(alignment));
 }

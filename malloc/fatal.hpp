@@ -8,12 +8,12 @@ namespace heapkit::malloc_layer {
 
 // What a program did wrong, as the tiers detect it (process_heap.hpp says which checks what).
 enum class misuse : unsigned char {
-    double_free,                // free of a block already free
-    foreign_free,               // free of a pointer that no tier handed out, or not a block's start
-    realloc_of_freed,           // realloc of a block that is free
-    foreign_realloc,            // realloc of a pointer that no tier handed out
-    usable_size_of_freed,       // malloc_usable_size of a block that is free
-    bookkeeping_block_freed,    // debug mode's own bookkeeping freed twice: heapkit's bug, not the program's
+    double_free,              // free of a block already free
+    foreign_free,             // free of a pointer that no tier handed out, or not a block's start
+    realloc_of_freed,         // realloc of a block that is free
+    foreign_realloc,          // realloc of a pointer that no tier handed out
+    usable_size_of_freed,     // malloc_usable_size of a block that is free
+    bookkeeping_block_freed,  // debug mode's own bookkeeping freed twice: heapkit's bug, not the program's
 };
 
 // The verdict's words, as printed before the address.

@@ -27,7 +27,9 @@ inline std::uintptr_t address_of(const void* pointer) noexcept { return reinterp
 inline void** words(void* block) noexcept { return static_cast<void**>(block); }
 
 // The link stored at `at` for `next`, and back (the encoding is its own inverse).
-inline void* encode(void* next, void* at) noexcept { return reinterpret_cast<void*>(address_of(next) ^ address_of(at) ^ secret()); }
+inline void* encode(void* next, void* at) noexcept {
+    return reinterpret_cast<void*>(address_of(next) ^ address_of(at) ^ secret());
+}
 inline void* next_of(void* block) noexcept { return encode(words(block)[0], block); }
 
 inline void* key_for(const void* at) noexcept { return reinterpret_cast<void*>(~address_of(at) ^ secret()); }

@@ -34,14 +34,14 @@ std::uint64_t magic_for(const void* pointer) noexcept { return large_magic ^ rei
 // at most cached_seconds, so that RSS comes back down after a peak.
 constexpr std::size_t cached_mapping_limit = 16;                   // may be tuned
 constexpr std::size_t cached_bytes_limit = std::size_t{64} << 20;  // may be tuned
-constexpr std::int64_t cached_seconds = 1;                                // may be tuned
+constexpr std::int64_t cached_seconds = 1;                         // may be tuned
 struct cached_mapping {
     void* mapping;
     std::size_t bytes;
     std::int64_t freed_at;  // os::monotonic_seconds()
 };
 pthread_mutex_t cache_mutex = PTHREAD_MUTEX_INITIALIZER;  // guards the cache
-cached_mapping cache[cached_mapping_limit];                // oldest first
+cached_mapping cache[cached_mapping_limit];               // oldest first
 std::size_t cached_count = 0;
 std::size_t cached_bytes = 0;
 
@@ -58,8 +58,9 @@ cached_mapping remove_cached(std::size_t i) noexcept {
 // more entry fit, into `out`; returns how many. Call with the lock; unmap after it.
 std::size_t evict(std::int64_t now, std::size_t room, cached_mapping (&out)[cached_mapping_limit]) noexcept {
     std::size_t evicted = 0;
-    while (cached_count > 0 && (now - cache[0].freed_at > cached_seconds || cached_count + (room != 0 ? 1 : 0) > cached_mapping_limit ||
-                                cached_bytes + room > cached_bytes_limit)) {
+    while (cached_count > 0 &&
+           (now - cache[0].freed_at > cached_seconds || cached_count + (room != 0 ? 1 : 0) > cached_mapping_limit ||
+            cached_bytes + room > cached_bytes_limit)) {
         out[evicted++] = remove_cached(0);
     }
     return evicted;

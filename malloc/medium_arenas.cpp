@@ -20,8 +20,8 @@ namespace heapkit::malloc_layer {
 
 namespace {
 
-constexpr std::size_t arena_count = 8;                        // may be tuned: at most 255
-constexpr std::size_t region_bytes = std::size_t{64} << 20;   // a region's size, alignment and table granule
+constexpr std::size_t arena_count = 8;                       // may be tuned: at most 255
+constexpr std::size_t region_bytes = std::size_t{64} << 20;  // a region's size, alignment and table granule
 
 // Returning memory after a peak: once trim_every_bytes have been freed in an arena since its last
 // trim and the clock has moved on by trim_interval_seconds (whole seconds: at most about once a
@@ -36,9 +36,9 @@ constexpr std::size_t trim_min_block_bytes = std::size_t{256} << 10;  // may be 
 // AR1: every region of an arena's heap has its table slots set to that arena's number, and a
 // slot names an arena only when that arena's heap holds the slot's memory.
 struct arena {
-    pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;  // guards everything below
+    pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;                                 // guards everything below
     alignas(boundary_tag_heap) unsigned char storage[sizeof(boundary_tag_heap)] = {};  // = {}: else not constinit
-    bool built = false;                                    // storage holds the heap
+    bool built = false;                                                                // storage holds the heap
     std::size_t freed_since_trim = 0;
     std::int64_t last_trim_seconds = -trim_interval_seconds;
 
@@ -97,7 +97,8 @@ arena& lock_thread_arena() noexcept {
 
 // The arena whose region holds `pointer` (arena_owns), locked.
 arena& lock_arena_of(const void* pointer) noexcept {
-    arena& owner = arenas[region_arena[reinterpret_cast<std::uintptr_t>(pointer) / region_bytes].load(std::memory_order_acquire) - 1];
+    arena& owner =
+        arenas[region_arena[reinterpret_cast<std::uintptr_t>(pointer) / region_bytes].load(std::memory_order_acquire) - 1];
     pthread_mutex_lock(&owner.mutex);
     return owner;
 }
@@ -166,7 +167,8 @@ void* arena_reallocate(void* pointer, std::size_t size) noexcept {
     const unlock_at_exit unlock(owner);
     if (!owner.heap().is_live(pointer)) fatal(misuse::realloc_of_freed, pointer);
     void* resized = owner.heap().try_reallocate(pointer, size);
-    if (resized == nullptr && grow(owner, size, boundary_tag_heap::alignment_bytes)) resized = owner.heap().try_reallocate(pointer, size);
+    if (resized == nullptr && grow(owner, size, boundary_tag_heap::alignment_bytes))
+        resized = owner.heap().try_reallocate(pointer, size);
     return resized;
 }
 

@@ -23,7 +23,7 @@ static_assert(size_class_bytes(slab_class_count) > slab_max_bytes && medium_cach
 // MC2: every block on list k is a boundary-tag block whose usable size is at least its class's
 //      bytes.
 struct medium_cache {
-    void* heads[medium_class_count];             // links encoded
+    void* heads[medium_class_count];  // links encoded
     std::uint8_t counts[medium_class_count];
     bool exit_registered;
 };
@@ -86,10 +86,12 @@ const char* medium_cache_validate() noexcept {
         std::size_t length = 0;
         for (void* block = cache.heads[index]; block != nullptr; block = freed_block::next_of(block)) {
             if (!freed_block::is_freed(block)) return "MC1: a cached medium block lacks the freed key";
-            if (boundary_tag_heap::usable_size(block) < size_class_bytes(index + slab_class_count)) return "MC2: a cached medium block is smaller than its class";
+            if (boundary_tag_heap::usable_size(block) < size_class_bytes(index + slab_class_count))
+                return "MC2: a cached medium block is smaller than its class";
             if (++length > cache.counts[index]) return "MC1: a medium cache list is longer than its count";
         }
-        if (length != cache.counts[index] || length > limit_of(index)) return "MC1: a medium cache count is wrong or over its limit";
+        if (length != cache.counts[index] || length > limit_of(index))
+            return "MC1: a medium cache count is wrong or over its limit";
     }
     return nullptr;
 }

@@ -12,7 +12,7 @@
 
 namespace heapkit::malloc_layer {
 
-inline constexpr std::size_t medium_cached_per_class = 8;                      // may be tuned
+inline constexpr std::size_t medium_cached_per_class = 8;                             // may be tuned
 inline constexpr std::size_t medium_cached_bytes_per_class = std::size_t{256} << 10;  // may be tuned
 
 // A cached block of class `klass` (a medium class of slab_classes.hpp), or nullptr.

@@ -84,7 +84,8 @@ void* allocate_from_slab(std::size_t size, std::size_t alignment) noexcept {
 void* allocate_in_debug_mode(std::size_t size, std::size_t alignment) noexcept {
     void* checked = debug_allocate(size, alignment);  // every block is a debug heap block, counted as the heap's
     after_first_use();
-    if (checked != nullptr && recording()) record_allocate(checked, debug_usable_size(checked), size, alignment, allocation_path::heap);
+    if (checked != nullptr && recording())
+        record_allocate(checked, debug_usable_size(checked), size, alignment, allocation_path::heap);
     return checked;
 }
 
@@ -105,7 +106,8 @@ void* allocate_medium_or_large(std::size_t size, std::size_t alignment) noexcept
         errno = ENOMEM;
     } else if (recording_enabled()) {
         const allocation_path path = large ? allocation_path::mmap : allocation_path::heap;
-        record_allocate(pointer, large ? large_usable_size(pointer) : boundary_tag_heap::usable_size(pointer), size, alignment, path);
+        record_allocate(pointer, large ? large_usable_size(pointer) : boundary_tag_heap::usable_size(pointer), size, alignment,
+                        path);
     }
     return pointer;
 }
@@ -117,7 +119,8 @@ void deallocate_in_debug_mode(void* pointer) noexcept {
 
 void deallocate_medium_or_large(void* pointer) noexcept {
     if (arena_owns(pointer)) {
-        if (reinterpret_cast<std::uintptr_t>(pointer) % boundary_tag_heap::alignment_bytes == 0 && boundary_tag_heap::header_says_live(pointer)) {
+        if (reinterpret_cast<std::uintptr_t>(pointer) % boundary_tag_heap::alignment_bytes == 0 &&
+            boundary_tag_heap::header_says_live(pointer)) {
             const std::size_t usable = boundary_tag_heap::usable_size(pointer);
             if (medium_cache_put(pointer, usable)) {
                 if (recording_enabled()) record_free(pointer, usable);

@@ -51,17 +51,19 @@ void trace_line(const char* format, Numbers... numbers) noexcept {
     if (!tracing.load(std::memory_order_relaxed)) return;
     pthread_mutex_lock(&trace_mutex);
     if (sizeof trace_buffer - trace_used < 128) flush_trace_locked();
-    trace_used += static_cast<std::size_t>(std::snprintf(trace_buffer + trace_used, sizeof trace_buffer - trace_used, format, numbers...));
+    trace_used +=
+        static_cast<std::size_t>(std::snprintf(trace_buffer + trace_used, sizeof trace_buffer - trace_used, format, numbers...));
     pthread_mutex_unlock(&trace_mutex);
 }
 
-unsigned long long id_of(const void* pointer) noexcept { return static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(pointer)); }
+unsigned long long id_of(const void* pointer) noexcept {
+    return static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(pointer));
+}
 
 void add_live(std::uint64_t bytes) noexcept {
     const std::uint64_t now = totals.live_bytes.fetch_add(bytes, std::memory_order_relaxed) + bytes;
     std::uint64_t peak = totals.peak_bytes.load(std::memory_order_relaxed);
-    while (now > peak && !totals.peak_bytes.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
-    }
+    while (now > peak && !totals.peak_bytes.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {}
 }
 
 unsigned long long allocations_by(allocation_path path) noexcept {
@@ -81,7 +83,8 @@ void at_exit() noexcept {
             "heapkit: %llu allocations, %llu frees, %llu reallocs; peak in use %llu bytes; at exit %llu bytes in %llu blocks\n",
             static_cast<unsigned long long>(totals.allocations.load()), static_cast<unsigned long long>(totals.frees.load()),
             static_cast<unsigned long long>(totals.resizes.load()), static_cast<unsigned long long>(totals.peak_bytes.load()),
-            static_cast<unsigned long long>(totals.live_bytes.load()), static_cast<unsigned long long>(totals.live_blocks.load()));
+            static_cast<unsigned long long>(totals.live_bytes.load()),
+            static_cast<unsigned long long>(totals.live_blocks.load()));
         [[maybe_unused]] ssize_t written = ::write(settings().report_fd, line, static_cast<std::size_t>(length));
         const int paths = std::snprintf(line, sizeof line, "heapkit: allocations by path: %llu slab, %llu heap, %llu mmap\n",
                                         allocations_by(allocation_path::slab), allocations_by(allocation_path::heap),

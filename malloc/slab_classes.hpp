@@ -10,7 +10,8 @@
 
 namespace heapkit::malloc_layer {
 
-inline constexpr std::size_t slab_max_bytes = 16384;  // may be tuned (a power of two): larger requests go to the boundary-tag heap
+inline constexpr std::size_t slab_max_bytes =
+    16384;                                           // may be tuned (a power of two): larger requests go to the boundary-tag heap
 inline constexpr std::size_t slab_class_count = 36;  // 8 steps of 16, then 4 per doubling up to slab_max_bytes
 inline constexpr std::size_t medium_cached_max_bytes = std::size_t{256} << 10;  // may be tuned (a power of two)
 inline constexpr std::size_t cached_class_count = 52;  // the slabs' classes, then 4 per doubling up to medium_cached_max_bytes
@@ -18,7 +19,7 @@ inline constexpr std::size_t cached_class_count = 52;  // the slabs' classes, th
 // The class of a request of `size` bytes (0 < size <= medium_cached_max_bytes; 0 is served as 16).
 constexpr std::size_t size_class_of(std::size_t size) noexcept {
     if (size <= 128) return size == 0 ? 0 : (size + 15) / 16 - 1;
-    const std::size_t width = std::bit_width(size - 1);  // 8 for 129..256
+    const std::size_t width = std::bit_width(size - 1);           // 8 for 129..256
     const std::size_t quarter = ((size - 1) >> (width - 3)) - 4;  // 0..3 within the doubling
     return 8 + (width - 8) * 4 + quarter;
 }
@@ -41,12 +42,16 @@ constexpr std::size_t size_class_of(std::size_t size, std::size_t alignment) noe
 
 // SC1 and the table's shape, for every size a slab or a thread cache serves.
 constexpr bool size_classes_are_tight() noexcept {
-    if (size_class_of(slab_max_bytes) != slab_class_count - 1 || size_class_bytes(slab_class_count - 1) != slab_max_bytes) return false;
-    if (size_class_of(medium_cached_max_bytes) != cached_class_count - 1 || size_class_bytes(cached_class_count - 1) != medium_cached_max_bytes) return false;
+    if (size_class_of(slab_max_bytes) != slab_class_count - 1 || size_class_bytes(slab_class_count - 1) != slab_max_bytes)
+        return false;
+    if (size_class_of(medium_cached_max_bytes) != cached_class_count - 1 ||
+        size_class_bytes(cached_class_count - 1) != medium_cached_max_bytes)
+        return false;
     for (std::size_t klass = slab_class_count; klass < cached_class_count; ++klass) {  // above the slabs: at the class edges
         const std::size_t first = size_class_bytes(klass - 1) + 1;  // the smallest request of the class, which wastes most
         const std::size_t bytes = size_class_bytes(klass);
-        if (size_class_of(first) != klass || size_class_of(bytes) != klass || bytes % 16 != 0 || 4 * (bytes - first) > bytes) return false;
+        if (size_class_of(first) != klass || size_class_of(bytes) != klass || bytes % 16 != 0 || 4 * (bytes - first) > bytes)
+            return false;
     }
     for (std::size_t size = 1; size <= slab_max_bytes; ++size) {
         const std::size_t klass = size_class_of(size);

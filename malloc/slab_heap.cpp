@@ -18,11 +18,12 @@ namespace heapkit::malloc_layer {
 
 namespace {
 
-constexpr std::size_t segment_bytes = std::size_t{4} << 20;  // may be tuned: a power of two, many pages
-constexpr std::size_t slab_page_bytes = std::size_t{64} << 10;    // may be tuned: holds 4 of the largest class
+constexpr std::size_t segment_bytes = std::size_t{4} << 20;                 // may be tuned: a power of two, many pages
+constexpr std::size_t slab_page_bytes = std::size_t{64} << 10;              // may be tuned: holds 4 of the largest class
 constexpr std::size_t pages_per_segment = segment_bytes / slab_page_bytes;  // page 0 holds the segment's header
 constexpr std::size_t purge_after_pages = 16;  // may be tuned: unused pages a heap keeps before returning their memory
-static_assert(slab_page_bytes % slab_max_bytes == 0 && slab_page_bytes * slab_max_bytes < (std::uint64_t{1} << 32));  // see page_of_block
+static_assert(slab_page_bytes % slab_max_bytes == 0 &&
+              slab_page_bytes * slab_max_bytes < (std::uint64_t{1} << 32));  // see page_of_block
 
 struct slab_heap;
 
@@ -42,30 +43,30 @@ enum notice_state : unsigned char {
 //      unused page is on its heap's free_pages list, dirty ones first.
 // PG4: notice == notice_wanted only while full.
 struct slab_page {
-    void* free = nullptr;                     // blocks freed by the owner or collected, links encoded
-    std::atomic<void*> remote{nullptr};       // blocks freed by other threads: a lock-free stack
+    void* free = nullptr;                // blocks freed by the owner or collected, links encoded
+    std::atomic<void*> remote{nullptr};  // blocks freed by other threads: a lock-free stack
     std::atomic<notice_state> notice{notice_idle};
-    bool full = false;                        // off its class list: had no room when last looked
-    bool dirty = false;                       // unused, and its memory not yet returned to the kernel
-    std::uint8_t klass = 0;                   // size class while in use
-    std::uint32_t block_bytes = 0;            // 0 while unused
-    std::uint32_t block_reciprocal = 0;       // ceil(2^32 / block_bytes): offset / block_bytes without a division
-    std::uint32_t capacity = 0;               // blocks that fit
-    std::uint32_t carved = 0;                 // blocks handed out at least once (PG1)
-    std::uint32_t used = 0;                   // blocks out, as far as the owner knows (PG1)
-    slab_page* next = nullptr;                // class list or free_pages list
+    bool full = false;                   // off its class list: had no room when last looked
+    bool dirty = false;                  // unused, and its memory not yet returned to the kernel
+    std::uint8_t klass = 0;              // size class while in use
+    std::uint32_t block_bytes = 0;       // 0 while unused
+    std::uint32_t block_reciprocal = 0;  // ceil(2^32 / block_bytes): offset / block_bytes without a division
+    std::uint32_t capacity = 0;          // blocks that fit
+    std::uint32_t carved = 0;            // blocks handed out at least once (PG1)
+    std::uint32_t used = 0;              // blocks out, as far as the owner knows (PG1)
+    slab_page* next = nullptr;           // class list or free_pages list
     slab_page* previous = nullptr;
-    slab_page* next_noticed = nullptr;        // on the owner's `noticed` stack
+    slab_page* next_noticed = nullptr;  // on the owner's `noticed` stack
 };
 
 // SG1: owner is fixed for the segment's life (which is the process's); pages_in_use == pages
 // with block_bytes != 0.
 // SG2: the segment map's bit for the segment is set.
 struct slab_segment {
-    slab_heap* owner;                         // the heap whose thread allocates here
-    slab_segment* next;                       // the owner's segments
+    slab_heap* owner;    // the heap whose thread allocates here
+    slab_segment* next;  // the owner's segments
     std::size_t pages_in_use;
-    slab_page pages[pages_per_segment];       // pages[0] describes this header: never used
+    slab_page pages[pages_per_segment];  // pages[0] describes this header: never used
 };
 static_assert(sizeof(slab_segment) <= slab_page_bytes);
 
@@ -77,9 +78,9 @@ struct slab_heap {
     slab_page* free_pages = nullptr;            // unused pages of this heap's segments (HP2)
     std::size_t dirty_pages = 0;                // HP2
     slab_segment* segments = nullptr;
-    std::atomic<slab_page*> noticed{nullptr};   // full pages that received a remote free
-    slab_heap* next_spare = nullptr;            // on the spare list (heaps_mutex)
-    bool exit_registered = false;               // the exit key names this heap
+    std::atomic<slab_page*> noticed{nullptr};  // full pages that received a remote free
+    slab_heap* next_spare = nullptr;           // on the spare list (heaps_mutex)
+    bool exit_registered = false;              // the exit key names this heap
 };
 
 // The calling thread's heap; nullptr before its first slab allocation, exited_thread() after
@@ -90,7 +91,7 @@ slab_heap* exited_thread() noexcept { return reinterpret_cast<slab_heap*>(aligno
 
 // All constinit: malloc runs before any dynamic initialiser of this library.
 constinit pthread_mutex_t heaps_mutex = PTHREAD_MUTEX_INITIALIZER;  // guards spare_heaps
-constinit slab_heap* spare_heaps = nullptr;                          // heaps whose threads have exited
+constinit slab_heap* spare_heaps = nullptr;                         // heaps whose threads have exited
 constinit std::atomic<unsigned> exit_key{~0u};
 
 // One bit per 4 MiB of the 47-bit user address space (4 MiB of zero pages, touched only where
@@ -105,8 +106,12 @@ void mark_segment(const slab_segment* segment) noexcept {
     segment_map[slot / 64].fetch_or(std::uint64_t{1} << (slot % 64), std::memory_order_release);
 }
 
-slab_segment* segment_of(const void* pointer) noexcept { return reinterpret_cast<slab_segment*>(address_of(pointer) & ~(segment_bytes - 1)); }
-std::size_t page_index(const slab_segment* segment, const void* pointer) noexcept { return (address_of(pointer) - address_of(segment)) / slab_page_bytes; }
+slab_segment* segment_of(const void* pointer) noexcept {
+    return reinterpret_cast<slab_segment*>(address_of(pointer) & ~(segment_bytes - 1));
+}
+std::size_t page_index(const slab_segment* segment, const void* pointer) noexcept {
+    return (address_of(pointer) - address_of(segment)) / slab_page_bytes;
+}
 std::byte* page_start(slab_page* page) noexcept {
     slab_segment* segment = segment_of(page);
     return reinterpret_cast<std::byte*>(segment) + static_cast<std::size_t>(page - segment->pages) * slab_page_bytes;
@@ -118,8 +123,10 @@ using freed_block::next_of;
 // ---- lists (owner only) ----
 
 void unlink(slab_page*& head, slab_page* page) noexcept {
-    if (page->previous != nullptr) page->previous->next = page->next;
-    else head = page->next;
+    if (page->previous != nullptr)
+        page->previous->next = page->next;
+    else
+        head = page->next;
     if (page->next != nullptr) page->next->previous = page->previous;
     page->next = page->previous = nullptr;
 }
@@ -461,7 +468,8 @@ const char* slab_validate() noexcept {
     if (dirty != heap->dirty_pages) return "HP2: dirty_pages does not count the dirty unused pages";
     for (std::size_t klass = 0; klass < slab_class_count; ++klass) {
         for (const slab_page* page = heap->classes[klass]; page != nullptr; page = page->next) {
-            if (page->klass != klass || page->block_bytes == 0 || page->full) return "HP1: a class list holds a page of another class, unused or full";
+            if (page->klass != klass || page->block_bytes == 0 || page->full)
+                return "HP1: a class list holds a page of another class, unused or full";
             if (page->next != nullptr && page->next->previous != page) return "HP1: a class list's links disagree";
         }
     }

@@ -36,7 +36,6 @@ public:
         return std::visit(std::forward<Visitor>(visitor), allocator_);
     }
 
-
     Offset allocate(const py::int_& size, const py::int_& alignment, const py::object& owner) {
         const edge_integer units = edge_integer_from(size, "size");
         const edge_integer aligned_to = edge_integer_from(alignment, "alignment");
@@ -102,7 +101,8 @@ private:
         const std::optional<Fit> fit = fit_from_name(fit_name_argument);
         if (!fit) throw py::value_error("unknown fit '" + fit_name_argument + "': expected first, next, best or worst");
         if (!index_accepts_fit(index, *fit)) {
-            throw py::value_error("fit applies to index " + fit_index_names_text("'") + "; '" + index + "' places blocks by its own rule");
+            throw py::value_error("fit applies to index " + fit_index_names_text("'") + "; '" + index +
+                                  "' places blocks by its own rule");
         }
         return with_index_named(index, [&](auto type) -> any_allocator { return typename decltype(type)::type(capacity, *fit); });
     }
@@ -120,7 +120,8 @@ auto statistic(Statistic read) {
 // The class's docstring, with the indexes of the registry.
 std::string memory_allocator_doc() {
     std::vector<std::string> indexes;
-    for (const index_facts& facts : index_table) indexes.push_back("\"" + std::string(facts.name) + "\" (" + std::string(facts.summary) + ")");
+    for (const index_facts& facts : index_table)
+        indexes.push_back("\"" + std::string(facts.name) + "\" (" + std::string(facts.summary) + ")");
     return R"(A contiguous range of abstract units [0, total_capacity).
 
 The seed's MemoryAllocator: allocate(size) returns the address of a contiguous block, free(address, size)
@@ -156,21 +157,26 @@ void bind_memory_allocator(py::module_& module) {
         .def("get_free_memory", statistic([](const auto& a) { return a.free_memory(); }), "Total free units.")
         .def("get_largest_free_block", statistic([](const auto& a) { return a.largest_free_block(); }),
              "Size of the largest contiguous free block.")
-        .def("free_blocks", [](const memory_allocator& self) { return free_block_tuples(self.free_blocks()); },
-             "The free blocks in address order as (start, size) tuples.")
-        .def("map", [](const memory_allocator& self) { return self.visit([](const auto& a) { return memory_map(a); }); },
-             "The whole range in the seed's notation, e.g. '[Allocated(0-19)] [Free(20-99)]'.")
-        .def("validate", [](const memory_allocator& self) { self.visit([](const auto& a) { a.validate(); }); },
-             "Checks every invariant of the allocator; raises RuntimeError naming a broken one.")
+        .def(
+            "free_blocks", [](const memory_allocator& self) { return free_block_tuples(self.free_blocks()); },
+            "The free blocks in address order as (start, size) tuples.")
+        .def(
+            "map", [](const memory_allocator& self) { return self.visit([](const auto& a) { return memory_map(a); }); },
+            "The whole range in the seed's notation, e.g. '[Allocated(0-19)] [Free(20-99)]'.")
+        .def(
+            "validate", [](const memory_allocator& self) { self.visit([](const auto& a) { a.validate(); }); },
+            "Checks every invariant of the allocator; raises RuntimeError naming a broken one.")
         .def_property_readonly("capacity", &memory_allocator::capacity, "Total units managed.")
         .def_property_readonly("index", &memory_allocator::index, ("The free-space index: " + index_names_text() + ".").c_str())
         .def_property_readonly("fit", &memory_allocator::fit, "The placement policy (list and tree), or None.")
         .def_property_readonly("allocated", &memory_allocator::allocated,
                                "The live blocks as a new dict {address: size} (changing it changes nothing).")
-        .def_property_readonly("free_list_head", [](const memory_allocator& self) { return free_list_head_of(self.free_blocks()); },
-                               "The first FreeBlock of the address-ordered free list, or None when memory is full.")
+        .def_property_readonly(
+            "free_list_head", [](const memory_allocator& self) { return free_list_head_of(self.free_blocks()); },
+            "The first FreeBlock of the address-ordered free list, or None when memory is full.")
         .def_property_readonly("free_memory", statistic([](const auto& a) { return a.free_memory(); }), "Units no block holds.")
-        .def_property_readonly("used_memory", statistic([](const auto& a) { return a.used_memory(); }), "Units the live blocks asked for.")
+        .def_property_readonly("used_memory", statistic([](const auto& a) { return a.used_memory(); }),
+                               "Units the live blocks asked for.")
         .def_property_readonly("reserved_memory", statistic([](const auto& a) { return a.reserved_memory(); }),
                                "Units the live blocks hold (buddy rounds requests up).")
         .def_property_readonly("largest_free_block", statistic([](const auto& a) { return a.largest_free_block(); }),
@@ -184,8 +190,8 @@ void bind_memory_allocator(py::module_& module) {
         .def_property_readonly("internal_fragmentation", statistic([](const auto& a) { return a.internal_fragmentation(); }),
                                "1 - used / reserved memory (0 unless the index rounds requests up).")
         .def("__repr__", [](const memory_allocator& self) {
-            return "MemoryAllocator(" + std::to_string(self.capacity()) + ", fit=" + (self.fit() ? "'" + *self.fit() + "'" : "None") +
-                   ", index='" + self.index() + "')";
+            return "MemoryAllocator(" + std::to_string(self.capacity()) +
+                   ", fit=" + (self.fit() ? "'" + *self.fit() + "'" : "None") + ", index='" + self.index() + "')";
         });
 }
 

@@ -56,20 +56,26 @@ fragmentation (every free block serves every request). Same errors as MemoryAllo
              "InvalidSize or InvalidFree.")
         .def("get_free_memory", &pool_allocator::free_memory, "Total free units.")
         .def("get_largest_free_block", &pool_allocator::largest_free_block, "The block size, or 0 when every block is in use.")
-        .def("free_blocks", [](const pool_allocator& pool) { return free_block_tuples(pool.free_blocks()); },
-             "Freed blocks in address order as (start, size), then the never-used blocks as one run.")
-        .def("map", [](const pool_allocator& pool) { return memory_map(pool); }, "The whole range in the seed's notation.")
+        .def(
+            "free_blocks", [](const pool_allocator& pool) { return free_block_tuples(pool.free_blocks()); },
+            "Freed blocks in address order as (start, size), then the never-used blocks as one run.")
+        .def(
+            "map", [](const pool_allocator& pool) { return memory_map(pool); }, "The whole range in the seed's notation.")
         .def("validate", &pool_allocator::validate, "Checks every invariant; raises RuntimeError naming a broken one.")
         .def_property_readonly("capacity", &pool_allocator::capacity, "Total units managed.")
         .def_property_readonly("block_size", &pool_allocator::block_size, "Units per block.")
         .def_property_readonly("block_count", &pool_allocator::block_count, "Number of blocks.")
-        .def_property_readonly("allocated", [](const pool_allocator& pool) {
-            py::dict by_address;
-            for (const free_block& live : pool.allocations()) by_address[py::int_(live.start)] = py::int_(live.size);
-            return by_address;
-        }, "The live blocks as a new dict {address: size asked for}.")
-        .def_property_readonly("free_list_head", [](const pool_allocator& pool) { return free_list_head_of(pool.free_blocks()); },
-                               "The first FreeBlock in address order, or None when every block is in use.")
+        .def_property_readonly(
+            "allocated",
+            [](const pool_allocator& pool) {
+                py::dict by_address;
+                for (const free_block& live : pool.allocations()) by_address[py::int_(live.start)] = py::int_(live.size);
+                return by_address;
+            },
+            "The live blocks as a new dict {address: size asked for}.")
+        .def_property_readonly(
+            "free_list_head", [](const pool_allocator& pool) { return free_list_head_of(pool.free_blocks()); },
+            "The first FreeBlock in address order, or None when every block is in use.")
         .def_property_readonly("free_memory", &pool_allocator::free_memory, "Units no block holds.")
         .def_property_readonly("used_memory", &pool_allocator::used_memory, "Units the live blocks asked for.")
         .def_property_readonly("reserved_memory", &pool_allocator::reserved_memory, "Units the live blocks hold.")

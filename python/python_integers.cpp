@@ -12,7 +12,8 @@ namespace heapkit::python {
 
 edge_integer edge_integer_from(py::handle value, const char* argument) {
     if (!PyLong_Check(value.ptr())) {
-        throw py::type_error(std::string(argument) + " must be an int, not " + std::string(py::str(py::type::of(value).attr("__name__"))));
+        throw py::type_error(std::string(argument) + " must be an int, not " +
+                             std::string(py::str(py::type::of(value).attr("__name__"))));
     }
     int overflow = 0;
     const long long small = PyLong_AsLongLongAndOverflow(value.ptr(), &overflow);

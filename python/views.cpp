@@ -34,9 +34,12 @@ struct free_block_node {
 }  // namespace
 
 void bind_free_block(py::module_& module) {
-    py::class_<free_block_node>(module, "FreeBlock", "A free block of the seed's address-ordered doubly-linked free list (read-only).")
-        .def_property_readonly("start", [](const free_block_node& node) { return node.block().start; }, "Starting address of the free block.")
-        .def_property_readonly("size", [](const free_block_node& node) { return node.block().size; }, "Size of the free block in units.")
+    py::class_<free_block_node>(module, "FreeBlock",
+                                "A free block of the seed's address-ordered doubly-linked free list (read-only).")
+        .def_property_readonly(
+            "start", [](const free_block_node& node) { return node.block().start; }, "Starting address of the free block.")
+        .def_property_readonly(
+            "size", [](const free_block_node& node) { return node.block().size; }, "Size of the free block in units.")
         .def_property_readonly("next", &free_block_node::next, "The next free block by address, or None.")
         .def_property_readonly("prev", &free_block_node::prev, "The previous free block by address, or None.")
         .def("__eq__", [](const free_block_node& a, const free_block_node& b) { return a.block() == b.block(); })

@@ -161,9 +161,9 @@ private:
         for (Size unit = 0; unit < size; ++unit) used_[start + unit] = used;
     }
 
-    std::vector<bool> used_;             // one flag per unit
-    std::map<Offset, record> live_;      // live allocations by address
-    Offset rover_ = 0;                   // end of the last successful placement
+    std::vector<bool> used_;         // one flag per unit
+    std::map<Offset, record> live_;  // live allocations by address
+    Offset rover_ = 0;               // end of the last successful placement
     Fit fit_;
 };
 

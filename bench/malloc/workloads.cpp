@@ -101,7 +101,8 @@ std::uint64_t on_every_thread(Work work) {
 
 // Larson's server in one thread: replaces random slots of its own with blocks of `min_bytes` to
 // `min_bytes + span_bytes - 1`, writing each one's first byte; the sum of the first bytes it read.
-std::uint64_t replace_slots(std::uint64_t seed, std::size_t slot_count, int steps, std::size_t min_bytes, std::size_t span_bytes) {
+std::uint64_t replace_slots(std::uint64_t seed, std::size_t slot_count, int steps, std::size_t min_bytes,
+                            std::size_t span_bytes) {
     xorshift random{seed};
     std::vector<char*> slots(slot_count, nullptr);
     std::uint64_t sum = 0;
@@ -124,7 +125,8 @@ std::uint64_t server() {
 // The server with medium blocks (2-64 KiB, I/O buffers and growing vectors): where a malloc that
 // serves them from one locked heap makes its threads queue.
 std::uint64_t medium_server() {
-    return on_every_thread([](int t) { return replace_slots(static_cast<std::uint64_t>(t) * 11 + 5, 64, 2'000'000, 2048, 62 * 1024); });
+    return on_every_thread(
+        [](int t) { return replace_slots(static_cast<std::uint64_t>(t) * 11 + 5, 64, 2'000'000, 2048, 62 * 1024); });
 }
 
 // Small objects written over and over by the threads that allocated them: an allocator that
@@ -186,15 +188,24 @@ std::uint64_t realloc_growth() {
 int main(int argc, char** argv) {
     const std::string name = argc > 1 ? argv[1] : "";
     std::uint64_t checksum = 0;
-    if (name == "small_objects") checksum = small_objects();
-    else if (name == "producer_consumer") checksum = producer_consumer();
-    else if (name == "server") checksum = server();
-    else if (name == "medium_server") checksum = medium_server();
-    else if (name == "false_sharing") checksum = false_sharing();
-    else if (name == "large_blocks") checksum = large_blocks();
-    else if (name == "realloc_growth") checksum = realloc_growth();
+    if (name == "small_objects")
+        checksum = small_objects();
+    else if (name == "producer_consumer")
+        checksum = producer_consumer();
+    else if (name == "server")
+        checksum = server();
+    else if (name == "medium_server")
+        checksum = medium_server();
+    else if (name == "false_sharing")
+        checksum = false_sharing();
+    else if (name == "large_blocks")
+        checksum = large_blocks();
+    else if (name == "realloc_growth")
+        checksum = realloc_growth();
     else {
-        std::fprintf(stderr, "usage: %s small_objects|producer_consumer|server|medium_server|false_sharing|large_blocks|realloc_growth\n", argv[0]);
+        std::fprintf(stderr,
+                     "usage: %s small_objects|producer_consumer|server|medium_server|false_sharing|large_blocks|realloc_growth\n",
+                     argv[0]);
         return 2;
     }
     std::printf("%s %llu\n", name.c_str(), static_cast<unsigned long long>(checksum));

@@ -10,13 +10,14 @@ extern "C" {
 #endif
 
 struct heapkit_malloc_statistics {
-    unsigned long long allocations;        /* malloc, calloc, new, ... (not realloc) */
+    unsigned long long allocations; /* malloc, calloc, new, ... (not realloc) */
     unsigned long long frees;
     unsigned long long reallocs;
-    unsigned long long from_slabs;         /* blocks up to 16 KiB, from the calling thread's size-class slabs */
-    unsigned long long from_heap;          /* up to 512 KiB: from a thread cache of medium blocks or an arena (a boundary-tag heap under its lock) */
-    unsigned long long from_mmap;          /* large blocks: a mapping each (or a cached one) */
-    unsigned long long peak_bytes;         /* most usable bytes live at once */
+    unsigned long long from_slabs; /* blocks up to 16 KiB, from the calling thread's size-class slabs */
+    unsigned long long
+        from_heap; /* up to 512 KiB: from a thread cache of medium blocks or an arena (a boundary-tag heap under its lock) */
+    unsigned long long from_mmap;  /* large blocks: a mapping each (or a cached one) */
+    unsigned long long peak_bytes; /* most usable bytes live at once */
     unsigned long long live_bytes;
     unsigned long long live_blocks;
 };

@@ -103,8 +103,8 @@ void boundary_tag_heap::add_region(std::span<std::byte> memory) {
     const std::uintptr_t header_at = align_up(begin, alignment_bytes);
     const std::uintptr_t first_at = header_at + sizeof(region) + 8;
     if (memory.size() < region_overhead_bytes + alignment_bytes + min_block_bytes || first_at + min_block_bytes + 8 > end)
-        throw_error(errc::invalid_size, "heapkit::boundary_tag_heap: a region of " + std::to_string(memory.size()) +
-                                            " bytes cannot hold one block");
+        throw_error(errc::invalid_size,
+                    "heapkit::boundary_tag_heap: a region of " + std::to_string(memory.size()) + " bytes cannot hold one block");
     const std::size_t block_bytes = (end - 8 - first_at) / alignment_bytes * alignment_bytes;
     if (block_bytes > max_block_bytes)
         throw_error(errc::invalid_size, "heapkit::boundary_tag_heap: a region may hold at most 2^48 bytes");
@@ -133,8 +133,10 @@ void boundary_tag_heap::file(block* free_block) noexcept {
 
 void boundary_tag_heap::unfile(block* free_block) noexcept {
     const std::size_t klass = class_holding(free_block->size()).flat();
-    if (free_block->prev_free != nullptr) free_block->prev_free->next_free = free_block->next_free;
-    else free_lists_[klass] = free_block->next_free;
+    if (free_block->prev_free != nullptr)
+        free_block->prev_free->next_free = free_block->next_free;
+    else
+        free_lists_[klass] = free_block->next_free;
     if (free_block->next_free != nullptr) free_block->next_free->prev_free = free_block->prev_free;
     if (free_lists_[klass] == nullptr) non_empty_.clear(size_class::from_flat(klass));
     free_bytes_ -= free_block->size();
@@ -257,10 +259,11 @@ void* boundary_tag_heap::allocate(std::size_t size, std::size_t alignment) {
 
 void boundary_tag_heap::throw_request_error(std::size_t size, std::size_t alignment) {
     if (!is_power_of_two(alignment))
-        throw_error(errc::invalid_alignment, "heapkit::boundary_tag_heap: alignment " + std::to_string(alignment) +
-                                                 " is not a power of two");
+        throw_error(errc::invalid_alignment,
+                    "heapkit::boundary_tag_heap: alignment " + std::to_string(alignment) + " is not a power of two");
     if (block_bytes_for(size) == 0)
-        throw_error(errc::out_of_memory, "heapkit::boundary_tag_heap: " + std::to_string(size) + " bytes is larger than any block");
+        throw_error(errc::out_of_memory,
+                    "heapkit::boundary_tag_heap: " + std::to_string(size) + " bytes is larger than any block");
     throw_error(errc::out_of_memory, "heapkit::boundary_tag_heap: no free block holds " + std::to_string(size) +
                                          " bytes aligned to " + std::to_string(alignment));
 }
@@ -403,7 +406,8 @@ boundary_tag_heap::tag_type boundary_tag_heap::owner_tag(const void* pointer) no
 const boundary_tag_heap::region* boundary_tag_heap::region_of(const void* pointer) const noexcept {
     const auto address = reinterpret_cast<std::uintptr_t>(pointer);
     for (const region* r = regions_; r != nullptr; r = r->next) {
-        if (address >= reinterpret_cast<std::uintptr_t>(r->first->payload()) && address < reinterpret_cast<std::uintptr_t>(r->epilogue))
+        if (address >= reinterpret_cast<std::uintptr_t>(r->first->payload()) &&
+            address < reinterpret_cast<std::uintptr_t>(r->epilogue))
             return r;
     }
     return nullptr;
@@ -462,7 +466,8 @@ void boundary_tag_heap::validate() const {
         block* b = r->first;
         while (b != r->epilogue) {
             const auto address = reinterpret_cast<std::uintptr_t>(b);
-            if (b->size() % alignment_bytes != 0 || b->size() < min_block_bytes || address + b->size() > reinterpret_cast<std::uintptr_t>(r->epilogue))
+            if (b->size() % alignment_bytes != 0 || b->size() < min_block_bytes ||
+                address + b->size() > reinterpret_cast<std::uintptr_t>(r->epilogue))
                 broken("BT1", "block " + hex(b) + " of size " + std::to_string(b->size()) + " does not tile its region");
             if (b->previous_used() != previous_used)
                 broken("BT2", "block " + hex(b) + " says the block before is " + (b->previous_used() ? "used" : "free"));
@@ -477,7 +482,8 @@ void boundary_tag_heap::validate() const {
                 }
             } else {
                 if (b->quick()) broken("BT8", "free block " + hex(b) + " is marked quick");
-                if (b->footer() != b->size()) broken("BT3", "free block " + hex(b) + " has footer " + std::to_string(b->footer()));
+                if (b->footer() != b->size())
+                    broken("BT3", "free block " + hex(b) + " has footer " + std::to_string(b->footer()));
                 if (!previous_used) broken("BT3", "free block " + hex(b) + " follows a free block");
                 if (b->tag() != 0) broken("BT4", "free block " + hex(b) + " carries a tag");
                 free += b->size();

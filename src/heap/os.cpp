@@ -91,8 +91,8 @@ std::string describe_frame(const void* return_address) {
         return std::string(buffer) + " (" + binary + ")";
     }
     int status = 0;
-    const std::unique_ptr<char, decltype(&std::free)> demangled(
-        abi::__cxa_demangle(info.dli_sname, nullptr, nullptr, &status), &std::free);
+    const std::unique_ptr<char, decltype(&std::free)> demangled(abi::__cxa_demangle(info.dli_sname, nullptr, nullptr, &status),
+                                                                &std::free);
     const std::string name = status == 0 && demangled ? demangled.get() : info.dli_sname;
     const auto offset = static_cast<const char*>(return_address) - static_cast<const char*>(info.dli_saddr);
     std::snprintf(buffer, sizeof buffer, "+0x%tx", offset);

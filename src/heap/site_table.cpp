@@ -48,7 +48,8 @@ std::uint32_t site_table::find_or_add(const call_site& location, std::span<void*
     const auto [first, last] = ids_.equal_range(hash);
     for (auto candidate = first; candidate != last; ++candidate) {
         const allocation_site& known = sites_[candidate->second];
-        if (same_location(known.location, location) && std::equal(known.frames.begin(), known.frames.end(), stack.begin(), stack.end()))
+        if (same_location(known.location, location) &&
+            std::equal(known.frames.begin(), known.frames.end(), stack.begin(), stack.end()))
             return candidate->second;
     }
     const auto id = static_cast<std::uint32_t>(sites_.size());

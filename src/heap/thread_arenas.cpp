@@ -35,7 +35,8 @@ thread_arenas::thread_arenas(arena_options options) : options_(options) {
     if (options_.region_bytes < boundary_tag_heap::region_overhead_bytes + 2 * boundary_tag_heap::min_block_bytes)
         throw_error(errc::invalid_size, "heapkit::thread_arenas: region_bytes cannot hold one block");
     arenas_.reserve(count);
-    for (std::size_t i = 0; i < count; ++i) arenas_.push_back(std::make_unique<arena>(static_cast<boundary_tag_heap::tag_type>(i)));
+    for (std::size_t i = 0; i < count; ++i)
+        arenas_.push_back(std::make_unique<arena>(static_cast<boundary_tag_heap::tag_type>(i)));
 }
 
 thread_arenas::~thread_arenas() {
@@ -66,11 +67,12 @@ void* thread_arenas::try_allocate_in(std::size_t index, std::size_t size, std::s
 void* thread_arenas::allocate(std::size_t size, std::size_t alignment) {
     if (void* pointer = try_allocate(size, alignment)) return pointer;
     if (!is_power_of_two(alignment))
-        throw_error(errc::invalid_alignment, "heapkit::thread_arenas: alignment " + std::to_string(alignment) + " is not a power of two");
+        throw_error(errc::invalid_alignment,
+                    "heapkit::thread_arenas: alignment " + std::to_string(alignment) + " is not a power of two");
     if (boundary_tag_heap::block_bytes_for(size) == 0)
         throw_error(errc::out_of_memory, "heapkit::thread_arenas: " + std::to_string(size) + " bytes is larger than any block");
-    throw_error(errc::out_of_memory, "heapkit::thread_arenas: no arena, no steal and no upstream region holds " +
-                                         std::to_string(size) + " bytes");
+    throw_error(errc::out_of_memory,
+                "heapkit::thread_arenas: no arena, no steal and no upstream region holds " + std::to_string(size) + " bytes");
 }
 
 void thread_arenas::deallocate(void* pointer) {
@@ -200,7 +202,8 @@ void thread_arenas::validate() const {
         capacity += each->heap.stats().capacity_bytes;
     }
     if (capacity != upstream_bytes() + lent_span_bytes_.load(std::memory_order_relaxed))
-        throw std::logic_error("heapkit::thread_arenas invariant TA1 broken: the arenas' regions are not what the upstream gave plus what was lent");
+        throw std::logic_error(
+            "heapkit::thread_arenas invariant TA1 broken: the arenas' regions are not what the upstream gave plus what was lent");
 }
 
 }  // namespace heapkit

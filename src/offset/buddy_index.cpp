@@ -58,8 +58,7 @@ std::optional<placement> buddy_index::find(const fit_request& request) const noe
     if (candidates == 0) return std::nullopt;
     const link at = heads_[static_cast<unsigned>(std::countr_zero(candidates))];
     // The node name carries the order to split down to in its high half.
-    return placement{{nodes_[at].start, block_units(nodes_[at].order)}, nodes_[at].start,
-                     (std::size_t{order} << 32) | at};
+    return placement{{nodes_[at].start, block_units(nodes_[at].order)}, nodes_[at].start, (std::size_t{order} << 32) | at};
 }
 
 buddy_index::handle buddy_index::take(const placement& chosen, Size) {
@@ -187,7 +186,8 @@ void buddy_index::validate() const {
     if (listed != count_ || free_at_.size() != count_) broken("BD4", "free block counts disagree");
     const std::vector<free_block> free = blocks();
     for (std::size_t i = 1; i < free.size(); ++i) {
-        if (free[i - 1].start + free[i - 1].size > free[i].start) broken("BD3", "blocks overlap at " + std::to_string(free[i].start));
+        if (free[i - 1].start + free[i - 1].size > free[i].start)
+            broken("BD3", "blocks overlap at " + std::to_string(free[i].start));
     }
     std::size_t spare = 0;
     for (link at = spare_; at != nil; at = nodes_[at].next) {

@@ -11,7 +11,8 @@ std::string edge_integer::to_string() const {
 
 std::optional<edge_error> edge_address_error(Size capacity, const edge_integer& address) {
     if (address.as_units() && address.magnitude < capacity) return std::nullopt;
-    return edge_error{errc::invalid_address, "address " + address.to_string() + " is outside [0, " + std::to_string(capacity) + ")"};
+    return edge_error{errc::invalid_address,
+                      "address " + address.to_string() + " is outside [0, " + std::to_string(capacity) + ")"};
 }
 
 std::optional<edge_error> edge_allocate_error(const edge_integer& size, const edge_integer& alignment) {

@@ -19,7 +19,7 @@ free_list::free_list(Size capacity, Fit fit) : capacity_(capacity), fit_(fit) {
 }
 
 std::optional<placement> free_list::find(const fit_request& request) const noexcept {
-    std::optional<placement> chosen;   // best so far (best, worst) or the wrapped candidate (next)
+    std::optional<placement> chosen;  // best so far (best, worst) or the wrapped candidate (next)
     for (node_index at = head_; at != none; at = nodes_[at].next) {
         const free_block block{nodes_[at].start, nodes_[at].size};
         const std::optional<Offset> address = aligned_start_in(block, request.size, request.alignment);

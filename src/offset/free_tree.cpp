@@ -52,7 +52,8 @@ free_tree::address_index::position free_tree::first_fit_from(Offset lower, const
 
 free_tree::address_index::position free_tree::worst_fit(const fit_request& request) const noexcept {
     // The lowest-addressed block of the largest size: follow the largest sizes down.
-    const address_index::position widest = by_address_.first_where(largest_free_block(), 0, [](const free_block&) { return true; });
+    const address_index::position widest =
+        by_address_.first_where(largest_free_block(), 0, [](const free_block&) { return true; });
     if (fits(by_address_.at(widest), request)) return widest;
     // Alignment near miss: the largest block that fits among those large enough before alignment,
     // in address order, so a strictly larger size is needed to replace the choice (ties keep the
@@ -66,7 +67,8 @@ free_tree::address_index::position free_tree::worst_fit(const fit_request& reque
 
 free_tree::address_index::position free_tree::best_fit(const fit_request& request) const noexcept {
     // The first block in (size, address) order with size >= request.size that fits.
-    for (size_index::position at = by_size_.lower_bound({0, request.size}); at != size_index::end_position; at = by_size_.next(at)) {
+    for (size_index::position at = by_size_.lower_bound({0, request.size}); at != size_index::end_position;
+         at = by_size_.next(at)) {
         if (fits(by_size_.at(at), request)) return by_address_.lower_bound(by_size_.at(at));
     }
     return address_index::end_position;

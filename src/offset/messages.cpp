@@ -15,8 +15,8 @@ std::string request(Size size, Size alignment) {
 
 std::string out_of_memory_reason(Size size, const failure_context& state) {
     if (size > state.free_memory) return "memory is exhausted (" + units(state.free_memory) + " free)";
-    return "memory is fragmented (" + units(state.free_memory) + " free, largest free block " +
-           units(state.largest_free_block) + ")";
+    return "memory is fragmented (" + units(state.free_memory) + " free, largest free block " + units(state.largest_free_block) +
+           ")";
 }
 
 std::string outside(Offset address, const failure_context& state) {
@@ -59,8 +59,8 @@ std::string reallocate_message(errc kind, Offset address, Size new_size, Size al
         case errc::invalid_address: return outside(address, state);
         case errc::invalid_free: return "cannot resize: no allocation starts at address " + std::to_string(address);
         case errc::out_of_memory:
-            return "cannot resize the allocation at " + std::to_string(address) + " to " + request(new_size, alignment) +
-                   ": " + out_of_memory_reason(new_size, state);
+            return "cannot resize the allocation at " + std::to_string(address) + " to " + request(new_size, alignment) + ": " +
+                   out_of_memory_reason(new_size, state);
         default: return "cannot resize the allocation at " + std::to_string(address);
     }
 }

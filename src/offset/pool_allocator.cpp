@@ -135,7 +135,8 @@ void pool_allocator::validate() const {
     std::sort(stacked.begin(), stacked.end());
     for (std::size_t i = 0; i < stacked.size(); ++i) {
         const Offset start = stacked[i];
-        if (start % block_size_ != 0 || start >= watermark_ || (i > 0 && stacked[i - 1] == start) || live_.find(start) != nullptr) {
+        if (start % block_size_ != 0 || start >= watermark_ || (i > 0 && stacked[i - 1] == start) ||
+            live_.find(start) != nullptr) {
             broken("PL1", "freed block at " + std::to_string(start));
         }
     }

@@ -237,17 +237,21 @@ void tlsf_index::validate() const {
     std::size_t filed = 0;
     for (std::size_t flat = 0; flat < tlsf_class_count; ++flat) {
         const size_class klass = size_class::from_flat(flat);
-        if (non_empty_.marked(klass) != (heads_[flat] != nil)) broken("TL4", "bitmap disagrees with class " + std::to_string(flat));
+        if (non_empty_.marked(klass) != (heads_[flat] != nil))
+            broken("TL4", "bitmap disagrees with class " + std::to_string(flat));
         if (klass.second == 0) {
             bool any = false;
             for (unsigned second = 0; second < second_level_count; ++second) any = any || heads_[flat + second] != nil;
-            if (non_empty_.any_in_first_level(klass.first) != any) broken("TL4", "first-level bit " + std::to_string(klass.first));
+            if (non_empty_.any_in_first_level(klass.first) != any)
+                broken("TL4", "first-level bit " + std::to_string(klass.first));
         }
         link before = nil;
         for (link at = heads_[flat]; at != nil; before = at, at = nodes_[at].free_next) {
             if (at >= nodes_.size() || ++filed > nodes_.size()) broken("TL3", "a class list runs off its storage or loops");
-            if (nodes_[at].free_previous != before) broken("TL3", "free_previous of the block at " + std::to_string(nodes_[at].start));
-            if (class_holding(nodes_[at].size).flat() != flat) broken("TL3", "block at " + std::to_string(nodes_[at].start) + " is in the wrong class");
+            if (nodes_[at].free_previous != before)
+                broken("TL3", "free_previous of the block at " + std::to_string(nodes_[at].start));
+            if (class_holding(nodes_[at].size).flat() != flat)
+                broken("TL3", "block at " + std::to_string(nodes_[at].start) + " is in the wrong class");
         }
     }
     if (filed != free_count_ || free_in_chain != free_count_) {

@@ -18,7 +18,8 @@ public:
 
     // Sizes spread evenly over the powers of two in [low, high].
     Size size(Size low, Size high) {
-        std::uniform_real_distribution<double> exponent(std::log2(static_cast<double>(low)), std::log2(static_cast<double>(high)));
+        std::uniform_real_distribution<double> exponent(std::log2(static_cast<double>(low)),
+                                                        std::log2(static_cast<double>(high)));
         return std::clamp(static_cast<Size>(std::exp2(exponent(random_))), low, high);
     }
     std::size_t pick(std::size_t count) { return std::uniform_int_distribution<std::size_t>(0, count - 1)(random_); }
@@ -64,7 +65,8 @@ std::optional<workload> workload_from_name(std::string_view name) noexcept {
 
 void generate(workload kind, std::size_t operations, std::uint64_t seed, std::ostream& out) {
     writer trace(out, seed);
-    out << "# heapkit gen " << workload_names[static_cast<std::size_t>(kind)] << " ops=" << operations << " seed=" << seed << '\n';
+    out << "# heapkit gen " << workload_names[static_cast<std::size_t>(kind)] << " ops=" << operations << " seed=" << seed
+        << '\n';
     switch (kind) {
         case workload::ramp:
             while (trace.written() < operations / 2) trace.allocate(trace.size(16, 4096));

@@ -112,14 +112,17 @@ void heapkit_line(recorder& record, std::string_view verb, std::string_view rest
     if (verb == "a") {
         const Size size = field("a size");
         const Size alignment = rest.find_first_not_of(" \t\r") == std::string_view::npos ? 1 : field("an alignment");
-        if (const std::string_view extra = next_word(rest); !extra.empty()) record.fail("unexpected '" + std::string(extra) + "'");
+        if (const std::string_view extra = next_word(rest); !extra.empty())
+            record.fail("unexpected '" + std::string(extra) + "'");
         record.allocate(id, size, alignment);
     } else if (verb == "f") {
-        if (const std::string_view extra = next_word(rest); !extra.empty()) record.fail("unexpected '" + std::string(extra) + "'");
+        if (const std::string_view extra = next_word(rest); !extra.empty())
+            record.fail("unexpected '" + std::string(extra) + "'");
         record.free(id);
     } else {
         const Size size = field("a size");
-        if (const std::string_view extra = next_word(rest); !extra.empty()) record.fail("unexpected '" + std::string(extra) + "'");
+        if (const std::string_view extra = next_word(rest); !extra.empty())
+            record.fail("unexpected '" + std::string(extra) + "'");
         record.resize(id, size);
     }
 }

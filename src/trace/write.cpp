@@ -34,7 +34,8 @@ void write_trace_file(const std::string& path, const trace& events, const std::s
     std::size_t written = 0;
     while (written < bytes.size()) {
         const auto chunk = static_cast<unsigned>(std::min<std::size_t>(bytes.size() - written, 1u << 20));
-        if (gzwrite(file.get(), bytes.data() + written, chunk) != static_cast<int>(chunk)) throw trace_error(path, 0, "cannot write");
+        if (gzwrite(file.get(), bytes.data() + written, chunk) != static_cast<int>(chunk))
+            throw trace_error(path, 0, "cannot write");
         written += chunk;
     }
 }

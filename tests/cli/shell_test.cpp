@@ -132,7 +132,8 @@ TEST(Demo, PlaysTheSeedsExampleWithItsAddressesAndMaps) {
 }
 
 TEST(Shell, CompactSlidesBlocksDownAndPrintsTheMoves) {
-    const std::string script = "allocate 10\nallocate 10\nallocate 30\nallocate 10\nfree 0 10\nfree 20 30\ncompact\nfree_blocks\ncompact\n";
+    const std::string script =
+        "allocate 10\nallocate 10\nallocate 30\nallocate 10\nfree 0 10\nfree 20 30\ncompact\nfree_blocks\ncompact\n";
     const std::string answers = "0\n10\n20\n50\nok\nok\n10->0:10 50->10:10\n20:80\n\n";
     EXPECT_EQ(shell("--capacity 100", script), answers);
     EXPECT_EQ(shell("--capacity 100 --index tree", script), answers);

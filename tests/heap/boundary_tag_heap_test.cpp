@@ -10,8 +10,8 @@
 #include <random>
 #include <vector>
 
-#include "shadow_heap.hpp"
 #include "../test_seed.hpp"
+#include "shadow_heap.hpp"
 
 namespace heapkit {
 namespace {
@@ -188,9 +188,12 @@ TEST_F(BoundaryTagHeap, FreeSpansLieInsideLargeFreeBlocksAndMissTheirMetadata) {
         std::size_t bytes;
     };
     std::vector<span> spans;
-    heap.for_each_free_span(10000, [](void* into, std::byte* start, std::size_t bytes) {
-        static_cast<std::vector<span>*>(into)->push_back({start, bytes});
-    }, &spans);
+    heap.for_each_free_span(
+        10000,
+        [](void* into, std::byte* start, std::size_t bytes) {
+            static_cast<std::vector<span>*>(into)->push_back({start, bytes});
+        },
+        &spans);
     ASSERT_EQ(spans.size(), 2u);  // where big was, and the tail
     for (const span& s : spans) {
         EXPECT_GE(s.bytes, 10000u - 40);

@@ -39,7 +39,8 @@ struct DebugHeap : ::testing::Test {
 };
 
 TEST_F(DebugHeap, CatchesADoubleFreeWithTheBlocksSite) {
-    void* p = heap.allocate(24); const unsigned line = __LINE__;
+    const unsigned line = __LINE__ + 1;  // the allocation's line
+    void* p = heap.allocate(24);
     heap.deallocate(p);
     heap.deallocate(p);
     expect_one(debug_issue::double_free, p, 24, line);
@@ -57,7 +58,8 @@ TEST_F(DebugHeap, CatchesAForeignPointer) {
 }
 
 TEST_F(DebugHeap, CatchesAnInteriorPointerNamingTheBlockItPointsInto) {
-    auto* p = static_cast<std::byte*>(heap.allocate(100)); const unsigned line = __LINE__;
+    const unsigned line = __LINE__ + 1;  // the allocation's line
+    auto* p = static_cast<std::byte*>(heap.allocate(100));
     heap.deallocate(p + 8);
     expect_one(debug_issue::interior_pointer, p, 100, line);
     EXPECT_EQ(heap.live_count(), 1u);  // the block was left alone
@@ -66,7 +68,8 @@ TEST_F(DebugHeap, CatchesAnInteriorPointerNamingTheBlockItPointsInto) {
 }
 
 TEST_F(DebugHeap, CatchesAnOverflowByOneByte) {
-    auto* p = static_cast<char*>(heap.allocate(24)); const unsigned line = __LINE__;
+    const unsigned line = __LINE__ + 1;  // the allocation's line
+    auto* p = static_cast<char*>(heap.allocate(24));
     p[24] = static_cast<char>(~p[24]);  // the canary is random: change whatever is there
     heap.validate();
     expect_one(debug_issue::overflow, p, 24, line);
@@ -75,7 +78,8 @@ TEST_F(DebugHeap, CatchesAnOverflowByOneByte) {
 }
 
 TEST_F(DebugHeap, CatchesAnUnderflowByOneByte) {
-    auto* p = static_cast<char*>(heap.allocate(40, 64)); const unsigned line = __LINE__;
+    const unsigned line = __LINE__ + 1;  // the allocation's line
+    auto* p = static_cast<char*>(heap.allocate(40, 64));
     EXPECT_EQ(reinterpret_cast<std::uintptr_t>(p) % 64, 0u);
     p[-1] = static_cast<char>(~p[-1]);
     heap.deallocate(p);
@@ -83,7 +87,8 @@ TEST_F(DebugHeap, CatchesAnUnderflowByOneByte) {
 }
 
 TEST_F(DebugHeap, CatchesAWriteAfterFreeInValidateAndWhenTheBlockLeavesQuarantine) {
-    auto* p = static_cast<char*>(heap.allocate(32)); const unsigned line = __LINE__;
+    const unsigned line = __LINE__ + 1;  // the allocation's line
+    auto* p = static_cast<char*>(heap.allocate(32));
     heap.deallocate(p);
     p[5] = 'x';  // the block is still the debug heap's (quarantined), so this is no real UB
     heap.validate();
@@ -105,19 +110,29 @@ TEST_F(DebugHeap, LeakReportListsExactlyTheLeakedBlocksBySite) {
     std::vector<void*> kept_a, kept_b;
     unsigned line_a = 0, line_b = 0;
     for (int i = 0; i < 5; ++i) {
-        void* a = heap.allocate(10); line_a = __LINE__;
-        void* b = heap.allocate(1000); line_b = __LINE__;
-        if (i % 2 == 0) kept_a.push_back(a); else heap.deallocate(a);
-        if (i == 3) kept_b.push_back(b); else heap.deallocate(b);
+        line_a = __LINE__ + 1;  // the allocation's line
+        void* a = heap.allocate(10);
+        line_b = __LINE__ + 1;  // the allocation's line
+        void* b = heap.allocate(1000);
+        if (i % 2 == 0)
+            kept_a.push_back(a);
+        else
+            heap.deallocate(a);
+        if (i == 3)
+            kept_b.push_back(b);
+        else
+            heap.deallocate(b);
     }
     const std::vector<leak_record> leaks = heap.leaks();
     ASSERT_EQ(leaks.size(), 2u);
     EXPECT_EQ(leaks[0].site->location.line, line_b);  // most bytes first
     EXPECT_EQ(leaks[0].bytes, 1000u);
-    EXPECT_EQ(std::set<const void*>(leaks[0].blocks.begin(), leaks[0].blocks.end()), std::set<const void*>(kept_b.begin(), kept_b.end()));
+    EXPECT_EQ(std::set<const void*>(leaks[0].blocks.begin(), leaks[0].blocks.end()),
+              std::set<const void*>(kept_b.begin(), kept_b.end()));
     EXPECT_EQ(leaks[1].site->location.line, line_a);
     EXPECT_EQ(leaks[1].bytes, 30u);
-    EXPECT_EQ(std::vector<const void*>(leaks[1].blocks.begin(), leaks[1].blocks.end()), std::vector<const void*>(kept_a.begin(), kept_a.end()));
+    EXPECT_EQ(std::vector<const void*>(leaks[1].blocks.begin(), leaks[1].blocks.end()),
+              std::vector<const void*>(kept_a.begin(), kept_a.end()));
     EXPECT_EQ(heap.report_leaks(), 2u);
     ASSERT_EQ(reports.size(), 2u);
     EXPECT_EQ(reports[1].issue, debug_issue::leak);
@@ -130,8 +145,9 @@ TEST_F(DebugHeap, SnapshotSeriesNamesTheSiteThatKeepsGrowing) {
     std::vector<void*> particles;
     unsigned growing_line = 0;
     for (int frame = 0; frame < 6; ++frame) {
-        void* scratch = heap.allocate(4096);                            // freed every frame
-        particles.push_back(heap.allocate(48)); growing_line = __LINE__;  // never freed: the logical leak
+        void* scratch = heap.allocate(4096);     // freed every frame
+        growing_line = __LINE__ + 1;             // the allocation's line
+        particles.push_back(heap.allocate(48));  // never freed: the logical leak
         void* buffer = heap.allocate(256);
         heap.deallocate(buffer);
         heap.deallocate(scratch);
@@ -169,7 +185,8 @@ TEST(DebugHeapStacks, BothWalksFindTheSameInnermostFrame) {
     ASSERT_GT(by_pointers->frames.size(), 0u);
     // The return address into the caller of heapkit's stack capture, never heapkit's own frames.
     EXPECT_EQ(by_tables->frames[0], by_pointers->frames[0]);
-    EXPECT_EQ(by_tables->symbolized_frames()[0].find("capture_backtrace"), std::string::npos) << by_tables->symbolized_frames()[0];
+    EXPECT_EQ(by_tables->symbolized_frames()[0].find("capture_backtrace"), std::string::npos)
+        << by_tables->symbolized_frames()[0];
 }
 
 TEST_F(DebugHeap, ReallocateMovesAndKeepsTheContents) {
@@ -189,7 +206,8 @@ TEST(DebugHeapDefaultHandler, PrintsOneLineAndAborts) {
     debug_heap<boundary_tag_heap> heap(debug_options{}, std::span(memory));
     void* p = heap.allocate(24);
     heap.deallocate(p);
-    EXPECT_DEATH(heap.deallocate(p), "heapkit: double free of the 24-byte block at 0x[0-9a-f]+ allocated at .*debug_heap_test.cpp:[0-9]+");
+    EXPECT_DEATH(heap.deallocate(p),
+                 "heapkit: double free of the 24-byte block at 0x[0-9a-f]+ allocated at .*debug_heap_test.cpp:[0-9]+");
 }
 
 TEST(DebugHeapStress, RandomOperationsStayCleanAndValid) {

@@ -49,7 +49,9 @@ struct heap_maker<debug_heap<boundary_tag_heap>> {
 template <>
 struct heap_maker<thread_arenas> {
     // A limit, so that exhaustion is reached here and not in the sanitizers' operator new.
-    static auto make(std::span<std::byte>) { return std::make_unique<thread_arenas>(arena_options{.upstream_limit_bytes = memory_bytes}); }
+    static auto make(std::span<std::byte>) {
+        return std::make_unique<thread_arenas>(arena_options{.upstream_limit_bytes = memory_bytes});
+    }
 };
 
 template <class Heap>
@@ -63,8 +65,8 @@ struct OnEveryHeap : ::testing::Test {
     std::size_t baseline_allocations = heap->stats().allocation_count;
 };
 
-using heaps = ::testing::Types<boundary_tag_heap, locked_heap<boundary_tag_heap>, offset_heap<>,
-                               debug_heap<boundary_tag_heap>, thread_arenas>;
+using heaps = ::testing::Types<boundary_tag_heap, locked_heap<boundary_tag_heap>, offset_heap<>, debug_heap<boundary_tag_heap>,
+                               thread_arenas>;
 TYPED_TEST_SUITE(OnEveryHeap, heaps);
 
 TYPED_TEST(OnEveryHeap, PmrContainersLiveInTheHeap) {
@@ -73,7 +75,8 @@ TYPED_TEST(OnEveryHeap, PmrContainersLiveInTheHeap) {
         std::pmr::vector<int> numbers(&resource);
         for (int i = 0; i < 10000; ++i) numbers.push_back(i);
         std::pmr::map<int, std::pmr::string> names(&resource);
-        for (int i = 0; i < 500; ++i) names.emplace(i, std::pmr::string("a string long enough to leave SSO #" + std::to_string(i), &resource));
+        for (int i = 0; i < 500; ++i)
+            names.emplace(i, std::pmr::string("a string long enough to leave SSO #" + std::to_string(i), &resource));
         std::pmr::unordered_map<std::pmr::string, int> index(&resource);
         for (const auto& [number, name] : names) index.emplace(name, number);
         EXPECT_TRUE(this->heap->owns(numbers.data()));

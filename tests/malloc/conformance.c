@@ -15,12 +15,12 @@
 #include <unistd.h>
 
 static int failures = 0;
-#define CHECK(condition)                                                       \
-    do {                                                                       \
-        if (!(condition)) {                                                    \
-            printf("FAIL line %d: %s\n", __LINE__, #condition);               \
-            ++failures;                                                        \
-        }                                                                      \
+#define CHECK(condition)                                        \
+    do {                                                        \
+        if (!(condition)) {                                     \
+            printf("FAIL line %d: %s\n", __LINE__, #condition); \
+            ++failures;                                         \
+        }                                                       \
     } while (0)
 
 static int aligned_to(const void* pointer, size_t alignment) { return ((uintptr_t)pointer % alignment) == 0; }

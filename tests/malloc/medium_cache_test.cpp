@@ -109,8 +109,8 @@ TEST_F(MediumCache, DrainHandsBackEveryBlockUnmarked) {
 TEST_F(MediumCache, RandomPutsAndTakesMatchAModel) {
     const char* chosen = std::getenv("HEAPKIT_SEED");
     const std::uint64_t seed = chosen != nullptr ? std::strtoull(chosen, nullptr, 10) : std::random_device{}();
-    std::printf("RandomPutsAndTakesMatchAModel: seed %llu (replay with HEAPKIT_SEED=%llu)\n", static_cast<unsigned long long>(seed),
-                static_cast<unsigned long long>(seed));
+    std::printf("RandomPutsAndTakesMatchAModel: seed %llu (replay with HEAPKIT_SEED=%llu)\n",
+                static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed));
     std::mt19937_64 random(seed);
     std::map<std::size_t, std::vector<void*>> model;  // class -> blocks, last put at the back
     std::vector<void*> spare;

@@ -65,8 +65,10 @@ struct taken {
 void fill(void* block, const live_block& shape) {
     auto* bytes = static_cast<unsigned char*>(block);
     const unsigned char value = fill_byte(reinterpret_cast<std::uintptr_t>(block));
-    if (shape.filled) std::memset(bytes, value, shape.size);
-    else bytes[0] = value;
+    if (shape.filled)
+        std::memset(bytes, value, shape.size);
+    else
+        bytes[0] = value;
 }
 
 bool intact(const void* block, const live_block& shape) {
@@ -94,7 +96,9 @@ public:
         }
         if (auto before = live_.lower_bound(address); before != live_.begin()) {
             --before;
-            EXPECT_LE(before->first + slab_block_bytes(reinterpret_cast<void*>(before->first), misuse::usable_size_of_freed), address) << "overlaps the previous block";
+            EXPECT_LE(before->first + slab_block_bytes(reinterpret_cast<void*>(before->first), misuse::usable_size_of_freed),
+                      address)
+                << "overlaps the previous block";
         }
         const live_block shape{size, bytes, filled};
         fill(block, shape);
@@ -117,7 +121,8 @@ public:
 
     // Frees every block left (checked) with slab_free.
     void free_all(std::mt19937_64& random) {
-        for (taken each = take(random); each.block != nullptr; each = take(random)) EXPECT_EQ(slab_free(each.block), each.block_bytes);
+        for (taken each = take(random); each.block != nullptr; each = take(random))
+            EXPECT_EQ(slab_free(each.block), each.block_bytes);
     }
 
     std::size_t size() const { return live_.size(); }

@@ -65,7 +65,10 @@ static void* produce(void* argument) {
         state ^= state << 13, state ^= state >> 7, state ^= state << 17;
         const size_t size = state % 8 == 0 ? state % 100000 : state % 300;
         unsigned char* item = malloc(size);
-        if (item == NULL) { failed = 1; break; }
+        if (item == NULL) {
+            failed = 1;
+            break;
+        }
         memset(item, (int)(size & 0xFF), size);
         put(r, item, size);
     }
@@ -81,7 +84,10 @@ static void* consume(void* argument) {
         unsigned char* item = take(r, &size);
         if (item == NULL) break;
         for (size_t i = 0; i < size; ++i)
-            if (item[i] != (unsigned char)(size & 0xFF)) { failed = 1; break; }
+            if (item[i] != (unsigned char)(size & 0xFF)) {
+                failed = 1;
+                break;
+            }
         free(item);
     }
     check_heap("a consumer's heap");

@@ -41,13 +41,15 @@ void expect_same_entries(const Tree& tree, const Model& model) {
 // Whether a tree's answer (a position, or end_position for none) names the same block as the
 // model's (an iterator, or end() for none).
 template <class Tree, class Model>
-testing::AssertionResult same_answer(const Tree& tree, typename Tree::position at, const Model& model, typename Model::const_iterator expected) {
+testing::AssertionResult same_answer(const Tree& tree, typename Tree::position at, const Model& model,
+                                     typename Model::const_iterator expected) {
     if ((at == Tree::end_position) != (expected == model.end())) {
-        return testing::AssertionFailure() << (expected == model.end() ? "the tree found a block, the model none" : "the model found a block, the tree none");
+        return testing::AssertionFailure() << (expected == model.end() ? "the tree found a block, the model none"
+                                                                       : "the model found a block, the tree none");
     }
     if (expected != model.end() && !(tree.at(at) == *expected)) {
-        return testing::AssertionFailure() << "the tree found [" << tree.at(at).start << ", +" << tree.at(at).size << "), the model [" << expected->start
-                                           << ", +" << expected->size << ")";
+        return testing::AssertionFailure() << "the tree found [" << tree.at(at).start << ", +" << tree.at(at).size
+                                           << "), the model [" << expected->start << ", +" << expected->size << ")";
     }
     return testing::AssertionSuccess();
 }
@@ -69,7 +71,8 @@ TEST(BlockBtree, AddressOrderMatchesASetThroughGrowthAndShrinking) {
         } else if (found != model.end() && random() % 3 == 0) {  // same place, new size and start
             const free_block fresh{found->start + (random() % 2), 1 + random() % 1000};
             const auto after = std::next(found);
-            if ((after == model.end() || fresh.start < after->start) && !(found != model.begin() && std::prev(found)->start >= fresh.start)) {
+            if ((after == model.end() || fresh.start < after->start) &&
+                !(found != model.begin() && std::prev(found)->start >= fresh.start)) {
                 tree.replace_at(tree.lower_bound(*found), fresh);
                 model.erase(found);
                 model.insert(fresh);
@@ -82,11 +85,13 @@ TEST(BlockBtree, AddressOrderMatchesASetThroughGrowthAndShrinking) {
         const auto expected = model.lower_bound(probe);
         ASSERT_TRUE(same_answer(tree, bound, model, expected)) << "lower_bound, step " << step;
         const auto before = tree.previous(bound);
-        ASSERT_TRUE(same_answer(tree, before, model, expected == model.begin() ? model.end() : std::prev(expected))) << "previous, step " << step;
+        ASSERT_TRUE(same_answer(tree, before, model, expected == model.begin() ? model.end() : std::prev(expected)))
+            << "previous, step " << step;
         const Size wanted = 1 + random() % 1200;
         const auto first_fit = tree.first_where(wanted, start, [&](const free_block& block) { return block.start % 8 == 0; });
-        const auto model_fit = std::find_if(model.lower_bound(free_block{start, 0}), model.end(),
-                                            [&](const free_block& block) { return block.size >= wanted && block.start % 8 == 0; });
+        const auto model_fit = std::find_if(model.lower_bound(free_block{start, 0}), model.end(), [&](const free_block& block) {
+            return block.size >= wanted && block.start % 8 == 0;
+        });
         ASSERT_TRUE(same_answer(tree, first_fit, model, model_fit)) << "first_where, step " << step;
         if (step % 997 == 0) {
             tree.validate("block_btree");
@@ -96,9 +101,8 @@ TEST(BlockBtree, AddressOrderMatchesASetThroughGrowthAndShrinking) {
                 EXPECT_GE(block.size, wanted);
                 ++visited;
             });
-            EXPECT_EQ(visited, static_cast<std::size_t>(std::count_if(model.begin(), model.end(), [&](const free_block& block) {
-                          return block.size >= wanted;
-                      })));
+            EXPECT_EQ(visited, static_cast<std::size_t>(std::count_if(
+                                   model.begin(), model.end(), [&](const free_block& block) { return block.size >= wanted; })));
         }
     }
     while (!model.empty()) {  // empty it completely: the root steps down to nothing

@@ -90,7 +90,7 @@ TEST(Buddy, ExhaustionAndErrorsFollowTheFacade) {
 
 TEST(Buddy, ReallocateShrinksByHalvesAndGrowsWithinItsBlock) {
     buddy_allocator allocator(128);
-    allocator.allocate(100);                    // holds 128
+    allocator.allocate(100);                      // holds 128
     EXPECT_EQ(allocator.reallocate(0, 120), 0u);  // still within 128
     EXPECT_EQ(allocator.reallocate(0, 10), 0u);   // frees 64 and 32 and 16
     EXPECT_EQ(test::free_blocks_of(allocator), (blocks{{16, 16}, {32, 32}, {64, 64}}));
@@ -118,7 +118,8 @@ TEST(Buddy, RandomRunKeepsEveryRule) {
         const test::own_choice_counts counts = test::random_own_choice_run(
             allocator, capacity, seed + capacity, operations,
             [](Size size, Size alignment, Offset address) {
-                EXPECT_EQ(address % (Size{1} << buddy_index::order_for(size, alignment)), 0u) << "a block starts at a multiple of its size";
+                EXPECT_EQ(address % (Size{1} << buddy_index::order_for(size, alignment)), 0u)
+                    << "a block starts at a multiple of its size";
             },
             [&](Size size, Size alignment) {
                 const unsigned order = buddy_index::order_for(size, alignment);

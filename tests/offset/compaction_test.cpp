@@ -43,9 +43,11 @@ public:
         const Offset owner = owners_[from];
         for (Size unit = 0; unit < size; ++unit) {
             ASSERT_EQ(owners_[from + unit], owner) << "the source is not one whole block";
-            ASSERT_TRUE(owners_[to + unit] == 0 || owners_[to + unit] == owner) << "unit " << to + unit << " of another block overwritten";
+            ASSERT_TRUE(owners_[to + unit] == 0 || owners_[to + unit] == owner)
+                << "unit " << to + unit << " of another block overwritten";
         }
-        std::vector<Offset> moved(owners_.begin() + static_cast<std::ptrdiff_t>(from), owners_.begin() + static_cast<std::ptrdiff_t>(from + size));
+        std::vector<Offset> moved(owners_.begin() + static_cast<std::ptrdiff_t>(from),
+                                  owners_.begin() + static_cast<std::ptrdiff_t>(from + size));
         std::fill_n(owners_.begin() + static_cast<std::ptrdiff_t>(from), size, 0);
         std::copy(moved.begin(), moved.end(), owners_.begin() + static_cast<std::ptrdiff_t>(to));
     }
@@ -157,8 +159,12 @@ void random_plans(const std::string& name) {
     }
 }
 
-TEST(CompactionRandom, EveryPlanIsSafeAndMakesRoomOnTheList) { random_plans<MemoryAllocator>("CompactionRandom.EveryPlanIsSafeAndMakesRoomOnTheList"); }
-TEST(CompactionRandom, EveryPlanIsSafeAndMakesRoomOnTheTree) { random_plans<tree_allocator>("CompactionRandom.EveryPlanIsSafeAndMakesRoomOnTheTree"); }
+TEST(CompactionRandom, EveryPlanIsSafeAndMakesRoomOnTheList) {
+    random_plans<MemoryAllocator>("CompactionRandom.EveryPlanIsSafeAndMakesRoomOnTheList");
+}
+TEST(CompactionRandom, EveryPlanIsSafeAndMakesRoomOnTheTree) {
+    random_plans<tree_allocator>("CompactionRandom.EveryPlanIsSafeAndMakesRoomOnTheTree");
+}
 
 }  // namespace
 }  // namespace heapkit

@@ -42,9 +42,7 @@ TEST(Error, CatchAsHeapkitError) {
     }
 }
 
-TEST(Error, ThrowingOkIsALogicError) {
-    EXPECT_THROW(throw_error(errc::ok, "nothing"), std::logic_error);
-}
+TEST(Error, ThrowingOkIsALogicError) { EXPECT_THROW(throw_error(errc::ok, "nothing"), std::logic_error); }
 
 TEST(Error, ResultCarriesAValueOrAKind) {
     const result<int> value = 7;

@@ -58,7 +58,7 @@ TEST(FreeList, ReleaseEveryMergeCase) {
     EXPECT_EQ(contents(list), (blocks{{20, 15}}));
     list.release({}, 15, 5);  // next
     EXPECT_EQ(contents(list), (blocks{{15, 20}}));
-    list.release({}, 0, 5);  // none, before the head
+    list.release({}, 0, 5);   // none, before the head
     list.release({}, 45, 5);  // none, after the tail
     EXPECT_EQ(contents(list), (blocks{{0, 5}, {15, 20}, {45, 5}}));
     list.release({}, 5, 10);  // both
@@ -87,12 +87,12 @@ TEST(FreeList, LinksRunBothWays) {
 TEST(FreeList, UnlinkedNodesAreReused) {
     free_list list(30);
     list.take(at(list, 0, 0), 30);  // the only node goes to the spare chain
-    list.release({}, 10, 5);            // and comes back
+    list.release({}, 10, 5);        // and comes back
     EXPECT_EQ(list.head(), 0u);
-    list.release({}, 0, 5);             // a second node, 1, becomes the head
+    list.release({}, 0, 5);  // a second node, 1, becomes the head
     EXPECT_EQ(list.head(), 1u);
-    list.release({}, 5, 5);             // merges all three into node 1: node 0 goes spare
-    list.take(at(list, 0, 2), 1);   // gap and tail: the spare node 0 holds the tail
+    list.release({}, 5, 5);        // merges all three into node 1: node 0 goes spare
+    list.take(at(list, 0, 2), 1);  // gap and tail: the spare node 0 holds the tail
     EXPECT_EQ(contents(list), (blocks{{0, 2}, {3, 12}}));
     EXPECT_EQ(list.at(list.head()).next, 0u);
     list.validate();

@@ -29,9 +29,9 @@ tree_allocator with_holes(Fit fit) {
 TEST(FreeTree, EachPolicyPicksLikeTheList) {
     EXPECT_EQ(with_holes(Fit::first).allocate(15), 20u);
     EXPECT_EQ(with_holes(Fit::best).allocate(15), 80u);
-    EXPECT_EQ(with_holes(Fit::best).allocate(8), 0u);    // ties: lowest address
+    EXPECT_EQ(with_holes(Fit::best).allocate(8), 0u);  // ties: lowest address
     EXPECT_EQ(with_holes(Fit::worst).allocate(5), 20u);
-    tree_allocator next = with_holes(Fit::next);         // the rover is at 100
+    tree_allocator next = with_holes(Fit::next);  // the rover is at 100
     EXPECT_EQ(next.allocate(5), 0u);
     EXPECT_EQ(next.allocate(5), 5u);
     EXPECT_EQ(next.allocate(5), 20u);
@@ -50,7 +50,7 @@ TEST(FreeTree, LargestFreeBlockIsKeptAtTheRoot) {
 TEST(FreeTree, WorstFitWithAnAlignmentNearMiss) {
     tree_allocator allocator(100, Fit::worst);
     for (Size size : {1u, 30u, 33u, 16u, 20u}) allocator.allocate(size);
-    allocator.free(1, 30);   // largest, but 16 aligned to 16 would end at 32 > 31
+    allocator.free(1, 30);  // largest, but 16 aligned to 16 would end at 32 > 31
     allocator.free(64, 16);
     EXPECT_EQ(allocator.allocate(16, 16), 64u);
     allocator.validate();

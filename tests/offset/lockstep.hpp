@@ -50,9 +50,9 @@ inline void expect_same(const result<Offset>& got, const result<Offset>& want, c
 
 // What a lockstep run did, so that a test can insist it exercised something.
 struct lockstep_counts {
-    std::size_t placed = 0;       // successful allocations and moves
-    std::size_t freed = 0;        // successful frees
-    std::size_t most_live = 0;    // the largest number of live allocations at once
+    std::size_t placed = 0;     // successful allocations and moves
+    std::size_t freed = 0;      // successful frees
+    std::size_t most_live = 0;  // the largest number of live allocations at once
 };
 
 template <class Reference, class Subject>
@@ -72,7 +72,11 @@ lockstep_counts lockstep(Reference& reference, Subject& subject, Size capacity, 
     for (std::size_t step = 0; step < operations; ++step) {
         std::string call;
         switch (next.pick(10)) {
-            case 0: case 1: case 2: case 3: case 4: {
+            case 0:
+            case 1:
+            case 2:
+            case 3:
+            case 4: {
                 const bool owned = next.pick(5) == 0;
                 const Owner owner = next.pick(3);
                 const Size size = next.size();
@@ -90,7 +94,8 @@ lockstep_counts lockstep(Reference& reference, Subject& subject, Size capacity, 
                 }
                 break;
             }
-            case 5: case 6: {
+            case 5:
+            case 6: {
                 const Offset address = some_live();
                 const bool right_size = next.pick(4) != 0 && live.contains(address);
                 const Size size = right_size ? live[address] : next.between(0, capacity + 1);
@@ -118,8 +123,8 @@ lockstep_counts lockstep(Reference& reference, Subject& subject, Size capacity, 
                 const Offset address = some_live();
                 const Size size = next.pick(8) == 0 ? 0 : next.size();
                 const Size alignment = next.alignment();
-                call = "reallocate(" + std::to_string(address) + ", " + std::to_string(size) + ", " +
-                       std::to_string(alignment) + ")";
+                call = "reallocate(" + std::to_string(address) + ", " + std::to_string(size) + ", " + std::to_string(alignment) +
+                       ")";
                 const result<Offset> want = reference.try_reallocate(address, size, alignment);
                 expect_same(subject.try_reallocate(address, size, alignment), want, call);
                 if (want) {

@@ -47,8 +47,7 @@ TEST(MemoryAllocator, SeedWorkedExample) {
     allocator.free(20, 30);
     EXPECT_EQ(memory_map(allocator), "[Allocated(0-19)] [Free(20-49)] [Allocated(50-89)] [Free(90-99)]");
     EXPECT_EQ(allocator.allocate(25), 20u);
-    EXPECT_EQ(memory_map(allocator),
-              "[Allocated(0-19)] [Allocated(20-44)] [Free(45-49)] [Allocated(50-89)] [Free(90-99)]");
+    EXPECT_EQ(memory_map(allocator), "[Allocated(0-19)] [Allocated(20-44)] [Free(45-49)] [Allocated(50-89)] [Free(90-99)]");
     allocator.free(0, 20);
     EXPECT_EQ(memory_map(allocator), "[Free(0-19)] [Allocated(20-44)] [Free(45-49)] [Allocated(50-89)] [Free(90-99)]");
     allocator.free(20, 25);
@@ -174,9 +173,7 @@ TEST(MemoryAllocator, ZeroSizeIsInvalidSize) {
     expect_failure_changes_nothing(allocator, errc::invalid_size, [&] { allocator.reallocate(0, 0); });
 }
 
-TEST(MemoryAllocator, ZeroCapacityIsInvalidSize) {
-    EXPECT_THROW(MemoryAllocator(0), invalid_size);
-}
+TEST(MemoryAllocator, ZeroCapacityIsInvalidSize) { EXPECT_THROW(MemoryAllocator(0), invalid_size); }
 
 TEST(MemoryAllocator, BadAlignmentIsInvalidAlignment) {
     MemoryAllocator allocator(64);
@@ -206,10 +203,10 @@ TEST(MemoryAllocator, InvalidFrees) {
     MemoryAllocator allocator(100);
     allocator.allocate(10);
     allocator.allocate(10);
-    expect_failure_changes_nothing(allocator, errc::invalid_free, [&] { allocator.free(0, 5); });   // wrong size
-    expect_failure_changes_nothing(allocator, errc::invalid_free, [&] { allocator.free(0, 20); });  // spans two
-    expect_failure_changes_nothing(allocator, errc::invalid_free, [&] { allocator.free(3, 7); });   // interior
-    expect_failure_changes_nothing(allocator, errc::invalid_free, [&] { allocator.free(50, 10); }); // never allocated
+    expect_failure_changes_nothing(allocator, errc::invalid_free, [&] { allocator.free(0, 5); });    // wrong size
+    expect_failure_changes_nothing(allocator, errc::invalid_free, [&] { allocator.free(0, 20); });   // spans two
+    expect_failure_changes_nothing(allocator, errc::invalid_free, [&] { allocator.free(3, 7); });    // interior
+    expect_failure_changes_nothing(allocator, errc::invalid_free, [&] { allocator.free(50, 10); });  // never allocated
     expect_failure_changes_nothing(allocator, errc::invalid_free, [&] { allocator.free(3); });
     allocator.free(0, 10);
     expect_failure_changes_nothing(allocator, errc::invalid_free, [&] { allocator.free(0, 10); });  // double free

@@ -37,8 +37,8 @@ TEST(Policy, BestFitTakesTheSmallestBlockThatFits) {
 
 TEST(Policy, BestFitPrefersLowestAddressOnTies) {
     MemoryAllocator allocator = with_holes(Fit::best);
-    EXPECT_EQ(allocator.allocate(8), 0u);    // 0:10 and 60:10 tie
-    EXPECT_EQ(allocator.allocate(2), 8u);    // 8:2 is now the smallest
+    EXPECT_EQ(allocator.allocate(8), 0u);  // 0:10 and 60:10 tie
+    EXPECT_EQ(allocator.allocate(2), 8u);  // 8:2 is now the smallest
     EXPECT_EQ(allocator.allocate(10), 60u);
     allocator.validate();
 }
@@ -46,7 +46,7 @@ TEST(Policy, BestFitPrefersLowestAddressOnTies) {
 TEST(Policy, WorstFitTakesTheLargestBlock) {
     MemoryAllocator allocator = with_holes(Fit::worst);
     EXPECT_EQ(allocator.allocate(5), 20u);
-    EXPECT_EQ(allocator.allocate(5), 25u);   // 25:25 is still the largest
+    EXPECT_EQ(allocator.allocate(5), 25u);  // 25:25 is still the largest
     allocator.validate();
 }
 
@@ -54,7 +54,7 @@ TEST(Policy, WorstFitPrefersLowestAddressOnTies) {
     MemoryAllocator allocator = with_holes(Fit::worst);
     EXPECT_EQ(allocator.allocate(10), 20u);  // 30:20 now ties with 80:20
     EXPECT_EQ(allocator.allocate(1), 30u);
-    EXPECT_EQ(allocator.allocate(1), 80u);   // 31:19 < 80:20
+    EXPECT_EQ(allocator.allocate(1), 80u);  // 31:19 < 80:20
     allocator.validate();
 }
 
@@ -69,12 +69,12 @@ TEST(Policy, WorstFitSkipsALargestBlockThatCannotHoldTheAlignedRequest) {
 
 TEST(Policy, NextFitContinuesFromTheRover) {
     MemoryAllocator allocator = with_holes(Fit::next);  // the rover is at 100, the end of the last allocation
-    EXPECT_EQ(allocator.allocate(5), 0u);   // nothing at or after 100: wrap to the first fit from 0
-    EXPECT_EQ(allocator.allocate(5), 5u);   // 5:5 starts at the rover
-    EXPECT_EQ(allocator.allocate(5), 20u);  // the next block at or after 10
+    EXPECT_EQ(allocator.allocate(5), 0u);               // nothing at or after 100: wrap to the first fit from 0
+    EXPECT_EQ(allocator.allocate(5), 5u);               // 5:5 starts at the rover
+    EXPECT_EQ(allocator.allocate(5), 20u);              // the next block at or after 10
     EXPECT_EQ(allocator.allocate(15), 25u);
-    EXPECT_EQ(allocator.allocate(15), 80u); // 40:10 after the rover is too small
-    EXPECT_EQ(allocator.allocate(10), 40u); // wrap: 95:5 cannot hold it, 40:10 can
+    EXPECT_EQ(allocator.allocate(15), 80u);  // 40:10 after the rover is too small
+    EXPECT_EQ(allocator.allocate(10), 40u);  // wrap: 95:5 cannot hold it, 40:10 can
     allocator.validate();
 }
 
@@ -83,8 +83,8 @@ TEST(Policy, NextFitIgnoresABlockThatStraddlesTheRover) {
     allocator.allocate(10);
     allocator.allocate(40);
     allocator.allocate(10);
-    allocator.free(10, 40);  // 10:40 free, the rover at 60
-    allocator.free(0, 10);   // 0:50 free
+    allocator.free(10, 40);                  // 10:40 free, the rover at 60
+    allocator.free(0, 10);                   // 0:50 free
     EXPECT_EQ(allocator.allocate(10), 60u);  // 60:40 starts at the rover
     allocator.free(60, 10);
     // The rover is at 70, inside 60:40 which starts before it: the wrapped search finds 0:50 first.

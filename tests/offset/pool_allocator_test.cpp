@@ -59,7 +59,7 @@ TEST(Pool, ErrorsFollowTheSeedsOrder) {
     EXPECT_EQ(pool.try_free(2), errc::invalid_free);      // interior
     EXPECT_THROW(pool.free(0, 6), invalid_free);
     pool.free(0, 5);
-    EXPECT_EQ(pool.try_free(0, 5), errc::invalid_free);   // double free
+    EXPECT_EQ(pool.try_free(0, 5), errc::invalid_free);  // double free
     EXPECT_THROW(pool_allocator(100, 16), invalid_size);
     EXPECT_THROW(pool_allocator(64, 0), invalid_size);
     pool.validate();
@@ -97,7 +97,7 @@ TEST(Pool, RandomRunMatchesAModel) {
     const Size block = 1 + random() % 64;
     const Size blocks = 1 + random() % 200;
     pool_allocator pool(block * blocks, block);
-    std::vector<Offset> stack;     // model: freed blocks, last on top
+    std::vector<Offset> stack;  // model: freed blocks, last on top
     Offset watermark = 0;
     std::map<Offset, Size> live;
     for (int step = 0; step < 20000; ++step) {

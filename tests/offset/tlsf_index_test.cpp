@@ -66,7 +66,8 @@ TEST(Tlsf, FindsAnExactBlockTheRoundedSearchWouldSkip) {
     allocator.allocate(size);
     allocator.allocate(1000 - 100 - size);
     allocator.free(100, size);
-    ASSERT_EQ(test::free_blocks_of(allocator), (blocks{{100, size}})) << "the one free block, in a class the rounded search skips";
+    ASSERT_EQ(test::free_blocks_of(allocator), (blocks{{100, size}}))
+        << "the one free block, in a class the rounded search skips";
     EXPECT_EQ(allocator.allocate(size), 100u) << "found by the fallback";
     allocator.free(100, size);
     constexpr Size floor = class_floor(class_holding(size));  // the class's exact size, which the rounded search finds
@@ -104,9 +105,9 @@ TEST(Tlsf, ResizesInPlace) {
     EXPECT_EQ(allocator.reallocate(0, 15), 0u);   // grows into the free block above
     EXPECT_EQ(allocator.reallocate(0, 100), 0u);  // to the end
     EXPECT_EQ(allocator.free_memory(), 0u);
-    EXPECT_EQ(allocator.reallocate(0, 40), 0u);   // shrinks, a new free block above
+    EXPECT_EQ(allocator.reallocate(0, 40), 0u);  // shrinks, a new free block above
     EXPECT_EQ(test::free_blocks_of(allocator), (blocks{{40, 60}}));
-    EXPECT_EQ(allocator.reallocate(0, 30), 0u);   // shrinks into the free block above
+    EXPECT_EQ(allocator.reallocate(0, 30), 0u);  // shrinks into the free block above
     EXPECT_EQ(test::free_blocks_of(allocator), (blocks{{30, 70}}));
     allocator.validate();
 }

@@ -17,8 +17,8 @@ int main() {
     const bool seed_addresses = allocator.allocate(20) == 0 && allocator.allocate(30) == 20 && allocator.allocate(40) == 50;
     allocator.free(20, 30);
     const bool reused = allocator.allocate(25) == 20;
-    const bool map = heapkit::memory_map(allocator) ==
-                     "[Allocated(0-19)] [Allocated(20-44)] [Free(45-49)] [Allocated(50-89)] [Free(90-99)]";
+    const bool map =
+        heapkit::memory_map(allocator) == "[Allocated(0-19)] [Allocated(20-44)] [Free(45-49)] [Allocated(50-89)] [Free(90-99)]";
     std::printf("heapkit %s: %s\n", heapkit::version, seed_addresses && reused && map ? "ok" : "FAILED");
     return seed_addresses && reused && map ? 0 : 1;
 }

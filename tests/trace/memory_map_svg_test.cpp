@@ -24,7 +24,8 @@ TEST(MemoryMapSvg, ShadesEachSliceByItsLiveShare) {
     memory_map_canvas canvas(100, options);
     canvas.add_row({{0, 25}, {60, 2}, {90, 10}});
     const std::string svg = svg_of(canvas);
-    EXPECT_NE(svg.find(R"(<rect x="0" y="0" width="2" height="1" fill="#08306b"/>)"), std::string::npos) << svg;  // 0..19 all live
+    EXPECT_NE(svg.find(R"(<rect x="0" y="0" width="2" height="1" fill="#08306b"/>)"), std::string::npos)
+        << svg;                                                                                            // 0..19 all live
     EXPECT_NE(svg.find(R"(<rect x="2" y="0" width="1" height="1" fill="#6baed6"/>)"), std::string::npos);  // 20..29 half
     EXPECT_NE(svg.find(R"(<rect x="6" y="0" width="1" height="1" fill="#c6dbef"/>)"), std::string::npos);  // 60..69 2/10
     EXPECT_NE(svg.find(R"(<rect x="9" y="0" width="1" height="1" fill="#08306b"/>)"), std::string::npos);
@@ -49,7 +50,8 @@ TEST(MemoryMapSvg, DrawsOneRowPerSampledMoment) {
     map_options options;
     options.rows = 3;
     std::ostringstream out;
-    draw_memory_map(out, events, [] { return tree_allocator(1000); }, options, "x");
+    draw_memory_map(
+        out, events, [] { return tree_allocator(1000); }, options, "x");
     const std::string svg = out.str();
     EXPECT_NE(svg.find(R"(y="1")"), std::string::npos);
     EXPECT_EQ(svg.find(R"(y="3")"), std::string::npos);

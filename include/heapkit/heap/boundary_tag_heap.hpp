@@ -45,8 +45,8 @@ namespace heapkit {
 class boundary_tag_heap {
 public:
     static constexpr std::size_t alignment_bytes = default_alignment_bytes;  // of every payload
-    static constexpr std::size_t header_bytes = 8;       // per live block
-    static constexpr std::size_t min_block_bytes = 32;   // header, two links, footer
+    static constexpr std::size_t header_bytes = 8;                           // per live block
+    static constexpr std::size_t min_block_bytes = 32;                       // header, two links, footer
     static constexpr std::size_t max_block_bytes = (std::size_t{1} << 48) - alignment_bytes;
     static constexpr std::size_t region_overhead_bytes = 48;  // region header, gap, epilogue
     // May be tuned: which freed blocks wait in quick lists, and how many of each size.
@@ -77,8 +77,9 @@ public:
     void* try_allocate(std::size_t size, std::size_t alignment = alignment_bytes) noexcept;
 
     // Returns the block at `pointer` (nullptr: nothing): a block of at most quick_max_block_bytes
-    // goes to its size's quick list while that has room, anything else is coalesced at once. Throws heapkit::invalid_address for a
-    // pointer outside every region or not 16-aligned, heapkit::invalid_free for one whose header
+    // goes to its size's quick list while that has room, anything else is coalesced at once.
+    // Throws heapkit::invalid_address for a pointer outside every region or not 16-aligned,
+    // heapkit::invalid_free for one whose header
     // is not a live block's (double free; interior pointers are caught when their bytes do not
     // look like a header, and always by debug_heap). Unchanged when it throws. O(1) + owns().
     void deallocate(void* pointer);
@@ -133,31 +134,31 @@ public:
     void validate() const;
 
 private:
-    struct block;    // a view of one header; defined in the .cpp
-    struct region;   // a region header
+    struct block;   // a view of one header; defined in the .cpp
+    struct region;  // a region header
 
     block* find_free_block(std::size_t block_bytes, std::size_t alignment) const noexcept;
     void* place(block* free_block, std::size_t block_bytes, std::size_t alignment) noexcept;
     void split_tail(block* live_block, std::size_t block_bytes) noexcept;
-    void release(block* freed) noexcept;     // coalesces and files a block no one holds
+    void release(block* freed) noexcept;  // coalesces and files a block no one holds
     static constexpr std::size_t quick_index(std::size_t block_bytes) noexcept { return block_bytes / alignment_bytes - 2; }
     static constexpr std::size_t quick_block_bytes(std::size_t index) noexcept { return (index + 2) * alignment_bytes; }
     void file(block* free_block) noexcept;
     void unfile(block* free_block) noexcept;
     const region* region_of(const void* pointer) const noexcept;
-    block* live_block_at(const void* pointer, errc& why) const noexcept;  // nullptr and why when not live
-    [[noreturn]] static void throw_not_live(const void* pointer, errc why);          // why: from live_block_at
+    block* live_block_at(const void* pointer, errc& why) const noexcept;                    // nullptr and why when not live
+    [[noreturn]] static void throw_not_live(const void* pointer, errc why);                 // why: from live_block_at
     [[noreturn]] static void throw_request_error(std::size_t size, std::size_t alignment);  // after a failed try
 
-    std::array<block*, tlsf_class_count> free_lists_{};  // BT5: heads, one list per class
+    std::array<block*, tlsf_class_count> free_lists_{};    // BT5: heads, one list per class
     class_bitmap non_empty_;                               // BT6: bit set iff its list is non-empty
     std::array<block*, quick_class_count> quick_lists_{};  // BT8: singly linked through next_free
     std::array<std::size_t, quick_class_count> quick_counts_{};
-    std::size_t quick_bytes_ = 0;                          // block bytes waiting in quick lists
-    region* regions_ = nullptr;                            // singly linked through region headers
-    std::size_t capacity_bytes_ = 0;                       // bytes of every region, as given
-    std::size_t in_use_bytes_ = 0;                         // block bytes of live blocks
-    std::size_t free_bytes_ = 0;                           // block bytes of free blocks
+    std::size_t quick_bytes_ = 0;     // block bytes waiting in quick lists
+    region* regions_ = nullptr;       // singly linked through region headers
+    std::size_t capacity_bytes_ = 0;  // bytes of every region, as given
+    std::size_t in_use_bytes_ = 0;    // block bytes of live blocks
+    std::size_t free_bytes_ = 0;      // block bytes of free blocks
     std::size_t allocation_count_ = 0;
     std::size_t free_block_count_ = 0;
     std::size_t region_count_ = 0;

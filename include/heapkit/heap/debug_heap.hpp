@@ -34,12 +34,12 @@ enum class debug_fill : unsigned char {
 };
 
 struct debug_options {
-    std::size_t quarantine_bytes = std::size_t{1} << 20;  // freed bytes held back before reuse
-    std::size_t quarantine_blocks = 1024;                 // freed blocks held back before reuse
-    std::size_t backtrace_depth = 8;                      // frames per site; 0: source location only
+    std::size_t quarantine_bytes = std::size_t{1} << 20;        // freed bytes held back before reuse
+    std::size_t quarantine_blocks = 1024;                       // freed blocks held back before reuse
+    std::size_t backtrace_depth = 8;                            // frames per site; 0: source location only
     os::stack_walk stack_walk = os::stack_walk::unwind_tables;  // frame_pointers: ~50x cheaper, needs them
-    debug_handler handler = abort_with_report;            // what happens on a finding
-    std::uint64_t secret = 0;                             // keys canaries and seals; 0: random
+    debug_handler handler = abort_with_report;                  // what happens on a finding
+    std::uint64_t secret = 0;                                   // keys canaries and seals; 0: random
 };
 
 namespace detail {
@@ -49,12 +49,12 @@ namespace detail {
 struct debug_header {
     debug_header* previous;  // in the live list or the quarantine (circular, through a sentinel)
     debug_header* next;
-    std::uint64_t size;      // bytes the caller asked for
-    std::uint32_t site;      // id in the site table
-    std::uint32_t state;     // debug_header::live or ::quarantined
-    std::uint32_t prefix;    // bytes from the inner block to the user pointer
+    std::uint64_t size;    // bytes the caller asked for
+    std::uint32_t site;    // id in the site table
+    std::uint32_t state;   // debug_header::live or ::quarantined
+    std::uint32_t prefix;  // bytes from the inner block to the user pointer
     std::uint32_t unused;
-    std::uint64_t seal;      // keyed hash of the fields above and the header's address
+    std::uint64_t seal;                                       // keyed hash of the fields above and the header's address
     static constexpr std::uint32_t live = 0x4C495645;         // "LIVE"
     static constexpr std::uint32_t quarantined = 0x51554152;  // "QUAR"
 };
@@ -97,10 +97,10 @@ public:
     // A block of `size` bytes aligned to `alignment`, filled with debug_fill::allocated and
     // recorded as allocated at `where` (and the captured stack). Throws invalid_alignment, or
     // out_of_memory as the inner heap does (also when the size plus the debug bytes overflows).
-    void* allocate(std::size_t size, std::size_t alignment = default_alignment_bytes,
-                   call_site where = call_site::current()) {
+    void* allocate(std::size_t size, std::size_t alignment = default_alignment_bytes, call_site where = call_site::current()) {
         if (!is_power_of_two(alignment))
-            throw_error(errc::invalid_alignment, "heapkit::debug_heap: alignment " + std::to_string(alignment) + " is not a power of two");
+            throw_error(errc::invalid_alignment,
+                        "heapkit::debug_heap: alignment " + std::to_string(alignment) + " is not a power of two");
         alignment = std::max(alignment, default_alignment_bytes);
         const std::size_t prefix = (detail::header_and_canary_bytes + alignment - 1) & ~(alignment - 1);
         if (size > ~std::size_t{0} - prefix - detail::canary_bytes || prefix > UINT32_MAX)
@@ -188,7 +188,8 @@ public:
             ++count;
             bytes += block->size;
         }
-        if (count != live_count_ || bytes != live_bytes_) throw std::logic_error("heapkit::debug_heap invariant DH2 broken: live totals");
+        if (count != live_count_ || bytes != live_bytes_)
+            throw std::logic_error("heapkit::debug_heap invariant DH2 broken: live totals");
         count = bytes = 0;
         for (const header* block = quarantine_.next; block != &quarantine_; block = block->next) {
             check_listed(block, header::quarantined);
@@ -213,7 +214,8 @@ public:
             std::reverse(record.blocks.begin(), record.blocks.end());  // the list is newest first
             records.push_back(std::move(record));
         }
-        std::stable_sort(records.begin(), records.end(), [](const leak_record& a, const leak_record& b) { return a.bytes > b.bytes; });
+        std::stable_sort(records.begin(), records.end(),
+                         [](const leak_record& a, const leak_record& b) { return a.bytes > b.bytes; });
         return records;
     }
     // Hands one debug_issue::leak report per site to the handler; returns how many sites leaked.
@@ -328,9 +330,10 @@ private:
     // pointers to a struct's fields mostly write.
     void check_fill(const header* block, bool every_byte) const {
         const std::size_t size = block->size;
-        const bool intact = every_byte || size <= 2 * fill_check_edge_bytes
-                                ? fill_intact(block, 0, size)
-                                : fill_intact(block, 0, fill_check_edge_bytes) && fill_intact(block, size - fill_check_edge_bytes, size);
+        const bool intact =
+            every_byte || size <= 2 * fill_check_edge_bytes
+                ? fill_intact(block, 0, size)
+                : fill_intact(block, 0, fill_check_edge_bytes) && fill_intact(block, size - fill_check_edge_bytes, size);
         if (!intact) report(debug_issue::write_after_free, block);
     }
     void check_listed(const header* block, std::uint32_t state) const {
@@ -360,12 +363,12 @@ private:
 
     Inner inner_;
     debug_options options_;
-    std::uint64_t secret_;         // keys seals and canaries
+    std::uint64_t secret_;  // keys seals and canaries
     detail::site_table sites_;
-    header live_{};                // sentinel of the live list (newest first)
-    header quarantine_{};          // sentinel of the quarantine (oldest first)
-    std::size_t live_count_ = 0;   // DH2: blocks in live_
-    std::size_t live_bytes_ = 0;   // DH2: their sizes
+    header live_{};               // sentinel of the live list (newest first)
+    header quarantine_{};         // sentinel of the quarantine (oldest first)
+    std::size_t live_count_ = 0;  // DH2: blocks in live_
+    std::size_t live_bytes_ = 0;  // DH2: their sizes
     std::size_t quarantine_count_ = 0;
     std::size_t quarantine_bytes_ = 0;
 };

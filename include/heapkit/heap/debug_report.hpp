@@ -75,8 +75,8 @@ using debug_handler = std::function<void(const debug_report&)>;
 // The blocks one site left live.
 struct leak_record {
     const allocation_site* site;
-    std::size_t bytes = 0;             // asked for, all blocks together
-    std::vector<const void*> blocks;   // their addresses, in allocation order
+    std::size_t bytes = 0;            // asked for, all blocks together
+    std::vector<const void*> blocks;  // their addresses, in allocation order
 };
 
 // Live blocks of one site.

@@ -19,10 +19,13 @@ static_assert(default_alignment_bytes == 16, "the heaps' layouts assume 16-byte 
 // throws heapkit::invalid_address / invalid_free for anything else; usable_size says how many
 // bytes a live block really has; owns says whether a pointer lies in the heap's memory;
 // validate() checks every invariant and throws std::logic_error when one is broken.
+// clang-format 14 misreads requires-expressions (their bodies and noexcept):
+// clang-format off
 template <class Heap>
 concept heap = requires(Heap& heap, const Heap& const_heap, void* pointer, std::size_t bytes) {
     { heap.allocate(bytes, bytes) } -> std::same_as<void*>;
-    { heap.try_allocate(bytes, bytes) } noexcept -> std::same_as<void*>;
+    { heap.try_allocate(bytes, bytes) }
+    noexcept->std::same_as<void*>;
     heap.deallocate(pointer);
     { const_heap.usable_size(pointer) } -> std::convertible_to<std::size_t>;
     { const_heap.owns(pointer) } -> std::same_as<bool>;
@@ -35,5 +38,6 @@ template <class Heap>
 concept resizable_heap = heap<Heap> && requires(Heap& heap, void* pointer, std::size_t bytes) {
     { heap.reallocate(pointer, bytes, bytes) } -> std::same_as<void*>;
 };
+// clang-format on
 
 }  // namespace heapkit

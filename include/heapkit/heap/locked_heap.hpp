@@ -31,9 +31,8 @@ public:
         const std::lock_guard hold(mutex_);
         heap_.deallocate(pointer);
     }
-    void* reallocate(void* pointer, std::size_t size, std::size_t alignment = default_alignment_bytes)
-        requires resizable_heap<Heap>
-    {
+    void* reallocate(void* pointer, std::size_t size,
+                     std::size_t alignment = default_alignment_bytes) requires resizable_heap<Heap> {
         const std::lock_guard hold(mutex_);
         return heap_.reallocate(pointer, size, alignment);
     }

@@ -91,8 +91,8 @@ private:
         return static_cast<Offset>(static_cast<const std::byte*>(pointer) - base_);
     }
 
-    std::byte* base_;       // never dereferenced
-    Allocator allocator_;   // offsets from base_
+    std::byte* base_;      // never dereferenced
+    Allocator allocator_;  // offsets from base_
 };
 
 }  // namespace heapkit

@@ -20,8 +20,8 @@
 namespace heapkit {
 
 struct arena_options {
-    std::size_t arena_count = 0;                 // 0: one per hardware thread
-    std::size_t region_bytes = std::size_t{1} << 20;  // asked of the upstream at a time (more if a request needs it)
+    std::size_t arena_count = 0;                         // 0: one per hardware thread
+    std::size_t region_bytes = std::size_t{1} << 20;     // asked of the upstream at a time (more if a request needs it)
     std::size_t upstream_limit_bytes = ~std::size_t{0};  // the most the arenas may take from upstream in all
     std::pmr::memory_resource* upstream = std::pmr::new_delete_resource();  // where regions come from
 };
@@ -65,7 +65,7 @@ public:
 private:
     struct alignas(64) arena {
         explicit arena(boundary_tag_heap::tag_type tag) : heap(tag) {}
-        mutable std::mutex mutex;             // guards heap
+        mutable std::mutex mutex;  // guards heap
         boundary_tag_heap heap;
         std::atomic<std::size_t> free_hint{0};  // heap.free_bytes() after the last change: read without the lock
     };

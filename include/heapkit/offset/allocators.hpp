@@ -11,9 +11,9 @@
 
 namespace heapkit {
 
-using list_allocator = MemoryAllocator;                    // O(n): the seed's list
-using tree_allocator = basic_memory_allocator<free_tree>;  // O(log n), the same choices as the list
-using tlsf_allocator = basic_memory_allocator<tlsf_index>;  // O(1), TLSF's good fit
+using list_allocator = MemoryAllocator;                       // O(n): the seed's list
+using tree_allocator = basic_memory_allocator<free_tree>;     // O(log n), the same choices as the list
+using tlsf_allocator = basic_memory_allocator<tlsf_index>;    // O(1), TLSF's good fit
 using buddy_allocator = basic_memory_allocator<buddy_index>;  // O(log capacity), power-of-two blocks
 
 }  // namespace heapkit

@@ -36,7 +36,8 @@ void walk_blocks(const std::vector<free_block>& held, const FreeBlocks& free, Vi
 // ending at the capacity when finished.
 class tiling_check {
 public:
-    tiling_check(Size capacity, const char* owner, const char* invariant) : capacity_(capacity), owner_(owner), invariant_(invariant) {}
+    tiling_check(Size capacity, const char* owner, const char* invariant)
+        : capacity_(capacity), owner_(owner), invariant_(invariant) {}
 
     void operator()(block_state state, Offset start, Size size) {
         if (size == 0 || start != covered_until_ || size > capacity_ - start) {

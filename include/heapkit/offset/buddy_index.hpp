@@ -24,7 +24,7 @@ namespace heapkit {
 class buddy_index {
 public:
     using link = std::uint32_t;
-    using handle = std::uint8_t;  // the order of an allocated block: it holds 2^order units
+    using handle = std::uint8_t;                  // the order of an allocated block: it holds 2^order units
     static constexpr bool places_by_fit = false;  // the buddy rule: the lowest free block of the order
     static constexpr link nil = 0xFFFFFFFFu;
     static constexpr unsigned no_order = 64;  // the order of a request no block can hold
@@ -67,14 +67,14 @@ private:
     void unfile(link at) noexcept;               // out of both, onto the spare chain
     void reserve_for(std::size_t more_blocks);   // nodes and map room, so that filing cannot throw
 
-    std::vector<node> nodes_;               // filed and spare nodes
-    std::array<link, 64> heads_;            // first free block of each order, or nil
-    std::uint64_t non_empty_ = 0;           // bit k: some free block of order k
-    detail::offset_map<link> free_at_;      // free block start -> node
-    link spare_ = nil;                      // unfiled nodes, through next
-    std::size_t spare_count_ = 0;           // nodes on the spare chain
-    std::size_t count_ = 0;                 // free blocks
-    Size capacity_;                         // units managed, [0, capacity_)
+    std::vector<node> nodes_;           // filed and spare nodes
+    std::array<link, 64> heads_;        // first free block of each order, or nil
+    std::uint64_t non_empty_ = 0;       // bit k: some free block of order k
+    detail::offset_map<link> free_at_;  // free block start -> node
+    link spare_ = nil;                  // unfiled nodes, through next
+    std::size_t spare_count_ = 0;       // nodes on the spare chain
+    std::size_t count_ = 0;             // free blocks
+    Size capacity_;                     // units managed, [0, capacity_)
 };
 
 static_assert(free_space_index<buddy_index>);

@@ -81,7 +81,8 @@ std::optional<compaction_plan> evacuate(std::vector<Allocation> displaced, const
             holes.push_back({start, end - start});
         }
     }
-    std::stable_sort(displaced.begin(), displaced.end(), [](const Allocation& a, const Allocation& b) { return a.size > b.size; });
+    std::stable_sort(displaced.begin(), displaced.end(),
+                     [](const Allocation& a, const Allocation& b) { return a.size > b.size; });
     compaction_plan plan;
     for (const Allocation& occupant : displaced) {
         bool placed = false;
@@ -124,8 +125,10 @@ std::optional<compaction_plan> plan_room_for(const Allocator& allocator, Size si
     const auto cost_of = [&](Offset window) {
         const auto first = std::partition_point(allocations.begin(), allocations.end(),
                                                 [&](const auto& live) { return live.address + live.size <= window; });
-        const auto last = std::partition_point(first, allocations.end(), [&](const auto& live) { return live.address < window + size; });
-        return prefix[static_cast<std::size_t>(last - allocations.begin())] - prefix[static_cast<std::size_t>(first - allocations.begin())];
+        const auto last =
+            std::partition_point(first, allocations.end(), [&](const auto& live) { return live.address < window + size; });
+        return prefix[static_cast<std::size_t>(last - allocations.begin())] -
+               prefix[static_cast<std::size_t>(first - allocations.begin())];
     };
 
     std::vector<detail::window_candidate> candidates;
@@ -162,7 +165,8 @@ std::optional<compaction_plan> plan_room_for(const Allocator& allocator, Size si
     // After a full compaction everything lies below the last allocation's new end (the moves are
     // in address order, so the last allocation's is the last move, if it moves).
     Offset top = allocations.empty() ? 0 : allocations.back().address + allocations.back().size;
-    if (!full.moves.empty() && full.moves.back().from == allocations.back().address) top = full.moves.back().to + full.moves.back().size;
+    if (!full.moves.empty() && full.moves.back().from == allocations.back().address)
+        top = full.moves.back().to + full.moves.back().size;
     if (aligned_start_in({top, allocator.capacity() - top}, size, alignment)) return full;
     return std::nullopt;
 }

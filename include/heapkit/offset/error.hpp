@@ -52,11 +52,9 @@ protected:
 template <errc Kind, class Standard>
 class kind_error final : public Standard, public error {
 public:
-    explicit kind_error(const std::string& message)
-        requires std::is_constructible_v<Standard, const std::string&>
+    explicit kind_error(const std::string& message) requires std::is_constructible_v<Standard, const std::string&>
         : Standard(message), message_(message) {}
-    explicit kind_error(const std::string& message)
-        requires(!std::is_constructible_v<Standard, const std::string&>)
+    explicit kind_error(const std::string& message) requires(!std::is_constructible_v<Standard, const std::string&>)
         : message_(message) {}
 
     errc kind() const noexcept override { return Kind; }
@@ -92,7 +90,7 @@ public:
     }
 
 private:
-    T value_;      // meaningful only when error_ == ok
+    T value_;  // meaningful only when error_ == ok
     errc error_;
 };
 

@@ -33,7 +33,9 @@ public:
     // Walks the list from the head, yielding free_block values in address order.
     struct walk {
         static constexpr node_index end = none;
-        static free_block block(const std::vector<node>& nodes, node_index at) noexcept { return {nodes[at].start, nodes[at].size}; }
+        static free_block block(const std::vector<node>& nodes, node_index at) noexcept {
+            return {nodes[at].start, nodes[at].size};
+        }
         static node_index next(const std::vector<node>& nodes, node_index at) noexcept { return nodes[at].next; }
     };
     using block_range = detail::node_walk<node, node_index, walk>;
@@ -55,8 +57,8 @@ public:
     }
     // The free block that starts exactly at `address`, as a placement at its start. O(n).
     std::optional<placement> block_starting_at(Offset address) const noexcept;
-    Size largest_free_block() const noexcept;                                   // O(n)
-    std::size_t free_block_count() const noexcept { return count_; }            // O(1)
+    Size largest_free_block() const noexcept;                         // O(n)
+    std::size_t free_block_count() const noexcept { return count_; }  // O(1)
     block_range blocks() const noexcept { return {&nodes_, head_}; }
 
     // The seed's view of the list, for bindings that expose free_list_head: the first node (or
@@ -70,9 +72,9 @@ public:
     void validate() const;
 
 private:
-    node_index acquire_node(Offset start, Size size);      // may throw; links nothing
+    node_index acquire_node(Offset start, Size size);                 // may throw; links nothing
     void link_after(node_index previous, node_index fresh) noexcept;  // previous may be none
-    void unlink(node_index index) noexcept;                // and puts it on the spare chain
+    void unlink(node_index index) noexcept;                           // and puts it on the spare chain
 
     std::vector<node> nodes_;  // storage of linked and spare nodes
     node_index head_ = none;   // the lowest-addressed free block

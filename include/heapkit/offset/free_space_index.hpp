@@ -37,31 +37,33 @@ struct no_handle {
 
 // places_by_fit: whether the index places by the Fit it is constructed with (list, tree) or by a
 // rule of its own that ignores it (tlsf, buddy).
+// clang-format 14 misreads requires-expressions (their bodies and noexcept):
+// clang-format off
 template <class Index>
-concept free_space_index =
-    std::constructible_from<Index, Size, Fit> && std::copyable<typename Index::handle> &&
+concept free_space_index = std::constructible_from<Index, Size, Fit> && std::copyable<typename Index::handle> &&
     std::same_as<decltype(Index::places_by_fit), const bool> &&
-    requires(Index index, const Index& view, const fit_request& request, const placement& chosen,
-             typename Index::handle& held, Offset address, Size size) {
-        // The block the index's policy picks, or nothing when no free block can hold the request.
-        { view.find(request) } -> std::same_as<std::optional<placement>>;
-        // Removes [chosen.address, +size) from chosen.block; the parts before and after stay
-        // free. Returns what the index wants back when the block is released or resized.
-        // Strong guarantee if it throws std::bad_alloc.
-        { index.take(chosen, size) } -> std::same_as<typename Index::handle>;
-        // Frees the allocation [address, +size) it handed out, merging with free neighbours.
-        index.release(held, address, size);
-        // Shrinks (always possible) or grows (only into a free block right after it) the
-        // allocation [address, +old size) to the new size without moving it; false when it
-        // cannot grow, and then nothing changed.
-        { index.resize_in_place(held, address, size, size) } -> std::same_as<bool>;
-        { view.largest_free_block() } -> std::same_as<Size>;
-        { view.free_block_count() } -> std::same_as<std::size_t>;
-        // The free blocks in address order, as free_block values.
-        { view.blocks() } -> std::ranges::input_range;
-        // Checks every invariant of the index; throws std::logic_error naming the broken one.
-        view.validate();
-    };
+    requires(Index index, const Index& view, const fit_request& request, const placement& chosen, typename Index::handle& held,
+             Offset address, Size size) {
+    // The block the index's policy picks, or nothing when no free block can hold the request.
+    { view.find(request) } -> std::same_as<std::optional<placement>>;
+    // Removes [chosen.address, +size) from chosen.block; the parts before and after stay
+    // free. Returns what the index wants back when the block is released or resized.
+    // Strong guarantee if it throws std::bad_alloc.
+    { index.take(chosen, size) } -> std::same_as<typename Index::handle>;
+    // Frees the allocation [address, +size) it handed out, merging with free neighbours.
+    index.release(held, address, size);
+    // Shrinks (always possible) or grows (only into a free block right after it) the
+    // allocation [address, +old size) to the new size without moving it; false when it
+    // cannot grow, and then nothing changed.
+    { index.resize_in_place(held, address, size, size) } -> std::same_as<bool>;
+    { view.largest_free_block() } -> std::same_as<Size>;
+    { view.free_block_count() } -> std::same_as<std::size_t>;
+    // The free blocks in address order, as free_block values.
+    { view.blocks() } -> std::ranges::input_range;
+    // Checks every invariant of the index; throws std::logic_error naming the broken one.
+    view.validate();
+};
+// clang-format on
 
 // resize_in_place for an index that tracks only free blocks: shrinking releases the tail,
 // growing takes the front of the free block that starts where the allocation ends.

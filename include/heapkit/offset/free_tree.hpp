@@ -53,8 +53,8 @@ public:
     bool resize_in_place(handle&, Offset address, Size old_size, Size new_size) {
         return resize_through_next_block(*this, address, old_size, new_size);
     }
-    std::optional<placement> block_starting_at(Offset address) const noexcept;  // O(log n)
-    Size largest_free_block() const noexcept { return by_address_.largest(); }  // O(1): one node
+    std::optional<placement> block_starting_at(Offset address) const noexcept;    // O(log n)
+    Size largest_free_block() const noexcept { return by_address_.largest(); }    // O(1): one node
     std::size_t free_block_count() const noexcept { return by_address_.size(); }  // O(1)
     block_range blocks() const noexcept { return {&by_address_.nodes(), by_address_.first()}; }
 
@@ -70,7 +70,7 @@ private:
     address_index::position worst_fit(const fit_request& request) const noexcept;
     address_index::position best_fit(const fit_request& request) const noexcept;
 
-    void reserve_inserts(std::size_t inserts);  // may throw; then nothing changed
+    void reserve_inserts(std::size_t inserts);   // may throw; then nothing changed
     void add(const free_block& block) noexcept;  // after reserve_inserts
     void remove(const free_block& block) noexcept;
     // `old_block`, at `at` in the address tree, becomes `fresh` (same place by address); after reserve_inserts.

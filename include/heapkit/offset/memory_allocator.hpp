@@ -84,8 +84,12 @@ public:
             throw_error(kind, detail::free_message(kind, address, std::nullopt, context(address)));
         }
     }
-    errc try_free(Offset address, Size size) noexcept { return guarded([&] { return free_checked(address, size); }); }
-    errc try_free(Offset address) noexcept { return guarded([&] { return free_checked(address, std::nullopt); }); }
+    errc try_free(Offset address, Size size) noexcept {
+        return guarded([&] { return free_checked(address, size); });
+    }
+    errc try_free(Offset address) noexcept {
+        return guarded([&] { return free_checked(address, std::nullopt); });
+    }
 
     // Frees every allocation tagged with `owner` and returns the units freed (0 when it has none).
     // If the metadata cannot grow midway (std::bad_alloc), what was freed stays freed.
@@ -113,8 +117,7 @@ public:
     Offset reallocate(Offset address, Size new_size, Size alignment = 1) {
         const result<Offset> moved = reallocate_checked(address, new_size, alignment);
         if (!moved) {
-            throw_error(moved.error(), detail::reallocate_message(moved.error(), address, new_size, alignment,
-                                                                  context(address)));
+            throw_error(moved.error(), detail::reallocate_message(moved.error(), address, new_size, alignment, context(address)));
         }
         return *moved;
     }
@@ -131,14 +134,14 @@ public:
     // allocation freed). Cost: the index's release and take, plus a walk of the
     // free blocks when `to` is not the start of one. For indexes that can name the free block
     // starting at an address (list, tree).
-    Offset relocate(Offset from, Offset to)
-        requires requires(const Index& index) { index.block_starting_at(Offset{}); }
+    Offset relocate(Offset from, Offset to) requires requires(const Index& index) { index.block_starting_at(Offset{}); }
     {
         ledger_slot* entry = ledger_.find(from);
         if (entry == nullptr) throw_error(errc::invalid_free, "relocate: no allocation starts at " + std::to_string(from));
         const Size size = size_of(entry->value);
         if (to > capacity_ || size > capacity_ - to)
-            throw_error(errc::invalid_address, "relocate: [" + std::to_string(to) + ", +" + std::to_string(size) + ") is outside the range");
+            throw_error(errc::invalid_address,
+                        "relocate: [" + std::to_string(to) + ", +" + std::to_string(size) + ") is outside the range");
         if (to == from) return to;
         const std::optional<Owner> owner = owner_of(from);
         release(entry);
@@ -147,7 +150,8 @@ public:
         if (!target) target = free_block_holding(from, size);  // just released, so it is free
         hold(*target, destination, size, owner);
         if (destination != to)
-            throw_error(errc::invalid_address, "relocate: [" + std::to_string(to) + ", +" + std::to_string(size) + ") is not free");
+            throw_error(errc::invalid_address,
+                        "relocate: [" + std::to_string(to) + ", +" + std::to_string(size) + ") is not free");
         return to;
     }
 
@@ -221,7 +225,8 @@ public:
         ledger_.for_each([&](Offset address, const ledger_record& record) {
             used_units += size_of(record);
             reserved_units_total += reserved_units(record);
-            if (size_of(record) == 0 || reserved_units(record) < size_of(record)) broken("MA2", "record at " + std::to_string(address));
+            if (size_of(record) == 0 || reserved_units(record) < size_of(record))
+                broken("MA2", "record at " + std::to_string(address));
         });
         owners_.validate();
         owners_.for_each([&](Offset address, Owner owner) {
@@ -468,11 +473,11 @@ private:
     detail::offset_map<ledger_record> ledger_;                     // live allocations by address
     detail::offset_map<Owner> owners_;                             // owner tag of each owned allocation, by address
     std::unordered_map<Owner, std::unordered_set<Offset>> owned_;  // addresses of each owner's allocations
-    Size capacity_;                                            // units managed, [0, capacity_)
-    Size used_memory_ = 0;                                     // sum of the ledger's sizes
-    Size reserved_memory_ = 0;                                 // sum of the units the allocations hold
-    Offset rover_ = 0;                                         // next fit: end of the last placement
-    Fit fit_;                                                  // placement policy
+    Size capacity_;                                                // units managed, [0, capacity_)
+    Size used_memory_ = 0;                                         // sum of the ledger's sizes
+    Size reserved_memory_ = 0;                                     // sum of the units the allocations hold
+    Offset rover_ = 0;                                             // next fit: end of the last placement
+    Fit fit_;                                                      // placement policy
 };
 
 // The seed's MemoryAllocator: first fit (or another policy) over an address-ordered

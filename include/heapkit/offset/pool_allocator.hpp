@@ -73,12 +73,12 @@ private:
     errc free_checked(Offset address, const Size* size);
     detail::failure_context context(Offset address) const noexcept;
 
-    Size capacity_;                     // units managed, a multiple of block_size_
-    Size block_size_;                   // units per block, > 0
-    Offset watermark_ = 0;              // blocks at or above it were never handed out
-    std::vector<Offset> freed_;         // freed blocks, the last freed on top
-    detail::offset_map<Size> live_;     // live block start -> units asked for
-    Size used_memory_ = 0;              // sum of the live sizes
+    Size capacity_;                  // units managed, a multiple of block_size_
+    Size block_size_;                // units per block, > 0
+    Offset watermark_ = 0;           // blocks at or above it were never handed out
+    std::vector<Offset> freed_;      // freed blocks, the last freed on top
+    detail::offset_map<Size> live_;  // live block start -> units asked for
+    Size used_memory_ = 0;           // sum of the live sizes
 };
 
 }  // namespace heapkit

@@ -18,8 +18,8 @@ namespace heapkit {
 // May be tuned: more slices mean tighter classes and a larger table.
 inline constexpr unsigned second_level_bits = 5;
 // Follow from it; not to be tuned.
-inline constexpr unsigned second_level_count = 1u << second_level_bits;          // slices per power of two
-inline constexpr unsigned first_level_count = 64 - second_level_bits + 1;         // powers of two of 64-bit sizes
+inline constexpr unsigned second_level_count = 1u << second_level_bits;    // slices per power of two
+inline constexpr unsigned first_level_count = 64 - second_level_bits + 1;  // powers of two of 64-bit sizes
 inline constexpr std::size_t tlsf_class_count = std::size_t{first_level_count} * second_level_count;
 static_assert(second_level_bits >= 1 && second_level_bits <= 5, "second-level maps are 32-bit words");
 
@@ -37,8 +37,7 @@ struct size_class {
 constexpr size_class class_holding(Size size) noexcept {
     if (size < second_level_count) return {0, static_cast<unsigned>(size)};
     const auto top_bit = static_cast<unsigned>(std::bit_width(size) - 1);  // >= second_level_bits
-    return {top_bit - second_level_bits + 1,
-            static_cast<unsigned>(size >> (top_bit - second_level_bits)) - second_level_count};
+    return {top_bit - second_level_bits + 1, static_cast<unsigned>(size >> (top_bit - second_level_bits)) - second_level_count};
 }
 
 // The lowest class whose every block holds at least `size` units (> 0), or nothing when no class

@@ -25,7 +25,7 @@ namespace heapkit {
 class tlsf_index {
 public:
     using link = std::uint32_t;
-    using handle = link;  // the node of an allocated block
+    using handle = link;                          // the node of an allocated block
     static constexpr bool places_by_fit = false;  // TLSF's good fit
     static constexpr link nil = 0xFFFFFFFFu;
 
@@ -82,20 +82,20 @@ private:
     bool is_free(link at) const noexcept { return nodes_[at].free_previous != allocated_mark; }
     std::optional<placement> placement_in(link at, const fit_request& request) const noexcept;
     std::optional<placement> search_classes_from(size_class from, const fit_request& request) const noexcept;
-    void file(link at) noexcept;      // into its class list; marks it free
-    void unfile(link at) noexcept;    // out of its class list; marks it allocated
-    link acquire();                   // may throw; links nothing
-    void unchain(link at) noexcept;   // out of the physical chain
-    void recycle(link at) noexcept;   // onto the spare chain
+    void file(link at) noexcept;                          // into its class list; marks it free
+    void unfile(link at) noexcept;                        // out of its class list; marks it allocated
+    link acquire();                                       // may throw; links nothing
+    void unchain(link at) noexcept;                       // out of the physical chain
+    void recycle(link at) noexcept;                       // onto the spare chain
     void link_after(link previous, link fresh) noexcept;  // into the chain; previous may be nil
 
-    std::vector<node> nodes_;                       // chained and spare nodes
-    std::array<link, tlsf_class_count> heads_;      // first free block of each class, or nil
-    class_bitmap non_empty_;                        // which classes have free blocks
-    link first_ = nil;                              // the block at address 0
-    link spare_ = nil;                              // unchained nodes, through next
-    std::size_t free_count_ = 0;                    // free blocks
-    Size capacity_;                                 // units managed, [0, capacity_)
+    std::vector<node> nodes_;                   // chained and spare nodes
+    std::array<link, tlsf_class_count> heads_;  // first free block of each class, or nil
+    class_bitmap non_empty_;                    // which classes have free blocks
+    link first_ = nil;                          // the block at address 0
+    link spare_ = nil;                          // unchained nodes, through next
+    std::size_t free_count_ = 0;                // free blocks
+    Size capacity_;                             // units managed, [0, capacity_)
 };
 
 static_assert(free_space_index<tlsf_index>);

@@ -19,10 +19,10 @@
 namespace heapkit::trace {
 
 struct map_options {
-    std::size_t columns = 1000;               // pixels across: the address range in equal slices
-    std::size_t rows = 400;                   // moments sampled, evenly spaced by operation count
-    std::size_t row_pixels = 1;               // height of one row
-    std::size_t exact_final_blocks = 20000;   // above this, the final bar is aggregated too
+    std::size_t columns = 1000;              // pixels across: the address range in equal slices
+    std::size_t rows = 400;                  // moments sampled, evenly spaced by operation count
+    std::size_t row_pixels = 1;              // height of one row
+    std::size_t exact_final_blocks = 20000;  // above this, the final bar is aggregated too
 };
 
 struct live_range {

@@ -17,16 +17,20 @@
 namespace heapkit::trace {
 
 struct replay_metrics {
-    std::size_t operations = 0;            // events replayed
-    std::size_t failed_allocations = 0;    // allocations (and resizes) that found no room
-    Size peak_live = 0;                    // most units asked for and live at once
-    Size peak_footprint = 0;               // highest end of any block
-    Size footprint_at_peak_live = 0;       // highest end reached when live units first peaked
-    double fragmentation_at_peak_live = 0; // 1 - largest hole / free units, below that footprint
-    double seconds = 0;                    // time of the first pass
+    std::size_t operations = 0;             // events replayed
+    std::size_t failed_allocations = 0;     // allocations (and resizes) that found no room
+    Size peak_live = 0;                     // most units asked for and live at once
+    Size peak_footprint = 0;                // highest end of any block
+    Size footprint_at_peak_live = 0;        // highest end reached when live units first peaked
+    double fragmentation_at_peak_live = 0;  // 1 - largest hole / free units, below that footprint
+    double seconds = 0;                     // time of the first pass
 
-    double measure_3() const { return peak_live == 0 ? 0.0 : static_cast<double>(footprint_at_peak_live) / static_cast<double>(peak_live); }
-    double measure_4() const { return peak_live == 0 ? 0.0 : static_cast<double>(peak_footprint) / static_cast<double>(peak_live); }
+    double measure_3() const {
+        return peak_live == 0 ? 0.0 : static_cast<double>(footprint_at_peak_live) / static_cast<double>(peak_live);
+    }
+    double measure_4() const {
+        return peak_live == 0 ? 0.0 : static_cast<double>(peak_footprint) / static_cast<double>(peak_live);
+    }
 };
 
 namespace detail {
@@ -104,7 +108,8 @@ replay_metrics replay(const trace& events, MakeAllocator make) {
         free_below += below;
         largest_below = std::max(largest_below, below);
     }
-    if (free_below > 0) metrics.fragmentation_at_peak_live = 1.0 - static_cast<double>(largest_below) / static_cast<double>(free_below);
+    if (free_below > 0)
+        metrics.fragmentation_at_peak_live = 1.0 - static_cast<double>(largest_below) / static_cast<double>(free_below);
     return metrics;
 }
 

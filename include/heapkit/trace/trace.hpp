@@ -30,8 +30,8 @@ struct event {
 };
 
 struct trace {
-    std::string source;          // where it was read from, for messages
-    std::vector<event> events;   // in order
+    std::string source;             // where it was read from, for messages
+    std::vector<event> events;      // in order
     std::size_t slot_count = 0;     // the most blocks live at once
     std::size_t skipped_lines = 0;  // log lines about blocks the log never allocated
 };

@@ -3,9 +3,9 @@
 // intern() captures the caller's stack and finds or adds the site: O(depth) expected.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <array>
 #include <deque>
 #include <span>
 #include <unordered_map>
@@ -39,9 +39,9 @@ private:
     std::uint32_t find_or_add(const call_site& location, std::span<void* const> stack);
 
     std::array<recent_location, recent_count> recent_{};
-    std::size_t depth_;                                         // frames captured per site
+    std::size_t depth_;  // frames captured per site
     os::stack_walk walk_;
-    std::deque<allocation_site> sites_;                         // by id; a deque keeps addresses stable
+    std::deque<allocation_site> sites_;                          // by id; a deque keeps addresses stable
     std::unordered_multimap<std::uint64_t, std::uint32_t> ids_;  // site hash -> id
 };
 

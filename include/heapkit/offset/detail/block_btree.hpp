@@ -50,7 +50,7 @@ struct by_size_then_start {
 template <class Order>
 class block_btree {
 public:
-    static constexpr unsigned fanout = 16;  // may be tuned: items per node (a multiple of 4, at least 8)
+    static constexpr unsigned fanout = 16;             // may be tuned: items per node (a multiple of 4, at least 8)
     static constexpr unsigned min_items = fanout / 4;  // in every node but the root (BP1)
     static_assert(fanout % 4 == 0 && fanout >= 8);
 
@@ -162,7 +162,8 @@ public:
         for (std::size_t level = steps.size; level-- > 0;) {
             const step& up = steps.items[level];
             refresh(up.node, up.child);
-            if (split != nil) split = insert_item(up.node, up.child + 1, nodes_[split].block(0), node_largest(nodes_[split]), split);
+            if (split != nil)
+                split = insert_item(up.node, up.child + 1, nodes_[split].block(0), node_largest(nodes_[split]), split);
         }
         if (split != nil) {  // the root split: a new root above both halves
             const link old_root = root_;
@@ -271,14 +272,16 @@ public:
         free_block before{};
         bool any = false;
         for (position where = first(); where != end_position; where = next(where)) {
-            if (any && !Order::less(before, at(where))) broken(name, "BP2", "entries out of order at " + std::to_string(at(where).start));
+            if (any && !Order::less(before, at(where)))
+                broken(name, "BP2", "entries out of order at " + std::to_string(at(where).start));
             before = at(where);
             any = true;
         }
         if (entries != count_) broken(name, "BP5", std::to_string(entries) + " entries, " + std::to_string(count_) + " counted");
         std::size_t spare = 0;
         for (link at = spare_; at != nil; at = nodes_[at].next_leaf) {
-            if (at >= nodes_.size() || ++spare > nodes_.size()) broken(name, "BP5", "the spare chain runs off its storage or loops");
+            if (at >= nodes_.size() || ++spare > nodes_.size())
+                broken(name, "BP5", "the spare chain runs off its storage or loops");
         }
         if (spare != spare_count_ || linked + spare != nodes_.size()) broken(name, "BP5", "nodes are neither linked nor spare");
     }
@@ -363,10 +366,14 @@ private:
         bnode& shifted = nodes_[node];
         const unsigned count = shifted.count - from_slot;
         if (to_slot > from_slot) {
-            std::copy_backward(shifted.starts.begin() + from_slot, shifted.starts.begin() + from_slot + count, shifted.starts.begin() + to_slot + count);
-            std::copy_backward(shifted.sizes.begin() + from_slot, shifted.sizes.begin() + from_slot + count, shifted.sizes.begin() + to_slot + count);
-            std::copy_backward(shifted.largest.begin() + from_slot, shifted.largest.begin() + from_slot + count, shifted.largest.begin() + to_slot + count);
-            std::copy_backward(shifted.children.begin() + from_slot, shifted.children.begin() + from_slot + count, shifted.children.begin() + to_slot + count);
+            std::copy_backward(shifted.starts.begin() + from_slot, shifted.starts.begin() + from_slot + count,
+                               shifted.starts.begin() + to_slot + count);
+            std::copy_backward(shifted.sizes.begin() + from_slot, shifted.sizes.begin() + from_slot + count,
+                               shifted.sizes.begin() + to_slot + count);
+            std::copy_backward(shifted.largest.begin() + from_slot, shifted.largest.begin() + from_slot + count,
+                               shifted.largest.begin() + to_slot + count);
+            std::copy_backward(shifted.children.begin() + from_slot, shifted.children.begin() + from_slot + count,
+                               shifted.children.begin() + to_slot + count);
         } else {
             move_items(node, from_slot, node, to_slot, count);
         }
@@ -513,9 +520,11 @@ private:
         if (at >= nodes_.size() || ++linked > nodes_.size()) broken(name, "BP5", "a child runs off the storage or loops");
         const bnode& node = nodes_[at];
         const unsigned least = at == root_ ? 1 : min_items;
-        if (node.count < least || node.count > fanout) broken(name, "BP1", "a node with " + std::to_string(node.count) + " items");
+        if (node.count < least || node.count > fanout)
+            broken(name, "BP1", "a node with " + std::to_string(node.count) + " items");
         if (node.leaf) {
-            if (depth != depth_) broken(name, "BP1", "a leaf at depth " + std::to_string(depth) + " of " + std::to_string(depth_));
+            if (depth != depth_)
+                broken(name, "BP1", "a leaf at depth " + std::to_string(depth) + " of " + std::to_string(depth_));
             for (unsigned i = 0; i < node.count; ++i) {
                 if (node.largest[i] != node.sizes[i]) broken(name, "BP3", "a leaf's size copy");
             }
@@ -526,8 +535,7 @@ private:
             const bnode& child = nodes_[node.children[i]];
             if (child.parent != at) broken(name, "BP6", "a child's parent link");
             check_subtree(name, node.children[i], depth + 1, linked, leaves);
-            if (node.block(i) != child.block(0) ||
-                node.largest[i] != node_largest(child)) {
+            if (node.block(i) != child.block(0) || node.largest[i] != node_largest(child)) {
                 broken(name, "BP3", "the item of a child disagrees with it");
             }
         }

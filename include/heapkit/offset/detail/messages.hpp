@@ -22,7 +22,6 @@ struct failure_context {
 std::string allocate_message(errc kind, Size size, Size alignment, const failure_context& state);
 // size is absent for free(address), which takes the size from the ledger.
 std::string free_message(errc kind, Offset address, std::optional<Size> size, const failure_context& state);
-std::string reallocate_message(errc kind, Offset address, Size new_size, Size alignment,
-                               const failure_context& state);
+std::string reallocate_message(errc kind, Offset address, Size new_size, Size alignment, const failure_context& state);
 
 }  // namespace heapkit::detail
