@@ -29,12 +29,31 @@ public:
     std::vector<free_block> free_blocks() const { return free_runs(); }
     std::vector<allocation> allocations() const {
         std::vector<allocation> live;
-        for (const auto& [address, entry] : live_) live.push_back({address, entry.size, entry.owner});
+        for (const auto& [address, entry] : live_) live.push_back({address, entry.size, entry.owner, entry.alignment});
         return live;
     }
     std::size_t allocation_count() const { return live_.size(); }
     Size capacity() const { return used_.size(); }
     void validate() const {}  // the model is its own specification
+
+    // Moves the block at `from` to `to` as the facade's relocate does: errc::invalid_free when no
+    // block starts at `from`, invalid_address when [to, +size) is outside, not free once the block
+    // has left, or not a multiple of the block's alignment.
+    errc relocate(Offset from, Offset to) {
+        const auto found = live_.find(from);
+        if (found == live_.end()) return errc::invalid_free;
+        const record moved = found->second;
+        if (to > capacity() || moved.size > capacity() - to || to % moved.alignment != 0) return errc::invalid_address;
+        mark(from, moved.size, false);
+        if (free_units_from(to) < moved.size) {
+            mark(from, moved.size, true);
+            return errc::invalid_address;
+        }
+        live_.erase(found);
+        mark(to, moved.size, true);
+        live_[to] = moved;
+        return errc::ok;
+    }
 
     Size free_owner(Owner owner) {
         Size freed = 0;
@@ -57,7 +76,7 @@ private:
         const std::optional<Offset> address = choose(size, alignment);
         if (!address) return errc::out_of_memory;
         mark(*address, size, true);
-        live_[*address] = {size, owner};
+        live_[*address] = {size, owner, alignment};
         rover_ = *address + size;
         return *address;
     }
@@ -80,14 +99,16 @@ private:
         const auto found = live_.find(address);
         if (found == live_.end()) return errc::invalid_free;
         const Size old_size = found->second.size;
+        // In place, the block is aligned as asked where its address allows, else as before.
+        const Size kept_alignment = address % alignment == 0 ? alignment : found->second.alignment;
         if (new_size <= old_size) {
             mark(address + new_size, old_size - new_size, false);
-            found->second.size = new_size;
+            found->second = {new_size, found->second.owner, kept_alignment};
             return address;
         }
         if (address % alignment == 0 && free_units_from(address + old_size) >= new_size - old_size) {
             mark(address + old_size, new_size - old_size, true);
-            found->second.size = new_size;
+            found->second = {new_size, found->second.owner, kept_alignment};
             return address;
         }
         const std::optional<Owner> owner = found->second.owner;
@@ -112,6 +133,7 @@ private:
     struct record {
         Size size;
         std::optional<Owner> owner;
+        Size alignment;  // what it was placed for
     };
 
     static std::optional<Offset> aligned_start(const free_block& run, Size size, Size alignment) {

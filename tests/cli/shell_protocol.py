@@ -99,6 +99,13 @@ CASES = [
      ["allocate 5", "allocate 2", "allocate 5", "allocate 8", "free 0 5", "free 7 5", "make_room 11",
       "make_room 10", "allocate 10"],
      ["0", "5", "7", "12", "ok", "ok", "error out_of_memory", "5->10:2", "0"]),
+    ("compaction keeps each block's alignment", 50, [],
+     ["allocate 5", "allocate 3", "allocate 10 16", "free 0 5", "compact", "map"],
+     ["0", "5", "16", "ok", "5->0:3", "[Allocated(0-2)] [Free(3-15)] [Allocated(16-25)] [Free(26-49)]"]),
+    ("make_room checks its request as allocate does", 50, [],
+     ["allocate 5", "make_room 5 0", "make_room 5 3", "make_room 0", "make_room -1", "make_room 51", "allocate 1"],
+     ["0", "error invalid_alignment", "error invalid_alignment", "error invalid_size", "error invalid_size",
+      "error out_of_memory", "5"]),
 ]
 
 

@@ -13,6 +13,7 @@
 #include "../test_seed.hpp"
 #include "allocator_snapshot.hpp"
 #include "heapkit/offset/allocators.hpp"
+#include "unit_model.hpp"
 
 namespace heapkit {
 namespace {
@@ -119,32 +120,58 @@ TEST(Compaction, RoomForARequestMovesOnlyWhatIsInTheWay) {
     EXPECT_FALSE(plan_room_for(allocator, 61));  // more than is free
 }
 
+// Applies `plan` to the model as apply_plan does to an allocator; every move must be legal there.
+void apply_to_model(test::unit_model& model, const compaction_plan& plan, int round) {
+    for (const move& step : plan.moves) ASSERT_EQ(model.relocate(step.from, step.to), errc::ok) << "round " << round;
+}
+
+// Every allocation where the model has it, with the same size and alignment, at an aligned address.
+template <class Allocator>
+void expect_same_and_aligned(const Allocator& allocator, const test::unit_model& model, int round) {
+    ASSERT_EQ(allocator.allocations(), model.allocations()) << "round " << round;
+    for (const allocation& live : allocator.allocations()) {
+        ASSERT_EQ(live.address % live.alignment, 0u) << "round " << round << ": a moved block lost its alignment";
+    }
+}
+
 template <class Allocator>
 void random_plans(const std::string& name) {
     const std::uint64_t seed = test::test_seed(name);
     std::mt19937_64 random(seed);
     for (int round = 0; round < 300; ++round) {
         const Size capacity = 50 + random() % 400;
-        Allocator allocator(capacity, all_fits[random() % all_fits.size()]);
+        const Fit fit = all_fits[random() % all_fits.size()];
+        Allocator allocator(capacity, fit);
+        test::unit_model model(capacity, fit);
         std::vector<Offset> live;
         for (int step = 0; step < 60; ++step) {
             if (random() % 3 != 0) {
-                if (const auto at = allocator.try_allocate(1 + random() % 30)) live.push_back(*at);
+                const Size size = 1 + random() % 30;
+                const Size alignment = random() % 3 == 0 ? Size{1} << (random() % 5) : 1;  // a third aligned to 1..16
+                const auto at = allocator.try_allocate(size, alignment);
+                ASSERT_EQ(static_cast<bool>(at), static_cast<bool>(model.try_allocate(size, alignment))) << "round " << round;
+                if (at) live.push_back(*at);
             } else if (!live.empty()) {
                 const std::size_t victim = random() % live.size();
                 allocator.free(live[victim]);
+                ASSERT_EQ(model.try_free(live[victim]), errc::ok);
                 live.erase(live.begin() + static_cast<std::ptrdiff_t>(victim));
             }
         }
+        expect_same_and_aligned(allocator, model, round);
         const Size request = 1 + random() % (capacity / 2);
         const Size alignment = Size{1} << (random() % 3);
         const compaction_plan full = plan_full_compaction(allocator, alignment);
         const std::optional<compaction_plan> room = plan_room_for(allocator, request, alignment);
         Allocator compacted = allocator;
+        test::unit_model compacted_model = model;
         apply_plan(compacted, full, [](Offset, Offset, Size) {});
+        apply_to_model(compacted_model, full, round);
         compacted.validate();
+        expect_same_and_aligned(compacted, compacted_model, round);
         if (!room) {
-            ASSERT_FALSE(compacted.try_allocate(request, alignment)) << "round " << round << ": a full compaction makes room";
+            ASSERT_FALSE(compacted_model.try_allocate(request, alignment))
+                << "round " << round << ": a full compaction makes room";
             continue;
         }
         Size claimed = 0;
@@ -153,10 +180,38 @@ void random_plans(const std::string& name) {
         ASSERT_LE(room->units_moved, full.units_moved) << "round " << round;
         unit_owners units(allocator);
         apply_plan(allocator, *room, [&](Offset from, Offset to, Size size) { units.move_units(from, to, size); });
+        apply_to_model(model, *room, round);
         allocator.validate();
         units.expect_matches(allocator, live.size());
-        ASSERT_TRUE(allocator.try_allocate(request, alignment)) << "round " << round << ": the plan made no room";
+        expect_same_and_aligned(allocator, model, round);
+        ASSERT_TRUE(model.try_allocate(request, alignment)) << "round " << round << ": the plan made no room";
+        ASSERT_TRUE(allocator.try_allocate(request, alignment)) << "round " << round;
     }
+}
+
+// The user's report: the 16-aligned block was moved to address 3.
+TEST(Compaction, FullCompactionKeepsEachBlocksAlignment) {
+    MemoryAllocator allocator(50);
+    allocator.allocate(5);
+    allocator.allocate(3);
+    allocator.allocate(10, 16);
+    allocator.free(0, 5);
+    const compaction_plan plan = plan_full_compaction(allocator);
+    EXPECT_EQ(plan.moves, (std::vector<move>{{5, 0, 3}})) << "the 16-aligned block cannot go lower than 16";
+    apply_plan(allocator, plan, [](Offset, Offset, Size) {});
+    EXPECT_EQ(allocator.allocation_at(16)->alignment, 16u);
+    EXPECT_THROW(allocator.relocate(16, 3), invalid_address) << "relocate refuses an unaligned destination";
+    allocator.validate();
+}
+
+TEST(Compaction, MakeRoomChecksItsRequestAsAllocateDoes) {
+    MemoryAllocator allocator(50);
+    allocator.allocate(5);
+    EXPECT_THROW(plan_room_for(allocator, 5, 0), invalid_alignment);  // was a division by zero
+    EXPECT_THROW(plan_room_for(allocator, 5, 3), invalid_alignment);
+    EXPECT_THROW(plan_room_for(allocator, 0), invalid_size);
+    EXPECT_THROW(plan_full_compaction(allocator, 0), invalid_alignment);
+    EXPECT_FALSE(plan_room_for(allocator, 51));
 }
 
 TEST(CompactionRandom, EveryPlanIsSafeAndMakesRoomOnTheList) {

@@ -15,6 +15,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "heapkit/offset/error.hpp"
 #include "heapkit/offset/units.hpp"
 
 namespace heapkit {
@@ -41,15 +42,19 @@ inline std::string describe_moves(const compaction_plan& plan) {
     return line;
 }
 
-// Every allocation slid down in address order to the lowest address (aligned to `alignment`) not
-// taken by the ones before it, so that with alignment 1 all free space ends as one block at the
-// top. Each move goes down, so applying them in order never overwrites data still to be moved.
+// Every allocation slid down in address order to the lowest address not taken by the ones before
+// it that keeps its own alignment and `alignment` (a power of two), so that when nothing is
+// aligned all free space ends as one block at the top. Each move goes down, so applying them in
+// order never overwrites data still to be moved.
+// Throws invalid_alignment when `alignment` is not a power of two.
 template <class Allocator>
 compaction_plan plan_full_compaction(const Allocator& allocator, Size alignment = 1) {
+    if (!is_power_of_two(alignment))
+        throw_error(errc::invalid_alignment, "compaction: alignment " + std::to_string(alignment) + " is not a power of two");
     compaction_plan plan;
     Offset cursor = 0;
     for (const auto& live : allocator.allocations()) {
-        Offset to = cursor + alignment_padding(cursor, alignment);
+        Offset to = cursor + alignment_padding(cursor, std::max(alignment, live.alignment));
         if (to > live.address) to = live.address;  // it cannot go lower while keeping the alignment
         if (to != live.address) {
             plan.moves.push_back({live.address, to, live.size});
@@ -68,10 +73,11 @@ struct window_candidate {
 };
 
 // Where the allocations overlapping [window, +size) can go outside it: first fit, largest first,
-// into the free blocks clipped to outside the window. Nothing when they do not all fit.
+// each at an address of its own alignment, into the free blocks clipped to outside the window.
+// Nothing when they do not all fit.
 template <class Allocation>
 std::optional<compaction_plan> evacuate(std::vector<Allocation> displaced, const std::vector<free_block>& free_blocks,
-                                        Offset window, Size size, Size alignment) {
+                                        Offset window, Size size) {
     std::vector<free_block> holes;
     for (const free_block block : free_blocks) {
         const Offset end = block.start + block.size;
@@ -87,7 +93,7 @@ std::optional<compaction_plan> evacuate(std::vector<Allocation> displaced, const
     for (const Allocation& occupant : displaced) {
         bool placed = false;
         for (free_block& hole : holes) {
-            const std::optional<Offset> at = aligned_start_in(hole, occupant.size, alignment);
+            const std::optional<Offset> at = aligned_start_in(hole, occupant.size, occupant.alignment);
             if (!at) continue;
             plan.moves.push_back({occupant.address, *at, occupant.size});
             plan.units_moved += occupant.size;
@@ -102,18 +108,39 @@ std::optional<compaction_plan> evacuate(std::vector<Allocation> displaced, const
     return plan;
 }
 
+// Whether some free stretch holds the request once the full compaction `plan` (moves in address
+// order, which it keeps) is applied to `allocations` (address order). Aligned blocks may leave
+// room below them, not only at the top.
+template <class Allocations>
+bool room_after(const Allocations& allocations, const compaction_plan& plan, Size capacity, Size size, Size alignment) {
+    std::size_t next_move = 0;
+    Offset free_from = 0;
+    for (const auto& live : allocations) {
+        Offset at = live.address;
+        if (next_move < plan.moves.size() && plan.moves[next_move].from == live.address) at = plan.moves[next_move++].to;
+        if (aligned_start_in({free_from, at - free_from}, size, alignment)) return true;
+        free_from = at + live.size;
+    }
+    return aligned_start_in({free_from, capacity - free_from}, size, alignment).has_value();
+}
+
 }  // namespace detail
 
-// Moves that make room for one request of `size` units aligned to `alignment`, moving as few
-// units as this search can: every window starting at a block boundary (or ending at one) is
-// priced by the units of the allocations overlapping it, and the cheapest whose occupants fit
-// elsewhere (first fit, largest first) wins; if none is cheaper than a full compaction, the full
-// compaction is the plan. So it never moves more than plan_full_compaction. No moves when a
-// free block already holds the request; nothing when even a full compaction would not make room.
-// Moves go from inside the window to outside it, so their order does not matter.
+// Moves that make room for one request of `size` units aligned to `alignment`, every moved
+// allocation keeping its own alignment, moving as few units as this search can: every window
+// starting at a block boundary (or ending at one) is priced by the units of the allocations
+// overlapping it, and the cheapest whose occupants fit elsewhere (first fit, largest first) wins;
+// if none is cheaper than a full compaction, the full compaction is the plan. So it never moves
+// more than plan_full_compaction. No moves when a free block already holds the request; nothing
+// when even a full compaction would not make room. Moves go from inside the window to outside it,
+// so their order does not matter. Throws invalid_size (size 0) and invalid_alignment (not a power
+// of two), as allocate does.
 template <class Allocator>
 std::optional<compaction_plan> plan_room_for(const Allocator& allocator, Size size, Size alignment = 1) {
-    if (size == 0 || size > allocator.capacity()) return std::nullopt;
+    if (size == 0) throw_error(errc::invalid_size, "make room: the size must be positive, got 0");
+    if (!is_power_of_two(alignment))
+        throw_error(errc::invalid_alignment, "make room: alignment " + std::to_string(alignment) + " is not a power of two");
+    if (size > allocator.capacity()) return std::nullopt;
     const auto allocations = allocator.allocations();  // address order
     std::vector<free_block> free_blocks;
     for (const free_block block : allocator.free_blocks()) free_blocks.push_back(block);
@@ -160,14 +187,9 @@ std::optional<compaction_plan> plan_room_for(const Allocator& allocator, Size si
         for (const auto& live : allocations) {
             if (live.address < candidate.start + size && live.address + live.size > candidate.start) displaced.push_back(live);
         }
-        if (auto plan = detail::evacuate(std::move(displaced), free_blocks, candidate.start, size, alignment)) return plan;
+        if (auto plan = detail::evacuate(std::move(displaced), free_blocks, candidate.start, size)) return plan;
     }
-    // After a full compaction everything lies below the last allocation's new end (the moves are
-    // in address order, so the last allocation's is the last move, if it moves).
-    Offset top = allocations.empty() ? 0 : allocations.back().address + allocations.back().size;
-    if (!full.moves.empty() && full.moves.back().from == allocations.back().address)
-        top = full.moves.back().to + full.moves.back().size;
-    if (aligned_start_in({top, allocator.capacity() - top}, size, alignment)) return full;
+    if (detail::room_after(allocations, full, allocator.capacity(), size, alignment)) return full;
     return std::nullopt;
 }
 

@@ -34,6 +34,7 @@ struct allocation {
     Offset address;              // where it starts
     Size size;                   // units it holds, > 0
     std::optional<Owner> owner;  // the owner tag it was allocated for, if any
+    Size alignment = 1;          // what it was placed for: address is a multiple of it (compaction keeps it)
     friend bool operator==(const allocation&, const allocation&) = default;
 };
 
@@ -126,11 +127,11 @@ public:
     }
 
     // --- compaction ----------------------------------------------------------------------------
-    // Moves the allocation at `from` to `to`, keeping its size and owner tag; [to, +size) must be
-    // free once the allocation has left `from` (the two ranges may overlap, as memmove's may).
-    // Copies nothing: the caller moves the contents (see compaction.hpp). Throws invalid_free
-    // (no allocation starts at `from`) or invalid_address (the destination is outside or not
-    // free), and then nothing changed (std::bad_alloc from the index's metadata leaves the
+    // Moves the allocation at `from` to `to`, keeping its size, alignment and owner tag; [to,
+    // +size) must be free once the allocation has left `from` (the two ranges may overlap, as
+    // memmove's may). Copies nothing: the caller moves the contents (see compaction.hpp). Throws
+    // invalid_free (no allocation starts at `from`) or invalid_address (the destination is
+    // outside, not free, or not a multiple of the allocation's alignment), and then nothing changed (std::bad_alloc from the index's metadata leaves the
     // allocation freed). Cost: the index's release and take, plus a walk of the
     // free blocks when `to` is not the start of one. For indexes that can name the free block
     // starting at an address (list, tree).
@@ -142,13 +143,18 @@ public:
         if (to > capacity_ || size > capacity_ - to)
             throw_error(errc::invalid_address,
                         "relocate: [" + std::to_string(to) + ", +" + std::to_string(size) + ") is outside the range");
+        const Size alignment = alignment_of(from);
+        if (alignment_padding(to, alignment) != 0)
+            throw_error(errc::invalid_address, "relocate: " + std::to_string(to) +
+                                                   " is not a multiple of the allocation's alignment " +
+                                                   std::to_string(alignment));
         if (to == from) return to;
         const std::optional<Owner> owner = owner_of(from);
         release(entry);
         std::optional<placement> target = free_block_holding(to, size);
         const Offset destination = target ? to : from;
         if (!target) target = free_block_holding(from, size);  // just released, so it is free
-        hold(*target, destination, size, owner);
+        hold(*target, destination, size, owner, alignment);
         if (destination != to)
             throw_error(errc::invalid_address,
                         "relocate: [" + std::to_string(to) + ", +" + std::to_string(size) + ") is not free");
@@ -213,7 +219,9 @@ public:
     // Checks the index's and the ledger's invariants and the facade's: MA1 the free blocks add
     // up to capacity - reserved, MA2 the ledger adds up to used and reserved, MA3 allocations
     // and free blocks tile [0, capacity) without overlap, MA4 the owner index matches the
-    // ledger, MA5 the rover is inside [0, capacity]. O(n log n); throws std::logic_error.
+    // ledger, MA5 the rover is inside [0, capacity], MA6 every recorded alignment is a power of
+    // two above 1 of a live allocation whose address is a multiple of it. O(n log n); throws
+    // std::logic_error.
     void validate() const {
         index_.validate();
         ledger_.validate();
@@ -245,6 +253,11 @@ public:
         for_each_block(std::ref(tiles));
         tiles.finish();
         if (rover_ > capacity_) broken("MA5", "rover " + std::to_string(rover_) + " past the capacity");
+        alignments_.validate();
+        alignments_.for_each([&](Offset address, Size alignment) {
+            if (ledger_.find(address) == nullptr || alignment < 2 || !is_power_of_two(alignment) || address % alignment != 0)
+                broken("MA6", "alignment " + std::to_string(alignment) + " recorded at " + std::to_string(address));
+        });
     }
 
 private:
@@ -281,8 +294,15 @@ private:
         return found == nullptr ? std::nullopt : std::optional<Owner>(found->value);
     }
 
+    // The alignment the allocation at `address` was placed for (1 unless alignments_ says more).
+    Size alignment_of(Offset address) const noexcept {
+        if (alignments_.size() == 0) return 1;
+        const auto* found = alignments_.find(address);
+        return found == nullptr ? 1 : found->value;
+    }
+
     allocation as_allocation(Offset address, const ledger_record& record) const {
-        return {address, size_of(record), owner_of(address)};
+        return {address, size_of(record), owner_of(address), alignment_of(address)};
     }
 
     // Units the allocation holds: what the index reserved for it, if it rounds requests up.
@@ -361,15 +381,15 @@ private:
         if (const errc kind = request_error(size, alignment); kind != errc::ok) return kind;
         const std::optional<placement> chosen = find(size, alignment);
         if (!chosen) return errc::out_of_memory;
-        hold(*chosen, chosen->address, size, owner);
+        hold(*chosen, chosen->address, size, owner, alignment);
         rover_ = chosen->address + size;
         return chosen->address;
     }
 
     // Records [address, +size) as live and has the index take it from the free block `chosen`.
     // Strong guarantee: if the index throws, the records are undone.
-    void hold(const placement& chosen, Offset address, Size size, std::optional<Owner> owner) {
-        ledger_slot* entry = record(address, size, owner);
+    void hold(const placement& chosen, Offset address, Size size, std::optional<Owner> owner, Size alignment) {
+        ledger_slot* entry = record(address, size, owner, alignment);
         try {
             entry->value.held = index_.take(chosen, size);
         } catch (...) {
@@ -380,12 +400,14 @@ private:
         reserved_memory_ += reserved_units(entry->value);
     }
 
-    // Adds the ledger entry and the owner's entries; the memory totals follow once the index
-    // has taken the block. Strong guarantee.
-    ledger_slot* record(Offset address, Size size, std::optional<Owner> owner) {
+    // Adds the ledger entry, the alignment above 1 and the owner's entries; the memory totals
+    // follow once the index has taken the block. Strong guarantee.
+    ledger_slot* record(Offset address, Size size, std::optional<Owner> owner, Size alignment) {
+        if (alignment > 1) alignments_.reserve(alignments_.size() + 1);  // may throw: nothing changed yet
         ledger_record fresh{};
         if constexpr (!index_knows_sizes) fresh.size = size;
         ledger_slot* entry = &ledger_.insert(address, fresh);
+        if (alignment > 1) alignments_.insert(address, alignment);  // room reserved
         if (owner) {
             try {
                 auto* owned_entry = &owners_.insert(address, *owner);
@@ -396,6 +418,7 @@ private:
                     throw;
                 }
             } catch (...) {
+                if (auto* aligned = alignments_.find(address)) alignments_.erase(aligned);
                 ledger_.erase(entry);
                 throw;
             }
@@ -405,6 +428,9 @@ private:
 
     // Removes the entries record() made.
     void forget(ledger_slot* entry) noexcept {
+        if (alignments_.size() != 0) {
+            if (auto* aligned = alignments_.find(entry->key)) alignments_.erase(aligned);
+        }
         if (owners_.size() != 0) {
             if (auto* owned_entry = owners_.find(entry->key)) {
                 const auto addresses = owned_.find(owned_entry->value);
@@ -443,15 +469,32 @@ private:
         if (entry == nullptr) return errc::invalid_free;
         ledger_record& record = entry->value;
         const Size old_size = size_of(record);
-        const bool may_stay = new_size <= old_size || alignment_padding(address, alignment) == 0;
+        const bool aligned = alignment_padding(address, alignment) == 0;
+        const bool may_stay = new_size <= old_size || aligned;
         const Size reserved_before = reserved_units(record);
+        // In place, the allocation is aligned as asked where its address allows, else as before.
+        const Size kept_alignment = aligned ? alignment : alignment_of(address);
+        if (may_stay && kept_alignment > 1) alignments_.reserve(alignments_.size() + 1);  // may throw: nothing changed yet
         if (may_stay && index_.resize_in_place(record.held, address, old_size, new_size)) {
             used_memory_ = used_memory_ - old_size + new_size;
             if constexpr (!index_knows_sizes) record.size = new_size;
             reserved_memory_ = reserved_memory_ - reserved_before + reserved_units(record);
+            set_alignment(address, kept_alignment);
             return address;
         }
         return move(address, new_size, alignment);
+    }
+
+    // Records `alignment` for the live allocation at `address`; room must be reserved.
+    void set_alignment(Offset address, Size alignment) noexcept {
+        auto* found = alignments_.size() == 0 ? nullptr : alignments_.find(address);
+        if (alignment < 2) {
+            if (found != nullptr) alignments_.erase(found);
+        } else if (found != nullptr) {
+            found->value = alignment;
+        } else {
+            alignments_.insert(address, alignment);
+        }
     }
 
     result<Offset> move(Offset address, Size new_size, Size alignment) {
@@ -472,6 +515,7 @@ private:
     Index index_;                                                  // where the free space is
     detail::offset_map<ledger_record> ledger_;                     // live allocations by address
     detail::offset_map<Owner> owners_;                             // owner tag of each owned allocation, by address
+    detail::offset_map<Size> alignments_;                          // alignment of each allocation aligned above 1, by address
     std::unordered_map<Owner, std::unordered_set<Offset>> owned_;  // addresses of each owner's allocations
     Size capacity_;                                                // units managed, [0, capacity_)
     Size used_memory_ = 0;                                         // sum of the ledger's sizes
