@@ -15,6 +15,7 @@
 #include "commands.hpp"
 #include "heapkit/offset/index_registry.hpp"
 #include "heapkit/trace/pair_workload.hpp"
+#include "numbers.hpp"
 
 namespace heapkit::cli {
 namespace {
@@ -66,11 +67,10 @@ void add_bench_command(CLI::App& app) {
     bench->add_option("--fit", options->fit, "Placement policy (list and tree)")
         ->check(CLI::IsMember(fit_choices()))
         ->capture_default_str();
-    bench->add_option("--live", options->live, "Live blocks at steady state")
-        ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 26))
-        ->capture_default_str();
-    bench->add_option("--ops", options->ops, "Timed pairs (default 1,000,000; 20,000 for list)")->check(CLI::PositiveNumber);
-    bench->add_option("--seed", options->seed, "Seed of the sizes and victims")->capture_default_str();
+    add_number_option(bench, "--live", options->live, "Live blocks at steady state", 1, std::size_t{1} << 26);
+    add_number_option(bench, "--ops", options->ops, "Timed pairs", 1, std::size_t{1} << 40)
+        ->default_str("1000000; 20000 for list");
+    add_number_option(bench, "--seed", options->seed, "Seed of the sizes and victims", 0);
     bench->callback([options] { run_bench(*options); });
 }
 

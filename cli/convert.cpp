@@ -25,10 +25,11 @@ void run_convert(const convert_options& options) {
     try {
         trace::write_trace_file(options.output, events,
                                 options.comment.empty() ? "converted from " + options.input : options.comment);
-    } catch (const trace::trace_error& failure) {
-        throw CLI::ValidationError("-o", failure.what());
+    } catch (const trace::trace_error& error) {
+        throw failure(error.what());
     }
-    std::fprintf(stderr, "heapkit convert: %zu operations, at most %zu blocks live\n", events.events.size(), events.slot_count);
+    std::fprintf(stderr, "heapkit convert: %zu operation%s, at most %zu block%s live\n", events.events.size(),
+                 events.events.size() == 1 ? "" : "s", events.slot_count, events.slot_count == 1 ? "" : "s");
 }
 
 }  // namespace

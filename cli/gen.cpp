@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: MIT
 // `heapkit gen WORKLOAD [--ops N] [--seed S] [-o FILE]`: a synthetic trace (trace/generate.hpp)
-// on standard output or in FILE.
+// on standard output or in FILE (gzip-compressed when FILE ends in .gz).
 #include <CLI/CLI.hpp>
 
-#include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "commands.hpp"
+#include "failure.hpp"
 #include "heapkit/trace/generate.hpp"
+#include "heapkit/trace/trace.hpp"
+#include "numbers.hpp"
 
 namespace heapkit::cli {
 namespace {
@@ -25,9 +28,13 @@ struct gen_options {
 void run_gen(const gen_options& options) {
     const trace::workload kind = *trace::workload_from_name(options.workload);  // CLI11 admits only known names
     if (options.output.empty()) return trace::generate(kind, options.operations, options.seed, std::cout);
-    std::ofstream file(options.output);
-    if (!file) throw CLI::ValidationError("-o", "cannot write " + options.output);
-    trace::generate(kind, options.operations, options.seed, file);
+    std::ostringstream text;
+    trace::generate(kind, options.operations, options.seed, text);
+    try {
+        trace::write_text_file(options.output, text.str());
+    } catch (const trace::trace_error& error) {
+        throw failure(error.what());
+    }
 }
 
 }  // namespace
@@ -38,9 +45,10 @@ void add_gen_command(CLI::App& app) {
     gen->add_option("workload", options->workload, "ramp, peaks, plateau, random, lifo or vm")
         ->required()
         ->check(CLI::IsMember(std::vector<std::string>(trace::workload_names.begin(), trace::workload_names.end())));
-    gen->add_option("--ops", options->operations, "About how many operations")->check(CLI::PositiveNumber)->capture_default_str();
-    gen->add_option("--seed", options->seed, "Seed; the same seed writes the same trace")->capture_default_str();
-    gen->add_option("-o,--output", options->output, "File to write (default: standard output)");
+    add_number_option(gen, "--ops", options->operations, "About how many operations", 1, std::size_t{1} << 32);
+    add_number_option(gen, "--seed", options->seed, "Seed; the same seed writes the same trace", 0);
+    gen->add_option("-o,--output", options->output,
+                    "File to write, gzip-compressed if it ends in .gz (default: standard output)");
     gen->callback([options] { run_gen(*options); });
 }
 

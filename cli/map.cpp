@@ -3,12 +3,14 @@
 // memory map (trace/memory_map_svg.hpp): address across, time down, the final state as a bar.
 #include <CLI/CLI.hpp>
 
-#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
+#include <string_view>
 
 #include "commands.hpp"
 #include "heapkit/trace/memory_map_svg.hpp"
+#include "numbers.hpp"
 #include "trace_commands.hpp"
 
 namespace heapkit::cli {
@@ -20,20 +22,35 @@ struct map_command_options {
     std::string output;
     std::size_t columns = 1000;
     std::size_t rows = 400;
+    Size capacity = Size{1} << 63;  // unbounded, as replay's default
 };
 
 void run_map(const map_command_options& options) {
     const trace::trace events = load_trace(options.trace, "map");
-    std::ofstream out(options.output);
-    if (!out) throw CLI::ValidationError("-o", "cannot write " + options.output);
     trace::map_options drawing;
     drawing.columns = options.columns;
     drawing.rows = options.rows;
     const std::string title = "heapkit map: " + options.trace + " under " + options.policy;
-    with_policy_allocator(options.policy, Size{1} << 63,
-                          [&](auto make) { trace::draw_memory_map(out, events, make, drawing, title); });
-    if (!out.flush()) throw CLI::ValidationError("-o", "cannot write " + options.output);
+    std::ostringstream svg;
+    with_policy_allocator(options.policy, options.capacity,
+                          [&](auto make) { trace::draw_memory_map(svg, events, make, drawing, title); });
+    try {
+        trace::write_text_file(options.output, svg.str());
+    } catch (const trace::trace_error& error) {
+        throw failure(error.what());
+    }
 }
+
+// The drawing is SVG: a name that promises another format is refused rather than mislabelled.
+const CLI::Validator svg_name(
+    [](const std::string& name) -> std::string {
+        for (const char* ending : {".svg", ".svg.gz"}) {
+            const std::string_view suffix(ending);
+            if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) return "";
+        }
+        return "the map is SVG: name the file FILE.svg (or FILE.svg.gz), got '" + printable(name) + "'";
+    },
+    "FILE.svg");
 
 }  // namespace
 
@@ -42,9 +59,13 @@ void add_map_command(CLI::App& app) {
     CLI::App* map = app.add_subcommand("map", "Draw the memory map of a trace replayed under one policy, as SVG");
     map->add_option("trace", options->trace, "Trace file")->required()->check(CLI::ExistingFile);
     map->add_option("--policy", options->policy, policy_help())->check(CLI::IsMember(policy_names));
-    map->add_option("-o,--output", options->output, "SVG file to write")->required();
-    map->add_option("--columns", options->columns, "Pixels across (address slices)")->check(CLI::Range(10, 10000));
-    map->add_option("--rows", options->rows, "Moments drawn, evenly spaced in the trace")->check(CLI::Range(1, 10000));
+    map->add_option("-o,--output", options->output, "SVG file to write (gzip-compressed if it ends in .gz)")
+        ->required()
+        ->check(svg_name);
+    add_number_option(map, "--columns", options->columns, "Pixels across (address slices)", 10, 10000);
+    add_number_option(map, "--rows", options->rows, "Moments drawn, evenly spaced in the trace", 1, 10000);
+    add_number_option(map, "--capacity", options->capacity, "Units available; allocations that find no room are left out", 1)
+        ->default_str("unbounded");
     map->callback([options] { run_map(*options); });
 }
 

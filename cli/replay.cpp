@@ -15,6 +15,7 @@
 
 #include "commands.hpp"
 #include "heapkit/trace/replay.hpp"
+#include "numbers.hpp"
 #include "trace_commands.hpp"
 
 namespace heapkit::cli {
@@ -23,7 +24,7 @@ namespace {
 struct replay_options {
     std::vector<std::string> traces;
     std::vector<std::string> policies = policy_names;
-    std::string capacity;  // empty: unbounded (2^63 units)
+    Size capacity = 0;  // 0: unbounded (2^63 units)
     bool csv = false;
     bool json = false;
 };
@@ -38,7 +39,9 @@ trace::replay_metrics replay_with(const trace::trace& events, const std::string&
     return with_policy_allocator(policy, capacity, [&](auto make) { return trace::replay(events, make); });
 }
 
+// The failed column is shown with --capacity, and whenever an allocation failed.
 void print_table(const std::vector<replay_row>& rows, bool bounded) {
+    for (const replay_row& row : rows) bounded = bounded || row.metrics.failed_allocations > 0;
     int trace_width = 5;
     for (const replay_row& row : rows) trace_width = std::max(trace_width, static_cast<int>(row.trace.size()));
     std::printf("%-*s %-6s %14s %16s %8s %8s %8s %12s%s\n", trace_width, "trace", "policy", "peak live", "peak footprint",
@@ -54,14 +57,22 @@ void print_table(const std::vector<replay_row>& rows, bool bounded) {
     }
 }
 
+// A CSV field (RFC 4180): quoted, with quotes doubled, when it holds a comma, a quote or a line break.
+std::string csv_field(const std::string& text) {
+    if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+    std::string quoted = "\"";
+    for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return quoted + "\"";
+}
+
 void print_csv(const std::vector<replay_row>& rows) {
     std::printf(
         "trace,policy,operations,peak_live,peak_footprint,footprint_at_peak_live,jw3,jw4,fragmentation_at_peak_live,"
         "failed_allocations,seconds\n");
     for (const replay_row& row : rows) {
         const trace::replay_metrics& m = row.metrics;
-        std::printf("%s,%s,%zu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%zu,%.6f\n", row.trace.c_str(), row.policy.c_str(), m.operations,
-                    static_cast<unsigned long long>(m.peak_live), static_cast<unsigned long long>(m.peak_footprint),
+        std::printf("%s,%s,%zu,%llu,%llu,%llu,%.6f,%.6f,%.6f,%zu,%.6f\n", csv_field(row.trace).c_str(), row.policy.c_str(),
+                    m.operations, static_cast<unsigned long long>(m.peak_live), static_cast<unsigned long long>(m.peak_footprint),
                     static_cast<unsigned long long>(m.footprint_at_peak_live), m.measure_3(), m.measure_4(),
                     m.fragmentation_at_peak_live, m.failed_allocations, m.seconds);
     }
@@ -100,7 +111,7 @@ void print_json(const std::vector<replay_row>& rows) {
 
 void run_replay(const replay_options& options) {
     // "Unbounded" is 2^63 units: a power of two, so that the buddy system starts from one block at 0.
-    const Size capacity = options.capacity.empty() ? Size{1} << 63 : std::stoull(options.capacity);
+    const Size capacity = options.capacity == 0 ? Size{1} << 63 : options.capacity;
     const bool show_progress = isatty(STDERR_FILENO) != 0;
     std::vector<replay_row> rows;
     for (const std::string& path : options.traces) {
@@ -118,7 +129,7 @@ void run_replay(const replay_options& options) {
     } else if (options.csv) {
         print_csv(rows);
     } else {
-        print_table(rows, !options.capacity.empty());
+        print_table(rows, options.capacity != 0);
     }
 }
 
@@ -133,11 +144,8 @@ void add_replay_command(CLI::App& app) {
     replay->add_option("--policy", options->policies, "Policies: " + policy_help())
         ->delimiter(',')
         ->check(CLI::IsMember(policy_names));
-    replay->add_option("--capacity", options->capacity, "Units available (default: unbounded); failed allocations are counted")
-        ->check(
-            CLI::Range(std::uint64_t{1}, ~std::uint64_t{0}) &
-            CLI::Validator(
-                [](std::string& text) { return text.find('-') == std::string::npos ? std::string() : "must be positive"; }, ""));
+    add_number_option(replay, "--capacity", options->capacity, "Units available; failed allocations are counted", 1)
+        ->default_str("unbounded");
     auto* csv = replay->add_flag("--csv", options->csv, "Print CSV");
     replay->add_flag("--json", options->json, "Print JSON")->excludes(csv);
     replay->callback([options] { run_replay(*options); });

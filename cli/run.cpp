@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "failure.hpp"
+#include "printable.hpp"
 
 namespace heapkit::cli {
 namespace {
@@ -35,7 +37,7 @@ struct run_options {
 [[noreturn]] void run_program(const run_options& options) {
     const std::vector<std::string>& command = options.command;
     const std::filesystem::path library = malloc_library();
-    if (!std::filesystem::exists(library)) throw CLI::ValidationError("run", "cannot find " + library.string());
+    if (!std::filesystem::exists(library)) throw failure("cannot find " + library.string());
     std::string preload = library.string();
     if (const char* existing = std::getenv("LD_PRELOAD"); existing != nullptr && *existing != '\0')
         preload += std::string(":") + existing;
@@ -47,7 +49,7 @@ struct run_options {
     for (const std::string& word : command) arguments.push_back(const_cast<char*>(word.c_str()));
     arguments.push_back(nullptr);
     ::execvp(arguments[0], arguments.data());
-    throw CLI::ValidationError("run", "cannot run " + command[0] + ": " + std::strerror(errno));
+    throw failure("cannot run " + printable(command[0]) + ": " + std::strerror(errno));
 }
 
 }  // namespace

@@ -11,26 +11,17 @@
 #include "choices.hpp"
 #include "commands.hpp"
 #include "heapkit/offset/index_registry.hpp"
+#include "numbers.hpp"
 #include "shell_session.hpp"
 
 namespace heapkit::cli {
 namespace {
 
 struct shell_options {
-    std::string capacity;  // checked by positive_units
+    Size capacity = 0;  // required: 1 .. 2^64 - 1
     std::string fit = "first";
     std::string index = "list";
 };
-
-// Admits 1 .. 2^64 - 1 (CLI11's own unsigned parsing would wrap "-4" around).
-const CLI::Validator positive_units(
-    [](const std::string& text) -> std::string {
-        const std::optional<edge_integer> number = parse_edge_integer(text);
-        if (!number) return "'" + text + "' is not a whole number";
-        if (!number->as_units() || number->magnitude == 0) return "must be 1 .. 2^64 - 1, got " + number->to_string();
-        return "";
-    },
-    "1..2^64-1");
 
 // Flushes after every line, so that a program can hold a conversation over pipes.
 template <class Allocator>
@@ -43,13 +34,12 @@ void serve(Size capacity, Fit fit) {
 }
 
 void run_shell(const shell_options& options) {
-    const Fit fit = *fit_from_name(options.fit);                            // CLI11 admits only the names of all_fits
-    const Size capacity = parse_edge_integer(options.capacity)->magnitude;  // and only positive unit counts
+    const Fit fit = *fit_from_name(options.fit);  // CLI11 admits only the names of all_fits
     if (!index_accepts_fit(options.index, fit)) {
         throw CLI::ValidationError(
             "--fit", "applies to --index " + fit_index_names_text() + "; " + options.index + " places by its own rule");
     }
-    with_index_named(options.index, [&](auto allocator) { serve<typename decltype(allocator)::type>(capacity, fit); });
+    with_index_named(options.index, [&](auto allocator) { serve<typename decltype(allocator)::type>(options.capacity, fit); });
 }
 
 }  // namespace
@@ -57,7 +47,7 @@ void run_shell(const shell_options& options) {
 void add_shell_command(CLI::App& app) {
     auto options = std::make_shared<shell_options>();
     CLI::App* shell = app.add_subcommand("shell", "Run the seed's allocator API as a line protocol on standard input");
-    shell->add_option("--capacity", options->capacity, "Units to manage")->required()->check(positive_units);
+    add_number_option(shell, "--capacity", options->capacity, "Units to manage", 1)->required();
     shell->add_option("--fit", options->fit, "Placement policy (list and tree)")
         ->check(CLI::IsMember(fit_choices()))
         ->capture_default_str();

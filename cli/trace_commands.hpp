@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "failure.hpp"
 #include "heapkit/offset/index_registry.hpp"
 #include "heapkit/trace/trace.hpp"
 
@@ -44,17 +45,28 @@ decltype(auto) with_policy_allocator(const std::string& policy, Size capacity, V
     });
 }
 
-// The trace at `path`; a malformed one becomes a command-line error naming the line.
+// The trace at `path`; a malformed, truncated or unreadable one is a failure naming the file and line.
 inline trace::trace load_trace(const std::string& path, const char* command) {
     trace::trace events;
     try {
         events = trace::read_trace_file(path);
-    } catch (const trace::trace_error& failure) {
-        throw CLI::ValidationError("TRACE", failure.what());
+    } catch (const trace::trace_error& error) {
+        throw failure(error.what());
     }
-    if (events.skipped_lines > 0) {
-        std::fprintf(stderr, "heapkit %s: %s: skipped %zu lines about blocks the log never allocated\n", command, path.c_str(),
-                     events.skipped_lines);
+    if (events.skipped.total() > 0) {
+        std::string kinds;
+        const auto count = [&](std::size_t lines, const char* one, const char* many) {
+            if (lines == 0) return;
+            kinds += (kinds.empty() ? "" : ", ") + std::to_string(lines) + " " + (lines == 1 ? one : many);
+        };
+        const trace::skipped_lines& skipped = events.skipped;
+        count(skipped.null_frees, "free of null", "frees of null");
+        count(skipped.unknown_frees, "free of a block allocated before the log began",
+              "frees of blocks allocated before the log began");
+        count(skipped.double_frees, "double free", "double frees");
+        count(skipped.failed_allocations, "allocation that failed", "allocations that failed");
+        count(skipped.other_messages, "line of another message", "lines of other messages");
+        std::fprintf(stderr, "heapkit %s: %s: skipped %s\n", command, path.c_str(), kinds.c_str());
     }
     return events;
 }

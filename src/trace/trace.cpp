@@ -6,11 +6,14 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace heapkit::trace {
 namespace {
@@ -63,11 +66,13 @@ public:
             free_slots_.pop_back();
         }
         live_.emplace(id, slot);
+        freed_.erase(id);
         result_.events.push_back({operation::allocate, slot, size, alignment});
     }
     void free(std::uint64_t id) {
         const std::uint32_t slot = live_slot(id);
         live_.erase(id);
+        freed_.insert(id);
         free_slots_.push_back(slot);
         result_.events.push_back({operation::free, slot, 0, 1});
     }
@@ -81,9 +86,18 @@ public:
         live_.erase(from);
         if (live_.contains(to)) fail("id " + std::to_string(to) + " is already live");
         live_.emplace(to, slot);
+        freed_.insert(from);  // the old address is gone with the move
+        freed_.erase(to);
     }
     bool is_live(std::uint64_t id) const { return live_.contains(id); }
-    void skip() { ++result_.skipped_lines; }
+    // A log's free of `id` that is not live: of null, of a block the log freed already, or of one
+    // from before the log began.
+    void skip_free(std::uint64_t id) {
+        skipped_lines& skipped = result_.skipped;
+        ++(id == 0 ? skipped.null_frees : freed_.contains(id) ? skipped.double_frees : skipped.unknown_frees);
+    }
+    void skip_failed_allocation() { ++result_.skipped.failed_allocations; }
+    void skip_other_message() { ++result_.skipped.other_messages; }
 
 private:
     std::uint32_t live_slot(std::uint64_t id) const {
@@ -95,6 +109,7 @@ private:
     trace& result_;
     std::size_t line_number_ = 0;
     std::unordered_map<std::uint64_t, std::uint32_t> live_;  // live id -> slot
+    std::unordered_set<std::uint64_t> freed_;                // ids freed and not allocated again since
     std::vector<std::uint32_t> free_slots_;                  // slots of freed blocks, reused first
 };
 
@@ -155,7 +170,7 @@ public:
             if (record.is_live(*address)) {
                 record.free(*address);
             } else {
-                record.skip();
+                record.skip_free(*address);
             }
         } else {
             record.fail("unknown mtrace operation '" + std::string(verb) + "'");
@@ -173,7 +188,7 @@ void valgrind_line(recorder& record, std::string_view text) {
     const std::size_t open = text.find('(');
     const std::size_t close = text.find(')', open);
     if (open == std::string_view::npos || close == std::string_view::npos) {
-        record.skip();  // another valgrind message
+        record.skip_other_message();
         return;
     }
     const std::string_view name = text.substr(0, open);
@@ -189,13 +204,13 @@ void valgrind_line(recorder& record, std::string_view text) {
         if (!values.empty() && values[0] != 0 && record.is_live(values[0])) {
             record.free(values[0]);
         } else {
-            record.skip();
+            record.skip_free(values.empty() ? 0 : values[0]);
         }
         return;
     }
     const std::optional<std::uint64_t> address = number(text.substr(equals + 3));
     if (!address || values.empty()) record.fail("not a valgrind allocation line");
-    if (*address == 0) return record.skip();  // the allocation failed
+    if (*address == 0) return record.skip_failed_allocation();
     if (name == "realloc" && values.size() == 2 && values[0] != 0 && record.is_live(values[0])) {
         record.resize(values[0], values[1]);
         if (values[0] != *address) record.rename(values[0], *address);
@@ -248,9 +263,11 @@ trace read_trace(std::istream& input, const std::string& source) {
 }
 
 trace read_trace_file(const std::string& path) {
+    errno = 0;
     const std::unique_ptr<gzFile_s, int (*)(gzFile)> file(gzopen(path.c_str(), "rb"), gzclose);
-    if (!file) throw trace_error(path, 0, "cannot open");
+    if (!file) throw trace_error(path, 0, std::string("cannot open: ") + std::strerror(errno != 0 ? errno : EIO));
     char buffer[4096];
+    std::size_t lines_read = 0;
     return read_lines(
         [&](std::string& text) {
             text.clear();
@@ -258,9 +275,18 @@ trace read_trace_file(const std::string& path) {
                 text += buffer;
                 if (!text.empty() && text.back() == '\n') {
                     text.pop_back();
+                    ++lines_read;
                     return true;
                 }
             }
+            // The end, or a compressed stream cut short or damaged: a trace is whole or refused.
+            int code = Z_OK;
+            std::string_view problem = gzerror(file.get(), &code);
+            if (code != Z_OK && code != Z_STREAM_END) {
+                if (problem.starts_with(path + ": ")) problem.remove_prefix(path.size() + 2);  // zlib names the file too
+                throw trace_error(path, lines_read + 1, "the file is truncated or corrupt (" + std::string(problem) + ")");
+            }
+            ++lines_read;
             return !text.empty();
         },
         path);

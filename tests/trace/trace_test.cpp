@@ -85,7 +85,8 @@ TEST(Trace, ReadsGlibcMtraceLogs) {
     EXPECT_EQ(events.events[2].size, 300u);
     EXPECT_EQ(events.events[2].slot, events.events[0].slot);  // the realloc moved block 0
     EXPECT_EQ(events.events[5].slot, events.events[0].slot);  // freed under its new address
-    EXPECT_EQ(events.skipped_lines, 1u);                      // a block from before the log
+    EXPECT_EQ(events.skipped.unknown_frees, 1u);              // a block from before the log
+    EXPECT_EQ(events.skipped.total(), 1u);
 }
 
 TEST(Trace, ReadsValgrindTraceMallocLogs) {
@@ -106,7 +107,8 @@ TEST(Trace, ReadsValgrindTraceMallocLogs) {
     EXPECT_EQ(events.events[5].size, 128u);
     EXPECT_EQ(events.events[5].alignment, 64u);
     EXPECT_EQ(events.events[6].size, 24u);
-    EXPECT_EQ(events.skipped_lines, 1u);  // free(0x0)
+    EXPECT_EQ(events.skipped.null_frees, 1u);  // free(0x0), which is legal
+    EXPECT_EQ(events.skipped.total(), 1u);
 }
 
 TEST(Trace, ReadsGzipCompressedFiles) {

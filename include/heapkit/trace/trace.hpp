@@ -14,6 +14,7 @@
 #include <ostream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "heapkit/offset/units.hpp"
@@ -29,18 +30,29 @@ struct event {
     Size alignment;      // allocate: a power of two
 };
 
+// The lines of a log (mtrace, valgrind) that change no block of the trace, by kind.
+struct skipped_lines {
+    std::size_t null_frees = 0;          // free(NULL): legal, and nothing to do
+    std::size_t unknown_frees = 0;       // frees of blocks allocated before the log began
+    std::size_t double_frees = 0;        // frees of blocks the log had already freed
+    std::size_t failed_allocations = 0;  // allocations the log shows returning NULL
+    std::size_t other_messages = 0;      // lines of the tool's other output
+    std::size_t total() const noexcept { return null_frees + unknown_frees + double_frees + failed_allocations + other_messages; }
+};
+
 struct trace {
-    std::string source;             // where it was read from, for messages
-    std::vector<event> events;      // in order
-    std::size_t slot_count = 0;     // the most blocks live at once
-    std::size_t skipped_lines = 0;  // log lines about blocks the log never allocated
+    std::string source;          // where it was read from, for messages
+    std::vector<event> events;   // in order
+    std::size_t slot_count = 0;  // the most blocks live at once
+    skipped_lines skipped;       // log lines that change no block (heapkit's own format has none)
 };
 
 // A line a trace cannot contain: garbage, an unknown or already live id, a double free.
 class trace_error : public std::runtime_error {
 public:
+    // "SOURCE:LINE: PROBLEM", or "SOURCE: PROBLEM" for line 0 (the file as a whole).
     trace_error(const std::string& source, std::size_t line, const std::string& problem)
-        : std::runtime_error(source + ":" + std::to_string(line) + ": " + problem), line_(line) {}
+        : std::runtime_error(source + (line == 0 ? "" : ":" + std::to_string(line)) + ": " + problem), line_(line) {}
     std::size_t line() const noexcept { return line_; }
 
 private:
@@ -53,10 +65,13 @@ trace read_trace(std::istream& input, const std::string& source);
 trace read_trace_file(const std::string& path);
 
 // Writes `events` in heapkit's format (ids are the dense slots, which are unique among live
-// blocks), after a `# comment` line when `comment` is not empty.
+// blocks), after `comment` as `# ` lines (one per line of it) when it is not empty.
 void write_trace(std::ostream& out, const trace& events, const std::string& comment = "");
 // Writes the trace file at `path`, gzip-compressed when the name ends in ".gz". Throws
-// trace_error (line 0) when it cannot be written.
+// trace_error (line 0, with the system's reason) when it cannot be written, closing included.
 void write_trace_file(const std::string& path, const trace& events, const std::string& comment = "");
+// Writes `bytes` to the file at `path`, gzip-compressed when the name ends in ".gz"; every write
+// and the final close are checked. Throws trace_error (line 0, with the system's reason).
+void write_text_file(const std::string& path, std::string_view bytes);
 
 }  // namespace heapkit::trace
