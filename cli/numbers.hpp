@@ -45,7 +45,8 @@ CLI::Option* add_number_option(CLI::App* command, const std::string& name, Numbe
         [&target, name, least, most, range](const std::string& text) {
             const std::optional<std::uint64_t> value = parse_decimal(text);
             if (!value || *value < least || *value > most) {
-                throw CLI::ValidationError(name, "must be a whole number " + range + " in decimal digits, got '" + printable(text) + "'");
+                throw CLI::ValidationError(
+                    name, "must be a whole number " + range + " in decimal digits, got '" + printable(text) + "'");
             }
             target = static_cast<Number>(*value);
         },

@@ -24,9 +24,9 @@ std::string outside(Offset address, const failure_context& state) {
 }
 
 std::string not_allocated(Offset address, std::optional<Size> size, const failure_context& state) {
-    if (!state.recorded_size) return "no allocation starts at address " + std::to_string(address);
-    return "the allocation at " + std::to_string(address) + " has " + units(*state.recorded_size) + ", not " +
-           std::to_string(size.value_or(0));
+    if (!state.recorded_size) return "cannot free address " + std::to_string(address) + ": no allocation starts there";
+    return "cannot free " + units(size.value_or(0)) + " at " + std::to_string(address) + ": the allocation there has " +
+           units(*state.recorded_size);
 }
 
 }  // namespace
@@ -47,7 +47,7 @@ std::string free_message(errc kind, Offset address, std::optional<Size> size, co
             if (address >= state.capacity) return outside(address, state);
             return "range of " + units(size.value_or(0)) + " at " + std::to_string(address) +
                    " passes the end of memory (capacity " + std::to_string(state.capacity) + ")";
-        case errc::invalid_free: return "invalid free: " + not_allocated(address, size, state);
+        case errc::invalid_free: return not_allocated(address, size, state);
         default: return "cannot free address " + std::to_string(address);
     }
 }

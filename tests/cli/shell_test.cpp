@@ -43,9 +43,9 @@ TEST(Shell, EveryIndexServesTheProtocol) {
     // (the tile 64:32 first), leaving 36 units for 40.
     EXPECT_EQ(shell("--capacity 100 --index buddy", script),
               "64\n0\nerror out_of_memory: cannot allocate 40 units: memory is exhausted (36 units free)\n"
-              "error invalid_free: invalid free: no allocation starts at address 20\n32\n"
-              "error invalid_free: invalid free: the allocation at 0 has 30 units, not 20\n"
-              "error invalid_free: invalid free: no allocation starts at address 20\n96:4\n"
+              "error invalid_free: cannot free address 20: no allocation starts there\n32\n"
+              "error invalid_free: cannot free 20 units at 0: the allocation there has 30 units\n"
+              "error invalid_free: cannot free address 20: no allocation starts there\n96:4\n"
               "[Allocated(0-31)] [Allocated(32-63)] [Allocated(64-95)] [Free(96-99)]\n");
 }
 
@@ -65,9 +65,9 @@ TEST(Shell, ErrorsNameTheirKindAndTheShellGoesOn) {
               "error out_of_memory: cannot allocate 200 units: memory is exhausted (100 units free)\n"
               "error invalid_address: address -1 is outside [0, 100)\n"
               "error invalid_size: free size must be positive, got -4\n"
-              "error invalid_free: invalid free: no allocation starts at address 0\n"
-              "error invalid_address: address a number above 2^64 - 1 is outside [0, 100)\n"
-              "error invalid_size: allocation size must be positive, got a number above 2^64 - 1\n"
+              "error invalid_free: cannot free address 0: no allocation starts there\n"
+              "error invalid_address: address above 2^64 - 1 is outside [0, 100)\n"
+              "error invalid_size: allocation size must be at most 2^64 - 1, got a larger number\n"
               "error invalid_alignment: alignment -8 is not a power of two\n"
               "0\n");
 }

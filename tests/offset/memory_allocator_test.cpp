@@ -220,7 +220,7 @@ TEST(MemoryAllocator, InvalidFreeMessageNamesTheRecordedSize) {
         allocator.free(0, 5);
         FAIL();
     } catch (const invalid_free& failure) {
-        EXPECT_STREQ(failure.what(), "invalid free: the allocation at 0 has 10 units, not 5");
+        EXPECT_STREQ(failure.what(), "cannot free 5 units at 0: the allocation there has 10 units");
     }
 }
 
