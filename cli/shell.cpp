@@ -3,6 +3,12 @@
 // Reads commands from standard input and prints exactly one line for each.
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -10,6 +16,7 @@
 
 #include "choices.hpp"
 #include "commands.hpp"
+#include "failure.hpp"
 #include "heapkit/offset/index_registry.hpp"
 #include "numbers.hpp"
 #include "shell_session.hpp"
@@ -23,13 +30,53 @@ struct shell_options {
     std::string index = "list";
 };
 
-// Flushes after every line, so that a program can hold a conversation over pipes.
+// Standard input a line at a time, read in blocks of 64 KiB. `before_waiting` runs whenever the
+// next line is not in the buffer yet, just before read(2) may block: the shell flushes its replies
+// there, so that bulk input gets bulk output and a conversation over pipes gets each reply at once.
+class input_lines {
+public:
+    template <class BeforeWaiting>
+    bool next(std::string& line, BeforeWaiting before_waiting) {
+        line.clear();
+        while (true) {
+            const char* start = buffer_.data() + at_;
+            const char* end = buffer_.data() + filled_;
+            const char* newline = std::find(start, end, '\n');
+            line.append(start, newline);
+            if (newline != end) {
+                at_ = static_cast<std::size_t>(newline - buffer_.data()) + 1;
+                return true;
+            }
+            at_ = filled_ = 0;
+            if (ended_) return !line.empty();
+            before_waiting();
+            ssize_t got = 0;
+            do {
+                got = ::read(STDIN_FILENO, buffer_.data(), buffer_.size());
+            } while (got < 0 && errno == EINTR);
+            if (got < 0) throw failure(std::string("cannot read standard input: ") + std::strerror(errno));
+            if (got == 0) ended_ = true;
+            filled_ = static_cast<std::size_t>(got);
+        }
+    }
+
+private:
+    std::array<char, 64 << 10> buffer_;
+    std::size_t at_ = 0;      // the next unread byte
+    std::size_t filled_ = 0;  // bytes in the buffer
+    bool ended_ = false;      // read(2) said end of input
+};
+
+// One reply a command; replies are flushed whenever the shell waits for input, and the
+// conversation ends at the end of input, at quit, or when standard output cannot be written.
 template <class Allocator>
 void serve(Size capacity, Fit fit) {
     shell_session<Allocator> session(capacity, fit);
+    input_lines input;
     std::string line;
-    while (std::getline(std::cin, line)) {
-        if (const std::optional<std::string> reply = session.execute(line)) std::cout << *reply << std::endl;
+    const auto flush = [] { std::cout.flush(); };
+    while (!session.finished() && std::cout && input.next(line, flush)) {
+        if (const std::optional<std::string> reply = session.execute(line)) std::cout << *reply << '\n';
     }
 }
 
@@ -54,6 +101,8 @@ void add_shell_command(CLI::App& app) {
     shell->add_option("--index", options->index, "Free-space index: " + index_help())
         ->check(CLI::IsMember(index_choices()))
         ->capture_default_str();
+    shell->footer("Commands, one a line on standard input, each answered by one line on standard output: " +
+                  shell_command_list() + ". A failed command prints 'error KIND: message' and the shell goes on.");
     shell->callback([options] { run_shell(*options); });
 }
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Text helpers of the shell protocol: words, numbers, error lines.
+// Text helpers of the shell protocol: words, numbers, the command list, error lines.
 #include "shell_session.hpp"
 
 #include <limits>
@@ -34,6 +34,11 @@ std::optional<edge_integer> parse_edge_integer(std::string_view word) {
     }
     if (number.magnitude == 0 && !number.beyond_64_bits) number.negative = false;  // -0 is zero
     return number;
+}
+
+std::string shell_command_list() {
+    return "allocate SIZE [ALIGNMENT], free ADDRESS SIZE, free_memory, largest_free_block, free_blocks, map, compact, "
+           "make_room SIZE [ALIGNMENT], help, quit";
 }
 
 std::string error_line(std::string_view kind, std::string_view message) {

@@ -17,6 +17,7 @@
 #include "heapkit/offset/error.hpp"
 #include "heapkit/offset/fit.hpp"
 #include "heapkit/offset/memory_map.hpp"
+#include "printable.hpp"
 
 namespace heapkit::cli {
 
@@ -26,6 +27,8 @@ std::vector<std::string_view> split_words(std::string_view line);
 std::optional<edge_integer> parse_edge_integer(std::string_view word);
 // `kind: message` as the protocol prints it after "error ".
 std::string error_line(std::string_view kind, std::string_view message);
+// The protocol's commands as help shows them: "allocate SIZE [ALIGNMENT], free ADDRESS SIZE, ...".
+std::string shell_command_list();
 
 template <class Allocator>
 class shell_session {
@@ -44,6 +47,8 @@ public:
     }
 
     const Allocator& allocator() const noexcept { return allocator_; }
+    // Whether `quit` ended the conversation.
+    bool finished() const noexcept { return finished_; }
 
 private:
     using arguments = std::span<const std::string_view>;
@@ -59,7 +64,14 @@ private:
         if (command == "map") return query(command, args, [&] { return memory_map(allocator_); });
         if (command == "compact") return query(command, args, [&] { return compact(); });
         if (command == "make_room") return make_room(args);
-        return error_line("parse", "unknown command '" + std::string(command) + "'");
+        if (command == "help") return query(command, args, [] { return "commands: " + shell_command_list(); });
+        if (command == "quit") {
+            return query(command, args, [&] {
+                finished_ = true;
+                return std::string("ok");
+            });
+        }
+        return error_line("parse", "unknown command '" + printable(command) + "'; help lists the commands");
     }
 
     struct request {
@@ -132,8 +144,8 @@ private:
     }
 
     static std::string cannot_relocate(std::string_view command) {
-        return error_line(
-            "parse", std::string(command) + " needs --index list or tree (an index that can place a block at a chosen address)");
+        return error_line("unsupported", std::string(command) +
+                                             " needs --index list or tree (an index that can place a block at a chosen address)");
     }
 
     template <class Answer>
@@ -153,10 +165,11 @@ private:
 
     static std::string usage(const std::string& form) { return error_line("parse", "usage: " + form); }
     static std::string not_a_number(std::string_view word) {
-        return error_line("parse", "'" + std::string(word) + "' is not a whole number");
+        return error_line("parse", "'" + printable(word) + "' is not a whole number");
     }
 
     Allocator allocator_;
+    bool finished_ = false;  // quit was read
 };
 
 }  // namespace heapkit::cli

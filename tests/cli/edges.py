@@ -133,6 +133,15 @@ def main():
                 stdout_check=lambda out: "failed" in out.splitlines()[0] and out.splitlines()[1].split()[-1] == "1")
     cases.check("map --capacity", ["map", big, "--capacity", "150", "-o", os.path.join(scratch, "big.svg")], 0)
 
+    # The shell: a command the index cannot do is unsupported, not a parse error; echoes are bounded.
+    for index in ("tlsf", "buddy"):
+        cases.check(f"compact on {index}", ["shell", "--capacity", "10", "--index", index], 0,
+                    stdin="compact\nmake_room 2\n", stdout_check=lambda out: out.splitlines() == [
+                        "error unsupported: compact needs --index list or tree (an index that can place a block at a chosen address)",
+                        "error unsupported: make_room needs --index list or tree (an index that can place a block at a chosen address)"])
+    cases.check("a long unknown command comes back cut", ["shell", "--capacity", "10"], 0, stdin="\x01" + "y" * 50_000_000 + "\n",
+                stdout_check=lambda out: out == "error parse: unknown command '\\x01" + "y" * 63 + "...'; help lists the commands\n")
+
     # Skipped log lines are counted by kind.
     log = os.path.join(scratch, "valgrind.log")
     with open(log, "w") as file:

@@ -84,6 +84,13 @@ CASES = [
      ["allocate", "allocate 1 2 3", "allocate ten", "allocate 1.5", "free 1", "free_memory now", "frob 1",
       "ALLOCATE 1", "allocate 2"],
      ["error parse"] * 8 + ["0"]),
+    ("help lists the commands in one line; quit ends the conversation", 10, [],
+     ["help", "allocate 2", "help me", "quit", "allocate 3"],
+     ["commands: allocate SIZE [ALIGNMENT], free ADDRESS SIZE, free_memory, largest_free_block, free_blocks, map, "
+      "compact, make_room SIZE [ALIGNMENT], help, quit", "0", "error parse", "ok"]),
+    ("an echoed word is bounded and escaped", 10, [],
+     ["frob\x1b" + "x" * 100000, "allocate 1\x07"],
+     ["error parse", "error parse"]),
     ("a 64-bit range never wraps around", MAX, [],
      [f"allocate {MAX}", "free_memory", f"free {MAX - 1} 2", f"free 0 {MAX}", "largest_free_block",
       "allocate 1", f"allocate 1 {2**63}", "free_blocks", f"allocate {2**63} {2**63}"],
