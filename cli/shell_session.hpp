@@ -132,9 +132,9 @@ private:
         if constexpr (can_relocate) {
             const std::optional<compaction_plan> plan = plan_room_for(allocator_, asked.size, asked.alignment);
             if (!plan) {
-                return error_line(kind_name(errc::out_of_memory), "no compaction makes room for " + std::to_string(asked.size) +
-                                                                      " units (" + std::to_string(allocator_.free_memory()) +
-                                                                      " free)");
+                return error_line(kind_name(errc::out_of_memory), "no compaction plan found that makes room for " +
+                                                                      std::to_string(asked.size) + " units (" +
+                                                                      std::to_string(allocator_.free_memory()) + " free)");
             }
             apply_plan(allocator_, *plan, [](Offset, Offset, Size) {});
             return describe_moves(*plan);

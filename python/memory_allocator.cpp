@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "bindings.hpp"
+#include "heapkit/offset/compaction.hpp"
 #include "heapkit/offset/index_registry.hpp"
 #include "heapkit/offset/memory_map.hpp"
 #include "python_integers.hpp"
@@ -23,8 +24,8 @@ using any_allocator = any_index_allocator;
 
 class memory_allocator {
 public:
-    memory_allocator(const py::int_& total_capacity, const std::string& fit, const std::string& index)
-        : allocator_(make(positive_units_from(total_capacity, "total_capacity"), fit, index)), index_(index) {}
+    memory_allocator(const integer_argument& total_capacity, const std::string& fit, const std::string& index)
+        : allocator_(make(positive_units_from(total_capacity, "total_capacity"), fit, index)), fit_name_(fit), index_(index) {}
 
     // Calls visitor(allocator) on the allocator this object holds.
     template <class Visitor>
@@ -36,17 +37,66 @@ public:
         return std::visit(std::forward<Visitor>(visitor), allocator_);
     }
 
-    Offset allocate(const py::int_& size, const py::int_& alignment, const py::object& owner) {
+    Offset allocate(const integer_argument& size, const integer_argument& alignment, const py::object& owner) {
         const edge_integer units = edge_integer_from(size, "size");
         const edge_integer aligned_to = edge_integer_from(alignment, "alignment");
         if (const auto failure = edge_allocate_error(units, aligned_to)) raise(*failure);
-        return visit([&](auto& allocator) {
-            if (owner.is_none()) return allocator.allocate(units.magnitude, aligned_to.magnitude);
-            return allocator.allocate_for(owner_from(owner), units.magnitude, aligned_to.magnitude);
+        return with_figures(units.magnitude, [&] {
+            return visit([&](auto& allocator) {
+                if (owner.is_none()) return allocator.allocate(units.magnitude, aligned_to.magnitude);
+                return allocator.allocate_for(owner_from(owner), units.magnitude, aligned_to.magnitude);
+            });
         });
     }
 
-    void free(const py::int_& address, const py::object& size) {
+    // allocate, with None instead of OutOfMemory; invalid arguments still raise.
+    std::optional<Offset> try_allocate(const integer_argument& size, const integer_argument& alignment) {
+        const edge_integer units = edge_integer_from(size, "size");
+        const edge_integer aligned_to = edge_integer_from(alignment, "alignment");
+        if (const auto failure = edge_allocate_error(units, aligned_to)) raise(*failure);
+        const result<Offset> placed =
+            visit([&](auto& allocator) { return allocator.try_allocate(units.magnitude, aligned_to.magnitude); });
+        if (placed) return *placed;
+        if (placed.error() == errc::out_of_memory) return std::nullopt;
+        return allocate(size, alignment, py::none());  // raises the error with its message
+    }
+
+    // The moves of a full compaction (list and tree), applied: [(from, to, size), ...].
+    py::list compact() {
+        return relocating("compact", [](auto& allocator) { return plan_full_compaction(allocator); });
+    }
+
+    // The fewest moves that make room for `size` units at `alignment`, applied; OutOfMemory when
+    // no compaction does.
+    py::list make_room(const integer_argument& size, const integer_argument& alignment) {
+        const edge_integer units = edge_integer_from(size, "size");
+        const edge_integer aligned_to = edge_integer_from(alignment, "alignment");
+        if (const auto failure = edge_allocate_error(units, aligned_to)) raise(*failure);
+        return relocating("make_room", [&](auto& allocator) {
+            std::optional<compaction_plan> plan = plan_room_for(allocator, units.magnitude, aligned_to.magnitude);
+            if (!plan) {
+                raise_out_of_memory("no compaction plan found that makes room for " + std::to_string(units.magnitude) + " units",
+                                    units.magnitude, allocator.free_memory(), allocator.largest_free_block());
+            }
+            return *std::move(plan);
+        });
+    }
+
+    py::list allocations() const {
+        py::list live;
+        visit([&](const auto& allocator) {
+            for (const allocation& block : allocator.allocations()) live.append(py::make_tuple(block.address, block.size));
+        });
+        return live;
+    }
+
+    // Everything free again, as when it was made.
+    void reset() {
+        const Size total = capacity();
+        allocator_ = make(total, fit_name_, index_);
+    }
+
+    void free(const integer_argument& address, const py::object& size) {
         const edge_integer at = edge_integer_from(address, "address");
         if (size.is_none()) {
             if (const auto failure = edge_address_error(capacity(), at)) raise(*failure);
@@ -58,16 +108,19 @@ public:
         visit([&](auto& allocator) { allocator.free(at.magnitude, units.magnitude); });
     }
 
-    Offset reallocate(const py::int_& address, const py::int_& new_size, const py::int_& alignment) {
+    Offset reallocate(const integer_argument& address, const integer_argument& new_size, const integer_argument& alignment) {
         const edge_integer at = edge_integer_from(address, "address");
         const edge_integer units = edge_integer_from(new_size, "new_size");
         const edge_integer aligned_to = edge_integer_from(alignment, "alignment");
         if (const auto failure = edge_reallocate_error(capacity(), at, units, aligned_to)) raise(*failure);
-        return visit([&](auto& allocator) { return allocator.reallocate(at.magnitude, units.magnitude, aligned_to.magnitude); });
+        return with_figures(units.magnitude, [&] {
+            return visit(
+                [&](auto& allocator) { return allocator.reallocate(at.magnitude, units.magnitude, aligned_to.magnitude); });
+        });
     }
 
-    Size free_owner(const py::int_& owner) {
-        return visit([&](auto& allocator) { return allocator.free_owner(owner_from(owner)); });
+    Size free_owner(const integer_argument& owner) {
+        return visit([&](auto& allocator) { return allocator.free_owner(owner_from(owner.value)); });
     }
 
     py::dict allocated() const {
@@ -96,6 +149,37 @@ public:
     }
 
 private:
+    // Runs `call`; an OutOfMemory it raises carries the request and the allocator's figures.
+    template <class Call>
+    auto with_figures(Size requested, Call call) -> decltype(call()) {
+        try {
+            return call();
+        } catch (const out_of_memory& failure) {
+            const auto [free_units, largest] = visit([](const auto& a) {
+                return std::pair{a.free_memory(), a.largest_free_block()};
+            });
+            raise_out_of_memory(failure.what(), requested, free_units, largest);
+        }
+    }
+
+    // Applies the plan `plan_for(allocator)` makes and returns its moves; NotImplementedError for an
+    // index that cannot place a block at a chosen address.
+    template <class Planner>
+    py::list relocating(const char* command, Planner plan_for) {
+        return visit([&](auto& allocator) {
+            py::list moves;
+            if constexpr (requires { allocator.relocate(Offset{}, Offset{}); }) {
+                const compaction_plan plan = plan_for(allocator);
+                apply_plan(allocator, plan, [](Offset, Offset, Size) {});
+                for (const move& step : plan.moves) moves.append(py::make_tuple(step.from, step.to, step.size));
+            } else {
+                throw py::type_error(std::string(command) +
+                                     "() needs index 'list' or 'tree' (an index that can place a block at a chosen address)");
+            }
+            return moves;
+        });
+    }
+
     // The one place where the Python keyword arguments become a type.
     static any_allocator make(Size capacity, const std::string& fit_name_argument, const std::string& index) {
         const std::optional<Fit> fit = fit_from_name(fit_name_argument);
@@ -108,6 +192,7 @@ private:
     }
 
     any_allocator allocator_;
+    std::string fit_name_;  // as given, for reset()
     std::string index_;
 };
 
@@ -137,7 +222,7 @@ Errors: InvalidSize, InvalidAlignment, InvalidAddress and InvalidFree (all Value
 void bind_memory_allocator(py::module_& module) {
     static const std::string doc = memory_allocator_doc();
     py::class_<memory_allocator>(module, "MemoryAllocator", doc.c_str())
-        .def(py::init<const py::int_&, const std::string&, const std::string&>(), py::arg("total_capacity"),
+        .def(py::init<const integer_argument&, const std::string&, const std::string&>(), py::arg("total_capacity"),
              py::arg("fit") = "first", py::arg("index") = "list",
              "All of [0, total_capacity) free. Raises InvalidSize unless total_capacity is 1 .. 2**64 - 1.")
         .def("allocate", &memory_allocator::allocate, py::arg("size"), py::arg("alignment") = 1, py::arg("owner") = py::none(),
@@ -145,6 +230,17 @@ void bind_memory_allocator(py::module_& module) {
              "An `owner` tag lets free_owner(owner) free the block later. Raises InvalidSize (size not positive),\n"
              "InvalidAlignment (not a power of two) or OutOfMemory (no free block can hold it; the message says\n"
              "whether memory is exhausted or fragmented).")
+        .def("try_allocate", &memory_allocator::try_allocate, py::arg("size"), py::arg("alignment") = 1,
+             "As allocate, but returns None where allocate raises OutOfMemory (invalid arguments still raise).")
+        .def("compact", &memory_allocator::compact,
+             "Slides every block down, each to the lowest address its alignment allows, and returns the moves as\n"
+             "(from, to, size) tuples; the caller moves the contents. TypeError for index 'tlsf' and 'buddy'.")
+        .def("make_room", &memory_allocator::make_room, py::arg("size"), py::arg("alignment") = 1,
+             "Moves as few units as it can so that `size` units at `alignment` fit, and returns the moves as\n"
+             "(from, to, size) tuples. Raises InvalidSize, InvalidAlignment, OutOfMemory (no compaction makes\n"
+             "room), TypeError for index 'tlsf' and 'buddy'.")
+        .def("allocations", &memory_allocator::allocations, "The live blocks in address order as (address, size) tuples.")
+        .def("reset", &memory_allocator::reset, "Frees every block: the allocator is as it was when made.")
         .def("free", &memory_allocator::free, py::arg("address"), py::arg("size") = py::none(),
              "Frees the block of `size` units at `address` (size None: the size it was allocated with) and merges it\n"
              "with free neighbours. Raises InvalidAddress (outside the range, or the range passes the end),\n"
@@ -189,8 +285,9 @@ void bind_memory_allocator(py::module_& module) {
                                "1 - largest free block / free memory (0 when free space is one block).")
         .def_property_readonly("internal_fragmentation", statistic([](const auto& a) { return a.internal_fragmentation(); }),
                                "1 - used / reserved memory (0 unless the index rounds requests up).")
-        .def("__repr__", [](const memory_allocator& self) {
-            return "MemoryAllocator(" + std::to_string(self.capacity()) +
+        .def("__repr__", [](const py::object& object) {
+            const memory_allocator& self = object.cast<const memory_allocator&>();
+            return std::string(py::str(py::type::of(object).attr("__name__"))) + "(" + std::to_string(self.capacity()) +
                    ", fit=" + (self.fit() ? "'" + *self.fit() + "'" : "None") + ", index='" + self.index() + "')";
         });
 }

@@ -15,18 +15,22 @@ namespace {
 
 [[noreturn]] void raise(const edge_error& failure) { throw_error(failure.kind, failure.message); }
 
-pool_allocator make_pool(const py::int_& total_capacity, const py::int_& block_size) {
+pool_allocator make_pool(const integer_argument& total_capacity, const integer_argument& block_size) {
     return {positive_units_from(total_capacity, "total_capacity"), positive_units_from(block_size, "block_size")};
 }
 
-Offset allocate(pool_allocator& pool, const py::object& size, const py::int_& alignment) {
+Offset allocate(pool_allocator& pool, const py::object& size, const integer_argument& alignment) {
     const edge_integer units = size.is_none() ? edge_integer::of(pool.block_size()) : edge_integer_from(size, "size");
     const edge_integer aligned_to = edge_integer_from(alignment, "alignment");
     if (const auto failure = edge_allocate_error(units, aligned_to)) raise(*failure);
-    return pool.allocate(units.magnitude, aligned_to.magnitude);
+    try {
+        return pool.allocate(units.magnitude, aligned_to.magnitude);
+    } catch (const out_of_memory& failure) {
+        raise_out_of_memory(failure.what(), units.magnitude, pool.free_memory(), pool.largest_free_block());
+    }
 }
 
-void free(pool_allocator& pool, const py::int_& address, const py::object& size) {
+void free(pool_allocator& pool, const integer_argument& address, const py::object& size) {
     const edge_integer at = edge_integer_from(address, "address");
     if (size.is_none()) {
         if (const auto failure = edge_address_error(pool.capacity(), at)) raise(*failure);
@@ -84,8 +88,10 @@ fragmentation (every free block serves every request). Same errors as MemoryAllo
         .def_property_readonly("allocation_count", &pool_allocator::allocation_count, "Number of live blocks.")
         .def_property_readonly("external_fragmentation", &pool_allocator::external_fragmentation, "Always 0.")
         .def_property_readonly("internal_fragmentation", &pool_allocator::internal_fragmentation, "1 - used / reserved memory.")
-        .def("__repr__", [](const pool_allocator& pool) {
-            return "PoolAllocator(" + std::to_string(pool.capacity()) + ", " + std::to_string(pool.block_size()) + ")";
+        .def("__repr__", [](const py::object& object) {
+            const pool_allocator& pool = object.cast<const pool_allocator&>();
+            return std::string(py::str(py::type::of(object).attr("__name__"))) + "(" + std::to_string(pool.capacity()) + ", " +
+                   std::to_string(pool.block_size()) + ")";
         });
 }
 

@@ -146,7 +146,7 @@ TEST(Shell, MakeRoomMovesOnlyWhatIsInTheWay) {
                     "allocate 10\nallocate 10\nallocate 30\nallocate 10\nallocate 10\nallocate 10\nallocate 20\n"
                     "free 0 10\nfree 20 30\nfree 60 10\nfree 80 20\nmake_room 40\nallocate 40\nmake_room 31\nmake_room 0\n"),
               "0\n10\n20\n50\n60\n70\n80\nok\nok\nok\nok\n10->40:10\n0\n"
-              "error out_of_memory: no compaction makes room for 31 units (30 free)\n"
+              "error out_of_memory: no compaction plan found that makes room for 31 units (30 free)\n"
               "error invalid_size: allocation size must be positive, got 0\n");
 }
 

@@ -169,15 +169,18 @@ void random_plans(const std::string& name) {
         apply_to_model(compacted_model, full, round);
         compacted.validate();
         expect_same_and_aligned(compacted, compacted_model, round);
+        const bool full_makes_room = static_cast<bool>(test::unit_model(compacted_model).try_allocate(request, alignment));
         if (!room) {
-            ASSERT_FALSE(compacted_model.try_allocate(request, alignment))
-                << "round " << round << ": a full compaction makes room";
+            ASSERT_FALSE(full_makes_room) << "round " << round << ": a full compaction makes room";
             continue;
         }
         Size claimed = 0;
         for (const move& step : room->moves) claimed += step.size;
         ASSERT_EQ(claimed, room->units_moved);
-        ASSERT_LE(room->units_moved, full.units_moved) << "round " << round;
+        // Aligned blocks can keep the full compaction from making room; where it does, it bounds the plan.
+        if (full_makes_room) {
+            ASSERT_LE(room->units_moved, full.units_moved) << "round " << round;
+        }
         unit_owners units(allocator);
         apply_plan(allocator, *room, [&](Offset from, Offset to, Size size) { units.move_units(from, to, size); });
         apply_to_model(model, *room, round);

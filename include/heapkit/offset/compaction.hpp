@@ -131,8 +131,9 @@ bool room_after(const Allocations& allocations, const compaction_plan& plan, Siz
 // starting at a block boundary (or ending at one) is priced by the units of the allocations
 // overlapping it, and the cheapest whose occupants fit elsewhere (first fit, largest first) wins;
 // if none is cheaper than a full compaction, the full compaction is the plan. So it never moves
-// more than plan_full_compaction. No moves when a free block already holds the request; nothing
-// when even a full compaction would not make room. Moves go from inside the window to outside it,
+// more than plan_full_compaction when that makes room. No moves when a free block already holds
+// the request; nothing when neither the full compaction nor a window this search tries makes room
+// (without aligned blocks: exactly when even a full compaction would not). Moves go from inside the window to outside it,
 // so their order does not matter. Throws invalid_size (size 0) and invalid_alignment (not a power
 // of two), as allocate does.
 template <class Allocator>
@@ -181,15 +182,18 @@ std::optional<compaction_plan> plan_room_for(const Allocator& allocator, Size si
                      [](const detail::window_candidate& a, const detail::window_candidate& b) { return a.cost < b.cost; });
 
     compaction_plan full = plan_full_compaction(allocator, alignment);
+    // Without aligned blocks the full compaction leaves the most room there can be; aligned blocks
+    // may keep it from making room that a targeted plan makes, so it bounds the search only when it works.
+    const bool full_makes_room = detail::room_after(allocations, full, allocator.capacity(), size, alignment);
     for (const detail::window_candidate& candidate : candidates) {
-        if (candidate.cost > 0 && candidate.cost >= full.units_moved) break;
+        if (full_makes_room && candidate.cost > 0 && candidate.cost >= full.units_moved) break;
         std::vector<std::decay_t<decltype(allocations[0])>> displaced;
         for (const auto& live : allocations) {
             if (live.address < candidate.start + size && live.address + live.size > candidate.start) displaced.push_back(live);
         }
         if (auto plan = detail::evacuate(std::move(displaced), free_blocks, candidate.start, size)) return plan;
     }
-    if (detail::room_after(allocations, full, allocator.capacity(), size, alignment)) return full;
+    if (full_makes_room) return full;
     return std::nullopt;
 }
 
