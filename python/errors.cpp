@@ -38,8 +38,10 @@ void bind_errors(py::module_& module) {
     if (classes[0] == nullptr) throw py::error_already_set();
     module.attr("Error") = py::reinterpret_borrow<py::object>(classes[0]);
     const error_class kinds[] = {
-        {errc::invalid_size, "InvalidSize", PyExc_ValueError, "A size that is not positive, or too large to represent (a ValueError)."},
-        {errc::invalid_alignment, "InvalidAlignment", PyExc_ValueError, "An alignment that is not a power of two (a ValueError)."},
+        {errc::invalid_size, "InvalidSize", PyExc_ValueError,
+         "A size that is not positive, or too large to represent (a ValueError)."},
+        {errc::invalid_alignment, "InvalidAlignment", PyExc_ValueError,
+         "An alignment that is not a power of two (a ValueError)."},
         {errc::invalid_address, "InvalidAddress", PyExc_ValueError,
          "An address outside [0, capacity), or a range that passes the end (a ValueError)."},
         {errc::invalid_free, "InvalidFree", PyExc_ValueError,
@@ -55,8 +57,8 @@ void bind_errors(py::module_& module) {
             for (const char* field : {"requested", "free", "largest_free_block"}) attributes[field] = py::none();
         }
         const py::tuple bases = py::make_tuple(py::handle(classes[0]), py::handle(entry.standard));
-        PyObject* made = PyErr_NewExceptionWithDoc((std::string("heapkit.") + entry.name).c_str(), entry.doc, bases.ptr(),
-                                                   attributes.ptr());
+        PyObject* made =
+            PyErr_NewExceptionWithDoc((std::string("heapkit.") + entry.name).c_str(), entry.doc, bases.ptr(), attributes.ptr());
         if (made == nullptr) throw py::error_already_set();
         classes[static_cast<std::size_t>(entry.kind)] = made;
         module.attr(entry.name) = py::reinterpret_borrow<py::object>(made);

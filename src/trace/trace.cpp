@@ -266,28 +266,40 @@ trace read_trace_file(const std::string& path) {
     errno = 0;
     const std::unique_ptr<gzFile_s, int (*)(gzFile)> file(gzopen(path.c_str(), "rb"), gzclose);
     if (!file) throw trace_error(path, 0, std::string("cannot open: ") + std::strerror(errno != 0 ? errno : EIO));
-    char buffer[4096];
+    // Read in blocks and split on '\n' here (gzgets would stop at a NUL byte inside a line, so a
+    // file would read otherwise than the same bytes from a stream).
+    std::string buffer(std::size_t{64} << 10, '\0');
+    std::size_t at = 0;
+    std::size_t filled = 0;
     std::size_t lines_read = 0;
     return read_lines(
         [&](std::string& text) {
             text.clear();
-            while (gzgets(file.get(), buffer, sizeof buffer) != nullptr) {
-                text += buffer;
-                if (!text.empty() && text.back() == '\n') {
-                    text.pop_back();
+            while (true) {
+                const std::size_t newline = buffer.find('\n', at);
+                if (newline < filled) {
+                    text.append(buffer, at, newline - at);
+                    at = newline + 1;
                     ++lines_read;
                     return true;
                 }
+                text.append(buffer, at, filled - at);
+                at = filled = 0;
+                const int got = gzread(file.get(), buffer.data(), static_cast<unsigned>(buffer.size()));
+                if (got > 0) {
+                    filled = static_cast<std::size_t>(got);
+                    continue;
+                }
+                // The end, or a compressed stream cut short or damaged: a trace is whole or refused.
+                int code = Z_OK;
+                std::string_view problem = gzerror(file.get(), &code);
+                if (got < 0 || (code != Z_OK && code != Z_STREAM_END)) {
+                    if (problem.starts_with(path + ": ")) problem.remove_prefix(path.size() + 2);  // zlib names the file too
+                    throw trace_error(path, lines_read + 1, "the file is truncated or corrupt (" + std::string(problem) + ")");
+                }
+                ++lines_read;
+                return !text.empty();
             }
-            // The end, or a compressed stream cut short or damaged: a trace is whole or refused.
-            int code = Z_OK;
-            std::string_view problem = gzerror(file.get(), &code);
-            if (code != Z_OK && code != Z_STREAM_END) {
-                if (problem.starts_with(path + ": ")) problem.remove_prefix(path.size() + 2);  // zlib names the file too
-                throw trace_error(path, lines_read + 1, "the file is truncated or corrupt (" + std::string(problem) + ")");
-            }
-            ++lines_read;
-            return !text.empty();
         },
         path);
 }
