@@ -14,8 +14,8 @@
 
 #include "commands.hpp"
 #include "failure.hpp"
+#include "heapkit/trace/printable.hpp"
 #include "heapkit/version.hpp"
-#include "printable.hpp"
 
 namespace {
 
@@ -39,7 +39,7 @@ int usage_error(const CLI::App& app, const CLI::ParseError& error) {
     const std::string who = speaker(app);
     if (who == "heapkit" && !app.remaining().empty()) {
         std::fprintf(stderr, "heapkit: unknown command '%s'; the commands are %s\n",
-                     heapkit::cli::printable(app.remaining().front()).c_str(), command_names(app).c_str());
+                     heapkit::trace::printable(app.remaining().front()).c_str(), command_names(app).c_str());
     } else {
         std::fprintf(stderr, "%s: %s\n", who.c_str(), error.what());
     }

@@ -48,7 +48,7 @@ const CLI::Validator svg_name(
             const std::string_view suffix(ending);
             if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) return "";
         }
-        return "the map is SVG: name the file FILE.svg (or FILE.svg.gz), got '" + printable(name) + "'";
+        return "the map is SVG: name the file FILE.svg (or FILE.svg.gz), got '" + trace::printable(name) + "'";
     },
     "FILE.svg");
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "printable.hpp"
+#include "heapkit/trace/printable.hpp"
 
 namespace heapkit::cli {
 
@@ -46,7 +46,7 @@ CLI::Option* add_number_option(CLI::App* command, const std::string& name, Numbe
             const std::optional<std::uint64_t> value = parse_decimal(text);
             if (!value || *value < least || *value > most) {
                 throw CLI::ValidationError(
-                    name, "must be a whole number " + range + " in decimal digits, got '" + printable(text) + "'");
+                    name, "must be a whole number " + range + " in decimal digits, got '" + trace::printable(text) + "'");
             }
             target = static_cast<Number>(*value);
         },

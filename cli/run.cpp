@@ -17,7 +17,7 @@
 
 #include "commands.hpp"
 #include "failure.hpp"
-#include "printable.hpp"
+#include "heapkit/trace/printable.hpp"
 
 namespace heapkit::cli {
 namespace {
@@ -49,7 +49,7 @@ struct run_options {
     for (const std::string& word : command) arguments.push_back(const_cast<char*>(word.c_str()));
     arguments.push_back(nullptr);
     ::execvp(arguments[0], arguments.data());
-    throw failure("cannot run " + printable(command[0]) + ": " + std::strerror(errno));
+    throw failure("cannot run " + trace::printable(command[0]) + ": " + std::strerror(errno));
 }
 
 }  // namespace

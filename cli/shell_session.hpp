@@ -17,7 +17,7 @@
 #include "heapkit/offset/error.hpp"
 #include "heapkit/offset/fit.hpp"
 #include "heapkit/offset/memory_map.hpp"
-#include "printable.hpp"
+#include "heapkit/trace/printable.hpp"
 
 namespace heapkit::cli {
 
@@ -71,7 +71,7 @@ private:
                 return std::string("ok");
             });
         }
-        return error_line("parse", "unknown command '" + printable(command) + "'; help lists the commands");
+        return error_line("parse", "unknown command '" + trace::printable(command) + "'; help lists the commands");
     }
 
     struct request {
@@ -165,7 +165,7 @@ private:
 
     static std::string usage(const std::string& form) { return error_line("parse", "usage: " + form); }
     static std::string not_a_number(std::string_view word) {
-        return error_line("parse", "'" + printable(word) + "' is not a whole number");
+        return error_line("parse", "'" + trace::printable(word) + "' is not a whole number");
     }
 
     Allocator allocator_;

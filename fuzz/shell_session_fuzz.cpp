@@ -13,8 +13,8 @@
 
 #include "fuzz_support.hpp"
 #include "heapkit/offset/allocators.hpp"
+#include "heapkit/trace/printable.hpp"
 #include "numbers.hpp"
-#include "printable.hpp"
 #include "shell_session.hpp"
 
 namespace {
@@ -23,8 +23,8 @@ using namespace heapkit;
 using heapkit::fuzz::byte_reader;
 using heapkit::fuzz::fail;
 
-constexpr std::string_view commands[] = {"allocate", "free", "free_memory", "largest_free_block", "free_blocks",
-                                         "map",      "compact", "make_room", "help", "frob"};
+constexpr std::string_view commands[] = {
+    "allocate", "free", "free_memory", "largest_free_block", "free_blocks", "map", "compact", "make_room", "help", "frob"};
 
 // A number as the protocol's edge sees them: small, near the capacity, negative, 2^64 - 1, 2^64.
 std::string edge_number(byte_reader& in, std::uint64_t capacity) {
@@ -77,11 +77,13 @@ std::optional<std::uint64_t> reference_decimal(std::string_view text) {
 }
 
 void check_command_line_rules(std::string_view text) {
-    if (heapkit::cli::parse_decimal(text) != reference_decimal(text)) fail("parse_decimal disagrees with the rule", text.size(), 0);
-    const std::string shown = heapkit::cli::printable(text);
+    if (heapkit::cli::parse_decimal(text) != reference_decimal(text))
+        fail("parse_decimal disagrees with the rule", text.size(), 0);
+    const std::string shown = heapkit::trace::printable(text);
     if (shown.size() > 64 * 4 + 3) fail("printable is not bounded", shown.size(), text.size());
     for (const char c : shown) {
-        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) fail("printable let a byte through", c, 0);
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
+            fail("printable let a byte through", c, 0);
     }
 }
 
@@ -98,9 +100,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const std::string line = next_line(in, capacity);
         const std::optional<std::string> from_list = list.execute(line);
         const std::optional<std::string> from_tree = tree.execute(line);
-        if (from_list != from_tree) fail("list and tree sessions printed different lines", static_cast<std::uint64_t>(step), line.size());
+        if (from_list != from_tree)
+            fail("list and tree sessions printed different lines", static_cast<std::uint64_t>(step), line.size());
         if (from_list && !well_formed(*from_list)) {
-            std::fprintf(stderr, "line: %s\nreply: %s\n", heapkit::cli::printable(line).c_str(), from_list->c_str());
+            std::fprintf(stderr, "line: %s\nreply: %s\n", heapkit::trace::printable(line).c_str(), from_list->c_str());
             fail("a reply of no protocol shape", static_cast<std::uint64_t>(step), from_list->size());
         }
         list.allocator().validate();

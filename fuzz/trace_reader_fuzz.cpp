@@ -62,8 +62,7 @@ std::optional<trace::trace> read_file(const std::string& bytes) {
     std::optional<trace::trace> read;
     try {
         read = trace::read_trace_file("/proc/self/fd/" + std::to_string(file));
-    } catch (const trace::trace_error&) {
-    }
+    } catch (const trace::trace_error&) {}
     ::close(file);
     return read;
 }

@@ -3,9 +3,10 @@
 #include "heapkit/offset/detail/messages.hpp"
 
 namespace heapkit::detail {
-namespace {
 
 std::string units(Size count) { return std::to_string(count) + (count == 1 ? " unit" : " units"); }
+
+namespace {
 
 std::string request(Size size, Size alignment) {
     std::string text = units(size);

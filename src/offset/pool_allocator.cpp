@@ -15,7 +15,7 @@ namespace {
     throw std::logic_error(std::string("heapkit::pool_allocator invariant ") + invariant + " broken: " + detail);
 }
 
-std::string units(Size count) { return std::to_string(count) + (count == 1 ? " unit" : " units"); }
+using detail::units;
 
 }  // namespace
 
@@ -38,7 +38,7 @@ Offset pool_allocator::allocate(Size size, Size alignment) {
     } else if (block_size_ % alignment != 0) {
         reason += "block starts are not all aligned to " + std::to_string(alignment);
     } else {
-        reason += "all " + std::to_string(block_count()) + " blocks are in use";
+        reason += block_count() == 1 ? "its one block is in use" : "all " + std::to_string(block_count()) + " blocks are in use";
     }
     throw_error(errc::out_of_memory, reason);
 }

@@ -15,6 +15,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "heapkit/trace/printable.hpp"
+
 namespace heapkit::trace {
 namespace {
 
@@ -119,7 +121,7 @@ void heapkit_line(recorder& record, std::string_view verb, std::string_view rest
         const std::string_view word = next_word(rest);
         const std::optional<std::uint64_t> value = number(word);
         if (word.empty() || word.starts_with("0x") || !value) {
-            record.fail("expected " + std::string(what) + (word.empty() ? "" : ", got '" + std::string(word) + "'"));
+            record.fail("expected " + std::string(what) + (word.empty() ? "" : ", got '" + printable(word) + "'"));
         }
         return *value;
     };
@@ -127,17 +129,14 @@ void heapkit_line(recorder& record, std::string_view verb, std::string_view rest
     if (verb == "a") {
         const Size size = field("a size");
         const Size alignment = rest.find_first_not_of(" \t\r") == std::string_view::npos ? 1 : field("an alignment");
-        if (const std::string_view extra = next_word(rest); !extra.empty())
-            record.fail("unexpected '" + std::string(extra) + "'");
+        if (const std::string_view extra = next_word(rest); !extra.empty()) record.fail("unexpected '" + printable(extra) + "'");
         record.allocate(id, size, alignment);
     } else if (verb == "f") {
-        if (const std::string_view extra = next_word(rest); !extra.empty())
-            record.fail("unexpected '" + std::string(extra) + "'");
+        if (const std::string_view extra = next_word(rest); !extra.empty()) record.fail("unexpected '" + printable(extra) + "'");
         record.free(id);
     } else {
         const Size size = field("a size");
-        if (const std::string_view extra = next_word(rest); !extra.empty())
-            record.fail("unexpected '" + std::string(extra) + "'");
+        if (const std::string_view extra = next_word(rest); !extra.empty()) record.fail("unexpected '" + printable(extra) + "'");
         record.resize(id, size);
     }
 }
@@ -173,7 +172,7 @@ public:
                 record.skip_free(*address);
             }
         } else {
-            record.fail("unknown mtrace operation '" + std::string(verb) + "'");
+            record.fail("unknown mtrace operation '" + printable(verb) + "'");
         }
     }
 
@@ -250,7 +249,7 @@ trace read_lines(NextLine next_line, const std::string& source) {
         } else if (verb == "a" || verb == "f" || verb == "r") {
             heapkit_line(record, verb, rest);
         } else {
-            record.fail("unknown operation '" + std::string(verb) + "' (expected a, f or r)");
+            record.fail("unknown operation '" + printable(verb) + "' (expected a, f or r)");
         }
     }
     return result;

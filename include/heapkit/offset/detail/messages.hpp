@@ -19,6 +19,9 @@ struct failure_context {
     std::optional<Size> recorded_size;
 };
 
+// "1 unit", "5 units".
+std::string units(Size count);
+
 std::string allocate_message(errc kind, Size size, Size alignment, const failure_context& state);
 // size is absent for free(address), which takes the size from the ledger.
 std::string free_message(errc kind, Offset address, std::optional<Size> size, const failure_context& state);

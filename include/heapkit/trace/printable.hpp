@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
-// printable(): user input as heapkit echoes it back in a message, bounded and escaped, so that a
-// 50 MB line or a control byte cannot flood or garble a terminal. O(limit).
+// heapkit::trace::printable(): input as heapkit echoes it back in a message (a word of a trace, of
+// the shell, of the command line), bounded and escaped, so that a 50 MB line or a control byte
+// cannot flood or garble a terminal. O(limit).
 #pragma once
 
 #include <cstddef>
 #include <string>
 #include <string_view>
 
-namespace heapkit::cli {
+namespace heapkit::trace {
 
 // `text` with every byte outside printable ASCII written as \xNN (and \ as \\), cut after
 // `limit` bytes of input with "..." to say so.
@@ -30,4 +31,4 @@ inline std::string printable(std::string_view text, std::size_t limit = 64) {
     return shown;
 }
 
-}  // namespace heapkit::cli
+}  // namespace heapkit::trace
