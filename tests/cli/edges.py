@@ -67,6 +67,7 @@ def main():
 
     # Usage errors exit 2 and name what was wrong; an unknown command is named with the list.
     cases.check("unknown command", ["frob"], USAGE, r"^heapkit: unknown command 'frob'; the commands are .*shell")
+    cases.check("unknown option before the command", ["--frob"], USAGE, r"^heapkit: unknown option '--frob'; the commands are")
     cases.check("unknown option", ["replay", git_log, "--frob"], USAGE, r"^heapkit replay: .*--frob")
     cases.check("missing argument", ["shell"], USAGE, r"^heapkit shell: --capacity is required")
     for command in ("shell", "replay", "gen", "map", "convert", "bench", "run", "demo"):
