@@ -38,7 +38,7 @@ std::string command_names(const CLI::App& app) {
 int usage_error(const CLI::App& app, const CLI::ParseError& error) {
     const std::string who = speaker(app);
     if (who == "heapkit" && !app.remaining().empty()) {
-        const std::string& word = app.remaining().front();
+        const std::string word = app.remaining().front();
         std::fprintf(stderr, "heapkit: unknown %s '%s'; the commands are %s\n", word.starts_with('-') ? "option" : "command",
                      heapkit::trace::printable(word).c_str(), command_names(app).c_str());
     } else {
