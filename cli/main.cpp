@@ -13,7 +13,6 @@
 #include <string>
 
 #include "commands.hpp"
-#include "failure.hpp"
 #include "heapkit/trace/printable.hpp"
 #include "heapkit/version.hpp"
 
@@ -72,10 +71,7 @@ int run(CLI::App& app, int argc, char** argv) {
         return app.exit(request);
     } catch (const CLI::ParseError& error) {
         return usage_error(app, error);
-    } catch (const heapkit::cli::failure& error) {
-        std::fprintf(stderr, "%s: %s\n", speaker(app).c_str(), error.what());
-        return exit_failed;
-    } catch (const std::exception& error) {
+    } catch (const std::exception& error) {  // cli::failure, or anything else the work threw
         std::fprintf(stderr, "%s: %s\n", speaker(app).c_str(), error.what());
         return exit_failed;
     }
