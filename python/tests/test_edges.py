@@ -37,8 +37,10 @@ def test_objects_with_index_are_integers():
 
 
 def test_one_base_class_and_the_seeds_standard_ones():
-    for error, standard, kind in ((InvalidSize, ValueError, "invalid_size"), (InvalidAlignment, ValueError, "invalid_alignment"),
-                                  (heapkit.InvalidAddress, ValueError, "invalid_address"), (InvalidFree, ValueError, "invalid_free"),
+    for error, standard, kind in ((InvalidSize, ValueError, "invalid_size"),
+                                  (InvalidAlignment, ValueError, "invalid_alignment"),
+                                  (heapkit.InvalidAddress, ValueError, "invalid_address"),
+                                  (InvalidFree, ValueError, "invalid_free"),
                                   (OutOfMemory, MemoryError, "out_of_memory")):
         assert issubclass(error, Error) and issubclass(error, standard)
         assert error.kind == kind

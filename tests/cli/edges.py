@@ -71,7 +71,8 @@ def main():
     cases.check("unknown option", ["replay", git_log, "--frob"], USAGE, r"^heapkit replay: .*--frob")
     cases.check("missing argument", ["shell"], USAGE, r"^heapkit shell: --capacity is required")
     for command in ("shell", "replay", "gen", "map", "convert", "bench", "run", "demo"):
-        cases.check(f"{command} --version", [command, "--version"], 0, stdout_check=lambda out: re.match(r"^\d+\.\d+\.\d+\n$", out))
+        cases.check(f"{command} --version", [command, "--version"], 0,
+                    stdout_check=lambda out: re.match(r"^\d+\.\d+\.\d+\n$", out))
 
     # A trace is whole or refused: a cut gzip stream fails every reader, naming the file and line.
     cut = os.path.join(scratch, "cut.trace.gz")
@@ -138,9 +139,10 @@ def main():
     for index in ("tlsf", "buddy"):
         cases.check(f"compact on {index}", ["shell", "--capacity", "10", "--index", index], 0,
                     stdin="compact\nmake_room 2\n", stdout_check=lambda out: out.splitlines() == [
-                        "error unsupported: compact needs --index list or tree (an index that can place a block at a chosen address)",
-                        "error unsupported: make_room needs --index list or tree (an index that can place a block at a chosen address)"])
-    cases.check("a long unknown command comes back cut", ["shell", "--capacity", "10"], 0, stdin="\x01" + "y" * 50_000_000 + "\n",
+                        f"error unsupported: {command} needs --index list or tree (an index that can place a block at a "
+                        "chosen address)" for command in ("compact", "make_room")])
+    cases.check("a long unknown command comes back cut", ["shell", "--capacity", "10"], 0,
+                stdin="\x01" + "y" * 50_000_000 + "\n",
                 stdout_check=lambda out: out == "error parse: unknown command '\\x01" + "y" * 63 + "...'; help lists the commands\n")
 
     # Skipped log lines are counted by kind.

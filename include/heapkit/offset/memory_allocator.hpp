@@ -131,10 +131,10 @@ public:
     // +size) must be free once the allocation has left `from` (the two ranges may overlap, as
     // memmove's may). Copies nothing: the caller moves the contents (see compaction.hpp). Throws
     // invalid_free (no allocation starts at `from`) or invalid_address (the destination is
-    // outside, not free, or not a multiple of the allocation's alignment), and then nothing changed (std::bad_alloc from the index's metadata leaves the
-    // allocation freed). Cost: the index's release and take, plus a walk of the
-    // free blocks when `to` is not the start of one. For indexes that can name the free block
-    // starting at an address (list, tree).
+    // outside, not free, or not a multiple of the allocation's alignment), and then nothing
+    // changed (std::bad_alloc from the index's metadata leaves the allocation freed). Cost: the
+    // index's release and take, plus a walk of the free blocks when `to` is not the start of one.
+    // For indexes that can name the free block starting at an address (list, tree).
     Offset relocate(Offset from, Offset to) requires requires(const Index& index) { index.block_starting_at(Offset{}); }
     {
         ledger_slot* entry = ledger_.find(from);
