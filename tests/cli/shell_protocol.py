@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""heapkit's own conformance cases for the `heapkit shell` protocol (docs/PROTOCOL.md, version 1).
+"""heapkit's own conformance cases for the `heapkit shell` protocol (docs/PROTOCOL.md, version 2).
 
 usage: shell_protocol.py PATH/TO/heapkit [EXTRA ARGUMENT ...]
 
