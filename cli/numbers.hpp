@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The one rule for numbers on heapkit's command line (docs/PROTOCOL.md): decimal digits only (no
-// sign, no 0x, no blanks; 010 is ten), from `least` to `most`, else an error that names the option
-// and the range. add_number_option declares such an option; parse_decimal is the rule itself. O(digits).
+// The number rules (docs/PROTOCOL.md). On the command line: decimal digits only (no sign, no 0x,
+// no blanks; 010 is ten), from `least` to `most`, else an error that names the option and the
+// range; add_number_option declares such an option, parse_decimal is the rule itself. In the shell:
+// the same digits with an optional '-' (parse_edge_integer). O(digits).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -12,22 +13,18 @@
 #include <string>
 #include <string_view>
 
+#include "heapkit/offset/edge_integer.hpp"
 #include "heapkit/trace/printable.hpp"
 
 namespace heapkit::cli {
 
-// The value of `text` when it is one or more decimal digits and at most 2^64 - 1, else nothing.
-constexpr std::optional<std::uint64_t> parse_decimal(std::string_view text) noexcept {
-    if (text.empty()) return std::nullopt;
-    std::uint64_t value = 0;
-    for (const char digit : text) {
-        if (digit < '0' || digit > '9') return std::nullopt;
-        const auto next = static_cast<std::uint64_t>(digit - '0');
-        if (value > (std::numeric_limits<std::uint64_t>::max() - next) / 10) return std::nullopt;
-        value = value * 10 + next;
-    }
-    return value;
-}
+// The shell's numbers: decimal digits with an optional leading '-' (so that -5 gets its error
+// kind), any length (beyond_64_bits says so); nothing when `word` is not one.
+std::optional<edge_integer> parse_edge_integer(std::string_view word) noexcept;
+
+// The command line's: the value of `text` when it is one or more decimal digits and at most
+// 2^64 - 1, else nothing.
+std::optional<std::uint64_t> parse_decimal(std::string_view text) noexcept;
 
 // "2^64 - 1" for the largest 64-bit value, else the number.
 inline std::string bound_text(std::uint64_t bound) {

@@ -18,13 +18,12 @@
 #include "heapkit/offset/fit.hpp"
 #include "heapkit/offset/memory_map.hpp"
 #include "heapkit/trace/printable.hpp"
+#include "numbers.hpp"
 
 namespace heapkit::cli {
 
 // The words of a line, split on blanks.
 std::vector<std::string_view> split_words(std::string_view line);
-// A decimal whole number with an optional leading '-', or nothing when `word` is not one.
-std::optional<edge_integer> parse_edge_integer(std::string_view word);
 // `kind: message` as the protocol prints it after "error ".
 std::string error_line(std::string_view kind, std::string_view message);
 // The protocol's commands as help shows them: "allocate SIZE [ALIGNMENT], free ADDRESS SIZE, ...".
