@@ -77,6 +77,23 @@ TEST_F(DebugHeap, CatchesAnOverflowByOneByte) {
     expect_one(debug_issue::overflow, p, 24, line);
 }
 
+// A string copied without room for its terminator: the NUL lands on the back canary, which never
+// holds a zero byte, so every such overflow is caught (a random canary let 1 in 256 through).
+TEST_F(DebugHeap, CatchesEveryTerminatingNulOnePastTheEnd) {
+    std::vector<char*> blocks;  // all live at once, so that each has a canary of its own
+    for (int i = 0; i < 1500; ++i) blocks.push_back(static_cast<char*>(heap.allocate(9)));
+    for (char* p : blocks) {
+        std::memcpy(p, "overflow", 9);
+        p[9] = '\0';
+    }
+    for (std::size_t i = 0; i < blocks.size(); ++i) {
+        heap.deallocate(blocks[i]);
+        ASSERT_EQ(reports.size(), 1u) << "block " << i << ": the NUL past the end went unnoticed";
+        EXPECT_EQ(reports[0].issue, debug_issue::overflow);
+        reports.clear();
+    }
+}
+
 TEST_F(DebugHeap, CatchesAnUnderflowByOneByte) {
     const unsigned line = __LINE__ + 1;  // the allocation's line
     auto* p = static_cast<char*>(heap.allocate(40, 64));
