@@ -24,28 +24,6 @@ tlsf_index::tlsf_index(Size capacity, Fit) : capacity_(capacity) {
     file(first_);
 }
 
-std::optional<placement> tlsf_index::placement_in(link at, const fit_request& request) const noexcept {
-    const free_block block{nodes_[at].start, nodes_[at].size};
-    const std::optional<Offset> address = aligned_start_in(block, request.size, request.alignment);
-    if (!address) return std::nullopt;
-    return placement{block, *address, at};
-}
-
-std::optional<placement> tlsf_index::find(const fit_request& request) const noexcept {
-    // Any block of at least size + alignment - 1 units holds the aligned request.
-    const Size slack = request.alignment - 1;
-    if (request.size <= ~Size{0} - slack) {
-        if (const std::optional<size_class> promised = class_guaranteeing(request.size + slack)) {
-            if (const std::optional<size_class> found = non_empty_.first_at_or_above(*promised)) {
-                return placement_in(heads_[found->flat()], request);  // fast path: the head fits
-            }
-        }
-    }
-    // Every class at or above the promised one is empty: search those below it that may hold
-    // the request, starting with the one its size is filed under.
-    return search_classes_from(class_holding(request.size), request);
-}
-
 std::optional<placement> tlsf_index::search_classes_from(size_class from, const fit_request& request) const noexcept {
     for (std::optional<size_class> klass = non_empty_.first_at_or_above(from); klass;) {
         for (link at = heads_[klass->flat()]; at != nil; at = nodes_[at].free_next) {
@@ -56,59 +34,6 @@ std::optional<placement> tlsf_index::search_classes_from(size_class from, const 
         klass = non_empty_.first_at_or_above(size_class::from_flat(next));
     }
     return std::nullopt;
-}
-
-tlsf_index::handle tlsf_index::take(const placement& chosen, Size size) {
-    const link at = static_cast<link>(chosen.node);
-    const Size gap = chosen.address - chosen.block.start;
-    const Size tail = chosen.block.start + chosen.block.size - (chosen.address + size);
-    link gap_node = nil;
-    link tail_node = nil;
-    if (gap > 0) gap_node = acquire();  // may throw: nothing changed yet
-    if (tail > 0) {
-        try {
-            tail_node = acquire();
-        } catch (...) {
-            if (gap_node != nil) recycle(gap_node);
-            throw;
-        }
-    }
-    unfile(at);
-    if (gap_node != nil) {
-        nodes_[gap_node].start = chosen.block.start;
-        nodes_[gap_node].size = gap;
-        link_after(nodes_[at].previous, gap_node);
-        file(gap_node);
-    }
-    if (tail_node != nil) {
-        nodes_[tail_node].start = chosen.address + size;
-        nodes_[tail_node].size = tail;
-        link_after(at, tail_node);
-        file(tail_node);
-    }
-    nodes_[at].start = chosen.address;
-    nodes_[at].size = size;
-    return at;
-}
-
-void tlsf_index::release(handle allocated, Offset, Size) noexcept {
-    link at = allocated;
-    const link below = nodes_[at].previous;
-    if (below != nil && is_free(below)) {
-        unfile(below);
-        nodes_[below].size += nodes_[at].size;
-        unchain(at);
-        recycle(at);
-        at = below;
-    }
-    const link above = nodes_[at].next;
-    if (above != nil && is_free(above)) {
-        unfile(above);
-        nodes_[at].size += nodes_[above].size;
-        unchain(above);
-        recycle(above);
-    }
-    file(at);
 }
 
 bool tlsf_index::resize_in_place(handle& allocated, Offset address, Size old_size, Size new_size) {
@@ -153,67 +78,6 @@ Size tlsf_index::largest_free_block() const noexcept {
     Size largest = 0;
     for (link at = heads_[top->flat()]; at != nil; at = nodes_[at].free_next) largest = std::max(largest, nodes_[at].size);
     return largest;
-}
-
-void tlsf_index::file(link at) noexcept {
-    const size_class klass = class_holding(nodes_[at].size);
-    link& head = heads_[klass.flat()];
-    nodes_[at].free_previous = nil;
-    nodes_[at].free_next = head;
-    if (head != nil) nodes_[head].free_previous = at;
-    head = at;
-    non_empty_.mark(klass);
-    ++free_count_;
-}
-
-void tlsf_index::unfile(link at) noexcept {
-    node& gone = nodes_[at];
-    const size_class klass = class_holding(gone.size);
-    if (gone.free_previous == nil) {
-        heads_[klass.flat()] = gone.free_next;
-        if (gone.free_next == nil) non_empty_.clear(klass);
-    } else {
-        nodes_[gone.free_previous].free_next = gone.free_next;
-    }
-    if (gone.free_next != nil) nodes_[gone.free_next].free_previous = gone.free_previous;
-    gone.free_previous = allocated_mark;
-    gone.free_next = nil;
-    --free_count_;
-}
-
-tlsf_index::link tlsf_index::acquire() {
-    if (spare_ != nil) {
-        const link reused = spare_;
-        spare_ = nodes_[reused].next;
-        return reused;
-    }
-    if (nodes_.size() >= allocated_mark) throw std::bad_alloc();  // 32-bit links are exhausted
-    nodes_.push_back(node{0, 0, nil, nil, allocated_mark, nil});
-    return static_cast<link>(nodes_.size() - 1);
-}
-
-void tlsf_index::unchain(link at) noexcept {
-    const node& gone = nodes_[at];
-    if (gone.previous != nil) nodes_[gone.previous].next = gone.next;
-    if (gone.next != nil) nodes_[gone.next].previous = gone.previous;
-    if (first_ == at) first_ = gone.next;
-}
-
-void tlsf_index::recycle(link at) noexcept {
-    nodes_[at] = node{0, 0, nil, spare_, allocated_mark, nil};
-    spare_ = at;
-}
-
-void tlsf_index::link_after(link previous, link fresh) noexcept {
-    const link following = previous == nil ? first_ : nodes_[previous].next;
-    nodes_[fresh].previous = previous;
-    nodes_[fresh].next = following;
-    if (following != nil) nodes_[following].previous = fresh;
-    if (previous == nil) {
-        first_ = fresh;
-    } else {
-        nodes_[previous].next = fresh;
-    }
 }
 
 void tlsf_index::validate() const {

@@ -54,6 +54,7 @@ public:
     Size largest_free_block() const noexcept;                         // O(1)
     std::size_t free_block_count() const noexcept { return count_; }  // O(1)
     std::vector<free_block> blocks() const;                           // address order, O(n log n)
+    std::size_t metadata_bytes() const noexcept { return nodes_.capacity() * sizeof(node) + free_at_.metadata_bytes(); }
 
     // BD1 each free block is aligned to its size, inside the capacity, in the list of its order
     // and in the map; BD2 no free block has a free buddy of its order (merging is complete);

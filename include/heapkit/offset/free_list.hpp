@@ -60,6 +60,7 @@ public:
     Size largest_free_block() const noexcept;                         // O(n)
     std::size_t free_block_count() const noexcept { return count_; }  // O(1)
     block_range blocks() const noexcept { return {&nodes_, head_}; }
+    std::size_t metadata_bytes() const noexcept { return nodes_.capacity() * sizeof(node); }
 
     // The seed's view of the list, for bindings that expose free_list_head: the first node (or
     // none) and any node by index.

@@ -60,6 +60,8 @@ concept free_space_index = std::constructible_from<Index, Size, Fit> && std::cop
     { view.free_block_count() } -> std::same_as<std::size_t>;
     // The free blocks in address order, as free_block values.
     { view.blocks() } -> std::ranges::input_range;
+    // Bytes of memory its bookkeeping holds (the capacity of its storage, not only what is in use).
+    { view.metadata_bytes() } -> std::same_as<std::size_t>;
     // Checks every invariant of the index; throws std::logic_error naming the broken one.
     view.validate();
 };

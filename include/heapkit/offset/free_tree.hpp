@@ -57,6 +57,7 @@ public:
     Size largest_free_block() const noexcept { return by_address_.largest(); }    // O(1): one node
     std::size_t free_block_count() const noexcept { return by_address_.size(); }  // O(1)
     block_range blocks() const noexcept { return {&by_address_.nodes(), by_address_.first()}; }
+    std::size_t metadata_bytes() const noexcept { return by_address_.metadata_bytes() + by_size_.metadata_bytes(); }
 
     // BP1-BP6 of both trees (block_btree.hpp); TR1 blocks are non-empty and inside the capacity,
     // TR2 consecutive blocks never touch, TR3 the size index holds exactly the free blocks (and

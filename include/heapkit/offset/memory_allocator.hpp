@@ -3,7 +3,10 @@
 // whether a call is legal (the error model of docs/PROTOCOL.md, in the seed's order of checks), keeps the
 // ledger of live allocations and their owners, and asks the index where blocks go.
 // heapkit::MemoryAllocator is the seed's class: this facade over the seed's free_list.
-// Cost: the index's find/take/release plus O(1) expected for the ledger.
+// Two ways to name an allocation: its address (the seed's API, free(address, size)), or the
+// generation-checked handle that allocate_handle returns (free(handle), no hash; see
+// detail/allocation_ledger.hpp). Both are checked and both may be used on one allocator.
+// Cost: the index's find/take/release plus O(1) for the ledger (expected, by address).
 #pragma once
 
 #include <algorithm>
@@ -19,6 +22,7 @@
 #include <vector>
 
 #include "heapkit/offset/block_walk.hpp"
+#include "heapkit/offset/detail/allocation_ledger.hpp"
 #include "heapkit/offset/detail/messages.hpp"
 #include "heapkit/offset/detail/offset_map.hpp"
 #include "heapkit/offset/error.hpp"
@@ -36,6 +40,20 @@ struct allocation {
     std::optional<Owner> owner;  // the owner tag it was allocated for, if any
     Size alignment = 1;          // what it was placed for: address is a multiple of it (compaction keeps it)
     friend bool operator==(const allocation&, const allocation&) = default;
+};
+
+// An opaque name for one live allocation, from allocate_handle. It stays valid while the
+// allocation lives, also when reallocate or relocate move it, and is refused once it is freed.
+struct allocation_handle {
+    std::uint64_t bits;  // a slot number and its generation; print and parse it as a whole
+    friend bool operator==(allocation_handle, allocation_handle) = default;
+};
+
+// What allocate_handle returns: where the allocation starts and the handle that frees it.
+struct handled_allocation {
+    Offset address;
+    allocation_handle handle;
+    friend bool operator==(handled_allocation, handled_allocation) = default;
 };
 
 template <free_space_index Index>
@@ -57,16 +75,37 @@ public:
     // The address of `size` units aligned to `alignment`, placed by the policy. Throws
     // invalid_size (size 0), invalid_alignment (not a power of two), out_of_memory (no block
     // fits; the message says exhausted or fragmented). Cost: the index's find.
-    Offset allocate(Size size, Size alignment = 1) { return allocate_or_throw(size, alignment, std::nullopt); }
+    Offset allocate(Size size, Size alignment = 1) { return ledger_[allocate_or_throw(size, alignment, std::nullopt)].address; }
     // As allocate, tagging the block with `owner` so that free_owner(owner) can free it.
-    Offset allocate_for(Owner owner, Size size, Size alignment = 1) { return allocate_or_throw(size, alignment, owner); }
+    Offset allocate_for(Owner owner, Size size, Size alignment = 1) {
+        return ledger_[allocate_or_throw(size, alignment, owner)].address;
+    }
+    // As allocate, returning the address and a handle for free(handle).
+    handled_allocation allocate_handle(Size size, Size alignment = 1) {
+        return handled(allocate_or_throw(size, alignment, std::nullopt));
+    }
     // As allocate, returning the error kind instead of throwing (out_of_memory also when the
     // metadata cannot grow).
     result<Offset> try_allocate(Size size, Size alignment = 1) noexcept {
-        return guarded([&] { return place(size, alignment, std::nullopt); });
+        return guarded([&]() -> result<Offset> {
+            const result<slot_number> placed = place(size, alignment, std::nullopt);
+            if (!placed) return placed.error();
+            return ledger_[*placed].address;
+        });
     }
     result<Offset> try_allocate_for(Owner owner, Size size, Size alignment = 1) noexcept {
-        return guarded([&] { return place(size, alignment, owner); });
+        return guarded([&]() -> result<Offset> {
+            const result<slot_number> placed = place(size, alignment, owner);
+            if (!placed) return placed.error();
+            return ledger_[*placed].address;
+        });
+    }
+    result<handled_allocation> try_allocate_handle(Size size, Size alignment = 1) noexcept {
+        return guarded([&]() -> result<handled_allocation> {
+            const result<slot_number> placed = place(size, alignment, std::nullopt);
+            if (!placed) return placed.error();
+            return handled(*placed);
+        });
     }
 
     // --- deallocation -----------------------------------------------------------------------
@@ -91,6 +130,29 @@ public:
     errc try_free(Offset address) noexcept {
         return guarded([&] { return free_checked(address, std::nullopt); });
     }
+    // Frees the allocation `handle` names. Throws invalid_free, and changes nothing, when it names
+    // none: already freed (a double free or a stale copy), never handed out, or another
+    // allocator's. O(1): the index's release, no hash.
+    void free(allocation_handle handle) {
+        if (const errc kind = try_free(handle); kind != errc::ok) {
+            throw_error(kind, "cannot free handle " + std::to_string(handle.bits) +
+                                  ": it names no live allocation of this allocator (freed already, or never handed out)");
+        }
+    }
+    errc try_free(allocation_handle handle) noexcept {
+        return guarded([&] {
+            const slot_number at = ledger_.slot_of(handle.bits);
+            if (at == ledger_type::none) return errc::invalid_free;
+            release(at);
+            return errc::ok;
+        });
+    }
+    // The live allocation `handle` names, if any. O(1).
+    std::optional<allocation> allocation_of(allocation_handle handle) const {
+        const slot_number at = ledger_.slot_of(handle.bits);
+        if (at == ledger_type::none) return std::nullopt;
+        return as_allocation(ledger_[at].address, ledger_[at].record);
+    }
 
     // Frees every allocation tagged with `owner` and returns the units freed (0 when it has none).
     // If the metadata cannot grow midway (std::bad_alloc), what was freed stays freed.
@@ -100,8 +162,9 @@ public:
         const std::vector<Offset> addresses(found->second.begin(), found->second.end());
         Size freed = 0;
         for (Offset address : addresses) {
-            freed += size_of(ledger_.find(address)->value);
-            free_checked(address, std::nullopt);
+            const slot_number at = ledger_.at_address(address);
+            freed += size_of(ledger_[at].record);
+            release(at);
         }
         return freed;
     }
@@ -137,9 +200,9 @@ public:
     // For indexes that can name the free block starting at an address (list, tree).
     Offset relocate(Offset from, Offset to) requires requires(const Index& index) { index.block_starting_at(Offset{}); }
     {
-        ledger_slot* entry = ledger_.find(from);
-        if (entry == nullptr) throw_error(errc::invalid_free, "relocate: no allocation starts at " + std::to_string(from));
-        const Size size = size_of(entry->value);
+        const slot_number at = ledger_.at_address(from);
+        if (at == ledger_type::none) throw_error(errc::invalid_free, "relocate: no allocation starts at " + std::to_string(from));
+        const Size size = size_of(ledger_[at].record);
         if (to > capacity_ || size > capacity_ - to)
             throw_error(errc::invalid_address,
                         "relocate: [" + std::to_string(to) + ", +" + std::to_string(size) + ") is outside the range");
@@ -150,11 +213,17 @@ public:
                                                    std::to_string(alignment));
         if (to == from) return to;
         const std::optional<Owner> owner = owner_of(from);
-        release(entry);
+        release_block(at);
         std::optional<placement> target = free_block_holding(to, size);
         const Offset destination = target ? to : from;
         if (!target) target = free_block_holding(from, size);  // just released, so it is free
-        hold(*target, destination, size, owner, alignment);
+        ledger_.readdress(at, destination);                    // the slot, and so the handle, follows the allocation
+        try {
+            take_into(at, *target, size, owner, alignment);
+        } catch (...) {
+            ledger_.remove(at);
+            throw;
+        }
         if (destination != to)
             throw_error(errc::invalid_address,
                         "relocate: [" + std::to_string(to) + ", +" + std::to_string(size) + ") is not free");
@@ -198,11 +267,12 @@ public:
         std::sort(live.begin(), live.end(), [](const allocation& a, const allocation& b) { return a.address < b.address; });
         return live;
     }
-    // The live allocation starting at `address`, if any. O(1) expected.
+    // The live allocation starting at `address`, if any. O(1) expected once an address has
+    // been looked up (a free, reallocate or relocate by address); O(allocations) before that.
     std::optional<allocation> allocation_at(Offset address) const {
-        const ledger_slot* found = ledger_.find(address);
-        if (found == nullptr) return std::nullopt;
-        return as_allocation(address, found->value);
+        const slot_number at = ledger_.at_address(address);
+        if (at == ledger_type::none) return std::nullopt;
+        return as_allocation(address, ledger_[at].record);
     }
     // Calls visit(state, start, size) for every allocation (the units it holds) and free block
     // in address order. O(n log n).
@@ -215,6 +285,14 @@ public:
         walk_blocks(held, index_.blocks(), visit);
     }
     const Index& index() const noexcept { return index_; }
+    // Bytes of memory the index and the ledger hold for their bookkeeping (the owner and
+    // alignment maps included), what a user would count against the managed range's metadata.
+    std::size_t metadata_bytes() const noexcept {
+        std::size_t bytes = index_.metadata_bytes() + ledger_.metadata_bytes();
+        if (owners_.size() != 0) bytes += owners_.metadata_bytes();
+        if (alignments_.size() != 0) bytes += alignments_.metadata_bytes();
+        return bytes;
+    }
 
     // Checks the index's and the ledger's invariants and the facade's: MA1 the free blocks add
     // up to capacity - reserved, MA2 the ledger adds up to used and reserved, MA3 allocations
@@ -239,7 +317,8 @@ public:
         owners_.validate();
         owners_.for_each([&](Offset address, Owner owner) {
             const auto addresses = owned_.find(owner);
-            if (ledger_.find(address) == nullptr || addresses == owned_.end() || !addresses->second.contains(address))
+            if (ledger_.at_address(address) == ledger_type::none || addresses == owned_.end() ||
+                !addresses->second.contains(address))
                 broken("MA4", "owner of " + std::to_string(address));
         });
         const std::size_t owned_count = owners_.size();
@@ -255,29 +334,33 @@ public:
         if (rover_ > capacity_) broken("MA5", "rover " + std::to_string(rover_) + " past the capacity");
         alignments_.validate();
         alignments_.for_each([&](Offset address, Size alignment) {
-            if (ledger_.find(address) == nullptr || alignment < 2 || !is_power_of_two(alignment) || address % alignment != 0)
+            if (ledger_.at_address(address) == ledger_type::none || alignment < 2 || !is_power_of_two(alignment) ||
+                address % alignment != 0)
                 broken("MA6", "alignment " + std::to_string(alignment) + " recorded at " + std::to_string(address));
         });
     }
 
 private:
-    using handle = typename Index::handle;
+    using index_handle = typename Index::handle;
 
     // What the ledger keeps per live allocation: the index's handle, and the units asked for
     // unless the index remembers them under the handle (tlsf does), so that a slot is 16 bytes
     // for list, tree and tlsf. Owner tags live apart, in owners_: most allocations have none.
-    static constexpr bool index_knows_sizes = requires(const Index& index, const handle& held) {
+    static constexpr bool index_knows_sizes = requires(const Index& index, const index_handle& held) {
         { index.allocated_size(held) } -> std::same_as<Size>;
     };
     struct sized_record {
-        Size size;                          // units asked for
-        [[no_unique_address]] handle held;  // what the index remembers about the block
+        Size size;                                // units asked for
+        [[no_unique_address]] index_handle held;  // what the index remembers about the block
     };
     struct handle_record {
-        handle held;  // what the index remembers about the block, its size included
+        index_handle held;  // what the index remembers about the block, its size included
     };
     using ledger_record = std::conditional_t<index_knows_sizes, handle_record, sized_record>;
-    using ledger_slot = typename detail::offset_map<ledger_record>::slot;
+    using ledger_type = detail::allocation_ledger<ledger_record>;
+    using slot_number = typename ledger_type::slot_number;
+
+    handled_allocation handled(slot_number at) const noexcept { return {ledger_[at].address, {ledger_.handle_of(at)}}; }
 
     // Units the allocation asked for.
     Size size_of(const ledger_record& record) const noexcept {
@@ -335,9 +418,9 @@ private:
 
     // The state a message describes; `address` names the allocation the call was about.
     detail::failure_context context(std::optional<Offset> address = std::nullopt) const noexcept {
-        const ledger_slot* found = address ? ledger_.find(*address) : nullptr;
+        const slot_number found = address ? ledger_.at_address(*address) : ledger_type::none;
         return {capacity_, free_memory(), largest_free_block(),
-                found == nullptr ? std::nullopt : std::optional<Size>(size_of(found->value))};
+                found == ledger_type::none ? std::nullopt : std::optional<Size>(size_of(ledger_[found].record))};
     }
 
     static errc request_error(Size size, Size alignment) noexcept {
@@ -368,8 +451,8 @@ private:
         return index_.find({size, alignment, rover_});
     }
 
-    Offset allocate_or_throw(Size size, Size alignment, std::optional<Owner> owner) {
-        const result<Offset> placed = place(size, alignment, owner);
+    slot_number allocate_or_throw(Size size, Size alignment, std::optional<Owner> owner) {
+        const result<slot_number> placed = place(size, alignment, owner);
         if (!placed) {
             throw_error(placed.error(), detail::allocate_message(placed.error(), size, alignment, context()));
         }
@@ -377,97 +460,109 @@ private:
     }
 
     // Strong guarantee: every step that may throw comes before the ones that cannot, or is undone.
-    result<Offset> place(Size size, Size alignment, std::optional<Owner> owner) {
+    result<slot_number> place(Size size, Size alignment, std::optional<Owner> owner) {
         if (const errc kind = request_error(size, alignment); kind != errc::ok) return kind;
         const std::optional<placement> chosen = find(size, alignment);
         if (!chosen) return errc::out_of_memory;
-        hold(*chosen, chosen->address, size, owner, alignment);
+        const slot_number at = hold(*chosen, chosen->address, size, owner, alignment);
         rover_ = chosen->address + size;
-        return chosen->address;
+        return at;
     }
 
-    // Records [address, +size) as live and has the index take it from the free block `chosen`.
-    // Strong guarantee: if the index throws, the records are undone.
-    void hold(const placement& chosen, Offset address, Size size, std::optional<Owner> owner, Size alignment) {
-        ledger_slot* entry = record(address, size, owner, alignment);
+    // Records [address, +size) as live and has the index take it from the free block `chosen`;
+    // returns its slot. Strong guarantee: if the index throws, the records are undone.
+    slot_number hold(const placement& chosen, Offset address, Size size, std::optional<Owner> owner, Size alignment) {
+        const slot_number at = ledger_.add(address, ledger_record{});
         try {
-            entry->value.held = index_.take(chosen, size);
+            take_into(at, chosen, size, owner, alignment);
         } catch (...) {
-            forget(entry);
+            ledger_.remove(at);
             throw;
         }
-        used_memory_ += size;
-        reserved_memory_ += reserved_units(entry->value);
+        return at;
     }
 
-    // Adds the ledger entry, the alignment above 1 and the owner's entries; the memory totals
-    // follow once the index has taken the block. Strong guarantee.
-    ledger_slot* record(Offset address, Size size, std::optional<Owner> owner, Size alignment) {
+    // Has the index take [slot's address, +size) from `chosen` for the slot `at`, recording its
+    // owner and alignment, and counts it. Strong guarantee: if anything throws, nothing of it stays.
+    void take_into(slot_number at, const placement& chosen, Size size, std::optional<Owner> owner, Size alignment) {
+        remember(at, owner, alignment);
+        try {
+            ledger_[at].record.held = index_.take(chosen, size);
+        } catch (...) {
+            forget(at);
+            throw;
+        }
+        if constexpr (!index_knows_sizes) ledger_[at].record.size = size;
+        used_memory_ += size;
+        reserved_memory_ += reserved_units(ledger_[at].record);
+    }
+
+    // Adds the alignment above 1 and the owner's entries of the slot's address. Strong guarantee.
+    void remember(slot_number at, std::optional<Owner> owner, Size alignment) {
+        const Offset address = ledger_[at].address;
         if (alignment > 1) alignments_.reserve(alignments_.size() + 1);  // may throw: nothing changed yet
-        ledger_record fresh{};
-        if constexpr (!index_knows_sizes) fresh.size = size;
-        ledger_slot* entry = &ledger_.insert(address, fresh);
-        if (alignment > 1) alignments_.insert(address, alignment);  // room reserved
         if (owner) {
+            auto* owned_entry = &owners_.insert(address, *owner);
             try {
-                auto* owned_entry = &owners_.insert(address, *owner);
-                try {
-                    owned_[*owner].insert(address);
-                } catch (...) {
-                    owners_.erase(owned_entry);
-                    throw;
-                }
+                owned_[*owner].insert(address);
             } catch (...) {
-                if (auto* aligned = alignments_.find(address)) alignments_.erase(aligned);
-                ledger_.erase(entry);
+                owners_.erase(owned_entry);
                 throw;
             }
         }
-        return entry;
+        if (alignment > 1) alignments_.insert(address, alignment);  // room reserved
     }
 
-    // Removes the entries record() made.
-    void forget(ledger_slot* entry) noexcept {
+    // Removes the owner and alignment entries remember() made; the slot stays.
+    void forget(slot_number at) noexcept {
+        const Offset address = ledger_[at].address;
         if (alignments_.size() != 0) {
-            if (auto* aligned = alignments_.find(entry->key)) alignments_.erase(aligned);
+            if (auto* aligned = alignments_.find(address)) alignments_.erase(aligned);
         }
         if (owners_.size() != 0) {
-            if (auto* owned_entry = owners_.find(entry->key)) {
+            if (auto* owned_entry = owners_.find(address)) {
                 const auto addresses = owned_.find(owned_entry->value);
-                addresses->second.erase(entry->key);
+                addresses->second.erase(address);
                 if (addresses->second.empty()) owned_.erase(addresses);
                 owners_.erase(owned_entry);
             }
         }
-        ledger_.erase(entry);
     }
 
-    // Releases the block and forgets it. The index's release may throw; then nothing changed.
-    void release(ledger_slot* entry) {
-        const Size reserved = reserved_units(entry->value);
-        const Size size = size_of(entry->value);
-        index_.release(entry->value.held, entry->key, size);
+    // Gives the block of slot `at` back to the index and forgets its owner and alignment; the
+    // slot stays live for replace(). The index's release may throw; then nothing changed.
+    void release_block(slot_number at) {
+        const ledger_record& held = ledger_[at].record;
+        const Size reserved = reserved_units(held);
+        const Size size = size_of(held);
+        index_.release(held.held, ledger_[at].address, size);
         used_memory_ -= size;
         reserved_memory_ -= reserved;
-        forget(entry);
+        forget(at);
+    }
+
+    // Releases the block of slot `at` and frees the slot.
+    void release(slot_number at) {
+        release_block(at);
+        ledger_.remove(at);
     }
 
     errc free_checked(Offset address, std::optional<Size> size) {
         if (address >= capacity_) return errc::invalid_address;
         if (size && *size == 0) return errc::invalid_size;
         if (size && *size > capacity_ - address) return errc::invalid_address;
-        ledger_slot* entry = ledger_.find(address);
-        if (entry == nullptr || (size && size_of(entry->value) != *size)) return errc::invalid_free;
-        release(entry);
+        const slot_number at = ledger_.at_address(address);
+        if (at == ledger_type::none || (size && size_of(ledger_[at].record) != *size)) return errc::invalid_free;
+        release(at);
         return errc::ok;
     }
 
     result<Offset> reallocate_checked(Offset address, Size new_size, Size alignment) {
         if (address >= capacity_) return errc::invalid_address;
         if (const errc kind = request_error(new_size, alignment); kind != errc::ok) return kind;
-        ledger_slot* entry = ledger_.find(address);
-        if (entry == nullptr) return errc::invalid_free;
-        ledger_record& record = entry->value;
+        const slot_number at = ledger_.at_address(address);
+        if (at == ledger_type::none) return errc::invalid_free;
+        ledger_record& record = ledger_[at].record;
         const Size old_size = size_of(record);
         const bool aligned = alignment_padding(address, alignment) == 0;
         const bool may_stay = new_size <= old_size || aligned;
@@ -482,7 +577,7 @@ private:
             set_alignment(address, kept_alignment);
             return address;
         }
-        return move(address, new_size, alignment);
+        return move(at, new_size, alignment);
     }
 
     // Records `alignment` for the live allocation at `address`; room must be reserved.
@@ -497,23 +592,25 @@ private:
         }
     }
 
-    result<Offset> move(Offset address, Size new_size, Size alignment) {
-        const std::optional<Owner> owner = owner_of(address);
-        const result<Offset> moved = place(new_size, alignment, owner);  // may rehash the ledger
-        if (!moved) return moved;
+    // Moves the allocation of slot `at` to a new block; the slot, and so its handle, follows it.
+    result<Offset> move(slot_number at, Size new_size, Size alignment) {
+        const std::optional<Owner> owner = owner_of(ledger_[at].address);
+        const result<slot_number> moved = place(new_size, alignment, owner);
+        if (!moved) return moved.error();
         try {
-            release(ledger_.find(address));
+            release_block(at);
         } catch (...) {
             // Releasing a block just taken merges back into the free space it came from, which
             // needs no new metadata, so this undo cannot throw.
-            release(ledger_.find(*moved));
+            release(*moved);
             throw;
         }
-        return moved;
+        ledger_.replace(at, *moved);
+        return ledger_[at].address;
     }
 
     Index index_;                                                  // where the free space is
-    detail::offset_map<ledger_record> ledger_;                     // live allocations by address
+    ledger_type ledger_;                                           // live allocations: slots, handles, addresses
     detail::offset_map<Owner> owners_;                             // owner tag of each owned allocation, by address
     detail::offset_map<Size> alignments_;                          // alignment of each allocation aligned above 1, by address
     std::unordered_map<Owner, std::unordered_set<Offset>> owned_;  // addresses of each owner's allocations

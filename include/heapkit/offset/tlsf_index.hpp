@@ -12,6 +12,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <optional>
 #include <vector>
 
@@ -71,6 +72,7 @@ public:
     Size largest_free_block() const noexcept;
     std::size_t free_block_count() const noexcept { return free_count_; }
     block_range blocks() const noexcept { return {&nodes_, first_}; }
+    std::size_t metadata_bytes() const noexcept { return nodes_.capacity() * sizeof(node); }
 
     // TL1 the chain covers [0, capacity) without gaps, links symmetric; TL2 no two free blocks
     // touch; TL3 each free block is in the list of class_holding(size), lists symmetric, counts
@@ -99,5 +101,143 @@ private:
 };
 
 static_assert(free_space_index<tlsf_index>);
+
+// The hot path, inline: a free+allocate pair is a few dozen instructions of these.
+
+inline std::optional<placement> tlsf_index::placement_in(link at, const fit_request& request) const noexcept {
+    const free_block block{nodes_[at].start, nodes_[at].size};
+    const std::optional<Offset> address = aligned_start_in(block, request.size, request.alignment);
+    if (!address) return std::nullopt;
+    return placement{block, *address, at};
+}
+
+inline std::optional<placement> tlsf_index::find(const fit_request& request) const noexcept {
+    // Any block of at least size + alignment - 1 units holds the aligned request.
+    const Size slack = request.alignment - 1;
+    if (request.size <= ~Size{0} - slack) {
+        if (const std::optional<size_class> promised = class_guaranteeing(request.size + slack)) {
+            if (const std::optional<size_class> found = non_empty_.first_at_or_above(*promised)) {
+                return placement_in(heads_[found->flat()], request);  // fast path: the head fits
+            }
+        }
+    }
+    // Every class at or above the promised one is empty: search those below it that may hold
+    // the request, starting with the one its size is filed under.
+    return search_classes_from(class_holding(request.size), request);
+}
+
+inline tlsf_index::handle tlsf_index::take(const placement& chosen, Size size) {
+    const link at = static_cast<link>(chosen.node);
+    const Size gap = chosen.address - chosen.block.start;
+    const Size tail = chosen.block.start + chosen.block.size - (chosen.address + size);
+    link gap_node = nil;
+    link tail_node = nil;
+    if (gap > 0) gap_node = acquire();  // may throw: nothing changed yet
+    if (tail > 0) {
+        try {
+            tail_node = acquire();
+        } catch (...) {
+            if (gap_node != nil) recycle(gap_node);
+            throw;
+        }
+    }
+    unfile(at);
+    if (gap_node != nil) {
+        nodes_[gap_node].start = chosen.block.start;
+        nodes_[gap_node].size = gap;
+        link_after(nodes_[at].previous, gap_node);
+        file(gap_node);
+    }
+    if (tail_node != nil) {
+        nodes_[tail_node].start = chosen.address + size;
+        nodes_[tail_node].size = tail;
+        link_after(at, tail_node);
+        file(tail_node);
+    }
+    nodes_[at].start = chosen.address;
+    nodes_[at].size = size;
+    return at;
+}
+
+inline void tlsf_index::release(handle allocated, Offset, Size) noexcept {
+    link at = allocated;
+    const link below = nodes_[at].previous;
+    if (below != nil && is_free(below)) {
+        unfile(below);
+        nodes_[below].size += nodes_[at].size;
+        unchain(at);
+        recycle(at);
+        at = below;
+    }
+    const link above = nodes_[at].next;
+    if (above != nil && is_free(above)) {
+        unfile(above);
+        nodes_[at].size += nodes_[above].size;
+        unchain(above);
+        recycle(above);
+    }
+    file(at);
+}
+
+inline void tlsf_index::file(link at) noexcept {
+    const size_class klass = class_holding(nodes_[at].size);
+    link& head = heads_[klass.flat()];
+    nodes_[at].free_previous = nil;
+    nodes_[at].free_next = head;
+    if (head != nil) nodes_[head].free_previous = at;
+    head = at;
+    non_empty_.mark(klass);
+    ++free_count_;
+}
+
+inline void tlsf_index::unfile(link at) noexcept {
+    node& gone = nodes_[at];
+    const size_class klass = class_holding(gone.size);
+    if (gone.free_previous == nil) {
+        heads_[klass.flat()] = gone.free_next;
+        if (gone.free_next == nil) non_empty_.clear(klass);
+    } else {
+        nodes_[gone.free_previous].free_next = gone.free_next;
+    }
+    if (gone.free_next != nil) nodes_[gone.free_next].free_previous = gone.free_previous;
+    gone.free_previous = allocated_mark;
+    gone.free_next = nil;
+    --free_count_;
+}
+
+inline tlsf_index::link tlsf_index::acquire() {
+    if (spare_ != nil) {
+        const link reused = spare_;
+        spare_ = nodes_[reused].next;
+        return reused;
+    }
+    if (nodes_.size() >= allocated_mark) throw std::bad_alloc();  // 32-bit links are exhausted
+    nodes_.push_back(node{0, 0, nil, nil, allocated_mark, nil});
+    return static_cast<link>(nodes_.size() - 1);
+}
+
+inline void tlsf_index::unchain(link at) noexcept {
+    const node& gone = nodes_[at];
+    if (gone.previous != nil) nodes_[gone.previous].next = gone.next;
+    if (gone.next != nil) nodes_[gone.next].previous = gone.previous;
+    if (first_ == at) first_ = gone.next;
+}
+
+inline void tlsf_index::recycle(link at) noexcept {
+    nodes_[at] = node{0, 0, nil, spare_, allocated_mark, nil};
+    spare_ = at;
+}
+
+inline void tlsf_index::link_after(link previous, link fresh) noexcept {
+    const link following = previous == nil ? first_ : nodes_[previous].next;
+    nodes_[fresh].previous = previous;
+    nodes_[fresh].next = following;
+    if (following != nil) nodes_[following].previous = fresh;
+    if (previous == nil) {
+        first_ = fresh;
+    } else {
+        nodes_[previous].next = fresh;
+    }
+}
 
 }  // namespace heapkit

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The steady-state workload of `heapkit bench` and the Google Benchmark grid: fill an offset
 // allocator to N live blocks (sizes log-uniform in 16..16384 units), then free a random live
-// block and allocate a fresh one, through the checked free(address, size), again and again.
+// block and allocate a fresh one, again and again: through the seed's checked free(address, size)
+// (free_by::address), or through allocate_handle and free(handle) (free_by::handle).
 #pragma once
 
 #include <array>
@@ -12,14 +13,18 @@
 #include <string>
 #include <vector>
 
+#include "heapkit/offset/memory_allocator.hpp"
 #include "heapkit/offset/units.hpp"
 
 namespace heapkit::trace {
 
+// How the workload names the blocks it frees.
+enum class free_by { address, handle };
+
 // 2^30 units, or 2^34 above 100k live blocks, so that no allocation of the workload fails.
 inline Size pair_workload_capacity(std::size_t live) { return live > 100000 ? Size{1} << 34 : Size{1} << 30; }
 
-template <class Allocator>
+template <class Allocator, free_by Naming = free_by::address>
 class pair_workload {
 public:
     pair_workload(Allocator& allocator, std::uint64_t seed) : allocator_(allocator), random_state_(seed | 1) {
@@ -34,8 +39,9 @@ public:
     void fill(std::size_t live) {
         blocks_.reserve(live);
         while (blocks_.size() < live) {
-            const Size size = next_size();
-            blocks_.push_back({allocator_.allocate(size), size});
+            block fresh{0, next_size(), {}};
+            place(fresh);
+            blocks_.push_back(fresh);
         }
     }
 
@@ -44,9 +50,13 @@ public:
     void run(std::size_t pairs) {
         for (std::size_t pair = 0; pair < pairs; ++pair) {
             block& victim = blocks_[next_random() % blocks_.size()];
-            allocator_.free(victim.address, victim.size);
+            if constexpr (Naming == free_by::handle) {
+                allocator_.free(victim.handle);
+            } else {
+                allocator_.free(victim.address, victim.size);
+            }
             victim.size = next_size();
-            victim.address = allocator_.allocate(victim.size);
+            place(victim);
         }
     }
 
@@ -54,7 +64,18 @@ private:
     struct block {
         Offset address;
         Size size;
+        allocation_handle handle;  // free_by::handle only
     };
+
+    void place(block& fresh) {
+        if constexpr (Naming == free_by::handle) {
+            const handled_allocation placed = allocator_.allocate_handle(fresh.size);
+            fresh.address = placed.address;
+            fresh.handle = placed.handle;
+        } else {
+            fresh.address = allocator_.allocate(fresh.size);
+        }
+    }
 
     std::uint64_t next_random() noexcept {  // xorshift64: a few cycles, outside the allocator's cost
         random_state_ ^= random_state_ << 13;

@@ -83,6 +83,7 @@ public:
         }
     }
     const std::vector<bnode>& nodes() const noexcept { return nodes_; }
+    std::size_t metadata_bytes() const noexcept { return nodes_.capacity() * sizeof(bnode); }
     // Levels: 0 when empty, 1 when the root is a leaf; at most 1 + log4(size()) (BP1).
     std::size_t depth() const noexcept { return depth_; }
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "heapkit/offset/detail/linear_probing.hpp"
 #include "heapkit/offset/units.hpp"
 
 namespace heapkit::detail {
@@ -52,7 +53,7 @@ public:
     void erase(slot* gone) noexcept {
         std::size_t hole = static_cast<std::size_t>(gone - slots_.data());
         for (std::size_t at = next(hole); slots_[at].key != empty_key; at = next(at)) {
-            if (may_move(home(slots_[at].key), hole, at)) {
+            if (may_move_back(home(slots_[at].key), hole, at)) {
                 slots_[hole] = slots_[at];
                 hole = at;
             }
@@ -62,6 +63,8 @@ public:
     }
 
     std::size_t size() const noexcept { return count_; }
+    // Bytes of memory the slots take.
+    std::size_t metadata_bytes() const noexcept { return slots_.capacity() * sizeof(slot); }
 
     template <class Visitor>
     void for_each(Visitor visit) const {
@@ -101,13 +104,6 @@ private:
         return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ULL) >> shift_);
     }
     std::size_t next(std::size_t at) const noexcept { return (at + 1) & (slots_.size() - 1); }
-
-    // Whether the entry at `at`, whose home is `home_slot`, may move back into `hole`: only if
-    // the hole lies on its probe path, cyclically in [home_slot, at).
-    static bool may_move(std::size_t home_slot, std::size_t hole, std::size_t at) noexcept {
-        if (hole <= at) return home_slot <= hole || home_slot > at;
-        return home_slot <= hole && home_slot > at;
-    }
 
     slot& place(const slot& fresh) noexcept {
         std::size_t at = home(fresh.key);

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: MIT
+// heapkit::detail::allocation_ledger<Record>: the live allocations of a facade as numbered slots,
+// each with a generation, and an index from address to slot kept from the first lookup by address.
+//
+// A handle names a slot and the generation it had when the allocation was made, so finding the
+// allocation of a handle is one array read with no hash, and a stale handle (its allocation freed,
+// the slot perhaps reused), a double free, a forged value or another allocator's handle is told
+// from a live one: the generation no longer matches. A slot's generation is odd while live and is
+// bumped on every allocation and every free, so a slot must be reused 2^31 times before an old
+// handle could match again. The generation travels XORed with a tag drawn per ledger, so that a
+// handle of one allocator fails on another (it matches by chance about once in 2^31 tries).
+//
+// The address index (address -> slot, detail::address_table) is built on the first lookup by address
+// and kept from then on: an allocator used only through handles pays for no hash at all.
+// add, remove and handle lookups are O(1); address lookups O(1) expected once the index exists.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "heapkit/offset/detail/address_table.hpp"
+#include "heapkit/offset/units.hpp"
+
+namespace heapkit::detail {
+
+template <class Record>
+class allocation_ledger {
+public:
+    using slot_number = std::uint32_t;
+    static constexpr slot_number none = ~slot_number{0};
+
+    struct entry {
+        Offset address;            // live: where the allocation starts; free: the next free slot, or none
+        std::uint32_t generation;  // odd while live
+        Record record;             // the facade's record, meaningful while live
+    };
+
+    allocation_ledger() : tag_(next_tag()) {}
+
+    // A slot for a fresh live allocation at `address`. Strong guarantee: throws std::bad_alloc
+    // (nothing changed) when the slots or the address index cannot grow.
+    slot_number add(Offset address, const Record& record) {
+        if (indexed_) by_address_.reserve(by_address_.size() + 1);
+        slot_number at = free_;
+        if (at == none) {
+            if (entries_.size() >= none) throw std::bad_alloc();  // 32-bit slot numbers are exhausted
+            entries_.push_back(entry{none, 0, Record{}});
+            at = static_cast<slot_number>(entries_.size() - 1);
+        } else {
+            free_ = static_cast<slot_number>(entries_[at].address);
+        }
+        entry& fresh = entries_[at];
+        fresh.address = address;
+        fresh.generation += 1;
+        fresh.record = record;
+        if (indexed_) {
+            by_address_.insert(address, at);  // room reserved
+            found_slot_ = none;
+        }
+        ++live_;
+        return at;
+    }
+
+    // Frees the live slot `at`: its handle and its address stop naming it.
+    void remove(slot_number at) noexcept {
+        entry& gone = entries_[at];
+        if (indexed_) unindex(at);
+        gone.generation += 1;
+        gone.address = free_;
+        free_ = at;
+        --live_;
+    }
+
+    // The live slot `at` now names the allocation at `address` (no other live slot's).
+    void readdress(slot_number at, Offset address) noexcept {
+        entry& moved = entries_[at];
+        if (indexed_) unindex(at);
+        moved.address = address;
+        if (indexed_) by_address_.insert(address, at);  // the erase left room: no growth
+    }
+
+    // The allocation in slot `moved` (live) now lives in slot `kept` (live, its allocation gone),
+    // so that kept's handle names it; `moved` is freed. For an allocation that changes place.
+    void replace(slot_number kept, slot_number moved) noexcept {
+        entry& target = entries_[kept];
+        if (indexed_) unindex(kept);
+        found_slot_ = none;
+        target.address = entries_[moved].address;
+        target.record = entries_[moved].record;
+        if (indexed_) by_address_.rename(target.address, kept, address_of());
+        entries_[moved].generation += 1;
+        entries_[moved].address = free_;
+        free_ = moved;
+        --live_;
+    }
+
+    entry& operator[](slot_number at) noexcept { return entries_[at]; }
+    const entry& operator[](slot_number at) const noexcept { return entries_[at]; }
+
+    // The handle of the live slot `at`: its number and its generation.
+    std::uint64_t handle_of(slot_number at) const noexcept {
+        return std::uint64_t{entries_[at].generation ^ tag_} << 32 | at;
+    }
+    // The live slot that `handle` names, or none (stale, freed, forged or another ledger's).
+    slot_number slot_of(std::uint64_t handle) const noexcept {
+        const auto at = static_cast<slot_number>(handle);
+        const auto generation = static_cast<std::uint32_t>(handle >> 32) ^ tag_;
+        if (at >= entries_.size() || (generation & 1u) == 0 || entries_[at].generation != generation) return none;
+        return at;
+    }
+
+    // The live slot whose allocation starts at `address`, or none. Builds the address index on
+    // first use (O(live)); O(1) expected after. Throws std::bad_alloc if the index cannot be built.
+    slot_number at_address(Offset address) {
+        if (!indexed_) build_address_index();
+        found_cell_ = by_address_.find_cell(address, address_of());
+        found_slot_ = found_cell_ == address_table::no_cell ? none : by_address_.slot_in(found_cell_);
+        return found_slot_;
+    }
+    // As at_address, without building the index: O(live) until it exists. Never throws.
+    slot_number at_address(Offset address) const noexcept {
+        if (indexed_) return by_address_.find(address, address_of());
+        for (std::size_t at = 0; at < entries_.size(); ++at) {
+            if (is_live(at) && entries_[at].address == address) return static_cast<slot_number>(at);
+        }
+        return none;
+    }
+
+    std::size_t size() const noexcept { return live_; }
+
+    // Calls visit(address, record) for every live allocation, in no particular order.
+    template <class Visitor>
+    void for_each(Visitor visit) const {
+        for (std::size_t at = 0; at < entries_.size(); ++at) {
+            if (is_live(at)) visit(entries_[at].address, entries_[at].record);
+        }
+    }
+
+    // Bytes of memory the ledger holds: its slots and, once built, its address index.
+    std::size_t metadata_bytes() const noexcept {
+        return entries_.capacity() * sizeof(entry) + (indexed_ ? by_address_.metadata_bytes() : 0);
+    }
+
+    // LG1 the free chain holds exactly the slots of even generation, each once; LG2 the live
+    // count matches; LG3 once built, the address index maps exactly the live addresses, each to
+    // its slot (so no two live allocations share an address). O(slots); throws std::logic_error.
+    void validate() const {
+        std::size_t chained = 0;
+        for (slot_number at = free_; at != none; at = static_cast<slot_number>(entries_[at].address)) {
+            if (at >= entries_.size() || ++chained > entries_.size()) broken("LG1", "the free chain runs off or loops");
+            if (is_live(at)) broken("LG1", "live slot " + std::to_string(at) + " in the free chain");
+        }
+        if (chained + live_ != entries_.size()) broken("LG1", "slots are neither live nor chained");
+        std::size_t live = 0;
+        for (std::size_t at = 0; at < entries_.size(); ++at) {
+            if (is_live(at)) ++live;
+        }
+        if (live != live_) broken("LG2", std::to_string(live) + " live slots, count " + std::to_string(live_));
+        if (!indexed_) return;
+        by_address_.for_each([&](slot_number at) {
+            if (at >= entries_.size() || !is_live(at)) broken("LG3", "the address index names slot " + std::to_string(at));
+        });
+        by_address_.validate(address_of());
+        if (by_address_.size() != live_) broken("LG3", "the address index holds " + std::to_string(by_address_.size()));
+        for (std::size_t at = 0; at < entries_.size(); ++at) {
+            if (is_live(at) && by_address_.find(entries_[at].address, address_of()) != at)
+                broken("LG3", "address " + std::to_string(entries_[at].address) + " does not find its slot");
+        }
+    }
+
+private:
+    bool is_live(std::size_t at) const noexcept { return (entries_[at].generation & 1u) != 0; }
+    auto address_of() const noexcept {
+        return [this](slot_number at) { return entries_[at].address; };
+    }
+
+    // Takes slot `at`'s address out of the index, without a second probe when at_address just
+    // found it (a free by address: find, release, remove).
+    void unindex(slot_number at) noexcept {
+        if (at == found_slot_) {
+            by_address_.erase_cell(found_cell_);
+        } else {
+            by_address_.erase(entries_[at].address, address_of());
+        }
+        found_slot_ = none;
+    }
+
+    void build_address_index() {
+        address_table index;
+        index.reserve(live_);
+        for (std::size_t at = 0; at < entries_.size(); ++at) {
+            if (is_live(at)) index.insert(entries_[at].address, static_cast<slot_number>(at));
+        }
+        by_address_ = std::move(index);
+        indexed_ = true;
+    }
+
+    [[noreturn]] static void broken(const char* invariant, const std::string& detail) {
+        throw std::logic_error(std::string("heapkit::allocation_ledger invariant ") + invariant + " broken: " + detail);
+    }
+
+    // Distinct for the first 2^32 ledgers of a process (an odd multiplier permutes the counter).
+    static std::uint32_t next_tag() noexcept {
+        static std::atomic<std::uint32_t> made{0};
+        return (made.fetch_add(1, std::memory_order_relaxed) + 1) * 0x9E3779B9u;
+    }
+
+    std::vector<entry> entries_;             // live and free slots
+    address_table by_address_;               // address -> slot, once indexed_
+    slot_number free_ = none;                // first free slot, chained through entry::address
+    std::size_t live_ = 0;                   // live slots
+    std::uint32_t tag_;                      // XORed into every handle's generation
+    bool indexed_ = false;                   // whether by_address_ is kept
+    slot_number found_slot_ = none;          // the slot at_address found last, while its cell is unmoved
+    std::size_t found_cell_ = 0;             // and its cell
+};
+
+}  // namespace heapkit::detail
