@@ -5,6 +5,7 @@
 // made as FROM->TO:SIZE separated by spaces (an empty line when nothing moved).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -16,6 +17,7 @@
 #include "heapkit/offset/edge_integer.hpp"
 #include "heapkit/offset/error.hpp"
 #include "heapkit/offset/fit.hpp"
+#include "heapkit/offset/memory_allocator.hpp"
 #include "heapkit/offset/memory_map.hpp"
 #include "heapkit/trace/printable.hpp"
 #include "numbers.hpp"
@@ -55,6 +57,8 @@ private:
     std::string run(std::string_view command, arguments args) {
         if (command == "allocate") return allocate(args);
         if (command == "free") return free(args);
+        if (command == "allocate_handle") return allocate_handle(args);
+        if (command == "free_handle") return free_handle(args);
         if (command == "free_memory") return query(command, args, [&] { return std::to_string(allocator_.free_memory()); });
         if (command == "largest_free_block") {
             return query(command, args, [&] { return std::to_string(allocator_.largest_free_block()); });
@@ -94,6 +98,28 @@ private:
         if (const auto* error = std::get_if<std::string>(&parsed)) return *error;
         const request asked = std::get<request>(parsed);
         return std::to_string(allocator_.allocate(asked.size, asked.alignment));
+    }
+
+    // ADDRESS HANDLE: where the block starts and the handle that free_handle takes.
+    std::string allocate_handle(arguments args) {
+        const auto parsed = parse_request(args, "allocate_handle SIZE [ALIGNMENT]");
+        if (const auto* error = std::get_if<std::string>(&parsed)) return *error;
+        const request asked = std::get<request>(parsed);
+        const handled_allocation placed = allocator_.allocate_handle(asked.size, asked.alignment);
+        return std::to_string(placed.address) + ' ' + std::to_string(placed.handle.bits);
+    }
+
+    // A negative handle, or one past 2^64 - 1, names no allocation: invalid_free, as a stale one.
+    std::string free_handle(arguments args) {
+        if (args.size() != 1) return usage("free_handle HANDLE");
+        const std::optional<edge_integer> handle = parse_edge_integer(args[0]);
+        if (!handle) return not_a_number(args[0]);
+        const std::optional<std::uint64_t> bits = handle->as_units();
+        if (!bits) {
+            return error_line(kind_name(errc::invalid_free), "handle " + handle->to_string() + " names no allocation");
+        }
+        allocator_.free(allocation_handle{*bits});
+        return "ok";
     }
 
     std::string free(arguments args) {

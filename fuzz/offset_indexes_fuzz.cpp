@@ -3,7 +3,10 @@
 // tlsf and buddy allocators, and the brute-force unit model. List, tree and model must agree on
 // every result and free block; tlsf and buddy must make only legal placements and report
 // out_of_memory only when no free block can hold the aligned request (for buddy: no free block
-// of the request's order). validate() runs after every step.
+// of the request's order). validate() runs after every step. Handles are driven beside addresses:
+// list and tree allocate by handle too, and a handle must free exactly while its allocation lives
+// (freed by handle or by address, moved by reallocate), never on the other allocator; tlsf and
+// buddy free their blocks by handle or by address.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -33,6 +36,20 @@ bool some_block_holds(const Allocator& allocator, Size size, Size alignment) {
     return false;
 }
 
+// A handle list and tree handed out for one allocation, and where that allocation is now.
+struct handled {
+    allocation_handle list;
+    allocation_handle tree;
+    Offset address;
+    bool live;
+};
+
+void forget_handles_at(std::vector<handled>& handles, Offset address) {
+    for (handled& entry : handles) {
+        if (entry.live && entry.address == address) entry.live = false;
+    }
+}
+
 void check_same_free_blocks(const test::unit_model& model, const list_allocator& list, const tree_allocator& tree) {
     const std::vector<free_block> expected = model.free_blocks();
     std::size_t at = 0;
@@ -60,10 +77,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     tree_allocator tree(capacity, fit);
     tlsf_allocator tlsf(capacity);
     buddy_allocator buddy(capacity);
-    std::vector<Offset> tlsf_live;
-    std::vector<Offset> buddy_live;
+    std::vector<handled_allocation> tlsf_live;
+    std::vector<handled_allocation> buddy_live;
+    std::vector<handled> handles;  // every handle list and tree gave, live or not
     while (!in.empty()) {
-        const unsigned operation = static_cast<unsigned>(in.take(1) % 5);
+        const unsigned operation = static_cast<unsigned>(in.take(1) % 7);
         const Size units = in.take(2) % (capacity + 2);
         const Offset address = in.take(2) % (capacity + 2);
         const Size alignment = in.take(1) % 16 == 0 ? 3 : Size{1} << (in.take(1) % 9);
@@ -72,19 +90,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 const auto want = model.try_allocate(units, alignment);
                 if (code_of(list.try_allocate(units, alignment)) != code_of(want)) fail("list allocate", units, alignment);
                 if (code_of(tree.try_allocate(units, alignment)) != code_of(want)) fail("tree allocate", units, alignment);
-                const auto placed = tlsf.try_allocate(units, alignment);
+                const auto placed = tlsf.try_allocate_handle(units, alignment);
                 if (placed) {
-                    if (*placed % alignment != 0) fail("tlsf misaligned", *placed, alignment);
+                    if ((*placed).address % alignment != 0) fail("tlsf misaligned", (*placed).address, alignment);
                     tlsf_live.push_back(*placed);
                 } else if (placed.error() == errc::out_of_memory) {
                     if (some_block_holds(tlsf, units, alignment)) fail("tlsf out_of_memory with room", units, alignment);
                 } else if (placed.error() != want.error()) {
                     fail("tlsf allocate error", units, alignment);
                 }
-                const auto held = buddy.try_allocate(units, alignment);
+                const auto held = buddy.try_allocate_handle(units, alignment);
                 const unsigned order = buddy_index::order_for(units, alignment);
                 if (held) {
-                    if (*held % (Size{1} << order) != 0) fail("buddy block not aligned to its size", *held, order);
+                    if ((*held).address % (Size{1} << order) != 0)
+                        fail("buddy block not aligned to its size", (*held).address, order);
                     buddy_live.push_back(*held);
                 } else if (held.error() == errc::out_of_memory) {
                     if (order != buddy_index::no_order && buddy.largest_free_block() >= (Size{1} << order)) {
@@ -99,12 +118,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 const errc want = model.try_free(address, units);
                 if (list.try_free(address, units) != want) fail("list free", address, units);
                 if (tree.try_free(address, units) != want) fail("tree free", address, units);
+                if (want == errc::ok) forget_handles_at(handles, address);
                 break;
             }
             case 2: {
                 const errc want = model.try_free(address);
                 if (list.try_free(address) != want) fail("list free(address)", address, 0);
                 if (tree.try_free(address) != want) fail("tree free(address)", address, 0);
+                if (want == errc::ok) forget_handles_at(handles, address);
                 break;
             }
             case 3: {
@@ -113,21 +134,58 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                     fail("list reallocate", address, units);
                 if (code_of(tree.try_reallocate(address, units, alignment)) != code_of(want))
                     fail("tree reallocate", address, units);
+                if (want) {  // the handle follows the allocation
+                    for (handled& entry : handles) {
+                        if (entry.live && entry.address == address) entry.address = *want;
+                    }
+                }
                 break;
             }
             case 4: {
                 if (!tlsf_live.empty()) {
                     const std::size_t victim = address % tlsf_live.size();
-                    if (tlsf.try_free(tlsf_live[victim]) != errc::ok) fail("tlsf free of a live block", tlsf_live[victim], 0);
+                    const handled_allocation gone = tlsf_live[victim];
+                    if ((units % 2 == 0 ? tlsf.try_free(gone.handle) : tlsf.try_free(gone.address)) != errc::ok)
+                        fail("tlsf free of a live block", gone.address, units % 2);
+                    if (tlsf.try_free(gone.handle) != errc::invalid_free) fail("tlsf double free by handle", gone.address, 0);
                     tlsf_live[victim] = tlsf_live.back();
                     tlsf_live.pop_back();
                 }
                 if (!buddy_live.empty()) {
                     const std::size_t victim = address % buddy_live.size();
-                    if (buddy.try_free(buddy_live[victim]) != errc::ok) fail("buddy free of a live block", buddy_live[victim], 0);
+                    const handled_allocation gone = buddy_live[victim];
+                    if ((units % 2 == 0 ? buddy.try_free(gone.handle) : buddy.try_free(gone.address)) != errc::ok)
+                        fail("buddy free of a live block", gone.address, units % 2);
                     buddy_live[victim] = buddy_live.back();
                     buddy_live.pop_back();
                 }
+                break;
+            }
+            case 5: {
+                const auto want = model.try_allocate(units, alignment);
+                const auto by_list = list.try_allocate_handle(units, alignment);
+                const auto by_tree = tree.try_allocate_handle(units, alignment);
+                if (static_cast<bool>(by_list) != static_cast<bool>(want) ||
+                    static_cast<bool>(by_tree) != static_cast<bool>(want))
+                    fail("allocate_handle succeeds where allocate does not", units, alignment);
+                if (!want) {
+                    if (by_list.error() != want.error() || by_tree.error() != want.error())
+                        fail("allocate_handle error", units, alignment);
+                    break;
+                }
+                if ((*by_list).address != *want || (*by_tree).address != *want) fail("allocate_handle address", *want, units);
+                handles.push_back({(*by_list).handle, (*by_tree).handle, *want, true});
+                break;
+            }
+            case 6: {
+                if (handles.empty()) break;
+                handled& entry = handles[address % handles.size()];
+                if (tree.try_free(entry.list) != errc::invalid_free) fail("tree took the list's handle", entry.address, 0);
+                const errc want = entry.live ? model.try_free(entry.address) : errc::invalid_free;
+                if (entry.live && want != errc::ok) fail("the model refuses a live handle's block", entry.address, 0);
+                if (list.try_free(entry.list) != want) fail("list free(handle)", entry.address, entry.live);
+                if (tree.try_free(entry.tree) != want) fail("tree free(handle)", entry.address, entry.live);
+                entry.live = false;
                 break;
             }
         }

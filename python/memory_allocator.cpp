@@ -49,6 +49,24 @@ public:
         });
     }
 
+    // (address, handle): allocate, with a handle that free_handle takes.
+    py::tuple allocate_handle(const integer_argument& size, const integer_argument& alignment) {
+        const edge_integer units = edge_integer_from(size, "size");
+        const edge_integer aligned_to = edge_integer_from(alignment, "alignment");
+        if (const auto failure = edge_allocate_error(units, aligned_to)) raise(*failure);
+        const handled_allocation placed = with_figures(units.magnitude, [&] {
+            return visit([&](auto& allocator) { return allocator.allocate_handle(units.magnitude, aligned_to.magnitude); });
+        });
+        return py::make_tuple(placed.address, placed.handle.bits);
+    }
+
+    // A handle that is negative or past 64 bits names no allocation: InvalidFree, as a stale one.
+    void free_handle(const integer_argument& handle) {
+        const edge_integer bits = edge_integer_from(handle, "handle");
+        if (!bits.as_units()) throw_error(errc::invalid_free, "handle " + bits.to_string() + " names no allocation");
+        visit([&](auto& allocator) { allocator.free(allocation_handle{bits.magnitude}); });
+    }
+
     // allocate, with None instead of OutOfMemory; invalid arguments still raise.
     std::optional<Offset> try_allocate(const integer_argument& size, const integer_argument& alignment) {
         const edge_integer units = edge_integer_from(size, "size");
@@ -232,6 +250,12 @@ void bind_memory_allocator(py::module_& module) {
              "whether memory is exhausted or fragmented).")
         .def("try_allocate", &memory_allocator::try_allocate, py::arg("size"), py::arg("alignment") = 1,
              "As allocate, but returns None where allocate raises OutOfMemory (invalid arguments still raise).")
+        .def("allocate_handle", &memory_allocator::allocate_handle, py::arg("size"), py::arg("alignment") = 1,
+             "As allocate, returning (address, handle): free_handle(handle) frees the block with no lookup by\n"
+             "address. The handle stays valid while the block lives, also when reallocate moves it.")
+        .def("free_handle", &memory_allocator::free_handle, py::arg("handle"),
+             "Frees the block `handle` names. Raises InvalidFree, changing nothing, when it names no live block:\n"
+             "freed already (by handle or by address), never handed out, or another allocator's.")
         .def("compact", &memory_allocator::compact,
              "Slides every block down, each to the lowest address its alignment allows, and returns the moves as\n"
              "(from, to, size) tuples; the caller moves the contents. TypeError for index 'tlsf' and 'buddy'.")

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""heapkit's own conformance cases for the `heapkit shell` protocol (docs/PROTOCOL.md, version 2).
+"""heapkit's own conformance cases for the `heapkit shell` protocol (docs/PROTOCOL.md, version 3).
 
 usage: shell_protocol.py PATH/TO/heapkit [EXTRA ARGUMENT ...]
 
 EXTRA ARGUMENTs are passed to every `heapkit shell` (`--index tree` runs the cases on the tree,
 which must make the list's choices). Each case feeds a script and compares every output line;
 for a line starting with `error `, only the kind (up to the colon) is compared, since messages are
-for people. A last case holds a conversation: it reads each reply before writing the next line.
+for people. A conversation reads each reply before writing the next line; another frees by
+handle, whose values are opaque and so are read back rather than written into a case.
 Prints one line per failing case and a closing `N passed, N failed`; exits 1 on any failure.
 """
 import subprocess
@@ -86,8 +87,14 @@ CASES = [
      ["error parse"] * 8 + ["0"]),
     ("help lists the commands in one line; quit ends the conversation", 10, [],
      ["help", "allocate 2", "help me", "quit", "allocate 3"],
-     ["commands: allocate SIZE [ALIGNMENT], free ADDRESS SIZE, free_memory, largest_free_block, free_blocks, map, "
-      "compact, make_room SIZE [ALIGNMENT], help, quit", "0", "error parse", "ok"]),
+     ["commands: allocate SIZE [ALIGNMENT], free ADDRESS SIZE, allocate_handle SIZE [ALIGNMENT], free_handle HANDLE, "
+      "free_memory, largest_free_block, free_blocks, map, compact, make_room SIZE [ALIGNMENT], help, quit", "0",
+      "error parse", "ok"]),
+    ("free_handle refuses what names no allocation", 10, [],
+     ["free_handle 0", "free_handle -1", f"free_handle {2**64}", "free_handle x", "free_handle", "free_handle 1 2",
+      "allocate_handle 0", "allocate_handle 4 3", "allocate_handle 11", "free_memory"],
+     ["error invalid_free", "error invalid_free", "error invalid_free", "error parse", "error parse", "error parse",
+      "error invalid_size", "error invalid_alignment", "error out_of_memory", "10"]),
     ("an echoed word is bounded and escaped", 10, [],
      ["frob\x1b" + "x" * 100000, "allocate 1\x07"],
      ["error parse", "error parse"]),
@@ -142,6 +149,42 @@ def conversation(binary, extra):
     return replies == ["0", "10", "ok", "0:10 30:70"] and status == 0, replies
 
 
+def handles(binary, extra):
+    """allocate_handle prints ADDRESS HANDLE; free_handle frees once, and a handle is refused after
+    its block was freed either way, or when it was never handed out."""
+    shell = subprocess.Popen([binary, "shell", "--capacity", "100", *extra], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+
+    def say(line):
+        shell.stdin.write(line + "\n")
+        shell.stdin.flush()
+        return shell.stdout.readline().rstrip("\n")
+
+    replies = []
+    first = say("allocate_handle 10")
+    second = say("allocate_handle 20 8")
+    replies += [first, second]
+    try:
+        (first_address, first_handle), (second_address, second_handle) = (
+            [int(word) for word in reply.split(" ")] for reply in (first, second))
+    except ValueError:
+        shell.kill()
+        return False, replies
+    forged = second_handle ^ (1 << 40)
+    script = [f"free_handle {first_handle}", f"free_handle {first_handle}", f"free_handle {forged}",
+              "free_blocks", f"free {second_address} 20", f"free_handle {second_handle}", "free_blocks",
+              "allocate_handle 10"]
+    replies += [kind_only(say(line)) for line in script]
+    shell.stdin.close()
+    status = shell.wait(timeout=30)
+    reused = replies[-1].split(" ")
+    expected = ["ok", "error invalid_free", "error invalid_free", "0:16 36:64", "ok", "error invalid_free", "0:100"]
+    ok = (first_address, second_address) == (0, 16) and replies[2:-1] == expected and status == 0
+    # The slot of the first handle is reused, with a new generation: the new handle differs.
+    ok = ok and len(reused) == 2 and reused[0] == "0" and int(reused[1]) not in (first_handle, second_handle)
+    return ok, replies
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -160,6 +203,12 @@ def main():
     else:
         failed += 1
         print(f"FAIL a conversation over pipes: got {replies}")
+    ok, replies = handles(binary, extra)
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+        print(f"FAIL allocate_handle and free_handle: got {replies}")
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 

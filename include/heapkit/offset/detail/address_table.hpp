@@ -138,7 +138,7 @@ private:
     }
 
     void grow() {
-        if (shift_ == 0) throw std::bad_alloc();  // 2^32 cells: 32-bit slot numbers fill them first
+        if (shift_ == 0) throw std::bad_alloc();                  // 2^32 cells: 32-bit slot numbers fill them first
         std::vector<cell> old(cells_.size() * 2, cell{0, none});  // may throw: nothing changed yet
         old.swap(cells_);
         shift_ -= 1;

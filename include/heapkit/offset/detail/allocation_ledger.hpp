@@ -7,8 +7,10 @@
 // the slot perhaps reused), a double free, a forged value or another allocator's handle is told
 // from a live one: the generation no longer matches. A slot's generation is odd while live and is
 // bumped on every allocation and every free, so a slot must be reused 2^31 times before an old
-// handle could match again. The generation travels XORed with a tag drawn per ledger, so that a
-// handle of one allocator fails on another (it matches by chance about once in 2^31 tries).
+// handle could match again. The generation travels plus a tag drawn per ledger (the n-th ledger's
+// tag is n * 2^32/phi, mod 2^32), so that a handle of one allocator fails on another: it would
+// pass only if the two slots' generations differed by exactly the difference of the tags, which
+// for ledgers made within a thousand of each other is at least two million.
 //
 // The address index (address -> slot, detail::address_table) is built on the first lookup by address
 // and kept from then on: an allocator used only through handles pays for no hash at all.
@@ -103,13 +105,11 @@ public:
     const entry& operator[](slot_number at) const noexcept { return entries_[at]; }
 
     // The handle of the live slot `at`: its number and its generation.
-    std::uint64_t handle_of(slot_number at) const noexcept {
-        return std::uint64_t{entries_[at].generation ^ tag_} << 32 | at;
-    }
+    std::uint64_t handle_of(slot_number at) const noexcept { return std::uint64_t{entries_[at].generation + tag_} << 32 | at; }
     // The live slot that `handle` names, or none (stale, freed, forged or another ledger's).
     slot_number slot_of(std::uint64_t handle) const noexcept {
         const auto at = static_cast<slot_number>(handle);
-        const auto generation = static_cast<std::uint32_t>(handle >> 32) ^ tag_;
+        const auto generation = static_cast<std::uint32_t>(static_cast<std::uint32_t>(handle >> 32) - tag_);
         if (at >= entries_.size() || (generation & 1u) == 0 || entries_[at].generation != generation) return none;
         return at;
     }
@@ -204,20 +204,21 @@ private:
         throw std::logic_error(std::string("heapkit::allocation_ledger invariant ") + invariant + " broken: " + detail);
     }
 
-    // Distinct for the first 2^32 ledgers of a process (an odd multiplier permutes the counter).
+    // Distinct for the first 2^32 ledgers of a process (an odd multiplier permutes the counter), and
+    // far apart for ledgers made near each other (the golden ratio's multiples spread evenly).
     static std::uint32_t next_tag() noexcept {
         static std::atomic<std::uint32_t> made{0};
         return (made.fetch_add(1, std::memory_order_relaxed) + 1) * 0x9E3779B9u;
     }
 
-    std::vector<entry> entries_;             // live and free slots
-    address_table by_address_;               // address -> slot, once indexed_
-    slot_number free_ = none;                // first free slot, chained through entry::address
-    std::size_t live_ = 0;                   // live slots
-    std::uint32_t tag_;                      // XORed into every handle's generation
-    bool indexed_ = false;                   // whether by_address_ is kept
-    slot_number found_slot_ = none;          // the slot at_address found last, while its cell is unmoved
-    std::size_t found_cell_ = 0;             // and its cell
+    std::vector<entry> entries_;     // live and free slots
+    address_table by_address_;       // address -> slot, once indexed_
+    slot_number free_ = none;        // first free slot, chained through entry::address
+    std::size_t live_ = 0;           // live slots
+    std::uint32_t tag_;              // added to every handle's generation
+    bool indexed_ = false;           // whether by_address_ is kept
+    slot_number found_slot_ = none;  // the slot at_address found last, while its cell is unmoved
+    std::size_t found_cell_ = 0;     // and its cell
 };
 
 }  // namespace heapkit::detail
