@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include <unordered_map>
 #include <random>
+#include <unordered_map>
 #include <vector>
 
 #include "../test_seed.hpp"
@@ -28,7 +28,7 @@ TEST(AllocationLedger, MatchesAModel) {
     ledger book;
     std::unordered_map<Offset, modelled> model;  // live allocations by address
     std::vector<Offset> addresses;               // the model's keys, to pick from
-    std::vector<std::uint64_t> dead;   // handles of removed allocations
+    std::vector<std::uint64_t> dead;             // handles of removed allocations
     const std::size_t operations = test::test_operations(200000);
     const std::size_t index_from = operations / 4;  // lookups by handle only until then
     auto fresh_address = [&] {
@@ -118,8 +118,8 @@ TEST(AllocationLedger, RefusesHandlesThatNameNothingLive) {
     const std::uint64_t live = book.handle_of(at);
     const std::uint64_t foreign = other.handle_of(other.add(40, 7));
     EXPECT_EQ(book.slot_of(live), at);
-    EXPECT_EQ(book.slot_of(foreign), ledger::none);                  // another ledger's, same slot and generation
-    EXPECT_EQ(book.slot_of(live + 1), ledger::none);                 // a slot that does not exist
+    EXPECT_EQ(book.slot_of(foreign), ledger::none);                          // another ledger's, same slot and generation
+    EXPECT_EQ(book.slot_of(live + 1), ledger::none);                         // a slot that does not exist
     EXPECT_EQ(book.slot_of(live ^ (std::uint64_t{2} << 32)), ledger::none);  // a generation never given
     EXPECT_EQ(book.slot_of(~std::uint64_t{0}), ledger::none);
     book.remove(at);

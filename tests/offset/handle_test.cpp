@@ -79,6 +79,20 @@ TYPED_TEST(Handles, TheHandleFollowsAMove) {
     EXPECT_EQ(allocator.allocations(), (std::vector<allocation>{{blocker, 16, std::nullopt, 1}}));
 }
 
+// Facades over different indexes have different ledger types; their handles still differ.
+TEST(HandlesOfListAndTree, AreNotEachOthers) {
+    list_allocator list(100);
+    tree_allocator tree(100);
+    tlsf_allocator tlsf(100);
+    const allocation_handle from_list = list.allocate_handle(10).handle;
+    const allocation_handle from_tree = tree.allocate_handle(10).handle;
+    tlsf.allocate_handle(10);
+    EXPECT_EQ(tree.try_free(from_list), errc::invalid_free);
+    EXPECT_EQ(tlsf.try_free(from_list), errc::invalid_free);
+    EXPECT_EQ(list.try_free(from_tree), errc::invalid_free);
+    EXPECT_EQ(tree.allocation_count() + list.allocation_count() + tlsf.allocation_count(), 3u);
+}
+
 TEST(HandlesOfListAndTree, FollowRelocate) {
     tree_allocator allocator(100);
     allocator.allocate(10);

@@ -30,6 +30,14 @@
 
 namespace heapkit::detail {
 
+// The tag of a new ledger, whatever its record type (one counter for the process): distinct for
+// the first 2^32 ledgers (an odd multiplier permutes the counter), and far apart for ledgers made
+// near each other (the golden ratio's multiples spread evenly).
+inline std::uint32_t next_ledger_tag() noexcept {
+    static std::atomic<std::uint32_t> made{0};
+    return (made.fetch_add(1, std::memory_order_relaxed) + 1) * 0x9E3779B9u;
+}
+
 template <class Record>
 class allocation_ledger {
 public:
@@ -42,7 +50,7 @@ public:
         Record record;             // the facade's record, meaningful while live
     };
 
-    allocation_ledger() : tag_(next_tag()) {}
+    allocation_ledger() : tag_(next_ledger_tag()) {}
 
     // A slot for a fresh live allocation at `address`. Strong guarantee: throws std::bad_alloc
     // (nothing changed) when the slots or the address index cannot grow.
@@ -202,13 +210,6 @@ private:
 
     [[noreturn]] static void broken(const char* invariant, const std::string& detail) {
         throw std::logic_error(std::string("heapkit::allocation_ledger invariant ") + invariant + " broken: " + detail);
-    }
-
-    // Distinct for the first 2^32 ledgers of a process (an odd multiplier permutes the counter), and
-    // far apart for ledgers made near each other (the golden ratio's multiples spread evenly).
-    static std::uint32_t next_tag() noexcept {
-        static std::atomic<std::uint32_t> made{0};
-        return (made.fetch_add(1, std::memory_order_relaxed) + 1) * 0x9E3779B9u;
     }
 
     std::vector<entry> entries_;     // live and free slots
