@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Google Benchmark grid of the offset allocators: one checked free plus one allocate at steady
-// state (heapkit/trace/pair_workload.hpp) with 1k, 10k, 100k and 1M live blocks, and the buddy
+// state (heapkit/trace/pair_workload.hpp) with 1k, 10k, 100k and 1M live blocks (tlsf and tree
+// also freeing by handle), and the buddy
 // system freeing 1M blocks in random order.
 #include <benchmark/benchmark.h>
 
@@ -13,21 +14,28 @@
 
 namespace {
 
-template <class Allocator>
+template <class Allocator, heapkit::trace::free_by Naming = heapkit::trace::free_by::address>
 void free_allocate_pair(benchmark::State& state, heapkit::Fit fit) {
     const auto live = static_cast<std::size_t>(state.range(0));
     Allocator allocator(heapkit::trace::pair_workload_capacity(live), fit);
-    heapkit::trace::pair_workload<Allocator> workload(allocator, 1);
+    heapkit::trace::pair_workload<Allocator, Naming> workload(allocator, 1);
     workload.fill(live);
     workload.run(live);  // reach a steady state
     for (auto _ : state) workload.run(1);
     state.SetItemsProcessed(state.iterations());
+    state.counters["metadata_per_block"] = static_cast<double>(allocator.metadata_bytes()) / static_cast<double>(live);
 }
 
 void list_first(benchmark::State& state) { free_allocate_pair<heapkit::list_allocator>(state, heapkit::Fit::first); }
 void tree_first(benchmark::State& state) { free_allocate_pair<heapkit::tree_allocator>(state, heapkit::Fit::first); }
 void tree_best(benchmark::State& state) { free_allocate_pair<heapkit::tree_allocator>(state, heapkit::Fit::best); }
 void tlsf(benchmark::State& state) { free_allocate_pair<heapkit::tlsf_allocator>(state, heapkit::Fit::first); }
+void tlsf_by_handle(benchmark::State& state) {
+    free_allocate_pair<heapkit::tlsf_allocator, heapkit::trace::free_by::handle>(state, heapkit::Fit::first);
+}
+void tree_first_by_handle(benchmark::State& state) {
+    free_allocate_pair<heapkit::tree_allocator, heapkit::trace::free_by::handle>(state, heapkit::Fit::first);
+}
 void buddy(benchmark::State& state) { free_allocate_pair<heapkit::buddy_allocator>(state, heapkit::Fit::first); }
 
 // Frees N one-unit buddy blocks in random order (all of them live first): the free lists grow to
@@ -50,6 +58,8 @@ BENCHMARK(list_first)->Arg(1000)->Arg(10000);
 BENCHMARK(tree_first)->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000);
 BENCHMARK(tree_best)->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000);
 BENCHMARK(tlsf)->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000);
+BENCHMARK(tlsf_by_handle)->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000);
+BENCHMARK(tree_first_by_handle)->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000);
 BENCHMARK(buddy)->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000);
 BENCHMARK(buddy_free_all)->Arg(1000000)->Unit(benchmark::kMillisecond);
 

@@ -60,6 +60,11 @@ def main():
     cases.check("gen --seed -1", ["gen", "ramp", "--seed", "-1"], USAGE, number.format("gen", "--seed", "-1"))
     cases.check("gen --seed above 2^64", ["gen", "ramp", "--seed", "18446744073709551616"], USAGE)
     cases.check("bench --ops 2^64", ["bench", "--ops", "18446744073709551616"], USAGE, number.format("bench", "--ops", r"\d+"))
+    bench_line = re.compile(r"index=tlsf fit=tlsf free_by=handle live=200 ops=2000 metadata_per_block=\d+\.\d "
+                            r"ns_per_pair=\d+\.\d\n$")
+    cases.check("bench --free-by handle", ["bench", "--index", "tlsf", "--live", "200", "--ops", "2000", "--free-by", "handle"],
+                0, stdout_check=lambda out: bench_line.search(out) is not None)
+    cases.check("bench --free-by refuses other names", ["bench", "--free-by", "pointer"], USAGE, r"--free-by")
     ten = cases.run(["gen", "ramp", "--ops", "10"])[1]
     cases.check("gen --ops 010 is ten", ["gen", "ramp", "--ops", "010"], 0, stdout_check=lambda out: out == ten)
     cases.check("a refused number is echoed bounded and escaped", ["replay", git_log, "--capacity", "\x1b[2J" + "9" * 5000],
