@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <new>
 #include <optional>
@@ -308,7 +309,9 @@ public:
         if (free_units != free_memory()) broken("MA1", "free blocks hold " + std::to_string(free_units) + " units");
         Size used_units = 0;
         Size reserved_units_total = 0;
+        std::unordered_set<Offset> live;  // so that MA4 and MA6 need not build the address table
         ledger_.for_each([&](Offset address, const ledger_record& record) {
+            live.insert(address);
             used_units += size_of(record);
             reserved_units_total += reserved_units(record);
             if (size_of(record) == 0 || reserved_units(record) < size_of(record))
@@ -317,8 +320,7 @@ public:
         owners_.validate();
         owners_.for_each([&](Offset address, Owner owner) {
             const auto addresses = owned_.find(owner);
-            if (ledger_.at_address(address) == ledger_type::none || addresses == owned_.end() ||
-                !addresses->second.contains(address))
+            if (!live.contains(address) || addresses == owned_.end() || !addresses->second.contains(address))
                 broken("MA4", "owner of " + std::to_string(address));
         });
         const std::size_t owned_count = owners_.size();
@@ -334,8 +336,7 @@ public:
         if (rover_ > capacity_) broken("MA5", "rover " + std::to_string(rover_) + " past the capacity");
         alignments_.validate();
         alignments_.for_each([&](Offset address, Size alignment) {
-            if (ledger_.at_address(address) == ledger_type::none || alignment < 2 || !is_power_of_two(alignment) ||
-                address % alignment != 0)
+            if (!live.contains(address) || alignment < 2 || !is_power_of_two(alignment) || address % alignment != 0)
                 broken("MA6", "alignment " + std::to_string(alignment) + " recorded at " + std::to_string(address));
         });
     }
