@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "heapkit/offset/detail/lean_growth.hpp"
+
 namespace heapkit {
 namespace {
 
@@ -104,6 +106,7 @@ Size free_list::largest_free_block() const noexcept {
 
 free_list::node_index free_list::acquire_node(Offset start, Size size) {
     if (spare_ == none) {
+        detail::room_for_one_more(nodes_);
         nodes_.push_back(node{start, size, none, none});
         return nodes_.size() - 1;
     }

@@ -16,6 +16,7 @@
 #include <optional>
 #include <vector>
 
+#include "heapkit/offset/detail/lean_growth.hpp"
 #include "heapkit/offset/detail/node_walk.hpp"
 #include "heapkit/offset/free_space_index.hpp"
 #include "heapkit/offset/tlsf_classes.hpp"
@@ -212,6 +213,7 @@ inline tlsf_index::link tlsf_index::acquire() {
         return reused;
     }
     if (nodes_.size() >= allocated_mark) throw std::bad_alloc();  // 32-bit links are exhausted
+    detail::room_for_one_more(nodes_);
     nodes_.push_back(node{0, 0, nil, nil, allocated_mark, nil});
     return static_cast<link>(nodes_.size() - 1);
 }

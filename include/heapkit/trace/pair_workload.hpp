@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "heapkit/offset/memory_allocator.hpp"
@@ -61,10 +62,12 @@ public:
     }
 
 private:
+    struct no_handle_kept {};
     struct block {
         Offset address;
         Size size;
-        allocation_handle handle;  // free_by::handle only
+        // Only when freeing by handle, so that the address workload's array stays 16-byte blocks.
+        [[no_unique_address]] std::conditional_t<Naming == free_by::handle, allocation_handle, no_handle_kept> handle;
     };
 
     void place(block& fresh) {

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "heapkit/offset/detail/address_table.hpp"
+#include "heapkit/offset/detail/lean_growth.hpp"
 #include "heapkit/offset/units.hpp"
 
 namespace heapkit::detail {
@@ -59,6 +60,7 @@ public:
         slot_number at = free_;
         if (at == none) {
             if (entries_.size() >= none) throw std::bad_alloc();  // 32-bit slot numbers are exhausted
+            room_for_one_more(entries_);
             entries_.push_back(entry{none, 0, Record{}});
             at = static_cast<slot_number>(entries_.size() - 1);
         } else {
