@@ -3,6 +3,8 @@
 // commands with edge numbers (0, negatives, 2^64, alignments, huge words), half raw bytes. Sessions
 // over the list and the tree must print the same line for every one (the tree makes the list's
 // choices), every line must be of the protocol's shapes, and both allocators validate after each.
+// allocate_handle prints a handle of each session's own (they differ): its address part must
+// agree, and `free_handle` is given, half of the time, the last handle its session printed.
 // The command line's number rule (parse_decimal) and the echo (printable) are checked on the way.
 #include <charconv>
 #include <cstdint>
@@ -24,7 +26,10 @@ using heapkit::fuzz::byte_reader;
 using heapkit::fuzz::fail;
 
 constexpr std::string_view commands[] = {
-    "allocate", "free", "free_memory", "largest_free_block", "free_blocks", "map", "compact", "make_room", "help", "frob"};
+    "allocate",    "free", "allocate_handle", "free_handle", "free_memory", "largest_free_block",
+    "free_blocks", "map",  "compact",         "make_room",   "help",        "frob"};
+
+constexpr std::string_view last_handle_word = "$last";  // replaced by each session's own last handle
 
 // A number as the protocol's edge sees them: small, near the capacity, negative, 2^64 - 1, 2^64.
 std::string edge_number(byte_reader& in, std::uint64_t capacity) {
@@ -47,8 +52,31 @@ std::string next_line(byte_reader& in, std::uint64_t capacity) {
         return raw.substr(0, raw.find('\n'));
     }
     std::string line(commands[in.take(1) % std::size(commands)]);
+    if (line == "free_handle" && in.take(1) % 2 == 0) return line + " " + std::string(last_handle_word);
     for (std::uint64_t words = in.take(1) % 4; words > 0; --words) line += " " + edge_number(in, capacity);
     return line;
+}
+
+// Runs `line` in `session` (`free_handle $last` with the last handle the session printed), and
+// remembers the handle of an allocate_handle reply; returns the reply with the handle cut off.
+template <class Session>
+std::optional<std::string> execute(Session& session, std::string line, std::string& last_handle) {
+    if (line == "free_handle " + std::string(last_handle_word)) line = "free_handle " + (last_handle.empty() ? "0" : last_handle);
+    std::optional<std::string> reply = session.execute(line);
+    if (reply && line.starts_with("allocate_handle") && !reply->starts_with("error ")) {
+        const std::size_t space = reply->find(' ');
+        if (space == std::string::npos) fail("allocate_handle printed no handle", reply->size(), 0);
+        last_handle = reply->substr(space + 1);
+        reply->resize(space);
+    }
+    return reply;
+}
+
+// What two sessions must agree on: the whole reply, or for free_handle only an error's kind (its
+// message repeats the session's own handle).
+std::optional<std::string> comparable(const std::string& line, std::optional<std::string> reply) {
+    if (reply && line.starts_with("free_handle") && reply->starts_with("error ")) reply->resize(reply->find(':'));
+    return reply;
 }
 
 bool is_decimal(std::string_view text) { return !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos; }
@@ -96,11 +124,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const Fit fit = all_fits[in.take(1) % all_fits.size()];
     heapkit::cli::shell_session<list_allocator> list(capacity, fit);
     heapkit::cli::shell_session<tree_allocator> tree(capacity, fit);
+    std::string list_handle;
+    std::string tree_handle;
     for (int step = 0; step < 200 && !in.empty(); ++step) {
         const std::string line = next_line(in, capacity);
-        const std::optional<std::string> from_list = list.execute(line);
-        const std::optional<std::string> from_tree = tree.execute(line);
-        if (from_list != from_tree)
+        const std::optional<std::string> from_list = execute(list, line, list_handle);
+        const std::optional<std::string> from_tree = execute(tree, line, tree_handle);
+        if (comparable(line, from_list) != comparable(line, from_tree))
             fail("list and tree sessions printed different lines", static_cast<std::uint64_t>(step), line.size());
         if (from_list && !well_formed(*from_list)) {
             std::fprintf(stderr, "line: %s\nreply: %s\n", heapkit::trace::printable(line).c_str(), from_list->c_str());
