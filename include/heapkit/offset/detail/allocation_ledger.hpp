@@ -10,7 +10,7 @@
 // handle could match again. The generation travels plus a tag drawn per ledger (the n-th ledger's
 // tag is n * 2^32/phi, mod 2^32), so that a handle of one allocator fails on another: it would
 // pass only if the two slots' generations differed by exactly the difference of the tags, which
-// for ledgers made within a thousand of each other is at least two million.
+// for ledgers made within a thousand of each other is at least 1.9 million.
 //
 // The address index (address -> slot, detail::address_table) is built on the first lookup by address
 // and kept from then on: an allocator used only through handles pays for no hash at all.
