@@ -1,30 +1,37 @@
 #!/usr/bin/env bash
 # Runs `heapkit bench` over the grid of indexes and live counts in one process after another
-# and prints a Markdown table of ns per free+allocate pair, with ratios to tlsf at 1k.
+# and prints a Markdown table of ns per free+allocate pair (the seed's checked free by address,
+# and for tlsf and the tree also by handle).
 # usage: bench/offset_grid.sh [HEAPKIT_BINARY]
 set -euo pipefail
 heapkit=${1:-build/bin/heapkit}
+rows="list tree tree-best tlsf buddy tlsf-handle tree-handle"
 declare -A result
 for live in 1000 10000 100000 1000000; do
-  for index in list tree tree-best tlsf buddy; do
-    name=${index%-best}
+  for row in $rows; do
+    name=${row%-best}
+    name=${name%-handle}
     fit=first
-    [ "$index" = tree-best ] && fit=best
+    [ "$row" = tree-best ] && fit=best
+    free_by=address
+    [ "${row%-handle}" != "$row" ] && free_by=handle
     ops=1000000
     if [ "$name" = list ]; then
       [ "$live" -gt 10000 ] && continue
       ops=20000
     fi
-    echo "bench: $index live=$live" >&2
-    line=$("$heapkit" bench --index "$name" --fit "$fit" --live "$live" --ops "$ops" | tail -n 1)
-    result[$index,$live]=${line##*ns_per_pair=}
+    echo "bench: $row live=$live" >&2
+    line=$("$heapkit" bench --index "$name" --fit "$fit" --free-by "$free_by" --live "$live" --ops 2000 | tail -n 1)
+    result[$row,$live]=${line##*ns_per_pair=}
   done
 done
-echo "| index | fit | 1k live | 10k live | 100k live | 1M live |"
-echo "|---|---|---|---|---|---|"
-for index in list tree tree-best tlsf buddy; do
-  fit=first; [ "$index" = tree-best ] && fit=best; [ "$index" = tlsf ] && fit=good; [ "$index" = buddy ] && fit=buddy
-  row="| ${index%-best} | $fit |"
-  for live in 1000 10000 100000 1000000; do row="$row ${result[$index,$live]:--} |"; done
-  echo "$row"
+echo "| index | fit | free by | 1k live | 10k live | 100k live | 1M live |"
+echo "|---|---|---|---|---|---|---|"
+for row in $rows; do
+  name=${row%-best}; name=${name%-handle}
+  fit=first; [ "$row" = tree-best ] && fit=best; [ "$name" = tlsf ] && fit=good; [ "$name" = buddy ] && fit=buddy
+  free_by=address; [ "${row%-handle}" != "$row" ] && free_by=handle
+  line="| $name | $fit | $free_by |"
+  for live in 1000 10000 100000 1000000; do line="$line ${result[$row,$live]:--} |"; done
+  echo "$line"
 done
