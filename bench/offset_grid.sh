@@ -21,7 +21,7 @@ for live in 1000 10000 100000 1000000; do
       ops=20000
     fi
     echo "bench: $row live=$live" >&2
-    line=$("$heapkit" bench --index "$name" --fit "$fit" --free-by "$free_by" --live "$live" --ops 2000 | tail -n 1)
+    line=$("$heapkit" bench --index "$name" --fit "$fit" --free-by "$free_by" --live "$live" --ops "$ops" | tail -n 1)
     result[$row,$live]=${line##*ns_per_pair=}
   done
 done
