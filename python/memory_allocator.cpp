@@ -22,6 +22,20 @@ using any_allocator = any_index_allocator;
 
 [[noreturn]] void raise(const edge_error& failure) { throw_error(failure.kind, failure.message); }
 
+// A size and an alignment as allocate, allocate_handle, try_allocate and make_room take them.
+struct request {
+    Size size;
+    Size alignment;
+};
+
+// The request, or the edge's error raised (a size not positive or too large, a bad alignment).
+request checked_request(const integer_argument& size, const integer_argument& alignment) {
+    const edge_integer units = edge_integer_from(size, "size");
+    const edge_integer aligned_to = edge_integer_from(alignment, "alignment");
+    if (const auto failure = edge_allocate_error(units, aligned_to)) raise(*failure);
+    return {units.magnitude, aligned_to.magnitude};
+}
+
 class memory_allocator {
 public:
     memory_allocator(const integer_argument& total_capacity, const std::string& fit, const std::string& index)
@@ -38,24 +52,20 @@ public:
     }
 
     Offset allocate(const integer_argument& size, const integer_argument& alignment, const py::object& owner) {
-        const edge_integer units = edge_integer_from(size, "size");
-        const edge_integer aligned_to = edge_integer_from(alignment, "alignment");
-        if (const auto failure = edge_allocate_error(units, aligned_to)) raise(*failure);
-        return with_figures(units.magnitude, [&] {
+        const request asked = checked_request(size, alignment);
+        return with_figures(asked.size, [&] {
             return visit([&](auto& allocator) {
-                if (owner.is_none()) return allocator.allocate(units.magnitude, aligned_to.magnitude);
-                return allocator.allocate_for(owner_from(owner), units.magnitude, aligned_to.magnitude);
+                if (owner.is_none()) return allocator.allocate(asked.size, asked.alignment);
+                return allocator.allocate_for(owner_from(owner), asked.size, asked.alignment);
             });
         });
     }
 
     // (address, handle): allocate, with a handle that free_handle takes.
     py::tuple allocate_handle(const integer_argument& size, const integer_argument& alignment) {
-        const edge_integer units = edge_integer_from(size, "size");
-        const edge_integer aligned_to = edge_integer_from(alignment, "alignment");
-        if (const auto failure = edge_allocate_error(units, aligned_to)) raise(*failure);
-        const handled_allocation placed = with_figures(units.magnitude, [&] {
-            return visit([&](auto& allocator) { return allocator.allocate_handle(units.magnitude, aligned_to.magnitude); });
+        const request asked = checked_request(size, alignment);
+        const handled_allocation placed = with_figures(asked.size, [&] {
+            return visit([&](auto& allocator) { return allocator.allocate_handle(asked.size, asked.alignment); });
         });
         return py::make_tuple(placed.address, placed.handle.bits);
     }
@@ -69,11 +79,8 @@ public:
 
     // allocate, with None instead of OutOfMemory; invalid arguments still raise.
     std::optional<Offset> try_allocate(const integer_argument& size, const integer_argument& alignment) {
-        const edge_integer units = edge_integer_from(size, "size");
-        const edge_integer aligned_to = edge_integer_from(alignment, "alignment");
-        if (const auto failure = edge_allocate_error(units, aligned_to)) raise(*failure);
-        const result<Offset> placed =
-            visit([&](auto& allocator) { return allocator.try_allocate(units.magnitude, aligned_to.magnitude); });
+        const request asked = checked_request(size, alignment);
+        const result<Offset> placed = visit([&](auto& allocator) { return allocator.try_allocate(asked.size, asked.alignment); });
         if (placed) return *placed;
         if (placed.error() == errc::out_of_memory) return std::nullopt;
         return allocate(size, alignment, py::none());  // raises the error with its message
@@ -87,14 +94,12 @@ public:
     // The fewest moves that make room for `size` units at `alignment`, applied; OutOfMemory when
     // no compaction does.
     py::list make_room(const integer_argument& size, const integer_argument& alignment) {
-        const edge_integer units = edge_integer_from(size, "size");
-        const edge_integer aligned_to = edge_integer_from(alignment, "alignment");
-        if (const auto failure = edge_allocate_error(units, aligned_to)) raise(*failure);
+        const request asked = checked_request(size, alignment);
         return relocating("make_room", [&](auto& allocator) {
-            std::optional<compaction_plan> plan = plan_room_for(allocator, units.magnitude, aligned_to.magnitude);
+            std::optional<compaction_plan> plan = plan_room_for(allocator, asked.size, asked.alignment);
             if (!plan) {
-                raise_out_of_memory("no compaction plan found that makes room for " + std::to_string(units.magnitude) + " units",
-                                    units.magnitude, allocator.free_memory(), allocator.largest_free_block());
+                raise_out_of_memory("no compaction plan found that makes room for " + std::to_string(asked.size) + " units",
+                                    asked.size, allocator.free_memory(), allocator.largest_free_block());
             }
             return *std::move(plan);
         });

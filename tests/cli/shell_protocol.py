@@ -197,18 +197,13 @@ def main():
             continue
         failed += 1
         print(f"FAIL {name}: exit {status}\n  expected {expected}\n  got      {output}\n  stderr   {errors.strip()}")
-    ok, replies = conversation(binary, extra)
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL a conversation over pipes: got {replies}")
-    ok, replies = handles(binary, extra)
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL allocate_handle and free_handle: got {replies}")
+    for name, case in (("a conversation over pipes", conversation), ("allocate_handle and free_handle", handles)):
+        ok, replies = case(binary, extra)
+        if ok:
+            passed += 1
+        else:
+            failed += 1
+            print(f"FAIL {name}: got {replies}")
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 

@@ -88,25 +88,13 @@ public:
     // As allocate, returning the error kind instead of throwing (out_of_memory also when the
     // metadata cannot grow).
     result<Offset> try_allocate(Size size, Size alignment = 1) noexcept {
-        return guarded([&]() -> result<Offset> {
-            const result<slot_number> placed = place(size, alignment, std::nullopt);
-            if (!placed) return placed.error();
-            return ledger_[*placed].address;
-        });
+        return try_place<Offset>(size, alignment, std::nullopt, [&](slot_number at) { return ledger_[at].address; });
     }
     result<Offset> try_allocate_for(Owner owner, Size size, Size alignment = 1) noexcept {
-        return guarded([&]() -> result<Offset> {
-            const result<slot_number> placed = place(size, alignment, owner);
-            if (!placed) return placed.error();
-            return ledger_[*placed].address;
-        });
+        return try_place<Offset>(size, alignment, owner, [&](slot_number at) { return ledger_[at].address; });
     }
     result<handled_allocation> try_allocate_handle(Size size, Size alignment = 1) noexcept {
-        return guarded([&]() -> result<handled_allocation> {
-            const result<slot_number> placed = place(size, alignment, std::nullopt);
-            if (!placed) return placed.error();
-            return handled(*placed);
-        });
+        return try_place<handled_allocation>(size, alignment, std::nullopt, [&](slot_number at) { return handled(at); });
     }
 
     // --- deallocation -----------------------------------------------------------------------
@@ -362,6 +350,16 @@ private:
     using slot_number = typename ledger_type::slot_number;
 
     handled_allocation handled(slot_number at) const noexcept { return {ledger_[at].address, {ledger_.handle_of(at)}}; }
+
+    // place(), never throwing, with the placed slot told as `answer(slot)` says.
+    template <class Answer, class Tell>
+    result<Answer> try_place(Size size, Size alignment, std::optional<Owner> owner, Tell answer) noexcept {
+        return guarded([&]() -> result<Answer> {
+            const result<slot_number> placed = place(size, alignment, owner);
+            if (!placed) return placed.error();
+            return answer(*placed);
+        });
+    }
 
     // Units the allocation asked for.
     Size size_of(const ledger_record& record) const noexcept {

@@ -67,12 +67,9 @@ public:
     }
     // Removes the entry in cell `hole` (from find_cell, no insert or erase since).
     void erase_cell(std::size_t hole) noexcept {
-        for (std::size_t at = next(hole); cells_[at].slot != none; at = next(at)) {
-            if (may_move_back(home(cells_[at].hash), hole, at)) {
-                cells_[hole] = cells_[at];
-                hole = at;
-            }
-        }
+        hole = shift_back(
+            cells_, hole, [](const cell& here) { return here.slot == none; },
+            [this](const cell& here) { return home(here.hash); });
         cells_[hole].slot = none;
         --count_;
     }

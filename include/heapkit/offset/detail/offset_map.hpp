@@ -51,13 +51,9 @@ public:
 
     // Removes `gone` (a pointer from find) and shifts later entries of its probe run back.
     void erase(slot* gone) noexcept {
-        std::size_t hole = static_cast<std::size_t>(gone - slots_.data());
-        for (std::size_t at = next(hole); slots_[at].key != empty_key; at = next(at)) {
-            if (may_move_back(home(slots_[at].key), hole, at)) {
-                slots_[hole] = slots_[at];
-                hole = at;
-            }
-        }
+        const std::size_t hole = shift_back(
+            slots_, static_cast<std::size_t>(gone - slots_.data()), [](const slot& here) { return here.key == empty_key; },
+            [this](const slot& here) { return home(here.key); });
         slots_[hole].key = empty_key;
         --count_;
     }
