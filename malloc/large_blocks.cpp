@@ -6,7 +6,9 @@
 
 #include <cstdint>
 
+#include "fatal.hpp"
 #include "heapkit/heap/detail/os.hpp"
+#include "large_registry.hpp"
 #include "os_memory.hpp"
 
 namespace heapkit::malloc_layer {
@@ -15,19 +17,15 @@ namespace {
 
 // Right before every large block's pointer.
 struct large_header {
-    std::uint64_t magic;        // large_magic ^ the pointer: a stale or foreign header will not match
     void* mapping;              // what os_memory::map_aligned returned
     std::size_t mapping_bytes;  // its length
     std::size_t usable_bytes;   // from the pointer to the mapping's end
 };
-static_assert(sizeof(large_header) == 32);
-constexpr std::uint64_t large_magic = 0x6865617061726765ull;  // "heaparge"
+static_assert(sizeof(large_header) == 24);
 
 large_header* header_of(const void* pointer) noexcept {
     return reinterpret_cast<large_header*>(const_cast<char*>(static_cast<const char*>(pointer)) - sizeof(large_header));
 }
-
-std::uint64_t magic_for(const void* pointer) noexcept { return large_magic ^ reinterpret_cast<std::uintptr_t>(pointer); }
 
 // Freed mappings kept for the next large request: mmap, munmap and the page faults of fresh
 // memory cost far more than a lookup and an mremap. Bounded in count and bytes, and each kept
@@ -114,8 +112,14 @@ void give_back(void* mapping, std::size_t bytes) noexcept {
 
 }  // namespace
 
-void lock_large_cache() noexcept { pthread_mutex_lock(&cache_mutex); }
-void unlock_large_cache() noexcept { pthread_mutex_unlock(&cache_mutex); }
+void lock_large_cache() noexcept {
+    pthread_mutex_lock(&cache_mutex);
+    large_registry::lock();
+}
+void unlock_large_cache() noexcept {
+    large_registry::unlock();
+    pthread_mutex_unlock(&cache_mutex);
+}
 
 void* allocate_large(std::size_t size, std::size_t alignment) noexcept {
     const std::size_t page = os_memory::page_bytes();
@@ -134,19 +138,26 @@ void* allocate_large(std::size_t size, std::size_t alignment) noexcept {
     const auto base = reinterpret_cast<std::uintptr_t>(mapping) + sizeof(large_header);
     const std::uintptr_t user = (base + lead - 1) & ~(std::uintptr_t{lead} - 1);
     auto* pointer = reinterpret_cast<void*>(user);
-    *header_of(pointer) = {magic_for(pointer), mapping, mapping_bytes,
-                           reinterpret_cast<std::uintptr_t>(mapping) + mapping_bytes - user};
+    *header_of(pointer) = {mapping, mapping_bytes, reinterpret_cast<std::uintptr_t>(mapping) + mapping_bytes - user};
+    if (!large_registry::add(pointer)) {
+        give_back(mapping, mapping_bytes);
+        return nullptr;
+    }
     return pointer;
 }
 
-bool is_large(const void* pointer) noexcept {
-    return reinterpret_cast<std::uintptr_t>(pointer) % 16 == 0 && header_of(pointer)->magic == magic_for(pointer);
-}
+bool is_large(const void* pointer) noexcept { return large_registry::holds(pointer); }
 
-void free_large(void* pointer) noexcept {
+std::size_t free_large(void* pointer) noexcept {
+    switch (large_registry::remove(pointer)) {
+        case large_registry::removal::removed: break;
+        case large_registry::removal::freed_lately: fatal(misuse::double_free, pointer);
+        case large_registry::removal::unknown: fatal(misuse::foreign_free, pointer);
+    }
     large_header* header = header_of(pointer);
-    header->magic = 0;  // a second free finds no header
+    const std::size_t usable = header->usable_bytes;
     give_back(header->mapping, header->mapping_bytes);
+    return usable;
 }
 
 std::size_t large_usable_size(const void* pointer) noexcept { return header_of(pointer)->usable_bytes; }
@@ -160,7 +171,11 @@ void* reallocate_large(void* pointer, std::size_t size) noexcept {
     void* moved = os_memory::remap(header->mapping, header->mapping_bytes, mapping_bytes);
     if (moved == nullptr) return nullptr;
     void* user = static_cast<char*>(moved) + offset;  // 16-aligned still; realloc promises no more
-    *header_of(user) = {magic_for(user), moved, mapping_bytes, mapping_bytes - offset};
+    *header_of(user) = {moved, mapping_bytes, mapping_bytes - offset};
+    if (user != pointer) {  // the registry has room: one address out, one in
+        large_registry::remove(pointer);
+        large_registry::add(user);
+    }
     return user;
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Large blocks: each its own mapping from mmap, with a small header right before the pointer
-// that names the mapping, so free() can tell one from a heap block and unmap it. A freed mapping
+// that names the mapping, and its address in a registry (large_registry.hpp), so free() can tell
+// one from any other pointer and unmap it. A freed mapping
 // is kept (16 of them, 64 MiB, 1 second at most) and the next request takes the one closest in
 // size, resized by mremap: a program that cycles large blocks pays one system call and faults in
 // only what grew; otherwise each call is one (mmap, munmap or mremap).
@@ -15,11 +16,12 @@ inline constexpr std::size_t large_threshold_bytes = std::size_t{512} << 10;
 
 // A mapping holding `size` bytes aligned to `alignment` (a power of two), or nullptr.
 void* allocate_large(std::size_t size, std::size_t alignment) noexcept;
-// Whether `pointer` is a live large block (reads the 32 bytes before it: the caller has checked
-// it is not in the heap, and a pointer it never handed out ends the program there or here).
+// Whether `pointer` is a live large block (asks large_registry.hpp; reads no memory at it).
 bool is_large(const void* pointer) noexcept;
-void free_large(void* pointer) noexcept;
-// Around fork: the cache's lock is held across it.
+// Frees a large block and returns the bytes it had usable; a pointer that is not a live large
+// block ends the program (a double free when it was one lately, else a foreign free).
+std::size_t free_large(void* pointer) noexcept;
+// Around fork: the cache's and the registry's locks are held across it.
 void lock_large_cache() noexcept;
 void unlock_large_cache() noexcept;
 std::size_t large_usable_size(const void* pointer) noexcept;

@@ -150,7 +150,10 @@ std::size_t arena_free(void* pointer) noexcept {
     arena& owner = lock_arena_of(pointer);
     const unlock_at_exit unlock(owner);
     const std::size_t bytes = boundary_tag_heap::usable_size(pointer);  // read before the block goes
-    if (owner.heap().try_deallocate(pointer) != errc::ok) fatal(misuse::double_free, pointer);
+    if (const errc why = owner.heap().try_deallocate(pointer); why != errc::ok) {
+        const bool freed_before = why == errc::invalid_free && owner.heap().was_freed(pointer);
+        fatal(freed_before ? misuse::double_free : misuse::foreign_free, pointer);
+    }
     note_freed(owner, bytes);
     return bytes;
 }

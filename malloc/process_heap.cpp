@@ -131,9 +131,8 @@ void deallocate_medium_or_large(void* pointer) noexcept {
         if (recording_enabled()) record_free(pointer, bytes);
         return;
     }
-    if (!is_large(pointer)) fatal(misuse::foreign_free, pointer);
-    if (recording_enabled()) record_free(pointer, large_usable_size(pointer));
-    free_large(pointer);
+    const std::size_t bytes = free_large(pointer);  // a pointer no tier handed out ends the program there
+    if (recording_enabled()) record_free(pointer, bytes);
 }
 
 // realloc by moving: a new block of `size` bytes, the first `copied_bytes` copied, the old block

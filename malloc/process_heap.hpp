@@ -15,8 +15,8 @@
 // |---------------|----------------------|-------------------------------------|------------------------------------------------|
 // | slabs         | freed key            | not a block's start, past the carve | R, U: freed key or not a block's start         |
 // | medium cache  | freed key            | (left to the arena)                 | R: the block is in a cache                     |
-// | medium arenas | the heap's header    | seen as double_free                 | R: the heap's header                           |
-// | large blocks  | seen as foreign_free | magic does not match the pointer    | foreign_realloc: magic does not match          |
+// | medium arenas | the heap's header    | unaligned, or a header not freed    | R: the heap's header                           |
+// | large blocks  | freed lately (64)    | not in the registry                 | foreign_realloc: not in the registry           |
 //
 // In debug mode, debug_heap judges every call with its own, longer lines (debug_report.hpp);
 // bookkeeping_block_freed is debug mode's check of its own bookkeeping.

@@ -32,6 +32,10 @@ namespace {
 constexpr std::uint64_t used_bit = 1;
 constexpr std::uint64_t previous_used_bit = 2;
 constexpr std::uint64_t quick_bit = 4;  // a freed block waiting in a quick list: still "used" to its neighbours
+// What a freed block's header becomes when it merges into the free block before it: "not used"
+// (bit 0 clear, so an immediate second free is refused) and, unlike zeros, unlikely in user data,
+// so that a second free is told from a free of a pointer inside a block (was_freed).
+constexpr std::uint64_t merged_header = 0x6d65726765642d68ull;  // "h-merged"
 constexpr std::uint64_t size_mask = ((std::uint64_t{1} << 48) - 1) & ~std::uint64_t{15};
 constexpr unsigned tag_shift = 48;
 
@@ -329,7 +333,7 @@ void boundary_tag_heap::release(block* freed) noexcept {
         start = freed->previous();
         unfile(start);
         bytes += start->size();
-        freed->set_word(0);  // inside a free block now: an immediate second free must not see "used"
+        freed->set_word(merged_header);  // inside a free block now: a second free must not see "used"
     }
     // BT3 held before, so the block before `start` is live.
     start->set_word(bytes | previous_used_bit);
@@ -414,6 +418,17 @@ const boundary_tag_heap::region* boundary_tag_heap::region_of(const void* pointe
 }
 
 bool boundary_tag_heap::owns(const void* pointer) const noexcept { return region_of(pointer) != nullptr; }
+
+bool boundary_tag_heap::was_freed(const void* pointer) const noexcept {
+    const region* home = reinterpret_cast<std::uintptr_t>(pointer) % alignment_bytes == 0 ? region_of(pointer) : nullptr;
+    if (home == nullptr) return false;
+    block* freed = block::of_payload(pointer);
+    if (freed->word() == merged_header) return true;
+    if (freed->used()) return freed->quick() && freed->tag() == tag_;
+    const std::size_t size = freed->size();
+    return freed->tag() == 0 && size >= min_block_bytes && size % alignment_bytes == 0 &&
+           size <= static_cast<std::size_t>(home->epilogue->bytes() - freed->bytes()) && freed->footer() == size;
+}
 
 bool boundary_tag_heap::is_live(const void* pointer) const noexcept {
     errc why = errc::ok;

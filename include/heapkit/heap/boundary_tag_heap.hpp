@@ -111,6 +111,10 @@ public:
     bool owns(const void* pointer) const noexcept;
     // Whether `pointer` is a live block of this heap (as far as its header tells). O(regions).
     bool is_live(const void* pointer) const noexcept;
+    // Whether the header before `pointer` reads as a block this heap freed (a quick block, a free
+    // block with its footer, or one merged into the block before it): freeing it again is a
+    // double free, whereas a pointer into a block reads as none of these. O(regions).
+    bool was_freed(const void* pointer) const noexcept;
 
     // Coalesces every block waiting in a quick list, so the free space is as few blocks as it can
     // be (allocate does this itself before it would fail). O(quick blocks).
