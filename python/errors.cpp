@@ -24,7 +24,7 @@ struct error_class {
 };
 
 // Made once by bind_errors and kept for the life of the interpreter (as the module keeps them).
-std::array<PyObject*, 6> classes{};  // by errc value; [0]: heapkit.Error
+std::array<PyObject*, 7> classes{};  // by errc value; [0]: heapkit.Error
 
 PyObject* class_of(errc kind) noexcept { return classes[static_cast<std::size_t>(kind)]; }
 
@@ -49,6 +49,9 @@ void bind_errors(py::module_& module) {
         {errc::out_of_memory, "OutOfMemory", PyExc_MemoryError,
          "No free block can hold the request (a MemoryError); the message says exhausted or fragmented, and\n"
          "`requested`, `free` and `largest_free_block` give the figures (None where unknown)."},
+        {errc::invalid_constraint, "InvalidConstraint", PyExc_ValueError,
+         "A placement constraint no address can meet: a phase not below the alignment, a nocross that is not\n"
+         "a power of two at least the size, a window smaller than the size (a ValueError)."},
     };
     for (const error_class& entry : kinds) {
         const py::dict attributes;

@@ -32,6 +32,9 @@ class OutOfMemory(Error, MemoryError):
     free: Optional[int]
     largest_free_block: Optional[int]
 
+class InvalidConstraint(Error, ValueError):
+    """A placement constraint no address can meet: phase, nocross or window."""
+
 class FreeBlock:
     """A free block of the seed's address-ordered doubly-linked free list (read-only)."""
 

@@ -11,6 +11,7 @@
 #include "heapkit/offset/error.hpp"
 #include "heapkit/offset/fit.hpp"
 #include "heapkit/offset/memory_allocator.hpp"
+#include "heapkit/offset/placement_constraints.hpp"
 #include "heapkit/offset/units.hpp"
 
 namespace heapkit::test {
@@ -25,6 +26,66 @@ public:
     errc try_free(Offset address) { return free(address, std::nullopt); }
     result<Offset> try_reallocate(Offset address, Size new_size, Size alignment = 1) {
         return reallocate(address, new_size, alignment);
+    }
+
+    // Constrained placement, read from the definitions: every address of every free run is tried.
+    result<Offset> try_allocate(Size size, const constraints& wanted) {
+        if (size == 0) return errc::invalid_size;
+        if (wanted.alignment == 0 || (wanted.alignment & (wanted.alignment - 1)) != 0) return errc::invalid_alignment;
+        if (wanted.phase >= wanted.alignment) return errc::invalid_constraint;
+        if (wanted.nocross != 0 && ((wanted.nocross & (wanted.nocross - 1)) != 0 || wanted.nocross < size))
+            return errc::invalid_constraint;
+        if (wanted.min_address > wanted.max_address || wanted.max_address - wanted.min_address < size)
+            return errc::invalid_constraint;
+        const std::optional<Offset> address =
+            choose_where([&](const free_block& run) { return satisfying_start(run, size, wanted); });
+        if (!address) return errc::out_of_memory;
+        const Size lowest_phase_bit = wanted.phase & (~wanted.phase + 1);
+        mark(*address, size, true);
+        live_[*address] = {size, std::nullopt, wanted.phase == 0 ? wanted.alignment : lowest_phase_bit};
+        rover_ = *address + size;
+        return *address;
+    }
+
+    // Exactly [address, +size), checked in free's order.
+    result<Offset> try_allocate_at(Offset address, Size size) {
+        if (address >= capacity()) return errc::invalid_address;
+        if (size == 0) return errc::invalid_size;
+        if (size > capacity() - address) return errc::invalid_address;
+        if (free_units_from(address) < size) return errc::out_of_memory;
+        mark(address, size, true);
+        live_[address] = {size, std::nullopt, 1};
+        return address;
+    }
+
+    // A free that takes effect when complete(e) is called with e >= epoch.
+    errc try_free_after(Offset address, Size size, std::uint64_t epoch) {
+        if (address >= capacity()) return errc::invalid_address;
+        if (size == 0) return errc::invalid_size;
+        if (size > capacity() - address) return errc::invalid_address;
+        const auto found = live_.find(address);
+        if (found == live_.end() || found->second.size != size) return errc::invalid_free;
+        queued_.push_back({address, size, epoch});
+        live_.erase(found);
+        return errc::ok;
+    }
+    Size complete(std::uint64_t epoch) {
+        Size released = 0;
+        for (auto at = queued_.begin(); at != queued_.end();) {
+            if (at->epoch <= epoch) {
+                mark(at->address, at->size, false);
+                released += at->size;
+                at = queued_.erase(at);
+            } else {
+                ++at;
+            }
+        }
+        return released;
+    }
+    Size queued_memory() const {
+        Size units = 0;
+        for (const queued_free& waiting : queued_) units += waiting.size;
+        return units;
     }
     std::vector<free_block> free_blocks() const { return free_runs(); }
     std::vector<allocation> allocations() const {
@@ -142,12 +203,28 @@ private:
         return start;
     }
 
+    // The lowest address of `run` that satisfies every constraint, tried one by one.
+    static std::optional<Offset> satisfying_start(const free_block& run, Size size, const constraints& wanted) {
+        for (Offset at = run.start; at + size <= run.start + run.size; ++at) {
+            const bool crosses = wanted.nocross != 0 && at / wanted.nocross != (at + size - 1) / wanted.nocross;
+            if (at % wanted.alignment == wanted.phase && !crosses && at >= wanted.min_address && at + size <= wanted.max_address)
+                return at;
+        }
+        return std::nullopt;
+    }
+
     std::optional<Offset> choose(Size size, Size alignment) const {
+        return choose_where([&](const free_block& run) { return aligned_start(run, size, alignment); });
+    }
+
+    // The policy's choice among the runs where start_in(run) finds a start.
+    template <class StartIn>
+    std::optional<Offset> choose_where(StartIn start_in) const {
         std::optional<free_block> chosen;
         std::optional<Offset> chosen_start;
         const std::vector<free_block> runs = free_runs();
         auto consider = [&](const free_block& run, bool better) {
-            const std::optional<Offset> start = aligned_start(run, size, alignment);
+            const std::optional<Offset> start = start_in(run);
             if (start && (!chosen || better)) {
                 chosen = run;
                 chosen_start = start;
@@ -183,9 +260,16 @@ private:
         for (Size unit = 0; unit < size; ++unit) used_[start + unit] = used;
     }
 
-    std::vector<bool> used_;         // one flag per unit
-    std::map<Offset, record> live_;  // live allocations by address
-    Offset rover_ = 0;               // end of the last successful placement
+    struct queued_free {
+        Offset address;
+        Size size;
+        std::uint64_t epoch;
+    };
+
+    std::vector<bool> used_;           // one flag per unit
+    std::vector<queued_free> queued_;  // frees waiting for their epoch
+    std::map<Offset, record> live_;    // live allocations by address
+    Offset rover_ = 0;                 // end of the last successful placement
     Fit fit_;
 };
 

@@ -11,6 +11,7 @@ void throw_error(errc kind, const std::string& message) {
         case errc::invalid_address: throw invalid_address(message);
         case errc::invalid_free: throw invalid_free(message);
         case errc::out_of_memory: throw out_of_memory(message);
+        case errc::invalid_constraint: throw invalid_constraint(message);
         case errc::ok: break;
     }
     throw std::logic_error("heapkit::throw_error called without an error: " + message);

@@ -2,6 +2,8 @@
 // The facade's error messages: each says what was asked and why it cannot be done, with figures.
 #include "heapkit/offset/detail/messages.hpp"
 
+#include <limits>
+
 namespace heapkit::detail {
 
 std::string units(Size count) { return std::to_string(count) + (count == 1 ? " unit" : " units"); }
@@ -24,11 +26,30 @@ std::string outside(Offset address, const failure_context& state) {
     return "address " + std::to_string(address) + " is outside [0, " + std::to_string(state.capacity) + ")";
 }
 
+// An address outside, or a range of `size` units from it that passes the end.
+std::string range_error(Offset address, Size size, const failure_context& state) {
+    if (address >= state.capacity) return outside(address, state);
+    return "range of " + units(size) + " at " + std::to_string(address) + " passes the end of memory (capacity " +
+           std::to_string(state.capacity) + ")";
+}
+
 std::string not_allocated(Offset address, std::optional<Size> size, const failure_context& state) {
     if (!state.recorded_size) return "cannot free address " + std::to_string(address) + ": no allocation starts there";
     return "cannot free " + units(size.value_or(0)) + " at " + std::to_string(address) + ": the allocation there has " +
            units(*state.recorded_size);
 }
+
+// "10 units aligned to 8 at phase 3, not crossing a multiple of 64, inside [16, 100)".
+std::string constrained_request(Size size, const constraints& wanted) {
+    std::string text = request(size, wanted.alignment);
+    if (wanted.phase != 0) text += " at phase " + std::to_string(wanted.phase);
+    if (wanted.nocross != 0) text += ", not crossing a multiple of " + std::to_string(wanted.nocross);
+    if (wanted.min_address != 0 || wanted.max_address != std::numeric_limits<Offset>::max())
+        text += ", inside [" + std::to_string(wanted.min_address) + ", " + std::to_string(wanted.max_address) + ")";
+    return text;
+}
+
+std::string range(Offset start, Size size) { return "[" + std::to_string(start) + ", +" + std::to_string(size) + ")"; }
 
 }  // namespace
 
@@ -44,10 +65,7 @@ std::string allocate_message(errc kind, Size size, Size alignment, const failure
 std::string free_message(errc kind, Offset address, std::optional<Size> size, const failure_context& state) {
     switch (kind) {
         case errc::invalid_size: return "free size must be positive, got 0";
-        case errc::invalid_address:
-            if (address >= state.capacity) return outside(address, state);
-            return "range of " + units(size.value_or(0)) + " at " + std::to_string(address) +
-                   " passes the end of memory (capacity " + std::to_string(state.capacity) + ")";
+        case errc::invalid_address: return range_error(address, size.value_or(0), state);
         case errc::invalid_free: return not_allocated(address, size, state);
         default: return "cannot free address " + std::to_string(address);
     }
@@ -63,6 +81,55 @@ std::string reallocate_message(errc kind, Offset address, Size new_size, Size al
             return "cannot resize the allocation at " + std::to_string(address) + " to " + request(new_size, alignment) + ": " +
                    out_of_memory_reason(new_size, state);
         default: return "cannot resize the allocation at " + std::to_string(address);
+    }
+}
+
+std::string constrained_allocate_message(errc kind, Size size, const constraints& wanted, const failure_context& state,
+                                         const refusal_counts& refused) {
+    switch (kind) {
+        case errc::invalid_size: return "allocation size must be positive, got 0";
+        case errc::invalid_alignment: return "alignment " + std::to_string(wanted.alignment) + " is not a power of two";
+        case errc::invalid_constraint:
+            if (wanted.phase >= wanted.alignment)
+                return "phase " + std::to_string(wanted.phase) + " is not below the alignment " +
+                       std::to_string(wanted.alignment);
+            if (wanted.nocross != 0 && (!is_power_of_two(wanted.nocross) || wanted.nocross < size))
+                return "nocross " + std::to_string(wanted.nocross) + " is not a power of two at least the size " +
+                       std::to_string(size);
+            return "the window [" + std::to_string(wanted.min_address) + ", " + std::to_string(wanted.max_address) +
+                   ") cannot hold " + units(size);
+        case errc::out_of_memory: {
+            std::string text = "cannot allocate " + constrained_request(size, wanted) + ": " + out_of_memory_reason(size, state);
+            std::size_t large_enough = 0;
+            for (const std::size_t count : refused) large_enough += count;
+            if (large_enough == 0) return text;
+            text += "; of the " + std::to_string(large_enough) + " free blocks large enough, ";
+            bool first = true;
+            for (const refusal why : {refusal::window, refusal::alignment, refusal::nocross}) {
+                const std::size_t count = refused[static_cast<std::size_t>(why)];
+                if (count == 0) continue;
+                text += std::string(first ? "" : ", ") + std::to_string(count) + ": " + std::string(refusal_name(why));
+                first = false;
+            }
+            return text;
+        }
+        default: return "cannot allocate " + constrained_request(size, wanted);
+    }
+}
+
+std::string allocate_at_message(errc kind, Offset address, Size size, const failure_context& state,
+                                const std::optional<obstacle>& in_way) {
+    switch (kind) {
+        case errc::invalid_size: return "allocation size must be positive, got 0";
+        case errc::invalid_address: return range_error(address, size, state);
+        case errc::out_of_memory:
+            if (!in_way) return "cannot allocate " + range(address, size) + ": it is not free";
+            if (in_way->epoch)
+                return "cannot allocate " + range(address, size) + ": " + range(in_way->start, in_way->size) +
+                       " waits for a deferred free (epoch " + std::to_string(*in_way->epoch) + ")";
+            return "cannot allocate " + range(address, size) + ": the allocation " + range(in_way->start, in_way->size) +
+                   " is in the way";
+        default: return "cannot allocate " + range(address, size);
     }
 }
 

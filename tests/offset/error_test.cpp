@@ -31,6 +31,7 @@ TEST(Error, EveryKindDerivesFromItsStandardException) {
     expect_kind<std::out_of_range>(errc::invalid_address, "invalid_address");
     expect_kind<std::invalid_argument>(errc::invalid_free, "invalid_free");
     expect_kind<std::bad_alloc>(errc::out_of_memory, "out_of_memory");
+    expect_kind<std::invalid_argument>(errc::invalid_constraint, "invalid_constraint");
 }
 
 TEST(Error, CatchAsHeapkitError) {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Differential driver: runs the same random calls (allocate with alignments and owners, right
-// and wrong frees, free without size, reallocate, free_owner) on two allocators with the
-// facade's interface, and asserts identical results and free blocks after every step, with
-// validate() on both.
+// and wrong frees, free without size, reallocate, free_owner, constrained allocate, allocate_at,
+// deferred frees and their completion) on two allocators with the facade's interface, and
+// asserts identical results and free blocks after every step, with validate() on both.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -16,6 +16,7 @@
 
 #include "allocator_snapshot.hpp"
 #include "heapkit/offset/memory_allocator.hpp"
+#include "heapkit/offset/placement_constraints.hpp"
 
 namespace heapkit::test {
 
@@ -32,6 +33,21 @@ public:
         return std::min(limit, between(Size{1} << exponent, (Size{1} << exponent) * 2 - 1));
     }
     Size alignment() { return pick(3) == 0 ? Size{1} << pick(7) : 1; }
+    // Constraints for a request of `size`: each part present at random, now and then one that no
+    // address can meet (a phase too large, a nocross too small or not a power of two, an empty window).
+    constraints constraints_for(Size size) {
+        constraints wanted;
+        wanted.alignment = pick(2) == 0 ? Size{1} << pick(6) : 1;
+        if (pick(2) == 0) wanted.phase = between(0, wanted.alignment - 1);
+        if (pick(3) == 0) wanted.nocross = Size{1} << pick(static_cast<std::size_t>(std::bit_width(capacity_)) + 1);
+        if (pick(3) == 0) wanted.min_address = between(0, capacity_);
+        if (pick(3) == 0) wanted.max_address = between(wanted.min_address, capacity_ + 1);
+        if (pick(40) == 0) wanted.phase = wanted.alignment;
+        if (pick(40) == 0) wanted.nocross = 3;
+        if (pick(40) == 0) wanted.nocross = std::bit_floor(std::max<Size>(size, 2) - 1);
+        if (pick(40) == 0) wanted.max_address = wanted.min_address;
+        return wanted;
+    }
     Offset address() { return between(0, capacity_ + 2); }
     std::size_t pick(std::size_t count) { return std::uniform_int_distribution<std::size_t>(0, count - 1)(random_); }
     Size between(Size low, Size high) { return std::uniform_int_distribution<Size>(low, high)(random_); }
@@ -50,9 +66,11 @@ inline void expect_same(const result<Offset>& got, const result<Offset>& want, c
 
 // What a lockstep run did, so that a test can insist it exercised something.
 struct lockstep_counts {
-    std::size_t placed = 0;     // successful allocations and moves
-    std::size_t freed = 0;      // successful frees
-    std::size_t most_live = 0;  // the largest number of live allocations at once
+    std::size_t placed = 0;       // successful allocations and moves
+    std::size_t freed = 0;        // successful frees
+    std::size_t most_live = 0;    // the largest number of live allocations at once
+    std::size_t constrained = 0;  // successful constrained allocations
+    std::size_t deferred = 0;     // successful frees after an epoch
 };
 
 template <class Reference, class Subject>
@@ -69,9 +87,10 @@ lockstep_counts lockstep(Reference& reference, Subject& subject, Size capacity, 
         auto at = live.lower_bound(next.between(0, capacity - 1));
         return at == live.end() ? live.begin()->first : at->first;
     };
+    std::uint64_t epoch = 0;  // the last epoch completed
     for (std::size_t step = 0; step < operations; ++step) {
         std::string call;
-        switch (next.pick(10)) {
+        switch (next.pick(14)) {
             case 0:
             case 1:
             case 2:
@@ -139,6 +158,53 @@ lockstep_counts lockstep(Reference& reference, Subject& subject, Size capacity, 
                 call = "free_owner(" + std::to_string(owner) + ")";
                 EXPECT_EQ(subject.free_owner(owner), reference.free_owner(owner)) << call;
                 refresh_live();
+                break;
+            }
+            case 10: {
+                const Size size = next.size();
+                const constraints wanted = next.constraints_for(size);
+                call = "allocate(" + std::to_string(size) + ", {alignment " + std::to_string(wanted.alignment) + ", phase " +
+                       std::to_string(wanted.phase) + ", nocross " + std::to_string(wanted.nocross) + ", window [" +
+                       std::to_string(wanted.min_address) + ", " + std::to_string(wanted.max_address) + ")})";
+                const result<Offset> want = reference.try_allocate(size, wanted);
+                expect_same(subject.try_allocate(size, wanted), want, call);
+                if (want) {
+                    live[*want] = size;
+                    ++counts.placed;
+                    ++counts.constrained;
+                }
+                break;
+            }
+            case 11: {
+                const Offset address = next.address();
+                const Size size = next.pick(10) == 0 ? 0 : next.size();
+                call = "allocate_at(" + std::to_string(address) + ", " + std::to_string(size) + ")";
+                const result<Offset> want = reference.try_allocate_at(address, size);
+                expect_same(subject.try_allocate_at(address, size), want, call);
+                if (want) {
+                    live[*want] = size;
+                    ++counts.placed;
+                }
+                break;
+            }
+            case 12: {
+                const Offset address = some_live();
+                const Size size = next.pick(6) != 0 && live.contains(address) ? live[address] : next.between(0, capacity + 1);
+                const std::uint64_t after = epoch + next.pick(4);
+                call = "free_after(" + std::to_string(address) + ", " + std::to_string(size) + ", " + std::to_string(after) + ")";
+                const errc want = reference.try_free_after(address, size, after);
+                EXPECT_EQ(subject.try_free_after(address, size, after), want) << call;
+                if (want == errc::ok) {
+                    live.erase(address);
+                    ++counts.deferred;
+                }
+                break;
+            }
+            case 13: {
+                epoch += next.pick(3);
+                call = "complete(" + std::to_string(epoch) + ")";
+                EXPECT_EQ(subject.complete(epoch), reference.complete(epoch)) << call;
+                EXPECT_EQ(subject.queued_memory(), reference.queued_memory()) << call;
                 break;
             }
         }

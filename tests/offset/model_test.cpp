@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The list and tree allocators against the brute-force unit model: random allocate (with alignments and
-// owners), free (right, wrong and without size), reallocate and free_owner under every policy,
+// owners, or constraints, or at an address), free (right, wrong, without size, after an epoch),
+// reallocate and free_owner under every policy,
 // comparing every result and the free blocks after every step, with validate() each time.
 #include <gtest/gtest.h>
 
@@ -26,7 +27,9 @@ TEST_P(ModelTest, MatchesTheUnitModel) {
         test::unit_model list_model(capacity, fit);
         MemoryAllocator list(capacity, fit);
         const test::lockstep_counts counts = test::lockstep(list_model, list, capacity, seed + 1000 * round, operations);
-        EXPECT_GT(counts.placed, operations / 10);
+        EXPECT_GT(counts.placed, operations / 20);
+        EXPECT_GT(counts.constrained, operations / 200);
+        EXPECT_GT(counts.deferred, operations / 200);
         test::unit_model tree_model(capacity, fit);
         tree_allocator tree(capacity, fit);
         test::lockstep(tree_model, tree, capacity, seed + 1000 * round, operations);

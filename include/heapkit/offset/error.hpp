@@ -15,11 +15,12 @@ namespace heapkit {
 // What went wrong; `ok` is success. The names (kind_name) are also the words the CLI prints.
 enum class errc : unsigned char {
     ok,
-    invalid_size,       // size 0, negative at an edge, or too large to represent
-    invalid_alignment,  // alignment not a power of two
-    invalid_address,    // free of an address outside [0, capacity), or a range past the end
-    invalid_free,       // double free, never allocated, wrong size, interior address
-    out_of_memory,      // no free block can hold the request
+    invalid_size,        // size 0, negative at an edge, or too large to represent
+    invalid_alignment,   // alignment not a power of two
+    invalid_address,     // free of an address outside [0, capacity), or a range past the end
+    invalid_free,        // double free, never allocated, wrong size, interior address
+    out_of_memory,       // no free block can hold the request
+    invalid_constraint,  // a placement constraint no address can meet (phase, nocross, window)
 };
 
 constexpr std::string_view kind_name(errc kind) noexcept {
@@ -30,6 +31,7 @@ constexpr std::string_view kind_name(errc kind) noexcept {
         case errc::invalid_address: return "invalid_address";
         case errc::invalid_free: return "invalid_free";
         case errc::out_of_memory: return "out_of_memory";
+        case errc::invalid_constraint: return "invalid_constraint";
     }
     return "unknown";
 }
@@ -69,6 +71,7 @@ using invalid_alignment = kind_error<errc::invalid_alignment, std::invalid_argum
 using invalid_address = kind_error<errc::invalid_address, std::out_of_range>;
 using invalid_free = kind_error<errc::invalid_free, std::invalid_argument>;
 using out_of_memory = kind_error<errc::out_of_memory, std::bad_alloc>;
+using invalid_constraint = kind_error<errc::invalid_constraint, std::invalid_argument>;
 
 // Throws the exception type of `kind` (which must not be ok) with `message`.
 [[noreturn]] void throw_error(errc kind, const std::string& message);

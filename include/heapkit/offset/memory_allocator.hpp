@@ -6,6 +6,8 @@
 // Two ways to name an allocation: its address (the seed's API, free(address, size)), or the
 // generation-checked handle that allocate_handle returns (free(handle), no hash; see
 // detail/allocation_ledger.hpp). Both are checked and both may be used on one allocator.
+// Placement may be constrained (placement_constraints.hpp) or at a chosen address (list, tree),
+// and a free may be deferred until its epoch completes (free_after, complete).
 // Cost: the index's find/take/release plus O(1) for the ledger (expected, by address).
 #pragma once
 
@@ -13,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <new>
 #include <optional>
 #include <stdexcept>
@@ -30,6 +33,7 @@
 #include "heapkit/offset/fit.hpp"
 #include "heapkit/offset/free_list.hpp"
 #include "heapkit/offset/free_space_index.hpp"
+#include "heapkit/offset/placement_constraints.hpp"
 #include "heapkit/offset/units.hpp"
 
 namespace heapkit {
@@ -57,12 +61,26 @@ struct handled_allocation {
     friend bool operator==(handled_allocation, handled_allocation) = default;
 };
 
+// What explain() tells of a request: where allocate would place it, or the error it would raise.
+struct explanation {
+    errc kind;                      // ok when it fits
+    std::optional<Offset> address;  // where allocate would place it, when it fits
+    std::string reason;             // allocate's message when it does not fit, else empty
+};
+
+// The epoch of a deferred free: a number the consumer of the memory (a GPU queue, a DMA engine)
+// counts up; complete(e) says every use up to e is finished.
+using Epoch = std::uint64_t;
+
 template <free_space_index Index>
 class basic_memory_allocator {
 public:
     using index_type = Index;
     // Whether `fit` chooses the placement (list, tree) or the index's own rule does (tlsf, buddy).
     static constexpr bool places_by_fit = Index::places_by_fit;
+    // Whether the index can name the free block at an address (list, tree): what constrained
+    // placement, allocate_at and relocate need.
+    static constexpr bool names_blocks = requires(const Index& index) { index.block_starting_at(Offset{}); };
 
     // All of [0, capacity) free. Throws invalid_size when capacity is 0. Further arguments go to
     // the index's constructor (a pool's block size, say).
@@ -95,6 +113,52 @@ public:
     }
     result<handled_allocation> try_allocate_handle(Size size, Size alignment = 1) noexcept {
         return try_place<handled_allocation>(size, alignment, std::nullopt, [&](slot_number at) { return handled(at); });
+    }
+
+    // --- constrained placement, placement at an address (list, tree) ----------------------------
+    // The address of `size` units that satisfies `wanted`: the policy picks among the free blocks
+    // that hold a satisfying address (first: the lowest; next: from the rover; best: the smallest
+    // block; worst: the largest; lowest address on ties) and the allocation starts at the lowest
+    // such address of that block. Throws invalid_size, invalid_alignment, invalid_constraint (see
+    // constraint_error), out_of_memory (the message also counts the free blocks large enough that
+    // each constraint refused). Compaction later keeps the largest alignment the address has,
+    // not the phase, boundary or window. Cost: the index's find when `wanted` asks only an
+    // alignment, else a walk of the free blocks, O(free blocks).
+    Offset allocate(Size size, const constraints& wanted) requires names_blocks {
+        const result<slot_number> placed = place_constrained(size, wanted);
+        if (!placed) throw_error(placed.error(), constrained_failure(placed.error(), size, wanted));
+        return ledger_[*placed].address;
+    }
+    result<Offset> try_allocate(Size size, const constraints& wanted) noexcept requires names_blocks {
+        return guarded([&]() -> result<Offset> {
+            const result<slot_number> placed = place_constrained(size, wanted);
+            if (!placed) return placed.error();
+            return ledger_[*placed].address;
+        });
+    }
+    // Where allocate(size, wanted) would place the request, or the error it would raise and why,
+    // changing nothing. Cost: allocate's search, and a walk of the free blocks when it fails.
+    explanation explain(Size size, const constraints& wanted) const requires names_blocks {
+        if (const errc kind = constraint_error(size, wanted); kind != errc::ok)
+            return {kind, std::nullopt, constrained_failure(kind, size, wanted)};
+        if (const std::optional<placement> chosen = find_constrained(size, wanted)) return {errc::ok, chosen->address, {}};
+        return {errc::out_of_memory, std::nullopt, constrained_failure(errc::out_of_memory, size, wanted)};
+    }
+    // Allocates exactly [address, +size). Checks as free(address, size) does (invalid_address,
+    // invalid_size, invalid_address), then out_of_memory when a unit of the range is not free
+    // (the message names the allocation, or the deferred free, in the way). The rover stays.
+    // Cost: the free block holding the address, found by the index or a walk of the free blocks.
+    Offset allocate_at(Offset address, Size size) requires names_blocks {
+        const result<slot_number> placed = place_at(address, size);
+        if (!placed) throw_error(placed.error(), at_failure(placed.error(), address, size));
+        return address;
+    }
+    result<Offset> try_allocate_at(Offset address, Size size) noexcept requires names_blocks {
+        return guarded([&]() -> result<Offset> {
+            const result<slot_number> placed = place_at(address, size);
+            if (!placed) return placed.error();
+            return address;
+        });
     }
 
     // --- deallocation -----------------------------------------------------------------------
@@ -143,6 +207,37 @@ public:
         return as_allocation(ledger_[at].address, ledger_[at].record);
     }
 
+    // --- deferred frees ----------------------------------------------------------------------
+    // Checks as free(address, size) does and takes the allocation out of the ledger (its address
+    // and handle are refused from now on, as after a free), but its units stay taken, so that no
+    // allocation reuses them, until complete(e) for an epoch e >= `epoch`. O(log queued).
+    void free_after(Offset address, Size size, Epoch epoch) {
+        if (const errc kind = free_checked(address, size, epoch); kind != errc::ok) {
+            throw_error(kind, detail::free_message(kind, address, size, context(address)));
+        }
+    }
+    errc try_free_after(Offset address, Size size, Epoch epoch) noexcept {
+        return guarded([&] { return free_checked(address, size, epoch); });
+    }
+    // Carries out every free queued for an epoch up to `epoch`, merging as free does, and returns
+    // the units it gave back (0 when none waited). If the metadata cannot grow midway
+    // (std::bad_alloc), what was given back stays so and the rest stays queued.
+    Size complete(Epoch epoch) {
+        Size released = 0;
+        while (!queued_.empty() && queued_.begin()->first <= epoch) {
+            const auto oldest = queued_.begin();
+            const queued_free& waiting = oldest->second;
+            index_.release(waiting.held, waiting.address, waiting.size);
+            queued_memory_ -= waiting.reserved;
+            released += waiting.reserved;
+            queued_.erase(oldest);
+        }
+        return released;
+    }
+    // Units whose free waits for an epoch to complete.
+    Size queued_memory() const noexcept { return queued_memory_; }
+    std::size_t queued_count() const noexcept { return queued_.size(); }
+
     // Frees every allocation tagged with `owner` and returns the units freed (0 when it has none).
     // If the metadata cannot grow midway (std::bad_alloc), what was freed stays freed.
     Size free_owner(Owner owner) {
@@ -187,8 +282,7 @@ public:
     // changed (std::bad_alloc from the index's metadata leaves the allocation freed). Cost: the
     // index's release and take, plus a walk of the free blocks when `to` is not the start of one.
     // For indexes that can name the free block starting at an address (list, tree).
-    Offset relocate(Offset from, Offset to) requires requires(const Index& index) { index.block_starting_at(Offset{}); }
-    {
+    Offset relocate(Offset from, Offset to) requires names_blocks {
         const slot_number at = ledger_.at_address(from);
         if (at == ledger_type::none) throw_error(errc::invalid_free, "relocate: no allocation starts at " + std::to_string(from));
         const Size size = size_of(ledger_[at].record);
@@ -224,8 +318,8 @@ public:
     Fit fit() const noexcept { return fit_; }
     // Units the live allocations asked for.
     Size used_memory() const noexcept { return used_memory_; }
-    // Units no allocation holds: capacity - reserved_memory().
-    Size free_memory() const noexcept { return capacity_ - reserved_memory_; }
+    // Units no allocation holds and no deferred free waits for: capacity - reserved - queued.
+    Size free_memory() const noexcept { return capacity_ - reserved_memory_ - queued_memory_; }
     // Units the live allocations hold, at least used_memory(): an index that rounds requests up
     // (buddy) reserves more than was asked for.
     Size reserved_memory() const noexcept { return reserved_memory_; }
@@ -264,12 +358,13 @@ public:
         return as_allocation(address, ledger_[at].record);
     }
     // Calls visit(state, start, size) for every allocation (the units it holds) and free block
-    // in address order. O(n log n).
+    // in address order; units a deferred free waits for are shown as allocated. O(n log n).
     template <class Visitor>
     void for_each_block(Visitor visit) const {
         std::vector<free_block> held;
-        held.reserve(ledger_.size());
+        held.reserve(ledger_.size() + queued_.size());
         ledger_.for_each([&](Offset address, const ledger_record& record) { held.push_back({address, reserved_units(record)}); });
+        for (const auto& [epoch, waiting] : queued_) held.push_back({waiting.address, waiting.reserved});
         std::sort(held.begin(), held.end(), [](const free_block& a, const free_block& b) { return a.start < b.start; });
         walk_blocks(held, index_.blocks(), visit);
     }
@@ -287,8 +382,8 @@ public:
     // up to capacity - reserved, MA2 the ledger adds up to used and reserved, MA3 allocations
     // and free blocks tile [0, capacity) without overlap, MA4 the owner index matches the
     // ledger, MA5 the rover is inside [0, capacity], MA6 every recorded alignment is a power of
-    // two above 1 of a live allocation whose address is a multiple of it. O(n log n); throws
-    // std::logic_error.
+    // two above 1 of a live allocation whose address is a multiple of it, MA7 the queued frees
+    // add up to queued_memory(). O(n log n); throws std::logic_error.
     void validate() const {
         index_.validate();
         ledger_.validate();
@@ -318,6 +413,13 @@ public:
         std::size_t indexed_count = 0;
         for (const auto& [owner, addresses] : owned_) indexed_count += addresses.size();
         if (indexed_count != owned_count) broken("MA4", "owner index holds stale addresses");
+        Size queued_units = 0;
+        for (const auto& [epoch, waiting] : queued_) {
+            queued_units += waiting.reserved;
+            if (waiting.size == 0 || waiting.reserved < waiting.size)
+                broken("MA7", "queued free at " + std::to_string(waiting.address));
+        }
+        if (queued_units != queued_memory_) broken("MA7", "queued frees hold " + std::to_string(queued_units) + " units");
         tiling_check tiles(capacity_, "memory_allocator", "MA3");
         for_each_block(std::ref(tiles));
         tiles.finish();
@@ -350,6 +452,14 @@ private:
     using slot_number = typename ledger_type::slot_number;
 
     handled_allocation handled(slot_number at) const noexcept { return {ledger_[at].address, {ledger_.handle_of(at)}}; }
+
+    // A free that waits for its epoch: the block stays taken in the index.
+    struct queued_free {
+        Offset address;
+        Size size;      // units asked for
+        Size reserved;  // units the block holds
+        index_handle held;
+    };
 
     // place(), never throwing, with the placed slot told as `answer(slot)` says.
     template <class Answer, class Tell>
@@ -450,6 +560,71 @@ private:
         return index_.find({size, alignment, rover_});
     }
 
+    // The placement allocate(size, wanted) picks (a well-formed request), or nothing.
+    std::optional<placement> find_constrained(Size size, const constraints& wanted) const noexcept {
+        if (asks_only_alignment(wanted, capacity_)) return find(size, wanted.alignment);
+        if (size > free_memory()) return std::nullopt;
+        fit_choice<placement> choice(fit_, rover_);
+        for (const free_block block : index_.blocks()) {
+            const placement_answer answer = lowest_placement(block, size, wanted);
+            if (answer.address && choice.offer({block, *answer.address, 0})) break;
+        }
+        if (!choice.chosen()) return std::nullopt;
+        std::optional<placement> named = index_.block_starting_at(choice.chosen()->block.start);
+        named->address = choice.chosen()->address;
+        return named;
+    }
+
+    result<slot_number> place_constrained(Size size, const constraints& wanted) {
+        if (const errc kind = constraint_error(size, wanted); kind != errc::ok) return kind;
+        const std::optional<placement> chosen = find_constrained(size, wanted);
+        if (!chosen) return errc::out_of_memory;
+        // The address is a multiple of the alignment's lowest set bit of the phase; that much
+        // alignment is what compaction keeps.
+        const Size kept_alignment = wanted.phase == 0 ? wanted.alignment : wanted.phase & (~wanted.phase + 1);
+        const slot_number at = hold(*chosen, chosen->address, size, std::nullopt, kept_alignment);
+        rover_ = chosen->address + size;
+        return at;
+    }
+
+    // The message of a failed constrained allocate; for out_of_memory, a walk of the free blocks
+    // counts those large enough that each constraint refused.
+    std::string constrained_failure(errc kind, Size size, const constraints& wanted) const {
+        detail::refusal_counts refused{};
+        if (kind == errc::out_of_memory) {
+            for (const free_block block : index_.blocks()) {
+                const placement_answer answer = lowest_placement(block, size, wanted);
+                if (!answer.address && answer.why != refusal::too_small) ++refused[static_cast<std::size_t>(answer.why)];
+            }
+        }
+        return detail::constrained_allocate_message(kind, size, wanted, context(), refused);
+    }
+
+    result<slot_number> place_at(Offset address, Size size) {
+        if (address >= capacity_) return errc::invalid_address;
+        if (size == 0) return errc::invalid_size;
+        if (size > capacity_ - address) return errc::invalid_address;
+        const std::optional<placement> target = free_block_holding(address, size);
+        if (!target) return errc::out_of_memory;
+        return hold(*target, address, size, std::nullopt, 1);
+    }
+
+    // The message of a failed allocate_at; for out_of_memory it names the lowest allocation or
+    // deferred free that overlaps the range. O(allocations + queued).
+    std::string at_failure(errc kind, Offset address, Size size) const {
+        std::optional<detail::obstacle> in_way;
+        const auto consider = [&](Offset start, Size held_units, std::optional<Epoch> epoch) {
+            if (start < address + size && address < start + held_units && (!in_way || start < in_way->start))
+                in_way = detail::obstacle{start, held_units, epoch};
+        };
+        if (kind == errc::out_of_memory) {
+            ledger_.for_each(
+                [&](Offset start, const ledger_record& record) { consider(start, reserved_units(record), std::nullopt); });
+            for (const auto& [epoch, waiting] : queued_) consider(waiting.address, waiting.reserved, epoch);
+        }
+        return detail::allocate_at_message(kind, address, size, context(), in_way);
+    }
+
     slot_number allocate_or_throw(Size size, Size alignment, std::optional<Owner> owner) {
         const result<slot_number> placed = place(size, alignment, owner);
         if (!placed) {
@@ -546,14 +721,33 @@ private:
         ledger_.remove(at);
     }
 
-    errc free_checked(Offset address, std::optional<Size> size) {
+    // Frees at once, or with an epoch queues the free until that epoch completes.
+    errc free_checked(Offset address, std::optional<Size> size, std::optional<Epoch> epoch = std::nullopt) {
         if (address >= capacity_) return errc::invalid_address;
         if (size && *size == 0) return errc::invalid_size;
         if (size && *size > capacity_ - address) return errc::invalid_address;
         const slot_number at = ledger_.at_address(address);
         if (at == ledger_type::none || (size && size_of(ledger_[at].record) != *size)) return errc::invalid_free;
-        release(at);
+        if (epoch) {
+            queue(at, *epoch);
+        } else {
+            release(at);
+        }
         return errc::ok;
+    }
+
+    // Moves the allocation of slot `at` from the ledger to the queue of deferred frees; its
+    // units stay taken. Strong guarantee (the queue's node is made first).
+    void queue(slot_number at, Epoch epoch) {
+        const ledger_record& record = ledger_[at].record;
+        const Size size = size_of(record);
+        const Size reserved = reserved_units(record);
+        queued_.insert({epoch, queued_free{ledger_[at].address, size, reserved, record.held}});
+        used_memory_ -= size;
+        reserved_memory_ -= reserved;
+        queued_memory_ += reserved;
+        forget(at);
+        ledger_.remove(at);
     }
 
     result<Offset> reallocate_checked(Offset address, Size new_size, Size alignment) {
@@ -613,6 +807,8 @@ private:
     detail::offset_map<Owner> owners_;                             // owner tag of each owned allocation, by address
     detail::offset_map<Size> alignments_;                          // alignment of each allocation aligned above 1, by address
     std::unordered_map<Owner, std::unordered_set<Offset>> owned_;  // addresses of each owner's allocations
+    std::multimap<Epoch, queued_free> queued_;                     // deferred frees, by epoch
+    Size queued_memory_ = 0;                                       // units the queued frees hold
     Size capacity_;                                                // units managed, [0, capacity_)
     Size used_memory_ = 0;                                         // sum of the ledger's sizes
     Size reserved_memory_ = 0;                                     // sum of the units the allocations hold

@@ -2,10 +2,14 @@
 // The text of the facade's exceptions, built only on the error path (out of the header template).
 #pragma once
 
+#include <array>
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 
 #include "heapkit/offset/error.hpp"
+#include "heapkit/offset/placement_constraints.hpp"
 #include "heapkit/offset/units.hpp"
 
 namespace heapkit::detail {
@@ -26,5 +30,19 @@ std::string allocate_message(errc kind, Size size, Size alignment, const failure
 // size is absent for free(address), which takes the size from the ledger.
 std::string free_message(errc kind, Offset address, std::optional<Size> size, const failure_context& state);
 std::string reallocate_message(errc kind, Offset address, Size new_size, Size alignment, const failure_context& state);
+
+// How many free blocks large enough for a request each refusal (by its value) turned away.
+using refusal_counts = std::array<std::size_t, 4>;
+std::string constrained_allocate_message(errc kind, Size size, const constraints& wanted, const failure_context& state,
+                                         const refusal_counts& refused);
+
+// What stands in the way of allocate_at: a live allocation, or a deferred free and its epoch.
+struct obstacle {
+    Offset start;
+    Size size;
+    std::optional<std::uint64_t> epoch;
+};
+std::string allocate_at_message(errc kind, Offset address, Size size, const failure_context& state,
+                                const std::optional<obstacle>& in_way);
 
 }  // namespace heapkit::detail
