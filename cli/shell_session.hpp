@@ -2,9 +2,13 @@
 // heapkit::cli::shell_session: one `heapkit shell` conversation over one allocator. execute()
 // turns a command line into the one line the protocol of docs/PROTOCOL.md prints for it, plus the
 // compaction commands `compact` and `make_room SIZE [ALIGNMENT]`, which print the moves they
-// made as FROM->TO:SIZE separated by spaces (an empty line when nothing moved).
+// made as FROM->TO:SIZE separated by spaces (an empty line when nothing moved), constrained
+// placement (`allocate SIZE [ALIGNMENT] phase=P ...`, `explain`, `allocate_at`) and deferred
+// frees (`free_after`, `complete`).
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -19,6 +23,7 @@
 #include "heapkit/offset/fit.hpp"
 #include "heapkit/offset/memory_allocator.hpp"
 #include "heapkit/offset/memory_map.hpp"
+#include "heapkit/offset/placement_constraints.hpp"
 #include "heapkit/trace/printable.hpp"
 #include "numbers.hpp"
 
@@ -57,6 +62,11 @@ private:
     std::string run(std::string_view command, arguments args) {
         if (command == "allocate") return allocate(args);
         if (command == "free") return free(args);
+        if (command == "allocate_at") return allocate_at(args);
+        if (command == "explain") return explain(args);
+        if (command == "free_after") return free_after(args);
+        if (command == "complete") return complete(args);
+        if (command == "queued_memory") return query(command, args, [&] { return std::to_string(allocator_.queued_memory()); });
         if (command == "allocate_handle") return allocate_handle(args);
         if (command == "free_handle") return free_handle(args);
         if (command == "free_memory") return query(command, args, [&] { return std::to_string(allocator_.free_memory()); });
@@ -93,11 +103,123 @@ private:
         return request{size->magnitude, alignment->magnitude};
     }
 
-    std::string allocate(arguments args) {
-        const auto parsed = parse_request(args, "allocate SIZE [ALIGNMENT]");
+    struct constrained_request {
+        Size size;
+        constraints wanted;
+        bool has_keys;  // some KEY=VALUE word was given
+    };
+
+    // SIZE [ALIGNMENT] [phase=P] [nocross=N] [min=LO] [max=HI] (the keys in any order, each at
+    // most once), or the error line to print instead. The checks run in the facade's order: the
+    // size, the alignment, then each constraint's value (negative or too large: invalid_constraint).
+    static std::variant<constrained_request, std::string> parse_constrained(arguments args, const std::string& form) {
+        std::size_t positional = 0;
+        while (positional < args.size() && args[positional].find('=') == std::string_view::npos) ++positional;
+        if (positional == 0 || positional > 2) return usage(form);
+        const auto parsed = parse_request(args.first(positional), form);
         if (const auto* error = std::get_if<std::string>(&parsed)) return *error;
-        const request asked = std::get<request>(parsed);
-        return std::to_string(allocator_.allocate(asked.size, asked.alignment));
+        constrained_request asked{std::get<request>(parsed).size, {}, positional < args.size()};
+        asked.wanted.alignment = std::get<request>(parsed).alignment;
+        constexpr std::array<std::string_view, 4> keys{"phase", "nocross", "min", "max"};
+        std::array<std::optional<edge_integer>, 4> values;
+        for (const std::string_view word : args.subspan(positional)) {
+            const std::size_t equals = word.find('=');
+            const std::string_view key = word.substr(0, equals);
+            const auto known = std::find(keys.begin(), keys.end(), key);
+            if (known == keys.end() || values[static_cast<std::size_t>(known - keys.begin())]) return usage(form);
+            const std::optional<edge_integer> value = parse_edge_integer(word.substr(equals + 1));
+            if (!value) return not_a_number(word.substr(equals + 1));
+            values[static_cast<std::size_t>(known - keys.begin())] = value;
+        }
+        Offset* const fields[] = {&asked.wanted.phase, &asked.wanted.nocross, &asked.wanted.min_address,
+                                  &asked.wanted.max_address};
+        for (std::size_t key = 0; key < keys.size(); ++key) {
+            if (!values[key]) continue;
+            if (const auto failure = edge_constraint_error(*values[key], std::string(keys[key]).c_str()))
+                return error_line(kind_name(failure->kind), failure->message);
+            *fields[key] = values[key]->magnitude;
+        }
+        return asked;
+    }
+
+    static constexpr const char* constrained_form = "allocate SIZE [ALIGNMENT] [phase=P] [nocross=N] [min=LO] [max=HI]";
+
+    std::string allocate(arguments args) {
+        const auto parsed = parse_constrained(args, constrained_form);
+        if (const auto* error = std::get_if<std::string>(&parsed)) return *error;
+        const constrained_request asked = std::get<constrained_request>(parsed);
+        if (!asked.has_keys || asks_only_alignment(asked.wanted, allocator_.capacity()))
+            return std::to_string(allocator_.allocate(asked.size, asked.wanted.alignment));
+        if constexpr (Allocator::names_blocks) {
+            return std::to_string(allocator_.allocate(asked.size, asked.wanted));
+        } else {
+            return needs_named_blocks("allocate with constraints");
+        }
+    }
+
+    // `fits ADDRESS`, or `no: ` and why; a malformed request prints the error allocate would.
+    std::string explain(arguments args) {
+        const auto parsed = parse_constrained(args, "explain SIZE [ALIGNMENT] [phase=P] [nocross=N] [min=LO] [max=HI]");
+        if (const auto* error = std::get_if<std::string>(&parsed)) return *error;
+        const constrained_request asked = std::get<constrained_request>(parsed);
+        if constexpr (Allocator::names_blocks) {
+            const explanation told = allocator_.explain(asked.size, asked.wanted);
+            if (told.kind == errc::ok) return "fits " + std::to_string(*told.address);
+            if (told.kind == errc::out_of_memory) return "no: " + told.reason;
+            return error_line(kind_name(told.kind), told.reason);
+        } else {
+            return needs_named_blocks("explain");
+        }
+    }
+
+    std::string allocate_at(arguments args) {
+        if (args.size() != 2) return usage("allocate_at ADDRESS SIZE");
+        const std::optional<edge_integer> address = parse_edge_integer(args[0]);
+        const std::optional<edge_integer> size = parse_edge_integer(args[1]);
+        if (!address || !size) return not_a_number(!address ? args[0] : args[1]);
+        if (const auto failure = edge_range_error(allocator_.capacity(), *address, *size, "allocation size")) {
+            return error_line(kind_name(failure->kind), failure->message);
+        }
+        if constexpr (Allocator::names_blocks) {
+            return std::to_string(allocator_.allocate_at(address->magnitude, size->magnitude));
+        } else {
+            return needs_named_blocks("allocate_at");
+        }
+    }
+
+    std::string free_after(arguments args) {
+        if (args.size() != 3) return usage("free_after ADDRESS SIZE EPOCH");
+        const std::optional<edge_integer> address = parse_edge_integer(args[0]);
+        const std::optional<edge_integer> size = parse_edge_integer(args[1]);
+        if (!address || !size) return not_a_number(!address ? args[0] : args[1]);
+        const std::variant<Epoch, std::string> epoch = parse_epoch(args[2]);
+        if (const auto* error = std::get_if<std::string>(&epoch)) return *error;
+        if (const auto failure = edge_free_error(allocator_.capacity(), *address, *size)) {
+            return error_line(kind_name(failure->kind), failure->message);
+        }
+        allocator_.free_after(address->magnitude, size->magnitude, std::get<Epoch>(epoch));
+        return "ok";
+    }
+
+    std::string complete(arguments args) {
+        if (args.size() != 1) return usage("complete EPOCH");
+        const std::variant<Epoch, std::string> epoch = parse_epoch(args[0]);
+        if (const auto* error = std::get_if<std::string>(&epoch)) return *error;
+        allocator_.complete(std::get<Epoch>(epoch));
+        return "ok";
+    }
+
+    // An epoch is 0 to 2^64 - 1; anything else is a line the shell cannot read.
+    static std::variant<Epoch, std::string> parse_epoch(std::string_view word) {
+        const std::optional<edge_integer> epoch = parse_edge_integer(word);
+        if (!epoch) return not_a_number(word);
+        if (!epoch->as_units()) return error_line("parse", "an epoch is 0 to 2^64 - 1, got " + epoch->to_string());
+        return epoch->magnitude;
+    }
+
+    static std::string needs_named_blocks(std::string_view command) {
+        return error_line("unsupported", std::string(command) +
+                                             " needs --index list or tree (an index that can place a block at a chosen address)");
     }
 
     // ADDRESS HANDLE: where the block starts and the handle that free_handle takes.
@@ -141,12 +263,13 @@ private:
     // clang-format on
 
     std::string compact() {
+        if (const std::optional<std::string> waiting = frees_waiting("compact")) return *waiting;
         if constexpr (can_relocate) {
             const compaction_plan plan = plan_full_compaction(allocator_);
             apply_plan(allocator_, plan, [](Offset, Offset, Size) {});
             return describe_moves(plan);
         } else {
-            return cannot_relocate("compact");
+            return needs_named_blocks("compact");
         }
     }
 
@@ -154,6 +277,7 @@ private:
         const auto parsed = parse_request(args, "make_room SIZE [ALIGNMENT]");
         if (const auto* error = std::get_if<std::string>(&parsed)) return *error;
         const request asked = std::get<request>(parsed);
+        if (const std::optional<std::string> waiting = frees_waiting("make_room")) return *waiting;
         if constexpr (can_relocate) {
             const std::optional<compaction_plan> plan = plan_room_for(allocator_, asked.size, asked.alignment);
             if (!plan) {
@@ -164,13 +288,16 @@ private:
             apply_plan(allocator_, *plan, [](Offset, Offset, Size) {});
             return describe_moves(*plan);
         } else {
-            return cannot_relocate("make_room");
+            return needs_named_blocks("make_room");
         }
     }
 
-    static std::string cannot_relocate(std::string_view command) {
-        return error_line("unsupported", std::string(command) +
-                                             " needs --index list or tree (an index that can place a block at a chosen address)");
+    // Compaction plans around live allocations only: it waits until no free is queued.
+    std::optional<std::string> frees_waiting(std::string_view command) const {
+        if (allocator_.queued_memory() == 0) return std::nullopt;
+        return error_line("unsupported", std::string(command) + " cannot move blocks while " +
+                                             std::to_string(allocator_.queued_memory()) +
+                                             " units wait for a deferred free; complete their epochs first");
     }
 
     template <class Answer>

@@ -36,6 +36,37 @@ request checked_request(const integer_argument& size, const integer_argument& al
     return {units.magnitude, aligned_to.magnitude};
 }
 
+// The keyword constraints of allocate, try_allocate and explain; max None: no upper bound.
+struct constraint_arguments {
+    integer_argument phase;
+    integer_argument nocross;
+    integer_argument min;
+    py::object max;
+};
+
+// A request with constraints, checked in the facade's order (size, alignment, each constraint's
+// value); the facade then checks how the values fit together.
+struct constrained_request {
+    Size size;
+    constraints wanted;
+};
+constrained_request checked_constrained(const integer_argument& size, const integer_argument& alignment,
+                                        const constraint_arguments& given) {
+    const request asked = checked_request(size, alignment);
+    constrained_request checked{asked.size, {}};
+    checked.wanted.alignment = asked.alignment;
+    const auto value_of = [](const py::handle& value, const char* name) {
+        const edge_integer number = edge_integer_from(value, name);
+        if (const auto failure = edge_constraint_error(number, name)) raise(*failure);
+        return number.magnitude;
+    };
+    checked.wanted.phase = value_of(given.phase.value, "phase");
+    checked.wanted.nocross = value_of(given.nocross.value, "nocross");
+    checked.wanted.min_address = value_of(given.min.value, "min");
+    if (!given.max.is_none()) checked.wanted.max_address = value_of(given.max, "max");
+    return checked;
+}
+
 class memory_allocator {
 public:
     memory_allocator(const integer_argument& total_capacity, const std::string& fit, const std::string& index)
@@ -51,14 +82,60 @@ public:
         return std::visit(std::forward<Visitor>(visitor), allocator_);
     }
 
-    Offset allocate(const integer_argument& size, const integer_argument& alignment, const py::object& owner) {
-        const request asked = checked_request(size, alignment);
+    Offset allocate(const integer_argument& size, const integer_argument& alignment, const py::object& owner,
+                    const constraint_arguments& given) {
+        const constrained_request asked = checked_constrained(size, alignment, given);
         return with_figures(asked.size, [&] {
-            return visit([&](auto& allocator) {
-                if (owner.is_none()) return allocator.allocate(asked.size, asked.alignment);
-                return allocator.allocate_for(owner_from(owner), asked.size, asked.alignment);
+            return visit([&](auto& allocator) -> Offset {
+                if (!asks_only_alignment(asked.wanted, allocator.capacity())) {
+                    if (!owner.is_none()) throw py::type_error("allocate() takes an owner or constraints, not both");
+                    return constrained<Offset>(allocator, "allocate",
+                                               [&](auto& named) { return named.allocate(asked.size, asked.wanted); });
+                }
+                if (owner.is_none()) return allocator.allocate(asked.size, asked.wanted.alignment);
+                return allocator.allocate_for(owner_from(owner), asked.size, asked.wanted.alignment);
             });
         });
+    }
+
+    // (address, "") where allocate would place the request, or (None, why not); invalid
+    // arguments raise as allocate's do. Changes nothing.
+    py::tuple explain(const integer_argument& size, const integer_argument& alignment, const constraint_arguments& given) const {
+        const constrained_request asked = checked_constrained(size, alignment, given);
+        const explanation told = visit([&](const auto& allocator) {
+            return constrained<explanation>(allocator, "explain",
+                                            [&](const auto& named) { return named.explain(asked.size, asked.wanted); });
+        });
+        if (told.kind == errc::ok) return py::make_tuple(*told.address, "");
+        if (told.kind != errc::out_of_memory) throw_error(told.kind, told.reason);
+        return py::make_tuple(py::none(), told.reason);
+    }
+
+    // Exactly [address, +size); raises as free's checks do, then OutOfMemory naming what is in the way.
+    Offset allocate_at(const integer_argument& address, const integer_argument& size) {
+        const edge_integer at = edge_integer_from(address, "address");
+        const edge_integer units = edge_integer_from(size, "size");
+        if (const auto failure = edge_range_error(capacity(), at, units, "allocation size")) raise(*failure);
+        return with_figures(units.magnitude, [&] {
+            return visit([&](auto& allocator) {
+                return constrained<Offset>(allocator, "allocate_at",
+                                           [&](auto& named) { return named.allocate_at(at.magnitude, units.magnitude); });
+            });
+        });
+    }
+
+    // free(address, size), carried out once complete(e) is called with e >= epoch.
+    void free_after(const integer_argument& address, const integer_argument& size, const integer_argument& epoch) {
+        const edge_integer at = edge_integer_from(address, "address");
+        const edge_integer units = edge_integer_from(size, "size");
+        const Epoch after = epoch_from(epoch);
+        if (const auto failure = edge_free_error(capacity(), at, units)) raise(*failure);
+        visit([&](auto& allocator) { allocator.free_after(at.magnitude, units.magnitude, after); });
+    }
+
+    Size complete(const integer_argument& epoch) {
+        const Epoch done = epoch_from(epoch);
+        return visit([&](auto& allocator) { return allocator.complete(done); });
     }
 
     // (address, handle): allocate, with a handle that free_handle takes.
@@ -78,12 +155,18 @@ public:
     }
 
     // allocate, with None instead of OutOfMemory; invalid arguments still raise.
-    std::optional<Offset> try_allocate(const integer_argument& size, const integer_argument& alignment) {
-        const request asked = checked_request(size, alignment);
-        const result<Offset> placed = visit([&](auto& allocator) { return allocator.try_allocate(asked.size, asked.alignment); });
+    std::optional<Offset> try_allocate(const integer_argument& size, const integer_argument& alignment,
+                                       const constraint_arguments& given) {
+        const constrained_request asked = checked_constrained(size, alignment, given);
+        const result<Offset> placed = visit([&](auto& allocator) -> result<Offset> {
+            if (asks_only_alignment(asked.wanted, allocator.capacity()))
+                return allocator.try_allocate(asked.size, asked.wanted.alignment);
+            return constrained<result<Offset>>(allocator, "try_allocate",
+                                               [&](auto& named) { return named.try_allocate(asked.size, asked.wanted); });
+        });
         if (placed) return *placed;
         if (placed.error() == errc::out_of_memory) return std::nullopt;
-        return allocate(size, alignment, py::none());  // raises the error with its message
+        return allocate(size, alignment, py::none(), given);  // raises the error with its message
     }
 
     // The moves of a full compaction (list and tree), applied: [(from, to, size), ...].
@@ -203,6 +286,24 @@ private:
         });
     }
 
+    // call(allocator) for an index that can place a block at a chosen address; TypeError otherwise.
+    template <class Result, class Allocator, class Call>
+    static Result constrained(Allocator& allocator, const char* command, Call call) {
+        if constexpr (std::remove_const_t<Allocator>::names_blocks) {
+            return call(allocator);
+        } else {
+            throw py::type_error(std::string(command) +
+                                 "() needs index 'list' or 'tree' (an index that can place a block at a chosen address)");
+        }
+    }
+
+    // An epoch, 0 .. 2**64 - 1; ValueError otherwise.
+    static Epoch epoch_from(const integer_argument& epoch) {
+        const edge_integer number = edge_integer_from(epoch, "epoch");
+        if (!number.as_units()) throw py::value_error("an epoch is 0 to 2**64 - 1, got " + number.to_string());
+        return number.magnitude;
+    }
+
     // The one place where the Python keyword arguments become a type.
     static any_allocator make(Size capacity, const std::string& fit_name_argument, const std::string& index) {
         const std::optional<Fit> fit = fit_from_name(fit_name_argument);
@@ -248,13 +349,51 @@ void bind_memory_allocator(py::module_& module) {
         .def(py::init<const integer_argument&, const std::string&, const std::string&>(), py::arg("total_capacity"),
              py::arg("fit") = "first", py::arg("index") = "list",
              "All of [0, total_capacity) free. Raises InvalidSize unless total_capacity is 1 .. 2**64 - 1.")
-        .def("allocate", &memory_allocator::allocate, py::arg("size"), py::arg("alignment") = 1, py::arg("owner") = py::none(),
-             "Allocates `size` units at an address that is a multiple of `alignment` and returns the address.\n"
-             "An `owner` tag lets free_owner(owner) free the block later. Raises InvalidSize (size not positive),\n"
-             "InvalidAlignment (not a power of two) or OutOfMemory (no free block can hold it; the message says\n"
-             "whether memory is exhausted or fragmented).")
-        .def("try_allocate", &memory_allocator::try_allocate, py::arg("size"), py::arg("alignment") = 1,
-             "As allocate, but returns None where allocate raises OutOfMemory (invalid arguments still raise).")
+        .def(
+            "allocate",
+            [](memory_allocator& self, const integer_argument& size, const integer_argument& alignment, const py::object& owner,
+               const integer_argument& phase, const integer_argument& nocross, const integer_argument& min,
+               const py::object& max) {
+                return self.allocate(size, alignment, owner, {phase, nocross, min, max});
+            },
+            py::arg("size"), py::arg("alignment") = 1, py::arg("owner") = py::none(), py::kw_only(), py::arg("phase") = 0,
+            py::arg("nocross") = 0, py::arg("min") = 0, py::arg("max") = py::none(),
+            "Allocates `size` units at an address that is a multiple of `alignment` and returns the address.\n"
+            "An `owner` tag lets free_owner(owner) free the block later. Constraints (index 'list' and 'tree'):\n"
+            "address % alignment == phase, [address, +size) crosses no multiple of `nocross` (0: none),\n"
+            "min <= address and address + size <= max (None: no bound). Raises InvalidSize (size not positive),\n"
+            "InvalidAlignment (not a power of two), InvalidConstraint (no address can meet them) or OutOfMemory\n"
+            "(no free block can hold it; the message says whether memory is exhausted or fragmented, and how\n"
+            "many large enough blocks each constraint refused).")
+        .def(
+            "try_allocate",
+            [](memory_allocator& self, const integer_argument& size, const integer_argument& alignment,
+               const integer_argument& phase, const integer_argument& nocross, const integer_argument& min,
+               const py::object& max) {
+                return self.try_allocate(size, alignment, {phase, nocross, min, max});
+            },
+            py::arg("size"), py::arg("alignment") = 1, py::kw_only(), py::arg("phase") = 0, py::arg("nocross") = 0,
+            py::arg("min") = 0, py::arg("max") = py::none(),
+            "As allocate, but returns None where allocate raises OutOfMemory (invalid arguments still raise).")
+        .def(
+            "explain",
+            [](const memory_allocator& self, const integer_argument& size, const integer_argument& alignment,
+               const integer_argument& phase, const integer_argument& nocross, const integer_argument& min,
+               const py::object& max) {
+                return self.explain(size, alignment, {phase, nocross, min, max});
+            },
+            py::arg("size"), py::arg("alignment") = 1, py::kw_only(), py::arg("phase") = 0, py::arg("nocross") = 0,
+            py::arg("min") = 0, py::arg("max") = py::none(),
+            "Where allocate would place the request, changing nothing: (address, '') when it fits, (None, why)\n"
+            "when it does not. Invalid arguments raise as allocate's do. Index 'list' and 'tree'.")
+        .def("allocate_at", &memory_allocator::allocate_at, py::arg("address"), py::arg("size"),
+             "Allocates exactly [address, address + size) and returns the address. Raises InvalidAddress, InvalidSize\n"
+             "(checked as free checks them) or OutOfMemory naming the block in the way. Index 'list' and 'tree'.")
+        .def("free_after", &memory_allocator::free_after, py::arg("address"), py::arg("size"), py::arg("epoch"),
+             "Frees the block as free(address, size) does, once complete(e) is called with e >= epoch: until then\n"
+             "its units are not reused (queued_memory counts them) and the block is no longer live.")
+        .def("complete", &memory_allocator::complete, py::arg("epoch"),
+             "Carries out every free queued for an epoch up to `epoch` and returns the units given back.")
         .def("allocate_handle", &memory_allocator::allocate_handle, py::arg("size"), py::arg("alignment") = 1,
              "As allocate, returning (address, handle): free_handle(handle) frees the block with no lookup by\n"
              "address. The handle stays valid while the block lives, also when reallocate moves it.")
@@ -300,6 +439,8 @@ void bind_memory_allocator(py::module_& module) {
             "free_list_head", [](const memory_allocator& self) { return free_list_head_of(self.free_blocks()); },
             "The first FreeBlock of the address-ordered free list, or None when memory is full.")
         .def_property_readonly("free_memory", statistic([](const auto& a) { return a.free_memory(); }), "Units no block holds.")
+        .def_property_readonly("queued_memory", statistic([](const auto& a) { return a.queued_memory(); }),
+                               "Units whose free waits for its epoch (free_after).")
         .def_property_readonly("used_memory", statistic([](const auto& a) { return a.used_memory(); }),
                                "Units the live blocks asked for.")
         .def_property_readonly("reserved_memory", statistic([](const auto& a) { return a.reserved_memory(); }),

@@ -45,15 +45,25 @@ std::optional<edge_error> edge_allocate_error(const edge_integer& size, const ed
 }
 
 std::optional<edge_error> edge_free_error(Size capacity, const edge_integer& address, const edge_integer& size) {
+    return edge_range_error(capacity, address, size, "free size");
+}
+
+std::optional<edge_error> edge_range_error(Size capacity, const edge_integer& address, const edge_integer& size,
+                                           const char* what) {
     if (auto outside = edge_address_error(capacity, address)) return outside;
     if (size.negative || (!size.beyond_64_bits && size.magnitude == 0)) {
-        return edge_error{errc::invalid_size, "free size must be positive, got " + size.to_string()};
+        return edge_error{errc::invalid_size, std::string(what) + " must be positive, got " + size.to_string()};
     }
     if (size.beyond_64_bits) {
         return edge_error{errc::invalid_address, "a range of more than 2^64 - 1 units at " + address.to_string() +
                                                      " passes the end of memory (capacity " + std::to_string(capacity) + ")"};
     }
     return std::nullopt;
+}
+
+std::optional<edge_error> edge_constraint_error(const edge_integer& value, const char* name) {
+    if (value.as_units()) return std::nullopt;
+    return edge_error{errc::invalid_constraint, std::string(name) + " must be 0 to 2^64 - 1, got " + value.to_string()};
 }
 
 std::optional<edge_error> edge_reallocate_error(Size capacity, const edge_integer& address, const edge_integer& new_size,

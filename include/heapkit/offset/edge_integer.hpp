@@ -45,6 +45,13 @@ std::optional<edge_error> edge_allocate_error(const edge_integer& size, const ed
 // The same for free(address, size) on an allocator of `capacity` units, in the seed's order:
 // address outside, size not positive, range past the end.
 std::optional<edge_error> edge_free_error(Size capacity, const edge_integer& address, const edge_integer& size);
+// The same for any call on a range [address, +size) (allocate_at, free_after), its size called `what`.
+std::optional<edge_error> edge_range_error(Size capacity, const edge_integer& address, const edge_integer& size,
+                                           const char* what);
+
+// invalid_constraint when a placement constraint `name` (phase, nocross, min, max) is negative
+// or beyond 64 bits; nothing otherwise.
+std::optional<edge_error> edge_constraint_error(const edge_integer& value, const char* name);
 
 // The same for reallocate(address, new_size, alignment): address outside, new size not
 // positive or too large, alignment negative or too large.
