@@ -44,8 +44,14 @@ std::string constrained_request(Size size, const constraints& wanted) {
     std::string text = request(size, wanted.alignment);
     if (wanted.phase != 0) text += " at phase " + std::to_string(wanted.phase);
     if (wanted.nocross != 0) text += ", not crossing a multiple of " + std::to_string(wanted.nocross);
-    if (wanted.min_address != 0 || wanted.max_address != std::numeric_limits<Offset>::max())
+    const bool bounded_above = wanted.max_address != std::numeric_limits<Offset>::max();
+    if (wanted.min_address != 0 && bounded_above) {
         text += ", inside [" + std::to_string(wanted.min_address) + ", " + std::to_string(wanted.max_address) + ")";
+    } else if (wanted.min_address != 0) {
+        text += ", at or above " + std::to_string(wanted.min_address);
+    } else if (bounded_above) {
+        text += ", ending at or below " + std::to_string(wanted.max_address);
+    }
     return text;
 }
 
@@ -103,13 +109,14 @@ std::string constrained_allocate_message(errc kind, Size size, const constraints
             std::size_t large_enough = 0;
             for (const std::size_t count : refused) large_enough += count;
             if (large_enough == 0) return text;
-            text += "; of the " + std::to_string(large_enough) + " free blocks large enough, ";
-            bool first = true;
+            text += "; " + std::to_string(large_enough) + (large_enough == 1 ? " free block is" : " free blocks are") +
+                    " large enough but refused:";
+            const char* separator = " ";
             for (const refusal why : {refusal::window, refusal::alignment, refusal::nocross}) {
                 const std::size_t count = refused[static_cast<std::size_t>(why)];
                 if (count == 0) continue;
-                text += std::string(first ? "" : ", ") + std::to_string(count) + ": " + std::string(refusal_name(why));
-                first = false;
+                text += separator + std::to_string(count) + " " + std::string(refusal_name(why));
+                separator = ", ";
             }
             return text;
         }

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""heapkit's own conformance cases for the `heapkit shell` protocol (docs/PROTOCOL.md, version 3).
+"""heapkit's own conformance cases for the `heapkit shell` protocol (docs/PROTOCOL.md, version 4).
 
 usage: shell_protocol.py PATH/TO/heapkit [EXTRA ARGUMENT ...]
 
 EXTRA ARGUMENTs are passed to every `heapkit shell` (`--index tree` runs the cases on the tree,
 which must make the list's choices). Each case feeds a script and compares every output line;
-for a line starting with `error `, only the kind (up to the colon) is compared, since messages are
-for people. A conversation reads each reply before writing the next line; another frees by
+for a line starting with `error `, only the kind (up to the colon) is compared, and for one starting
+with `no: ` (explain's refusal) only that word, since messages are for people. A conversation reads each reply before writing the next line; another frees by
 handle, whose values are opaque and so are read back rather than written into a case.
 Prints one line per failing case and a closing `N passed, N failed`; exits 1 on any failure.
 """
@@ -87,7 +87,9 @@ CASES = [
      ["error parse"] * 8 + ["0"]),
     ("help lists the commands in one line; quit ends the conversation", 10, [],
      ["help", "allocate 2", "help me", "quit", "allocate 3"],
-     ["commands: allocate SIZE [ALIGNMENT], free ADDRESS SIZE, allocate_handle SIZE [ALIGNMENT], free_handle HANDLE, "
+     ["commands: allocate SIZE [ALIGNMENT] [phase=P] [nocross=N] [min=LO] [max=HI], free ADDRESS SIZE, "
+      "allocate_handle SIZE [ALIGNMENT], free_handle HANDLE, allocate_at ADDRESS SIZE, explain SIZE [ALIGNMENT] "
+      "[phase=P] [nocross=N] [min=LO] [max=HI], free_after ADDRESS SIZE EPOCH, complete EPOCH, queued_memory, "
       "free_memory, largest_free_block, free_blocks, map, compact, make_room SIZE [ALIGNMENT], help, quit", "0",
       "error parse", "ok"]),
     ("free_handle refuses what names no allocation", 10, [],
@@ -116,6 +118,44 @@ CASES = [
     ("compaction keeps each block's alignment", 50, [],
      ["allocate 5", "allocate 3", "allocate 10 16", "free 0 5", "compact", "map"],
      ["0", "5", "16", "ok", "5->0:3", "[Allocated(0-2)] [Free(3-15)] [Allocated(16-25)] [Free(26-49)]"]),
+    ("allocate places by phase, boundary and window", 100, [],
+     ["allocate 10 8 phase=3", "allocate 10 8 phase=3 nocross=16", "allocate 20 min=50 max=80", "allocate 30 min=70",
+      "allocate 1 min=70", "allocate 6 max=19 min=13", "free_blocks", "allocate 4 nocross=4", "allocate 2 1 max=100"],
+     ["3", "19", "50", "70", "error out_of_memory", "13", "0:3 29:21", "32", "0"]),
+    ("constraints are checked after the size and the alignment", 10, [],
+     ["allocate 0 phase=-1", "allocate 4 3 phase=9", "allocate 4 8 phase=8", "allocate 4 nocross=3",
+      "allocate 4 nocross=2", "allocate 4 min=5 max=8", "allocate 4 phase=-1", f"allocate 4 max={2**64}",
+      "allocate 4 phase=1 phase=1", "allocate 4 size=3", "allocate 4 phase=x", "allocate 4 phase=0 8", "allocate phase=0",
+      "free_memory"],
+     ["error invalid_size", "error invalid_alignment", "error invalid_constraint", "error invalid_constraint",
+      "error invalid_constraint", "error invalid_constraint", "error invalid_constraint", "error invalid_constraint",
+      "error parse", "error parse", "error parse", "error parse", "error parse", "10"]),
+    ("explain tells where a request would go, or why not, and changes nothing", 100, [],
+     ["allocate 50", "explain 10", "explain 10 16 phase=1", "explain 60", "explain 10 min=95", "explain 0",
+      "explain 4 8 phase=8", "free_blocks"],
+     ["0", "fits 50", "fits 65", "no:", "no:", "error invalid_size", "error invalid_constraint", "50:50"]),
+    ("allocate_at takes exactly its range, checked as free is", 50, [],
+     ["allocate_at 10 5", "allocate_at 12 1", "allocate_at 15 35", "allocate_at 50 1", "allocate_at 49 2",
+      "allocate_at 0 0", "allocate_at -1 1", "allocate_at 5 -1", "allocate_at 5", "map", "allocate 10", "free 10 5",
+      "free_blocks"],
+     ["10", "error out_of_memory", "15", "error invalid_address", "error invalid_address", "error invalid_size",
+      "error invalid_address", "error invalid_size", "error parse", "[Free(0-9)] [Allocated(10-14)] [Allocated(15-49)]",
+      "0", "ok", "10:5"]),
+    ("a deferred free holds its units until its epoch completes", 30, [],
+     ["allocate 10", "allocate 10", "free_after 0 10 5", "free 0 10", "free_after 0 10 6", "queued_memory",
+      "free_memory", "allocate 15", "allocate_at 5 1", "complete 4", "queued_memory", "complete 5", "queued_memory",
+      "free_blocks", "free 10 10", "allocate 15"],
+     ["0", "10", "ok", "error invalid_free", "error invalid_free", "10", "10", "error out_of_memory",
+      "error out_of_memory", "ok", "10", "ok", "0", "0:10 20:10", "ok", "0"]),
+    ("free_after checks as free does, and its epoch is a number", 30, [],
+     ["allocate 10", "free_after -1 10 1", "free_after 0 0 1", "free_after 0 9 1", "free_after 0 10 -1",
+      f"free_after 0 10 {2**64}", "free_after 0 10", "complete -1", "complete", "free_after 0 10 0", "complete 0",
+      "free_memory"],
+     ["0", "error invalid_address", "error invalid_size", "error invalid_free", "error parse", "error parse",
+      "error parse", "error parse", "error parse", "ok", "ok", "30"]),
+    ("compaction waits until no free is queued", 20, [],
+     ["allocate 4", "allocate 4", "free_after 0 4 1", "compact", "make_room 16", "complete 1", "compact"],
+     ["0", "4", "ok", "error unsupported", "error unsupported", "ok", "4->0:4"]),
     ("make_room checks its request as allocate does", 50, [],
      ["allocate 5", "make_room 5 0", "make_room 5 3", "make_room 0", "make_room -1", "make_room 51", "allocate 1"],
      ["0", "error invalid_alignment", "error invalid_alignment", "error invalid_size", "error invalid_size",
@@ -124,7 +164,9 @@ CASES = [
 
 
 def kind_only(line):
-    """The part of a line the protocol fixes: for an error, its kind."""
+    """The part of a line the protocol fixes: for an error, its kind; for explain's refusal, `no:`."""
+    if line.startswith("no: "):
+        return "no:"
     return line.split(":", 1)[0] if line.startswith("error ") else line
 
 

@@ -74,9 +74,9 @@ TEST(Shell, ErrorsNameTheirKindAndTheShellGoesOn) {
 
 TEST(Shell, ParseErrors) {
     EXPECT_EQ(shell("--capacity 10", "allocate\nallocate x\nallocate 1 2 3\nfree 1\nfrob\nmap now\nallocate 1O\nfree_memory\n"),
-              "error parse: usage: allocate SIZE [ALIGNMENT]\n"
+              "error parse: usage: allocate SIZE [ALIGNMENT] [phase=P] [nocross=N] [min=LO] [max=HI]\n"
               "error parse: 'x' is not a whole number\n"
-              "error parse: usage: allocate SIZE [ALIGNMENT]\n"
+              "error parse: usage: allocate SIZE [ALIGNMENT] [phase=P] [nocross=N] [min=LO] [max=HI]\n"
               "error parse: usage: free ADDRESS SIZE\n"
               "error parse: unknown command 'frob'; help lists the commands\n"
               "error parse: usage: map takes no arguments\n"
@@ -154,6 +154,31 @@ TEST(Shell, CompactionNeedsAnIndexThatPlacesAtAnAddress) {
     EXPECT_EQ(shell("--capacity 100 --index tlsf", "compact\nmake_room 5\n"),
               "error unsupported: compact needs --index list or tree (an index that can place a block at a chosen address)\n"
               "error unsupported: make_room needs --index list or tree (an index that can place a block at a chosen address)\n");
+}
+
+TEST(Shell, ConstraintsAndAllocateAtNeedAnIndexThatPlacesAtAnAddress) {
+    const std::string unsupported = " needs --index list or tree (an index that can place a block at a chosen address)\n";
+    for (const char* index : {"tlsf", "buddy"}) {
+        SCOPED_TRACE(index);
+        // Constraints that ask only an alignment are an ordinary allocate; deferred frees work on every index.
+        EXPECT_EQ(shell(std::string("--capacity 64 --index ") + index,
+                        "allocate 8 8 phase=0 max=64\nallocate 8 phase=1\nexplain 8\nallocate_at 32 8\n"
+                        "free_after 0 8 3\nqueued_memory\ncomplete 3\nqueued_memory\nfree_memory\n"),
+                  "0\nerror unsupported: allocate with constraints" + unsupported + "error unsupported: explain" + unsupported +
+                      "error unsupported: allocate_at" + unsupported + "ok\n8\nok\n0\n64\n");
+    }
+}
+
+TEST(Shell, OutOfMemoryCountsWhatEachConstraintRefused) {
+    EXPECT_EQ(shell("--capacity 100", "allocate 50\nallocate 30 8 phase=1 nocross=32 max=90\nexplain 10 min=95\n"),
+              "0\nerror out_of_memory: cannot allocate 30 units aligned to 8 at phase 1, not crossing a multiple of 32, ending "
+              "at or below 90: memory is fragmented (50 units free, largest free block 50 units); 1 free block is large enough "
+              "but refused: 1 where it would cross a boundary\n"
+              "no: cannot allocate 10 units, at or above 95: memory is fragmented (50 units free, largest free block 50 "
+              "units); 1 free block is large enough but refused: 1 outside the window\n");
+    EXPECT_EQ(shell("--capacity 30", "allocate 10\nallocate 10\nfree_after 0 10 2\nallocate_at 5 1\nallocate_at 15 1\n"),
+              "0\n10\nok\nerror out_of_memory: cannot allocate [5, +1): [0, +10) waits for a deferred free (epoch 2)\n"
+              "error out_of_memory: cannot allocate [15, +1): the allocation [10, +10) is in the way\n");
 }
 
 }  // namespace

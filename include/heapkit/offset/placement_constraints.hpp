@@ -35,12 +35,13 @@ enum class refusal : unsigned char {
     nocross,    // every such address makes the request cross a boundary
 };
 
+// How a message names the blocks a refusal turned away: "2 outside the window".
 constexpr std::string_view refusal_name(refusal why) noexcept {
     switch (why) {
         case refusal::too_small: return "too small";
         case refusal::window: return "outside the window";
-        case refusal::alignment: return "no room at the alignment and phase";
-        case refusal::nocross: return "the request would cross a boundary";
+        case refusal::alignment: return "with no room at the alignment and phase";
+        case refusal::nocross: return "where it would cross a boundary";
     }
     return "refused";
 }
