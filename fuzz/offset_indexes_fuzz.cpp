@@ -6,7 +6,8 @@
 // of the request's order). validate() runs after every step. Handles are driven beside addresses:
 // list and tree allocate by handle too, and a handle must free exactly while its allocation lives
 // (freed by handle or by address, moved by reallocate), never on the other allocator; tlsf and
-// buddy free their blocks by handle or by address.
+// buddy free their blocks by handle or by address. Constrained allocation and allocate_at run on
+// list, tree and model; deferred frees and their completion on all five.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -80,8 +81,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::vector<handled_allocation> tlsf_live;
     std::vector<handled_allocation> buddy_live;
     std::vector<handled> handles;  // every handle list and tree gave, live or not
+    std::uint64_t epoch = 0;       // the last epoch completed
     while (!in.empty()) {
-        const unsigned operation = static_cast<unsigned>(in.take(1) % 7);
+        const unsigned operation = static_cast<unsigned>(in.take(1) % 11);
         const Size units = in.take(2) % (capacity + 2);
         const Offset address = in.take(2) % (capacity + 2);
         const Size alignment = in.take(1) % 16 == 0 ? 3 : Size{1} << (in.take(1) % 9);
@@ -186,6 +188,59 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 if (list.try_free(entry.list) != want) fail("list free(handle)", entry.address, entry.live);
                 if (tree.try_free(entry.tree) != want) fail("tree free(handle)", entry.address, entry.live);
                 entry.live = false;
+                break;
+            }
+            case 7: {
+                constraints wanted;
+                wanted.alignment = alignment;
+                wanted.phase = in.take(1) % 8 == 0 ? alignment : in.take(2) % alignment;
+                wanted.nocross = in.take(1) % 2 == 0 ? 0 : Size{1} << (in.take(1) % 11);
+                wanted.min_address = in.take(1) % 2 == 0 ? 0 : in.take(2) % (capacity + 2);
+                if (in.take(1) % 2 != 0) wanted.max_address = wanted.min_address + in.take(2) % (capacity + 2);
+                const auto want = model.try_allocate(units, wanted);
+                if (code_of(list.try_allocate(units, wanted)) != code_of(want))
+                    fail("list constrained allocate", units, alignment);
+                if (code_of(tree.try_allocate(units, wanted)) != code_of(want))
+                    fail("tree constrained allocate", units, alignment);
+                break;
+            }
+            case 8: {
+                const auto want = model.try_allocate_at(address, units);
+                if (code_of(list.try_allocate_at(address, units)) != code_of(want)) fail("list allocate_at", address, units);
+                if (code_of(tree.try_allocate_at(address, units)) != code_of(want)) fail("tree allocate_at", address, units);
+                break;
+            }
+            case 9: {
+                const std::uint64_t after = epoch + units % 4;
+                const errc want = model.try_free_after(address, units, after);
+                if (list.try_free_after(address, units, after) != want) fail("list free_after", address, units);
+                if (tree.try_free_after(address, units, after) != want) fail("tree free_after", address, units);
+                if (want == errc::ok) forget_handles_at(handles, address);
+                if (!tlsf_live.empty()) {
+                    const std::size_t victim = address % tlsf_live.size();
+                    if (tlsf.try_free_after(tlsf_live[victim].address, tlsf.allocation_of(tlsf_live[victim].handle)->size,
+                                            after) != errc::ok)
+                        fail("tlsf free_after of a live block", tlsf_live[victim].address, after);
+                    tlsf_live[victim] = tlsf_live.back();
+                    tlsf_live.pop_back();
+                }
+                if (!buddy_live.empty()) {
+                    const std::size_t victim = address % buddy_live.size();
+                    if (buddy.try_free_after(buddy_live[victim].address, buddy.allocation_of(buddy_live[victim].handle)->size,
+                                             after) != errc::ok)
+                        fail("buddy free_after of a live block", buddy_live[victim].address, after);
+                    buddy_live[victim] = buddy_live.back();
+                    buddy_live.pop_back();
+                }
+                break;
+            }
+            case 10: {
+                epoch += units % 3;
+                const Size released = model.complete(epoch);
+                if (list.complete(epoch) != released || tree.complete(epoch) != released) fail("complete", epoch, released);
+                tlsf.complete(epoch);
+                buddy.complete(epoch);
+                if (list.queued_memory() != model.queued_memory()) fail("queued_memory", epoch, model.queued_memory());
                 break;
             }
         }

@@ -5,7 +5,8 @@
 // choices), every line must be of the protocol's shapes, and both allocators validate after each.
 // allocate_handle prints a handle of each session's own (they differ): its address part must
 // agree, and `free_handle` is given, half of the time, the last handle its session printed.
-// The command line's number rule (parse_decimal) and the echo (printable) are checked on the way.
+// allocate and explain get KEY=VALUE constraints now and then (known keys, repeated ones, unknown
+// ones). The command line's number rule (parse_decimal) and the echo (printable) are checked on the way.
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
@@ -26,8 +27,11 @@ using heapkit::fuzz::byte_reader;
 using heapkit::fuzz::fail;
 
 constexpr std::string_view commands[] = {
-    "allocate",    "free", "allocate_handle", "free_handle", "free_memory", "largest_free_block",
-    "free_blocks", "map",  "compact",         "make_room",   "help",        "frob"};
+    "allocate",    "free",        "allocate_handle", "free_handle",   "free_memory", "largest_free_block",
+    "free_blocks", "map",         "compact",         "make_room",     "help",        "frob",
+    "explain",     "allocate_at", "free_after",      "queued_memory", "complete",    "allocate"};
+
+constexpr std::string_view constraint_keys[] = {"phase=", "nocross=", "min=", "max=", "size="};
 
 constexpr std::string_view last_handle_word = "$last";  // replaced by each session's own last handle
 
@@ -54,6 +58,10 @@ std::string next_line(byte_reader& in, std::uint64_t capacity) {
     std::string line(commands[in.take(1) % std::size(commands)]);
     if (line == "free_handle" && in.take(1) % 2 == 0) return line + " " + std::string(last_handle_word);
     for (std::uint64_t words = in.take(1) % 4; words > 0; --words) line += " " + edge_number(in, capacity);
+    if (line.starts_with("allocate ") || line.starts_with("explain ")) {
+        for (std::uint64_t keys = in.take(1) % 4; keys > 0; --keys)
+            line += " " + std::string(constraint_keys[in.take(1) % std::size(constraint_keys)]) + edge_number(in, capacity);
+    }
     return line;
 }
 
@@ -85,14 +93,15 @@ bool is_decimal(std::string_view text) { return !text.empty() && text.find_first
 bool well_formed(std::string_view reply) {
     if (reply.starts_with("error ")) {
         const std::string_view kind = reply.substr(6, reply.find(':') == std::string_view::npos ? 0 : reply.find(':') - 6);
-        for (std::string_view known :
-             {"invalid_size", "invalid_alignment", "invalid_address", "invalid_free", "out_of_memory", "parse", "unsupported"}) {
+        for (std::string_view known : {"invalid_size", "invalid_alignment", "invalid_address", "invalid_free", "out_of_memory",
+                                       "invalid_constraint", "parse", "unsupported"}) {
             if (kind == known) return true;
         }
         return false;
     }
+    if (reply.starts_with("fits ")) return is_decimal(reply.substr(5));
     return reply.empty() || reply == "ok" || is_decimal(reply) || reply.starts_with("[") || reply.starts_with("commands: ") ||
-           reply.find(':') != std::string_view::npos;
+           reply.starts_with("no: ") || reply.find(':') != std::string_view::npos;
 }
 
 // The number rule written another way: digits only, and what std::from_chars reads in base 10.

@@ -43,9 +43,9 @@ TEST(PlacementConstraints, TheLowestSatisfyingAddressOfEveryBlock) {
         }
         const placement_answer answer = lowest_placement(block, size, wanted);
         ASSERT_EQ(answer.address, expected) << "round " << round << " (seed " << seed << "): block " << block.start << "+"
-                                            << block.size << " size " << size << " alignment " << wanted.alignment
-                                            << " phase " << wanted.phase << " nocross " << wanted.nocross << " window ["
-                                            << wanted.min_address << ", " << wanted.max_address << ")";
+                                            << block.size << " size " << size << " alignment " << wanted.alignment << " phase "
+                                            << wanted.phase << " nocross " << wanted.nocross << " window [" << wanted.min_address
+                                            << ", " << wanted.max_address << ")";
         if (!expected) {
             EXPECT_EQ(answer.why == refusal::too_small, block.size < size);
         }
