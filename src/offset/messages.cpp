@@ -105,7 +105,12 @@ std::string constrained_allocate_message(errc kind, Size size, const constraints
             return "the window [" + std::to_string(wanted.min_address) + ", " + std::to_string(wanted.max_address) +
                    ") cannot hold " + units(size);
         case errc::out_of_memory: {
-            std::string text = "cannot allocate " + constrained_request(size, wanted) + ": " + out_of_memory_reason(size, state);
+            // A block large enough exists: the constraints, not the free space, refused it.
+            const std::string reason = state.largest_free_block >= size
+                                           ? "no free block has a place that meets the constraints (" + units(state.free_memory) +
+                                                 " free, largest free block " + units(state.largest_free_block) + ")"
+                                           : out_of_memory_reason(size, state);
+            std::string text = "cannot allocate " + constrained_request(size, wanted) + ": " + reason;
             std::size_t large_enough = 0;
             for (const std::size_t count : refused) large_enough += count;
             if (large_enough == 0) return text;

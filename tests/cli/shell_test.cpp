@@ -172,10 +172,10 @@ TEST(Shell, ConstraintsAndAllocateAtNeedAnIndexThatPlacesAtAnAddress) {
 TEST(Shell, OutOfMemoryCountsWhatEachConstraintRefused) {
     EXPECT_EQ(shell("--capacity 100", "allocate 50\nallocate 30 8 phase=1 nocross=32 max=90\nexplain 10 min=95\n"),
               "0\nerror out_of_memory: cannot allocate 30 units aligned to 8 at phase 1, not crossing a multiple of 32, ending "
-              "at or below 90: memory is fragmented (50 units free, largest free block 50 units); 1 free block is large enough "
-              "but refused: 1 where it would cross a boundary\n"
-              "no: cannot allocate 10 units, at or above 95: memory is fragmented (50 units free, largest free block 50 "
-              "units); 1 free block is large enough but refused: 1 outside the window\n");
+              "at or below 90: no free block has a place that meets the constraints (50 units free, largest free block 50 "
+              "units); 1 free block is large enough but refused: 1 where it would cross a boundary\n"
+              "no: cannot allocate 10 units, at or above 95: no free block has a place that meets the constraints (50 units "
+              "free, largest free block 50 units); 1 free block is large enough but refused: 1 outside the window\n");
     EXPECT_EQ(shell("--capacity 30", "allocate 10\nallocate 10\nfree_after 0 10 2\nallocate_at 5 1\nallocate_at 15 1\n"),
               "0\n10\nok\nerror out_of_memory: cannot allocate [5, +1): [0, +10) waits for a deferred free (epoch 2)\n"
               "error out_of_memory: cannot allocate [15, +1): the allocation [10, +10) is in the way\n");

@@ -87,8 +87,9 @@ TYPED_TEST(ConstrainedPlacement, FailuresChangeNothingAndSayWhy) {
         ADD_FAILURE() << "allocate did not throw";
     } catch (const out_of_memory& failure) {
         EXPECT_STREQ(failure.what(),
-                     "cannot allocate 10 units, not crossing a multiple of 16, at or above 94: memory is fragmented (50 units "
-                     "free, largest free block 50 units); 1 free block is large enough but refused: 1 outside the window");
+                     "cannot allocate 10 units, not crossing a multiple of 16, at or above 94: no free block has a place that "
+                     "meets the constraints (50 units free, largest free block 50 units); 1 free block is large enough but "
+                     "refused: 1 outside the window");
     }
     try {
         allocator.allocate_at(45, 10);
