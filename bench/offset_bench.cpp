@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Google Benchmark grid of the offset allocators: one checked free plus one allocate at steady
 // state (heapkit/trace/pair_workload.hpp) with 1k, 10k, 100k and 1M live blocks (tlsf and tree
-// also freeing by handle), and the buddy
-// system freeing 1M blocks in random order.
+// also freeing by handle; list and tree also with placement constraints: a 64 KiB boundary, a
+// phase of 2 in 64, a window over the middle half), and the buddy system freeing 1M blocks in
+// random order.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -38,6 +39,30 @@ void tree_first_by_handle(benchmark::State& state) {
 }
 void buddy(benchmark::State& state) { free_allocate_pair<heapkit::buddy_allocator>(state, heapkit::Fit::first); }
 
+// The pair with every allocation constrained: `wanted` in a range of `capacity` units.
+template <class Allocator>
+void constrained_pair(benchmark::State& state, const heapkit::constraints& wanted) {
+    const auto live = static_cast<std::size_t>(state.range(0));
+    Allocator allocator(heapkit::trace::pair_workload_capacity(live));
+    heapkit::trace::pair_workload<Allocator> workload(allocator, 1);
+    workload.constrain(wanted);
+    workload.fill(live);
+    workload.run(live);
+    for (auto _ : state) workload.run(1);
+    state.SetItemsProcessed(state.iterations());
+}
+constexpr heapkit::constraints no_64k_crossing{.nocross = 65536};
+constexpr heapkit::constraints phase_2_of_64{.alignment = 64, .phase = 2};
+// The middle half of the range the workload gets for `live` blocks.
+heapkit::constraints middle_half(std::int64_t live) {
+    const heapkit::Size capacity = heapkit::trace::pair_workload_capacity(static_cast<std::size_t>(live));
+    return {.min_address = capacity / 4, .max_address = capacity / 4 * 3};
+}
+void list_nocross(benchmark::State& state) { constrained_pair<heapkit::list_allocator>(state, no_64k_crossing); }
+void tree_nocross(benchmark::State& state) { constrained_pair<heapkit::tree_allocator>(state, no_64k_crossing); }
+void tree_phase(benchmark::State& state) { constrained_pair<heapkit::tree_allocator>(state, phase_2_of_64); }
+void tree_window(benchmark::State& state) { constrained_pair<heapkit::tree_allocator>(state, middle_half(state.range(0))); }
+
 // Frees N one-unit buddy blocks in random order (all of them live first): the free lists grow to
 // most of N nodes before they merge back. Should cost about as much per free as the pair above.
 void buddy_free_all(benchmark::State& state) {
@@ -61,6 +86,10 @@ BENCHMARK(tlsf)->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000);
 BENCHMARK(tlsf_by_handle)->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000);
 BENCHMARK(tree_first_by_handle)->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000);
 BENCHMARK(buddy)->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000);
+BENCHMARK(list_nocross)->Arg(1000)->Arg(10000);
+BENCHMARK(tree_nocross)->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000);
+BENCHMARK(tree_phase)->Arg(1000)->Arg(10000)->Arg(100000);  // 1M: near misses make the fill take minutes
+BENCHMARK(tree_window)->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000);
 BENCHMARK(buddy_free_all)->Arg(1000000)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -39,7 +39,8 @@ int main() {
     bool all_below = true;
     for (const mapping& buffer : dma32) all_below = all_below && buffer.address + buffer.bytes <= four_gib;
     std::printf("32-bit devices: %zu buffers of 1 MiB below 4 GiB\n", dma32.size());
-    claim(all_below && dma32.size() == 4095, "every 32-bit buffer lies below 4 GiB, and the window filled (4095 MiB after page 0)");
+    claim(all_below && dma32.size() == 4095,
+          "every 32-bit buffer lies below 4 GiB, and the window filled (4095 MiB after page 0)");
 
     // The window is full: the next 32-bit request fails, and the message says which constraint refused.
     std::string refusal;
@@ -49,7 +50,8 @@ int main() {
         refusal = failure.what();
     }
     std::printf("the next 32-bit buffer: %s\n", refusal.c_str());
-    claim(refusal.find("outside the window") != std::string::npos, "a refused request is explained by the window that refused it");
+    claim(refusal.find("outside the window") != std::string::npos,
+          "a refused request is explained by the window that refused it");
 
     // A 64-bit NIC still gets memory (the last MiB below 4 GiB first, then above): descriptor
     // rings of 12 KiB that never cross a 64 KiB boundary, and packet buffers at phase 2 of 64.
@@ -67,7 +69,8 @@ int main() {
     }
     claim(predicted_right, "explain() named every address allocate() then chose");
     bool rings_whole = true;
-    for (const mapping& r : rings) rings_whole = rings_whole && r.address / ring_boundary == (r.address + r.bytes - 1) / ring_boundary;
+    for (const mapping& r : rings)
+        rings_whole = rings_whole && r.address / ring_boundary == (r.address + r.bytes - 1) / ring_boundary;
     bool packets_in_phase = true;
     for (const mapping& p : packets) packets_in_phase = packets_in_phase && p.address % 64 == 2;
     claim(rings_whole, "no descriptor ring crosses a 64 KiB boundary");
@@ -83,6 +86,7 @@ int main() {
     for (const mapping& p : packets) iova.free(p.address, p.bytes);
     iova.free(0, page);
     iova.validate();
-    claim(iova.free_block_count() == 1 && iova.free_memory() == iova_bytes, "unmapped, the address space is one free range again");
+    claim(iova.free_block_count() == 1 && iova.free_memory() == iova_bytes,
+          "unmapped, the address space is one free range again");
     return 0;
 }

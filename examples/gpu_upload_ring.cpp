@@ -26,7 +26,9 @@ struct upload {
     std::uint64_t frame;  // the frame whose fence releases it
 };
 
-bool overlaps(const upload& a, Offset address, Size bytes) { return a.address < address + bytes && address < a.address + a.bytes; }
+bool overlaps(const upload& a, Offset address, Size bytes) {
+    return a.address < address + bytes && address < a.address + a.bytes;
+}
 
 }  // namespace
 

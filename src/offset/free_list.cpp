@@ -24,7 +24,7 @@ std::optional<placement> free_list::find(const fit_request& request) const noexc
     fit_choice<placement> choice(fit_, request.rover);
     for (node_index at = head_; at != none; at = nodes_[at].next) {
         const free_block block{nodes_[at].start, nodes_[at].size};
-        const std::optional<Offset> address = aligned_start_in(block, request.size, request.alignment);
+        const std::optional<Offset> address = start_in(block, request);
         if (address && choice.offer({block, *address, at})) break;
     }
     return choice.chosen();

@@ -13,9 +13,7 @@ namespace {
     throw std::logic_error(std::string("heapkit::free_tree invariant ") + invariant + " broken: " + detail);
 }
 
-bool fits(const free_block& block, const fit_request& request) noexcept {
-    return aligned_start_in(block, request.size, request.alignment).has_value();
-}
+bool fits(const free_block& block, const fit_request& request) noexcept { return start_in(block, request).has_value(); }
 
 }  // namespace
 
@@ -41,19 +39,21 @@ std::optional<placement> free_tree::find(const fit_request& request) const noexc
     }
     if (chosen == address_index::end_position) return std::nullopt;
     const free_block block = by_address_.at(chosen);
-    return placement{block, *aligned_start_in(block, request.size, request.alignment), static_cast<std::size_t>(chosen)};
+    return placement{block, *start_in(block, request), static_cast<std::size_t>(chosen)};
 }
 
 // The lowest-addressed block starting at or after `lower` that fits. Without alignment every
 // block of at least the size fits, so the largest sizes say where it is and one descent finds it.
+// Under a window no block starting past max_address - size can fit, so the search stops there.
 free_tree::address_index::position free_tree::first_fit_from(Offset lower, const fit_request& request) const noexcept {
-    return by_address_.first_where(request.size, lower, [&](const free_block& block) { return fits(block, request); });
+    const Offset upper = request.wanted == nullptr ? ~Offset{0} : request.wanted->max_address - request.size + 1;
+    return by_address_.first_where(request.size, lower, upper, [&](const free_block& block) { return fits(block, request); });
 }
 
 free_tree::address_index::position free_tree::worst_fit(const fit_request& request) const noexcept {
     // The lowest-addressed block of the largest size: follow the largest sizes down.
     const address_index::position widest =
-        by_address_.first_where(largest_free_block(), 0, [](const free_block&) { return true; });
+        by_address_.first_where(largest_free_block(), 0, ~Offset{0}, [](const free_block&) { return true; });
     if (fits(by_address_.at(widest), request)) return widest;
     // Alignment near miss: the largest block that fits among those large enough before alignment,
     // in address order, so a strictly larger size is needed to replace the choice (ties keep the

@@ -88,10 +88,12 @@ TEST(BlockBtree, AddressOrderMatchesASetThroughGrowthAndShrinking) {
         ASSERT_TRUE(same_answer(tree, before, model, expected == model.begin() ? model.end() : std::prev(expected)))
             << "previous, step " << step;
         const Size wanted = 1 + random() % 1200;
-        const auto first_fit = tree.first_where(wanted, start, [&](const free_block& block) { return block.start % 8 == 0; });
-        const auto model_fit = std::find_if(model.lower_bound(free_block{start, 0}), model.end(), [&](const free_block& block) {
-            return block.size >= wanted && block.start % 8 == 0;
-        });
+        const Offset upper = random() % 4 == 0 ? ~Offset{0} : start + random() % 20000;
+        const auto first_fit =
+            tree.first_where(wanted, start, upper, [&](const free_block& block) { return block.start % 8 == 0; });
+        auto model_fit = std::find_if(model.lower_bound(free_block{start, 0}), model.end(),
+                                      [&](const free_block& block) { return block.size >= wanted && block.start % 8 == 0; });
+        if (model_fit != model.end() && model_fit->start >= upper) model_fit = model.end();
         ASSERT_TRUE(same_answer(tree, first_fit, model, model_fit)) << "first_where, step " << step;
         if (step % 997 == 0) {
             tree.validate("block_btree");

@@ -11,6 +11,7 @@
 #include <ranges>
 
 #include "heapkit/offset/fit.hpp"
+#include "heapkit/offset/placement_constraints.hpp"
 #include "heapkit/offset/units.hpp"
 
 namespace heapkit {
@@ -20,7 +21,17 @@ struct fit_request {
     Size size;       // > 0
     Size alignment;  // a power of two
     Offset rover;    // next fit only: the end of the previous successful placement
+    // When set, the placement must satisfy these (their alignment is `alignment`); only indexes
+    // that place by fit (list, tree) are asked so.
+    const constraints* wanted = nullptr;
 };
+
+// Where `request` would start inside `block`, or nothing when the block cannot hold it: the
+// lowest satisfying address under constraints, else the aligned start.
+inline std::optional<Offset> start_in(const free_block& block, const fit_request& request) noexcept {
+    if (request.wanted != nullptr) return lowest_placement(block, request.size, *request.wanted).address;
+    return aligned_start_in(block, request.size, request.alignment);
+}
 
 // The free block an index chose and the aligned address inside it.
 struct placement {

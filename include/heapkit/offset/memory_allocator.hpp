@@ -78,9 +78,9 @@ public:
     using index_type = Index;
     // Whether `fit` chooses the placement (list, tree) or the index's own rule does (tlsf, buddy).
     static constexpr bool places_by_fit = Index::places_by_fit;
-    // Whether the index can name the free block at an address (list, tree): what constrained
-    // placement, allocate_at and relocate need.
-    static constexpr bool names_blocks = requires(const Index& index) { index.block_starting_at(Offset{}); };
+    // Whether the index can name the free block at an address and places by fit (list, tree):
+    // what allocate_at and relocate need, and an index that honours fit_request::wanted.
+    static constexpr bool names_blocks = places_by_fit && requires(const Index& index) { index.block_starting_at(Offset{}); };
 
     // All of [0, capacity) free. Throws invalid_size when capacity is 0. Further arguments go to
     // the index's constructor (a pool's block size, say).
@@ -560,19 +560,12 @@ private:
         return index_.find({size, alignment, rover_});
     }
 
-    // The placement allocate(size, wanted) picks (a well-formed request), or nothing.
+    // The placement allocate(size, wanted) picks (a well-formed request), or nothing: the index's
+    // own search, with the constraints as its test of a block.
     std::optional<placement> find_constrained(Size size, const constraints& wanted) const noexcept {
         if (asks_only_alignment(wanted, capacity_)) return find(size, wanted.alignment);
         if (size > free_memory()) return std::nullopt;
-        fit_choice<placement> choice(fit_, rover_);
-        for (const free_block block : index_.blocks()) {
-            const placement_answer answer = lowest_placement(block, size, wanted);
-            if (answer.address && choice.offer({block, *answer.address, 0})) break;
-        }
-        if (!choice.chosen()) return std::nullopt;
-        std::optional<placement> named = index_.block_starting_at(choice.chosen()->block.start);
-        named->address = choice.chosen()->address;
-        return named;
+        return index_.find({size, wanted.alignment, rover_, &wanted});
     }
 
     result<slot_number> place_constrained(Size size, const constraints& wanted) {

@@ -2,19 +2,22 @@
 // The steady-state workload of `heapkit bench` and the Google Benchmark grid: fill an offset
 // allocator to N live blocks (sizes log-uniform in 16..16384 units), then free a random live
 // block and allocate a fresh one, again and again: through the seed's checked free(address, size)
-// (free_by::address), or through allocate_handle and free(handle) (free_by::handle).
+// (free_by::address), or through allocate_handle and free(handle) (free_by::handle). Allocations
+// by address may carry placement constraints (constrain()), to price them against plain ones.
 #pragma once
 
 #include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <vector>
 
 #include "heapkit/offset/memory_allocator.hpp"
+#include "heapkit/offset/placement_constraints.hpp"
 #include "heapkit/offset/units.hpp"
 
 namespace heapkit::trace {
@@ -34,6 +37,11 @@ public:
             const double unit = (static_cast<double>(i) + 0.5) / static_cast<double>(size_table_.size());
             size_table_[i] = static_cast<Size>(std::exp(std::log(16.0) + unit * (std::log(16384.0) - std::log(16.0))));
         }
+    }
+
+    // Every later allocation asks for `wanted` (alignment, phase, boundary, window): list and tree.
+    void constrain(const constraints& wanted) requires(Naming == free_by::address && Allocator::names_blocks) {
+        wanted_ = wanted;
     }
 
     // Allocates `live` blocks.
@@ -75,6 +83,8 @@ private:
             const handled_allocation placed = allocator_.allocate_handle(fresh.size);
             fresh.address = placed.address;
             fresh.handle = placed.handle;
+        } else if constexpr (Allocator::names_blocks) {
+            fresh.address = wanted_ ? allocator_.allocate(fresh.size, *wanted_) : allocator_.allocate(fresh.size);
         } else {
             fresh.address = allocator_.allocate(fresh.size);
         }
@@ -93,6 +103,7 @@ private:
     std::vector<block> blocks_;
     std::array<Size, 4096> size_table_{};  // log-uniform sizes in 16..16384
     std::uint64_t random_state_;
+    std::optional<constraints> wanted_;  // what every allocation asks for, if anything
 };
 
 }  // namespace heapkit::trace

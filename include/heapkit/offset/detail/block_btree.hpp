@@ -121,12 +121,12 @@ public:
         return leaf.next_leaf == nil ? end_position : make(leaf.next_leaf, 0);
     }
 
-    // The first entry in order (orders that keep the largest sizes only) whose start is at least `lower` and whose size is
-    // at least `min_size` that `accept` takes; subtrees too small or wholly below `lower` are
-    // skipped, so with an `accept` that takes every such entry it is one descent.
+    // The first entry in order (orders that keep the largest sizes only) whose start is in
+    // [lower, upper) and whose size is at least `min_size` that `accept` takes; subtrees too small
+    // or wholly outside are skipped, so with an `accept` that takes every such entry it is one descent.
     template <class Accept>
-    position first_where(Size min_size, Offset lower, Accept accept) const {
-        return root_ == nil ? end_position : search(root_, min_size, lower, accept);
+    position first_where(Size min_size, Offset lower, Offset upper, Accept accept) const {
+        return root_ == nil ? end_position : search(root_, min_size, lower, upper, accept);
     }
     // Calls visit(entry) for every entry of at least `min_size`, in order.
     template <class Visit>
@@ -489,16 +489,18 @@ private:
     }
 
     template <class Accept>
-    position search(link at, Size min_size, Offset lower, Accept& accept) const {
+    position search(link at, Size min_size, Offset lower, Offset upper, Accept& accept) const {
         const bnode& node = nodes_[at];
         for (unsigned i = 0; i < node.count; ++i) {
+            if (node.starts[i] >= upper) return end_position;  // this child and all after it lie at or above upper
             if (node.largest[i] < min_size) continue;
             if (node.leaf) {
                 if (node.starts[i] >= lower && accept(node.block(i))) return make(at, i);
                 continue;
             }
             if (i + 1 < node.count && node.starts[i + 1] <= lower) continue;  // all of child i lies below lower
-            if (const position found = search(node.children[i], min_size, lower, accept); found != end_position) return found;
+            if (const position found = search(node.children[i], min_size, lower, upper, accept); found != end_position)
+                return found;
         }
         return end_position;
     }
