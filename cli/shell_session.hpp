@@ -150,10 +150,10 @@ private:
         const constrained_request asked = std::get<constrained_request>(parsed);
         if (!asked.has_keys || asks_only_alignment(asked.wanted, allocator_.capacity()))
             return std::to_string(allocator_.allocate(asked.size, asked.wanted.alignment));
-        if constexpr (Allocator::names_blocks) {
+        if constexpr (Allocator::honours_constraints) {
             return std::to_string(allocator_.allocate(asked.size, asked.wanted));
         } else {
-            return needs_named_blocks("allocate with constraints");
+            return unsupported_here("allocate with constraints", "list, tree or tlsf (an index that searches under constraints)");
         }
     }
 
@@ -162,13 +162,13 @@ private:
         const auto parsed = parse_constrained(args, "explain SIZE [ALIGNMENT] [phase=P] [nocross=N] [min=LO] [max=HI]");
         if (const auto* error = std::get_if<std::string>(&parsed)) return *error;
         const constrained_request asked = std::get<constrained_request>(parsed);
-        if constexpr (Allocator::names_blocks) {
+        if constexpr (Allocator::honours_constraints) {
             const explanation told = allocator_.explain(asked.size, asked.wanted);
             if (told.kind == errc::ok) return "fits " + std::to_string(*told.address);
             if (told.kind == errc::out_of_memory) return "no: " + told.reason;
             return error_line(kind_name(told.kind), told.reason);
         } else {
-            return needs_named_blocks("explain");
+            return unsupported_here("explain", "list, tree or tlsf (an index that searches under constraints)");
         }
     }
 
@@ -218,8 +218,10 @@ private:
     }
 
     static std::string needs_named_blocks(std::string_view command) {
-        return error_line("unsupported", std::string(command) +
-                                             " needs --index list or tree (an index that can place a block at a chosen address)");
+        return unsupported_here(command, "list or tree (an index that can place a block at a chosen address)");
+    }
+    static std::string unsupported_here(std::string_view command, std::string_view indexes) {
+        return error_line("unsupported", std::string(command) + " needs --index " + std::string(indexes));
     }
 
     // ADDRESS HANDLE: where the block starts and the handle that free_handle takes.

@@ -6,8 +6,9 @@
 // of the request's order). validate() runs after every step. Handles are driven beside addresses:
 // list and tree allocate by handle too, and a handle must free exactly while its allocation lives
 // (freed by handle or by address, moved by reallocate), never on the other allocator; tlsf and
-// buddy free their blocks by handle or by address. Constrained allocation and allocate_at run on
-// list, tree and model; deferred frees and their completion on all five.
+// buddy free their blocks by handle or by address. Constrained allocation runs on list, tree and
+// model (which agree) and on tlsf (whose places must satisfy it, and whose failures must be
+// justified); allocate_at on list, tree and model; deferred frees and their completion on all five.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -202,6 +203,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                     fail("list constrained allocate", units, alignment);
                 if (code_of(tree.try_allocate(units, wanted)) != code_of(want))
                     fail("tree constrained allocate", units, alignment);
+                // tlsf places by its own rule, but only where the constraints hold, and fails only
+                // when no free block holds such a place. Its block is freed again at once.
+                const auto placed = tlsf.try_allocate(units, wanted);
+                if (placed) {
+                    const Offset at = *placed;
+                    const bool crosses = wanted.nocross != 0 && at / wanted.nocross != (at + units - 1) / wanted.nocross;
+                    if (at % wanted.alignment != wanted.phase || crosses || at < wanted.min_address ||
+                        at + units > wanted.max_address)
+                        fail("tlsf broke a constraint", at, units);
+                    tlsf.validate();
+                    tlsf.free(at, units);
+                } else if (placed.error() == errc::out_of_memory) {
+                    for (const free_block block : tlsf.free_blocks()) {
+                        if (lowest_placement(block, units, wanted).address)
+                            fail("tlsf out_of_memory with a place", units, block.start);
+                    }
+                } else if (placed.error() != want.error()) {
+                    fail("tlsf constrained allocate error", units, alignment);
+                }
                 break;
             }
             case 8: {

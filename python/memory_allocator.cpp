@@ -118,8 +118,8 @@ public:
         if (const auto failure = edge_range_error(capacity(), at, units, "allocation size")) raise(*failure);
         return with_figures(units.magnitude, [&] {
             return visit([&](auto& allocator) {
-                return constrained<Offset>(allocator, "allocate_at",
-                                           [&](auto& named) { return named.allocate_at(at.magnitude, units.magnitude); });
+                return at_an_address<Offset>(allocator, "allocate_at",
+                                             [&](auto& named) { return named.allocate_at(at.magnitude, units.magnitude); });
             });
         });
     }
@@ -286,15 +286,24 @@ private:
         });
     }
 
-    // call(allocator) for an index that can place a block at a chosen address; TypeError otherwise.
-    template <class Result, class Allocator, class Call>
-    static Result constrained(Allocator& allocator, const char* command, Call call) {
-        if constexpr (std::remove_const_t<Allocator>::names_blocks) {
+    // call(allocator) when the index can (Able); otherwise TypeError: `command` needs `indexes`.
+    template <class Result, bool Able, class Allocator, class Call>
+    static Result only_if(Allocator& allocator, const char* command, const char* indexes, Call call) {
+        if constexpr (Able) {
             return call(allocator);
         } else {
-            throw py::type_error(std::string(command) +
-                                 "() needs index 'list' or 'tree' (an index that can place a block at a chosen address)");
+            throw py::type_error(std::string(command) + "() needs index " + indexes);
         }
+    }
+    template <class Result, class Allocator, class Call>
+    static Result constrained(Allocator& allocator, const char* command, Call call) {
+        return only_if<Result, std::remove_const_t<Allocator>::honours_constraints>(
+            allocator, command, "'list', 'tree' or 'tlsf' for constraints (an index that searches under them)", call);
+    }
+    template <class Result, class Allocator, class Call>
+    static Result at_an_address(Allocator& allocator, const char* command, Call call) {
+        return only_if<Result, std::remove_const_t<Allocator>::names_blocks>(
+            allocator, command, "'list' or 'tree' (an index that can place a block at a chosen address)", call);
     }
 
     // An epoch, 0 .. 2**64 - 1; ValueError otherwise.
@@ -337,7 +346,7 @@ The seed's MemoryAllocator: allocate(size) returns the address of a contiguous b
 returns it and merges it with free neighbours. `fit` picks where a block goes ("first", "next", "best",
 "worst"; other than "first" for )" +
            fit_index_names_text() + R"( only) and `index` how free space is found: )" + sentence_list(indexes) + R"(.
-Errors: InvalidSize, InvalidAlignment, InvalidAddress and InvalidFree (all ValueError) and OutOfMemory
+Errors: InvalidSize, InvalidAlignment, InvalidAddress, InvalidFree, InvalidConstraint (all ValueError) and OutOfMemory
 (a MemoryError), raised in the seed's order of checks.)";
 }
 
@@ -359,7 +368,7 @@ void bind_memory_allocator(py::module_& module) {
             py::arg("size"), py::arg("alignment") = 1, py::arg("owner") = py::none(), py::kw_only(), py::arg("phase") = 0,
             py::arg("nocross") = 0, py::arg("min") = 0, py::arg("max") = py::none(),
             "Allocates `size` units at an address that is a multiple of `alignment` and returns the address.\n"
-            "An `owner` tag lets free_owner(owner) free the block later. Constraints (index 'list' and 'tree'):\n"
+            "An `owner` tag lets free_owner(owner) free the block later. Constraints (index 'list', 'tree', 'tlsf'):\n"
             "address % alignment == phase, [address, +size) crosses no multiple of `nocross` (0: none),\n"
             "min <= address and address + size <= max (None: no bound). Raises InvalidSize (size not positive),\n"
             "InvalidAlignment (not a power of two), InvalidConstraint (no address can meet them) or OutOfMemory\n"
@@ -385,7 +394,7 @@ void bind_memory_allocator(py::module_& module) {
             py::arg("size"), py::arg("alignment") = 1, py::kw_only(), py::arg("phase") = 0, py::arg("nocross") = 0,
             py::arg("min") = 0, py::arg("max") = py::none(),
             "Where allocate would place the request, changing nothing: (address, '') when it fits, (None, why)\n"
-            "when it does not. Invalid arguments raise as allocate's do. Index 'list' and 'tree'.")
+            "when it does not. Invalid arguments raise as allocate's do. Index 'list', 'tree' and 'tlsf'.")
         .def("allocate_at", &memory_allocator::allocate_at, py::arg("address"), py::arg("size"),
              "Allocates exactly [address, address + size) and returns the address. Raises InvalidAddress, InvalidSize\n"
              "(checked as free checks them) or OutOfMemory naming the block in the way. Index 'list' and 'tree'.")
@@ -438,7 +447,8 @@ void bind_memory_allocator(py::module_& module) {
         .def_property_readonly(
             "free_list_head", [](const memory_allocator& self) { return free_list_head_of(self.free_blocks()); },
             "The first FreeBlock of the address-ordered free list, or None when memory is full.")
-        .def_property_readonly("free_memory", statistic([](const auto& a) { return a.free_memory(); }), "Units no block holds.")
+        .def_property_readonly("free_memory", statistic([](const auto& a) { return a.free_memory(); }),
+                               "Units no block holds and no deferred free waits for.")
         .def_property_readonly("queued_memory", statistic([](const auto& a) { return a.queued_memory(); }),
                                "Units whose free waits for its epoch (free_after).")
         .def_property_readonly("used_memory", statistic([](const auto& a) { return a.used_memory(); }),

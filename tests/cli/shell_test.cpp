@@ -156,17 +156,20 @@ TEST(Shell, CompactionNeedsAnIndexThatPlacesAtAnAddress) {
               "error unsupported: make_room needs --index list or tree (an index that can place a block at a chosen address)\n");
 }
 
-TEST(Shell, ConstraintsAndAllocateAtNeedAnIndexThatPlacesAtAnAddress) {
-    const std::string unsupported = " needs --index list or tree (an index that can place a block at a chosen address)\n";
-    for (const char* index : {"tlsf", "buddy"}) {
-        SCOPED_TRACE(index);
-        // Constraints that ask only an alignment are an ordinary allocate; deferred frees work on every index.
-        EXPECT_EQ(shell(std::string("--capacity 64 --index ") + index,
-                        "allocate 8 8 phase=0 max=64\nallocate 8 phase=1\nexplain 8\nallocate_at 32 8\n"
-                        "free_after 0 8 3\nqueued_memory\ncomplete 3\nqueued_memory\nfree_memory\n"),
-                  "0\nerror unsupported: allocate with constraints" + unsupported + "error unsupported: explain" + unsupported +
-                      "error unsupported: allocate_at" + unsupported + "ok\n8\nok\n0\n64\n");
-    }
+TEST(Shell, EachIndexDoesWhatItCanOfConstraintsAndDeferredFrees) {
+    const std::string at_an_address = " needs --index list or tree (an index that can place a block at a chosen address)\n";
+    const std::string under_constraints = " needs --index list, tree or tlsf (an index that searches under constraints)\n";
+    // tlsf searches under constraints but cannot place a block at a chosen address.
+    EXPECT_EQ(shell("--capacity 64 --index tlsf",
+                    "allocate 8 8 phase=0 max=64\nallocate 8 8 phase=1\nexplain 8 nocross=16\nallocate_at 32 8\n"
+                    "free_after 0 8 3\nqueued_memory\ncomplete 3\nqueued_memory\nfree_memory\n"),
+              "0\n9\nfits 17\nerror unsupported: allocate_at" + at_an_address + "ok\n8\nok\n0\n56\n");
+    // Constraints that ask only an alignment are an ordinary allocate; deferred frees work on every index.
+    EXPECT_EQ(shell("--capacity 64 --index buddy",
+                    "allocate 8 8 phase=0 max=64\nallocate 8 8 phase=1\nexplain 8\nallocate_at 32 8\n"
+                    "free_after 0 8 3\nqueued_memory\ncomplete 3\nqueued_memory\nfree_memory\n"),
+              "0\nerror unsupported: allocate with constraints" + under_constraints + "error unsupported: explain" +
+                  under_constraints + "error unsupported: allocate_at" + at_an_address + "ok\n8\nok\n0\n64\n");
 }
 
 TEST(Shell, OutOfMemoryCountsWhatEachConstraintRefused) {

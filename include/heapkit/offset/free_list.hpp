@@ -18,7 +18,8 @@ namespace heapkit {
 class free_list {
 public:
     using handle = no_handle;
-    static constexpr bool places_by_fit = true;  // first, next, best and worst
+    static constexpr bool places_by_fit = true;        // first, next, best and worst
+    static constexpr bool honours_constraints = true;  // find() heeds fit_request::wanted
     using node_index = std::size_t;
     static constexpr node_index none = static_cast<node_index>(-1);
 

@@ -22,7 +22,7 @@ struct fit_request {
     Size alignment;  // a power of two
     Offset rover;    // next fit only: the end of the previous successful placement
     // When set, the placement must satisfy these (their alignment is `alignment`); only indexes
-    // that place by fit (list, tree) are asked so.
+    // whose honours_constraints is true (list, tree, tlsf) are asked so.
     const constraints* wanted = nullptr;
 };
 

@@ -23,7 +23,8 @@ namespace heapkit {
 class free_tree {
 public:
     using handle = no_handle;
-    static constexpr bool places_by_fit = true;  // first, next, best and worst, as the list
+    static constexpr bool places_by_fit = true;        // first, next, best and worst, as the list
+    static constexpr bool honours_constraints = true;  // find() heeds fit_request::wanted
     using address_index = detail::block_btree<detail::by_start>;
     using size_index = detail::block_btree<detail::by_size_then_start>;
 

@@ -81,6 +81,9 @@ public:
     // Whether the index can name the free block at an address and places by fit (list, tree):
     // what allocate_at and relocate need, and an index that honours fit_request::wanted.
     static constexpr bool names_blocks = places_by_fit && requires(const Index& index) { index.block_starting_at(Offset{}); };
+    // Whether the index's find heeds fit_request::wanted (list, tree, tlsf): what constrained
+    // placement and explain need.
+    static constexpr bool honours_constraints = requires { requires Index::honours_constraints; };
 
     // All of [0, capacity) free. Throws invalid_size when capacity is 0. Further arguments go to
     // the index's constructor (a pool's block size, say).
@@ -115,21 +118,23 @@ public:
         return try_place<handled_allocation>(size, alignment, std::nullopt, [&](slot_number at) { return handled(at); });
     }
 
-    // --- constrained placement, placement at an address (list, tree) ----------------------------
+    // --- constrained placement (list, tree, tlsf), placement at an address (list, tree) ---------
     // The address of `size` units that satisfies `wanted`: the policy picks among the free blocks
     // that hold a satisfying address (first: the lowest; next: from the rover; best: the smallest
-    // block; worst: the largest; lowest address on ties) and the allocation starts at the lowest
-    // such address of that block. Throws invalid_size, invalid_alignment, invalid_constraint (see
+    // block; worst: the largest; lowest address on ties; tlsf: its good fit, and it fails only
+    // when no free block holds one) and the allocation starts at the lowest such address of that
+    // block. Throws invalid_size, invalid_alignment, invalid_constraint (see
     // constraint_error), out_of_memory (the message also counts the free blocks large enough that
     // each constraint refused). Compaction later keeps the largest alignment the address has,
     // not the phase, boundary or window. Cost: the index's find when `wanted` asks only an
-    // alignment, else a walk of the free blocks, O(free blocks).
-    Offset allocate(Size size, const constraints& wanted) requires names_blocks {
+    // alignment; else the index's search with the constraints as its test of a block (for the
+    // tree, each near miss costs O(log n); for tlsf, a search of its classes).
+    Offset allocate(Size size, const constraints& wanted) requires honours_constraints {
         const result<slot_number> placed = place_constrained(size, wanted);
         if (!placed) throw_error(placed.error(), constrained_failure(placed.error(), size, wanted));
         return ledger_[*placed].address;
     }
-    result<Offset> try_allocate(Size size, const constraints& wanted) noexcept requires names_blocks {
+    result<Offset> try_allocate(Size size, const constraints& wanted) noexcept requires honours_constraints {
         return guarded([&]() -> result<Offset> {
             const result<slot_number> placed = place_constrained(size, wanted);
             if (!placed) return placed.error();
@@ -138,7 +143,7 @@ public:
     }
     // Where allocate(size, wanted) would place the request, or the error it would raise and why,
     // changing nothing. Cost: allocate's search, and a walk of the free blocks when it fails.
-    explanation explain(Size size, const constraints& wanted) const requires names_blocks {
+    explanation explain(Size size, const constraints& wanted) const requires honours_constraints {
         if (const errc kind = constraint_error(size, wanted); kind != errc::ok)
             return {kind, std::nullopt, constrained_failure(kind, size, wanted)};
         if (const std::optional<placement> chosen = find_constrained(size, wanted)) return {errc::ok, chosen->address, {}};

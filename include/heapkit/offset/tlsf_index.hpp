@@ -5,7 +5,9 @@
 // a request is rounded up to a class whose every block holds it, so the head of the first
 // non-empty class at or above it fits. When no such class is non-empty, the classes below it
 // that may still hold the request are searched block by block before giving up, so tlsf never
-// reports out of memory while some free block can hold the aligned request.
+// reports out of memory while some free block can hold the aligned request. Under constraints
+// (fit_request::wanted) the head of that class is taken when it satisfies them, else every class
+// that may hold the request is searched: tlsf never fails while a satisfying block exists.
 // The placement is TLSF's own good fit; the Fit given to the constructor is not used.
 #pragma once
 
@@ -27,8 +29,9 @@ namespace heapkit {
 class tlsf_index {
 public:
     using link = std::uint32_t;
-    using handle = link;                          // the node of an allocated block
-    static constexpr bool places_by_fit = false;  // TLSF's good fit
+    using handle = link;                               // the node of an allocated block
+    static constexpr bool places_by_fit = false;       // TLSF's good fit
+    static constexpr bool honours_constraints = true;  // find() heeds fit_request::wanted
     static constexpr link nil = 0xFFFFFFFFu;
 
     // One block of the physical chain. Layout: 32 bytes, two to a cache line.
@@ -107,7 +110,7 @@ static_assert(free_space_index<tlsf_index>);
 
 inline std::optional<placement> tlsf_index::placement_in(link at, const fit_request& request) const noexcept {
     const free_block block{nodes_[at].start, nodes_[at].size};
-    const std::optional<Offset> address = aligned_start_in(block, request.size, request.alignment);
+    const std::optional<Offset> address = start_in(block, request);
     if (!address) return std::nullopt;
     return placement{block, *address, at};
 }
@@ -118,7 +121,9 @@ inline std::optional<placement> tlsf_index::find(const fit_request& request) con
     if (request.size <= ~Size{0} - slack) {
         if (const std::optional<size_class> promised = class_guaranteeing(request.size + slack)) {
             if (const std::optional<size_class> found = non_empty_.first_at_or_above(*promised)) {
-                return placement_in(heads_[found->flat()], request);  // fast path: the head fits
+                // Fast path: the head fits; under a window or a boundary it may not.
+                const std::optional<placement> head = placement_in(heads_[found->flat()], request);
+                if (head || request.wanted == nullptr) return head;
             }
         }
     }
