@@ -24,6 +24,23 @@ tlsf_index::tlsf_index(Size capacity, Fit) : capacity_(capacity) {
     file(first_);
 }
 
+std::optional<placement> tlsf_index::placement_in(link at, const fit_request& request) const noexcept {
+    const free_block block{nodes_[at].start, nodes_[at].size};
+    const std::optional<Offset> address = start_in(block, request);
+    if (!address) return std::nullopt;
+    return placement{block, *address, at};
+}
+
+// The head of the promising class when it satisfies the constraints (a phase needs no more than
+// size + alignment - 1 units; a window or a boundary may refuse it), else every class that may
+// hold the request, block by block.
+std::optional<placement> tlsf_index::find_under_constraints(const fit_request& request) const noexcept {
+    if (const std::optional<size_class> found = promising_class(request)) {
+        if (std::optional<placement> head = placement_in(heads_[found->flat()], request)) return head;
+    }
+    return search_classes_from(class_holding(request.size), request);
+}
+
 std::optional<placement> tlsf_index::search_classes_from(size_class from, const fit_request& request) const noexcept {
     for (std::optional<size_class> klass = non_empty_.first_at_or_above(from); klass;) {
         for (link at = heads_[klass->flat()]; at != nil; at = nodes_[at].free_next) {

@@ -86,8 +86,12 @@ public:
 
 private:
     bool is_free(link at) const noexcept { return nodes_[at].free_previous != allocated_mark; }
+    // The request in the block of `at`, if it holds it (under the request's constraints, if any).
     std::optional<placement> placement_in(link at, const fit_request& request) const noexcept;
+    // The first non-empty class whose every block holds the aligned request, if any. O(1).
+    std::optional<size_class> promising_class(const fit_request& request) const noexcept;
     std::optional<placement> search_classes_from(size_class from, const fit_request& request) const noexcept;
+    std::optional<placement> find_under_constraints(const fit_request& request) const noexcept;
     void file(link at) noexcept;                          // into its class list; marks it free
     void unfile(link at) noexcept;                        // out of its class list; marks it allocated
     link acquire();                                       // may throw; links nothing
@@ -108,24 +112,19 @@ static_assert(free_space_index<tlsf_index>);
 
 // The hot path, inline: a free+allocate pair is a few dozen instructions of these.
 
-inline std::optional<placement> tlsf_index::placement_in(link at, const fit_request& request) const noexcept {
-    const free_block block{nodes_[at].start, nodes_[at].size};
-    const std::optional<Offset> address = start_in(block, request);
-    if (!address) return std::nullopt;
-    return placement{block, *address, at};
+inline std::optional<size_class> tlsf_index::promising_class(const fit_request& request) const noexcept {
+    const Size slack = request.alignment - 1;  // any block of size + slack units holds the aligned request
+    if (request.size > ~Size{0} - slack) return std::nullopt;
+    const std::optional<size_class> promised = class_guaranteeing(request.size + slack);
+    return promised ? non_empty_.first_at_or_above(*promised) : std::nullopt;
 }
 
 inline std::optional<placement> tlsf_index::find(const fit_request& request) const noexcept {
-    // Any block of at least size + alignment - 1 units holds the aligned request.
-    const Size slack = request.alignment - 1;
-    if (request.size <= ~Size{0} - slack) {
-        if (const std::optional<size_class> promised = class_guaranteeing(request.size + slack)) {
-            if (const std::optional<size_class> found = non_empty_.first_at_or_above(*promised)) {
-                // Fast path: the head fits; under a window or a boundary it may not.
-                const std::optional<placement> head = placement_in(heads_[found->flat()], request);
-                if (head || request.wanted == nullptr) return head;
-            }
-        }
+    if (request.wanted != nullptr) return find_under_constraints(request);
+    if (const std::optional<size_class> found = promising_class(request)) {
+        const link head = heads_[found->flat()];  // fast path: the head fits
+        const free_block block{nodes_[head].start, nodes_[head].size};
+        return placement{block, block.start + alignment_padding(block.start, request.alignment), head};
     }
     // Every class at or above the promised one is empty: search those below it that may hold
     // the request, starting with the one its size is filed under.
