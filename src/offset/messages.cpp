@@ -34,6 +34,9 @@ std::string range_error(Offset address, Size size, const failure_context& state)
 }
 
 std::string not_allocated(Offset address, std::optional<Size> size, const failure_context& state) {
+    if (state.queued_for)
+        return "cannot free address " + std::to_string(address) + ": it was freed already, after epoch " +
+               std::to_string(*state.queued_for) + " (free_after)";
     if (!state.recorded_size) return "cannot free address " + std::to_string(address) + ": no allocation starts there";
     return "cannot free " + units(size.value_or(0)) + " at " + std::to_string(address) + ": the allocation there has " +
            units(*state.recorded_size);

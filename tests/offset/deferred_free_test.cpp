@@ -68,6 +68,12 @@ TEST(DeferredFreeMap, QueuedUnitsAreDrawnAsAllocated) {
     allocator.free_after(0, 10, 1);
     EXPECT_EQ(memory_map(allocator), "[Allocated(0-9)] [Allocated(10-19)] [Free(20-29)]");
     EXPECT_EQ(allocator.allocations(), (std::vector<allocation>{{10, 10, std::nullopt, 1}}));
+    try {
+        allocator.free(0, 10);
+        ADD_FAILURE() << "a second free was taken";
+    } catch (const invalid_free& failure) {
+        EXPECT_STREQ(failure.what(), "cannot free address 0: it was freed already, after epoch 1 (free_after)");
+    }
 }
 
 template <class Allocator>

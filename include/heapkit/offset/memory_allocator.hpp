@@ -533,8 +533,15 @@ private:
     // The state a message describes; `address` names the allocation the call was about.
     detail::failure_context context(std::optional<Offset> address = std::nullopt) const noexcept {
         const slot_number found = address ? ledger_.at_address(*address) : ledger_type::none;
-        return {capacity_, free_memory(), largest_free_block(),
-                found == ledger_type::none ? std::nullopt : std::optional<Size>(size_of(ledger_[found].record))};
+        detail::failure_context state{
+            capacity_, free_memory(), largest_free_block(),
+            found == ledger_type::none ? std::nullopt : std::optional<Size>(size_of(ledger_[found].record)), std::nullopt};
+        if (address && found == ledger_type::none) {  // O(queued), on the error path only
+            for (const auto& [epoch, waiting] : queued_) {
+                if (waiting.address == *address) state.queued_for = epoch;
+            }
+        }
+        return state;
     }
 
     static errc request_error(Size size, Size alignment) noexcept {

@@ -15,12 +15,13 @@
 namespace heapkit::detail {
 
 // What the facade knew when a call failed; recorded_size is the size of the live allocation
-// at the address, if there is one.
+// at the address, if there is one, and queued_for the epoch of a deferred free there, if any.
 struct failure_context {
     Size capacity;
     Size free_memory;
     Size largest_free_block;
     std::optional<Size> recorded_size;
+    std::optional<std::uint64_t> queued_for = std::nullopt;
 };
 
 // "1 unit", "5 units".
