@@ -125,8 +125,8 @@ public:
     // when no free block holds one) and the allocation starts at the lowest such address of that
     // block. Throws invalid_size, invalid_alignment, invalid_constraint (see
     // constraint_error), out_of_memory (the message also counts the free blocks large enough that
-    // each constraint refused). Compaction later keeps the largest alignment the address has,
-    // not the phase, boundary or window. Cost: the index's find when `wanted` asks only an
+    // each constraint refused). Compaction and reallocate later keep the alignment the address
+    // implies, not the phase, boundary or window. Cost: the index's find when `wanted` asks only an
     // alignment; else the index's search with the constraints as its test of a block (for the
     // tree, each near miss costs O(log n); for tlsf, a search of its classes).
     Offset allocate(Size size, const constraints& wanted) requires honours_constraints {
@@ -384,7 +384,7 @@ public:
     }
 
     // Checks the index's and the ledger's invariants and the facade's: MA1 the free blocks add
-    // up to capacity - reserved, MA2 the ledger adds up to used and reserved, MA3 allocations
+    // up to capacity - reserved - queued, MA2 the ledger adds up to used and reserved, MA3 allocations
     // and free blocks tile [0, capacity) without overlap, MA4 the owner index matches the
     // ledger, MA5 the rover is inside [0, capacity], MA6 every recorded alignment is a power of
     // two above 1 of a live allocation whose address is a multiple of it, MA7 the queued frees
@@ -584,8 +584,8 @@ private:
         if (const errc kind = constraint_error(size, wanted); kind != errc::ok) return kind;
         const std::optional<placement> chosen = find_constrained(size, wanted);
         if (!chosen) return errc::out_of_memory;
-        // The address is a multiple of the alignment's lowest set bit of the phase; that much
-        // alignment is what compaction keeps.
+        // The address is a multiple of the phase's lowest set bit (of the alignment when the
+        // phase is 0): that much alignment is what compaction and reallocate keep.
         const Size kept_alignment = wanted.phase == 0 ? wanted.alignment : wanted.phase & (~wanted.phase + 1);
         const slot_number at = hold(*chosen, chosen->address, size, std::nullopt, kept_alignment);
         rover_ = chosen->address + size;
