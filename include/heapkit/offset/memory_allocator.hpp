@@ -125,8 +125,9 @@ public:
     // when no free block holds one) and the allocation starts at the lowest such address of that
     // block. Throws invalid_size, invalid_alignment, invalid_constraint (see
     // constraint_error), out_of_memory (the message also counts the free blocks large enough that
-    // each constraint refused). Compaction and reallocate later keep the alignment the address
-    // implies, not the phase, boundary or window. Cost: the index's find when `wanted` asks only an
+    // each constraint refused). Compaction later keeps the alignment the address implies, and a
+    // reallocate that moves the block places it by its own alignment argument: neither keeps the
+    // phase, boundary or window. Cost: the index's find when `wanted` asks only an
     // alignment; else the index's search with the constraints as its test of a block (for the
     // tree, each near miss costs O(log n); for tlsf, a search of its classes).
     Offset allocate(Size size, const constraints& wanted) requires honours_constraints {
@@ -585,7 +586,7 @@ private:
         const std::optional<placement> chosen = find_constrained(size, wanted);
         if (!chosen) return errc::out_of_memory;
         // The address is a multiple of the phase's lowest set bit (of the alignment when the
-        // phase is 0): that much alignment is what compaction and reallocate keep.
+        // phase is 0): that much alignment is what compaction keeps.
         const Size kept_alignment = wanted.phase == 0 ? wanted.alignment : wanted.phase & (~wanted.phase + 1);
         const slot_number at = hold(*chosen, chosen->address, size, std::nullopt, kept_alignment);
         rover_ = chosen->address + size;
