@@ -39,9 +39,11 @@ public:
         constraints wanted;
         wanted.alignment = pick(2) == 0 ? Size{1} << pick(6) : 1;
         if (pick(2) == 0) wanted.phase = between(0, wanted.alignment - 1);
-        if (pick(3) == 0) wanted.nocross = Size{1} << pick(static_cast<std::size_t>(std::bit_width(capacity_)) + 1);
+        // A boundary up to twice the capacity (2^63 at most), a window reaching a unit past the end.
+        const auto widest = std::min<std::size_t>(63, static_cast<std::size_t>(std::bit_width(capacity_)));
+        if (pick(3) == 0) wanted.nocross = Size{1} << pick(widest + 1);
         if (pick(3) == 0) wanted.min_address = between(0, capacity_);
-        if (pick(3) == 0) wanted.max_address = between(wanted.min_address, capacity_ + 1);
+        if (pick(3) == 0) wanted.max_address = between(wanted.min_address, capacity_ == ~Size{0} ? capacity_ : capacity_ + 1);
         if (pick(40) == 0) wanted.phase = wanted.alignment;
         if (pick(40) == 0) wanted.nocross = 3;
         if (pick(40) == 0) wanted.nocross = std::bit_floor(std::max<Size>(size, 2) - 1);
