@@ -265,8 +265,8 @@ private:
     // clang-format on
 
     std::string compact() {
-        if (const std::optional<std::string> waiting = frees_waiting("compact")) return *waiting;
         if constexpr (can_relocate) {
+            if (const std::optional<std::string> waiting = frees_waiting("compact")) return *waiting;
             const compaction_plan plan = plan_full_compaction(allocator_);
             apply_plan(allocator_, plan, [](Offset, Offset, Size) {});
             return describe_moves(plan);
@@ -279,8 +279,8 @@ private:
         const auto parsed = parse_request(args, "make_room SIZE [ALIGNMENT]");
         if (const auto* error = std::get_if<std::string>(&parsed)) return *error;
         const request asked = std::get<request>(parsed);
-        if (const std::optional<std::string> waiting = frees_waiting("make_room")) return *waiting;
         if constexpr (can_relocate) {
+            if (const std::optional<std::string> waiting = frees_waiting("make_room")) return *waiting;
             const std::optional<compaction_plan> plan = plan_room_for(allocator_, asked.size, asked.alignment);
             if (!plan) {
                 return error_line(kind_name(errc::out_of_memory), "no compaction plan found that makes room for " +

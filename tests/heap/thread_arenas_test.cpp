@@ -169,9 +169,11 @@ TEST(ThreadArenasStress, EightThreadsWithCrossThreadFreesAndStealing) {
     const std::size_t cross_thread_frees = stress(arenas, "ThreadArenasStress.EightThreadsWithCrossThreadFreesAndStealing");
     EXPECT_GT(cross_thread_frees, 0u) << "no block went back to an arena from another thread";
     // The threads' live blocks need more than the upstream limit lets the arenas hold apart, so
-    // dry arenas must have stolen.
+    // dry arenas steal, when the threads overlap: on two busy cores they may run one after the
+    // other, so the stress is run again (up to four more times) until a steal is seen.
     EXPECT_EQ(arenas.upstream_bytes(), std::size_t{4} << 20);
-    EXPECT_GT(arenas.steal_count(), 0u) << "no arena stole from another";
+    for (int again = 0; again < 4 && arenas.steal_count() == 0; ++again) stress(arenas, "ThreadArenasStress (again)");
+    EXPECT_GT(arenas.steal_count(), 0u) << "no arena stole from another in five runs";
     std::cout << "[ info     ] steals: " << arenas.steal_count() << ", upstream bytes: " << arenas.upstream_bytes()
               << ", contended locks: " << arenas.contended_count() << "\n";
 }
