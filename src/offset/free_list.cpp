@@ -21,13 +21,29 @@ free_list::free_list(Size capacity, Fit fit) : capacity_(capacity), fit_(fit) {
 }
 
 std::optional<placement> free_list::find(const fit_request& request) const noexcept {
-    fit_choice<placement> choice(fit_, request.rover);
+    std::optional<placement> chosen;  // best so far (best, worst) or the wrapped candidate (next)
     for (node_index at = head_; at != none; at = nodes_[at].next) {
         const free_block block{nodes_[at].start, nodes_[at].size};
         const std::optional<Offset> address = start_in(block, request);
-        if (address && choice.offer({block, *address, at})) break;
+        if (!address) continue;
+        const placement here{block, *address, at};
+        switch (fit_) {
+            case Fit::first: return here;
+            case Fit::next:
+                // The first fit at or after the rover wins; before it, remember the first fit
+                // from address 0 in case nothing after the rover fits.
+                if (block.start >= request.rover) return here;
+                if (!chosen) chosen = here;
+                break;
+            case Fit::best:  // strict comparisons keep the lowest address on ties
+                if (!chosen || block.size < chosen->block.size) chosen = here;
+                break;
+            case Fit::worst:
+                if (!chosen || block.size > chosen->block.size) chosen = here;
+                break;
+        }
     }
-    return choice.chosen();
+    return chosen;
 }
 
 free_list::handle free_list::take(const placement& chosen, Size size) {
