@@ -106,7 +106,6 @@ private:
     struct constrained_request {
         Size size;
         constraints wanted;
-        bool has_keys;  // some KEY=VALUE word was given
     };
 
     // SIZE [ALIGNMENT] [phase=P] [nocross=N] [min=LO] [max=HI] (the keys in any order, each at
@@ -118,7 +117,7 @@ private:
         if (positional == 0 || positional > 2) return usage(form);
         const auto parsed = parse_request(args.first(positional), form);
         if (const auto* error = std::get_if<std::string>(&parsed)) return *error;
-        constrained_request asked{std::get<request>(parsed).size, {}, positional < args.size()};
+        constrained_request asked{std::get<request>(parsed).size, {}};
         asked.wanted.alignment = std::get<request>(parsed).alignment;
         constexpr std::array<std::string_view, 4> keys{"phase", "nocross", "min", "max"};
         std::array<std::optional<edge_integer>, 4> values;
@@ -148,12 +147,12 @@ private:
         const auto parsed = parse_constrained(args, constrained_form);
         if (const auto* error = std::get_if<std::string>(&parsed)) return *error;
         const constrained_request asked = std::get<constrained_request>(parsed);
-        if (!asked.has_keys || asks_only_alignment(asked.wanted, allocator_.capacity()))
+        if (asks_only_alignment(asked.wanted, allocator_.capacity()))
             return std::to_string(allocator_.allocate(asked.size, asked.wanted.alignment));
         if constexpr (Allocator::honours_constraints) {
             return std::to_string(allocator_.allocate(asked.size, asked.wanted));
         } else {
-            return unsupported_here("allocate with constraints", "list, tree or tlsf (an index that searches under constraints)");
+            return needs_constraint_search("allocate with constraints");
         }
     }
 
@@ -168,7 +167,7 @@ private:
             if (told.kind == errc::out_of_memory) return "no: " + told.reason;
             return error_line(kind_name(told.kind), told.reason);
         } else {
-            return unsupported_here("explain", "list, tree or tlsf (an index that searches under constraints)");
+            return needs_constraint_search("explain");
         }
     }
 
@@ -219,6 +218,9 @@ private:
 
     static std::string needs_named_blocks(std::string_view command) {
         return unsupported_here(command, "list or tree (an index that can place a block at a chosen address)");
+    }
+    static std::string needs_constraint_search(std::string_view command) {
+        return unsupported_here(command, "list, tree or tlsf (an index that searches under constraints)");
     }
     static std::string unsupported_here(std::string_view command, std::string_view indexes) {
         return error_line("unsupported", std::string(command) + " needs --index " + std::string(indexes));

@@ -96,8 +96,8 @@ std::string reallocate_message(errc kind, Offset address, Size new_size, Size al
 std::string constrained_allocate_message(errc kind, Size size, const constraints& wanted, const failure_context& state,
                                          const refusal_counts& refused) {
     switch (kind) {
-        case errc::invalid_size: return "allocation size must be positive, got 0";
-        case errc::invalid_alignment: return "alignment " + std::to_string(wanted.alignment) + " is not a power of two";
+        case errc::invalid_size:
+        case errc::invalid_alignment: return allocate_message(kind, size, wanted.alignment, state);
         case errc::invalid_constraint:
             if (wanted.phase >= wanted.alignment)
                 return "phase " + std::to_string(wanted.phase) + " is not below the alignment " +
@@ -135,7 +135,7 @@ std::string constrained_allocate_message(errc kind, Size size, const constraints
 std::string allocate_at_message(errc kind, Offset address, Size size, const failure_context& state,
                                 const std::optional<obstacle>& in_way) {
     switch (kind) {
-        case errc::invalid_size: return "allocation size must be positive, got 0";
+        case errc::invalid_size: return allocate_message(kind, size, 1, state);
         case errc::invalid_address: return range_error(address, size, state);
         case errc::out_of_memory:
             if (!in_way) return "cannot allocate " + range(address, size) + ": it is not free";
