@@ -272,17 +272,25 @@ void boundary_tag_heap::throw_request_error(std::size_t size, std::size_t alignm
                                          " bytes aligned to " + std::to_string(alignment));
 }
 
+const boundary_tag_heap::region* boundary_tag_heap::home_of(const void* pointer) const noexcept {
+    return reinterpret_cast<std::uintptr_t>(pointer) % alignment_bytes == 0 ? region_of(pointer) : nullptr;
+}
+
+bool boundary_tag_heap::plausible_size(const block* candidate, const region* home) noexcept {
+    const std::size_t size = candidate->size();
+    return size >= min_block_bytes && size % alignment_bytes == 0 &&
+           size <= static_cast<std::size_t>(reinterpret_cast<const std::byte*>(home->epilogue) -
+                                            reinterpret_cast<const std::byte*>(candidate));
+}
+
 boundary_tag_heap::block* boundary_tag_heap::live_block_at(const void* pointer, errc& why) const noexcept {
-    const region* home = reinterpret_cast<std::uintptr_t>(pointer) % alignment_bytes == 0 ? region_of(pointer) : nullptr;
+    const region* home = home_of(pointer);
     if (home == nullptr) {
         why = errc::invalid_address;
         return nullptr;
     }
     block* live = block::of_payload(pointer);
-    const std::size_t size = live->size();
-    const bool plausible = size >= min_block_bytes && size % alignment_bytes == 0 &&
-                           size <= static_cast<std::size_t>(home->epilogue->bytes() - live->bytes());
-    if (!live->used() || live->quick() || !plausible) {
+    if (!live->used() || live->quick() || !plausible_size(live, home)) {
         why = errc::invalid_free;
         return nullptr;
     }
@@ -420,14 +428,12 @@ const boundary_tag_heap::region* boundary_tag_heap::region_of(const void* pointe
 bool boundary_tag_heap::owns(const void* pointer) const noexcept { return region_of(pointer) != nullptr; }
 
 bool boundary_tag_heap::was_freed(const void* pointer) const noexcept {
-    const region* home = reinterpret_cast<std::uintptr_t>(pointer) % alignment_bytes == 0 ? region_of(pointer) : nullptr;
+    const region* home = home_of(pointer);
     if (home == nullptr) return false;
     block* freed = block::of_payload(pointer);
     if (freed->word() == merged_header) return true;
     if (freed->used()) return freed->quick() && freed->tag() == tag_;
-    const std::size_t size = freed->size();
-    return freed->tag() == 0 && size >= min_block_bytes && size % alignment_bytes == 0 &&
-           size <= static_cast<std::size_t>(home->epilogue->bytes() - freed->bytes()) && freed->footer() == size;
+    return freed->tag() == 0 && plausible_size(freed, home) && freed->footer() == freed->size();
 }
 
 bool boundary_tag_heap::is_live(const void* pointer) const noexcept {

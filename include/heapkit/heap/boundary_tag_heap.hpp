@@ -150,6 +150,11 @@ private:
     void file(block* free_block) noexcept;
     void unfile(block* free_block) noexcept;
     const region* region_of(const void* pointer) const noexcept;
+    // The region of a payload pointer that is 16-aligned and inside one, else nullptr.
+    const region* home_of(const void* pointer) const noexcept;
+    // Whether a header's size could be a block's: a multiple of 16, at least the least block,
+    // ending by its region's epilogue.
+    static bool plausible_size(const block* candidate, const region* home) noexcept;
     block* live_block_at(const void* pointer, errc& why) const noexcept;                    // nullptr and why when not live
     [[noreturn]] static void throw_not_live(const void* pointer, errc why);                 // why: from live_block_at
     [[noreturn]] static void throw_request_error(std::size_t size, std::size_t alignment);  // after a failed try
