@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "fuzz_support.hpp"
@@ -45,6 +46,17 @@ struct handled {
     Offset address;
     bool live;
 };
+
+// Takes the block `pick` names (modulo the count) out of `live`, the last moving into its place;
+// nothing when `live` is empty.
+std::optional<handled_allocation> take_victim(std::vector<handled_allocation>& live, std::uint64_t pick) {
+    if (live.empty()) return std::nullopt;
+    const std::size_t victim = pick % live.size();
+    const handled_allocation gone = live[victim];
+    live[victim] = live.back();
+    live.pop_back();
+    return gone;
+}
 
 void forget_handles_at(std::vector<handled>& handles, Offset address) {
     for (handled& entry : handles) {
@@ -145,22 +157,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 break;
             }
             case 4: {
-                if (!tlsf_live.empty()) {
-                    const std::size_t victim = address % tlsf_live.size();
-                    const handled_allocation gone = tlsf_live[victim];
-                    if ((units % 2 == 0 ? tlsf.try_free(gone.handle) : tlsf.try_free(gone.address)) != errc::ok)
-                        fail("tlsf free of a live block", gone.address, units % 2);
-                    if (tlsf.try_free(gone.handle) != errc::invalid_free) fail("tlsf double free by handle", gone.address, 0);
-                    tlsf_live[victim] = tlsf_live.back();
-                    tlsf_live.pop_back();
+                if (const auto gone = take_victim(tlsf_live, address)) {
+                    if ((units % 2 == 0 ? tlsf.try_free(gone->handle) : tlsf.try_free(gone->address)) != errc::ok)
+                        fail("tlsf free of a live block", gone->address, units % 2);
+                    if (tlsf.try_free(gone->handle) != errc::invalid_free) fail("tlsf double free by handle", gone->address, 0);
                 }
-                if (!buddy_live.empty()) {
-                    const std::size_t victim = address % buddy_live.size();
-                    const handled_allocation gone = buddy_live[victim];
-                    if ((units % 2 == 0 ? buddy.try_free(gone.handle) : buddy.try_free(gone.address)) != errc::ok)
-                        fail("buddy free of a live block", gone.address, units % 2);
-                    buddy_live[victim] = buddy_live.back();
-                    buddy_live.pop_back();
+                if (const auto gone = take_victim(buddy_live, address)) {
+                    if ((units % 2 == 0 ? buddy.try_free(gone->handle) : buddy.try_free(gone->address)) != errc::ok)
+                        fail("buddy free of a live block", gone->address, units % 2);
                 }
                 break;
             }
@@ -236,22 +240,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 if (list.try_free_after(address, units, after) != want) fail("list free_after", address, units);
                 if (tree.try_free_after(address, units, after) != want) fail("tree free_after", address, units);
                 if (want == errc::ok) forget_handles_at(handles, address);
-                if (!tlsf_live.empty()) {
-                    const std::size_t victim = address % tlsf_live.size();
-                    if (tlsf.try_free_after(tlsf_live[victim].address, tlsf.allocation_of(tlsf_live[victim].handle)->size,
-                                            after) != errc::ok)
-                        fail("tlsf free_after of a live block", tlsf_live[victim].address, after);
-                    tlsf_live[victim] = tlsf_live.back();
-                    tlsf_live.pop_back();
-                }
-                if (!buddy_live.empty()) {
-                    const std::size_t victim = address % buddy_live.size();
-                    if (buddy.try_free_after(buddy_live[victim].address, buddy.allocation_of(buddy_live[victim].handle)->size,
-                                             after) != errc::ok)
-                        fail("buddy free_after of a live block", buddy_live[victim].address, after);
-                    buddy_live[victim] = buddy_live.back();
-                    buddy_live.pop_back();
-                }
+                const auto defer = [&](auto& allocator, std::vector<handled_allocation>& live, const char* what) {
+                    if (const auto gone = take_victim(live, address)) {
+                        if (allocator.try_free_after(gone->address, allocator.allocation_of(gone->handle)->size, after) !=
+                            errc::ok)
+                            fail(what, gone->address, after);
+                    }
+                };
+                defer(tlsf, tlsf_live, "tlsf free_after of a live block");
+                defer(buddy, buddy_live, "buddy free_after of a live block");
                 break;
             }
             case 10: {
