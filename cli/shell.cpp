@@ -25,7 +25,7 @@ namespace heapkit::cli {
 namespace {
 
 struct shell_options {
-    Size capacity = 0;  // required: 1 .. 2^64 - 1
+    Size capacity = 0;  // required: 0 (no span yet: list and tree) .. 2^64 - 1
     std::string fit = "first";
     std::string index = "list";
 };
@@ -86,6 +86,11 @@ void run_shell(const shell_options& options) {
         throw CLI::ValidationError(
             "--fit", "applies to --index " + fit_index_names_text() + "; " + options.index + " places by its own rule");
     }
+    if (options.capacity == 0 && !index_takes_spans(options.index)) {
+        throw CLI::ValidationError("--capacity", "0 (no span until add_span) needs --index " +
+                                                     index_names_with(&index_facts::takes_spans) + "; " + options.index +
+                                                     " manages a fixed range");
+    }
     with_index_named(options.index, [&](auto allocator) { serve<typename decltype(allocator)::type>(options.capacity, fit); });
 }
 
@@ -94,7 +99,8 @@ void run_shell(const shell_options& options) {
 void add_shell_command(CLI::App& app) {
     auto options = std::make_shared<shell_options>();
     CLI::App* shell = app.add_subcommand("shell", "Run the seed's allocator API as a line protocol on standard input");
-    add_number_option(shell, "--capacity", options->capacity, "Units to manage", 1)->required();
+    add_number_option(shell, "--capacity", options->capacity, "Units to manage (0: none until add_span, list and tree)", 0)
+        ->required();
     shell->add_option("--fit", options->fit, "Placement policy (list and tree)")
         ->check(CLI::IsMember(fit_choices()))
         ->capture_default_str();

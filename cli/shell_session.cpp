@@ -19,8 +19,8 @@ std::vector<std::string_view> split_words(std::string_view line) {
 std::string shell_command_list() {
     return "allocate SIZE [ALIGNMENT] [phase=P] [nocross=N] [min=LO] [max=HI], free ADDRESS SIZE, allocate_handle SIZE "
            "[ALIGNMENT], free_handle HANDLE, allocate_at ADDRESS SIZE, explain SIZE [ALIGNMENT] [phase=P] [nocross=N] [min=LO] "
-           "[max=HI], free_after ADDRESS SIZE EPOCH, complete EPOCH, queued_memory, free_memory, largest_free_block, "
-           "free_blocks, map, compact, make_room SIZE [ALIGNMENT], help, quit";
+           "[max=HI], free_after ADDRESS SIZE EPOCH, complete EPOCH, queued_memory, add_span START SIZE, remove_span START "
+           "SIZE, spans, free_memory, largest_free_block, free_blocks, map, compact, make_room SIZE [ALIGNMENT], help, quit";
 }
 
 std::string error_line(std::string_view kind, std::string_view message) {

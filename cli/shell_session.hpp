@@ -3,8 +3,8 @@
 // turns a command line into the one line the protocol of docs/PROTOCOL.md prints for it, plus the
 // compaction commands `compact` and `make_room SIZE [ALIGNMENT]`, which print the moves they
 // made as FROM->TO:SIZE separated by spaces (an empty line when nothing moved), constrained
-// placement (`allocate SIZE [ALIGNMENT] phase=P ...`, `explain`, `allocate_at`) and deferred
-// frees (`free_after`, `complete`).
+// placement (`allocate SIZE [ALIGNMENT] phase=P ...`, `explain`, `allocate_at`), deferred
+// frees (`free_after`, `complete`) and spans (`add_span`, `remove_span`, `spans`).
 #pragma once
 
 #include <algorithm>
@@ -39,7 +39,8 @@ std::string shell_command_list();
 template <class Allocator>
 class shell_session {
 public:
-    shell_session(Size capacity, Fit fit) : allocator_(capacity, fit) {}
+    // Capacity 0 starts with no span (list and tree: the shell refuses it for the others).
+    shell_session(Size capacity, Fit fit) : allocator_(made(capacity, fit)) {}
 
     // The line to print for `line`, or nothing for a blank line or a comment.
     std::optional<std::string> execute(std::string_view line) {
@@ -67,6 +68,9 @@ private:
         if (command == "free_after") return free_after(args);
         if (command == "complete") return complete(args);
         if (command == "queued_memory") return query(command, args, [&] { return std::to_string(allocator_.queued_memory()); });
+        if (command == "add_span") return change_span(args, "add_span START SIZE", true);
+        if (command == "remove_span") return change_span(args, "remove_span START SIZE", false);
+        if (command == "spans") return query(command, args, [&] { return spans(); });
         if (command == "allocate_handle") return allocate_handle(args);
         if (command == "free_handle") return free_handle(args);
         if (command == "free_memory") return query(command, args, [&] { return std::to_string(allocator_.free_memory()); });
@@ -147,7 +151,7 @@ private:
         const auto parsed = parse_constrained(args, constrained_form);
         if (const auto* error = std::get_if<std::string>(&parsed)) return *error;
         const constrained_request asked = std::get<constrained_request>(parsed);
-        if (asks_only_alignment(asked.wanted, allocator_.capacity()))
+        if (asks_only_alignment(asked.wanted, allocator_.address_limit()))
             return std::to_string(allocator_.allocate(asked.size, asked.wanted.alignment));
         if constexpr (Allocator::honours_constraints) {
             return std::to_string(allocator_.allocate(asked.size, asked.wanted));
@@ -176,7 +180,7 @@ private:
         const std::optional<edge_integer> address = parse_edge_integer(args[0]);
         const std::optional<edge_integer> size = parse_edge_integer(args[1]);
         if (!address || !size) return not_a_number(!address ? args[0] : args[1]);
-        if (const auto failure = edge_range_error(allocator_.capacity(), *address, *size, "allocation size")) {
+        if (const auto failure = edge_range_error(allocator_.address_limit(), *address, *size, "allocation size")) {
             return error_line(kind_name(failure->kind), failure->message);
         }
         if constexpr (Allocator::names_blocks) {
@@ -193,7 +197,7 @@ private:
         if (!address || !size) return not_a_number(!address ? args[0] : args[1]);
         const std::variant<Epoch, std::string> epoch = parse_epoch(args[2]);
         if (const auto* error = std::get_if<std::string>(&epoch)) return *error;
-        if (const auto failure = edge_free_error(allocator_.capacity(), *address, *size)) {
+        if (const auto failure = edge_free_error(allocator_.address_limit(), *address, *size)) {
             return error_line(kind_name(failure->kind), failure->message);
         }
         allocator_.free_after(address->magnitude, size->magnitude, std::get<Epoch>(epoch));
@@ -215,6 +219,34 @@ private:
         if (!epoch->as_units()) return error_line("parse", "an epoch is 0 to 2^64 - 1, got " + epoch->to_string());
         return epoch->magnitude;
     }
+
+    static Allocator made(Size capacity, Fit fit) {
+        if constexpr (Allocator::names_blocks) {
+            if (capacity == 0) return Allocator(no_spans, fit);
+        }
+        return Allocator(capacity, fit);
+    }
+
+    // add_span / remove_span START SIZE: `ok`, or the facade's error (checked in its order).
+    std::string change_span(arguments args, const std::string& form, bool adding) {
+        if (args.size() != 2) return usage(form);
+        const std::optional<edge_integer> start = parse_edge_integer(args[0]);
+        const std::optional<edge_integer> size = parse_edge_integer(args[1]);
+        if (!start || !size) return not_a_number(!start ? args[0] : args[1]);
+        if (const auto failure = edge_span_error(*start, *size)) return error_line(kind_name(failure->kind), failure->message);
+        if constexpr (Allocator::names_blocks) {
+            if (adding) {
+                allocator_.add_span(start->magnitude, size->magnitude);
+            } else {
+                allocator_.remove_span(start->magnitude, size->magnitude);
+            }
+            return "ok";
+        } else {
+            return needs_named_blocks(form.substr(0, form.find(' ')));
+        }
+    }
+
+    std::string spans() const { return ranges_line(allocator_.spans()); }
 
     static std::string needs_named_blocks(std::string_view command) {
         return unsupported_here(command, "list or tree (an index that can place a block at a chosen address)");
@@ -253,7 +285,7 @@ private:
         const std::optional<edge_integer> address = parse_edge_integer(args[0]);
         const std::optional<edge_integer> size = parse_edge_integer(args[1]);
         if (!address || !size) return not_a_number(!address ? args[0] : args[1]);
-        if (const auto failure = edge_free_error(allocator_.capacity(), *address, *size)) {
+        if (const auto failure = edge_free_error(allocator_.address_limit(), *address, *size)) {
             return error_line(kind_name(failure->kind), failure->message);
         }
         allocator_.free(address->magnitude, size->magnitude);
@@ -268,7 +300,7 @@ private:
 
     std::string compact() {
         if constexpr (can_relocate) {
-            if (const std::optional<std::string> waiting = frees_waiting("compact")) return *waiting;
+            if (const std::optional<std::string> refused = cannot_move_now("compact")) return *refused;
             const compaction_plan plan = plan_full_compaction(allocator_);
             apply_plan(allocator_, plan, [](Offset, Offset, Size) {});
             return describe_moves(plan);
@@ -282,7 +314,7 @@ private:
         if (const auto* error = std::get_if<std::string>(&parsed)) return *error;
         const request asked = std::get<request>(parsed);
         if constexpr (can_relocate) {
-            if (const std::optional<std::string> waiting = frees_waiting("make_room")) return *waiting;
+            if (const std::optional<std::string> refused = cannot_move_now("make_room")) return *refused;
             const std::optional<compaction_plan> plan = plan_room_for(allocator_, asked.size, asked.alignment);
             if (!plan) {
                 return error_line(kind_name(errc::out_of_memory), "no compaction plan found that makes room for " +
@@ -296,12 +328,10 @@ private:
         }
     }
 
-    // Compaction plans around live allocations only: it waits until no free is queued.
-    std::optional<std::string> frees_waiting(std::string_view command) const {
-        if (allocator_.queued_memory() == 0) return std::nullopt;
-        return error_line("unsupported", std::string(command) + " cannot move blocks while " +
-                                             std::to_string(allocator_.queued_memory()) +
-                                             " units wait for a deferred free; complete their epochs first");
+    std::optional<std::string> cannot_move_now(std::string_view command) const {
+        const std::optional<std::string> refused = compaction_refusal(allocator_, command);
+        if (!refused) return std::nullopt;
+        return error_line("unsupported", *refused);
     }
 
     template <class Answer>
@@ -310,11 +340,15 @@ private:
         return answer();
     }
 
-    std::string free_blocks() const {
+    std::string free_blocks() const { return ranges_line(allocator_.free_blocks()); }
+
+    // START:SIZE for each range, separated by one space.
+    template <class Ranges>
+    static std::string ranges_line(const Ranges& ranges) {
         std::string line;
-        for (const free_block block : allocator_.free_blocks()) {
+        for (const free_block range : ranges) {
             if (!line.empty()) line += ' ';
-            line += std::to_string(block.start) + ':' + std::to_string(block.size);
+            line += std::to_string(range.start) + ':' + std::to_string(range.size);
         }
         return line;
     }

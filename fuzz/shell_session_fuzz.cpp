@@ -6,7 +6,9 @@
 // allocate_handle prints a handle of each session's own (they differ): its address part must
 // agree, and `free_handle` is given, half of the time, the last handle its session printed.
 // allocate and explain get KEY=VALUE constraints now and then (known keys, repeated ones, unknown
-// ones). The command line's number rule (parse_decimal) and the echo (printable) are checked on the way.
+// ones), and the sessions start with no span now and then (capacity 0) and add and remove spans.
+// The command line's number rule (parse_decimal) and the echo (printable) are checked on the way.
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
@@ -29,7 +31,8 @@ using heapkit::fuzz::fail;
 constexpr std::string_view commands[] = {
     "allocate",    "free",        "allocate_handle", "free_handle",   "free_memory", "largest_free_block",
     "free_blocks", "map",         "compact",         "make_room",     "help",        "frob",
-    "explain",     "allocate_at", "free_after",      "queued_memory", "complete",    "allocate"};
+    "explain",     "allocate_at", "free_after",      "queued_memory", "complete",    "allocate",
+    "add_span",    "remove_span", "spans",           "add_span"};
 
 constexpr std::string_view constraint_keys[] = {"phase=", "nocross=", "min=", "max=", "size="};
 
@@ -129,14 +132,14 @@ void check_command_line_rules(std::string_view text) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     check_command_line_rules(std::string_view(reinterpret_cast<const char*>(data), size));
     byte_reader in(data, size);
-    const std::uint64_t capacity = 1 + in.take(2) % 1000;
+    const std::uint64_t capacity = in.take(2) % 1001;  // 0: no span until add_span
     const Fit fit = all_fits[in.take(1) % all_fits.size()];
     heapkit::cli::shell_session<list_allocator> list(capacity, fit);
     heapkit::cli::shell_session<tree_allocator> tree(capacity, fit);
     std::string list_handle;
     std::string tree_handle;
     for (int step = 0; step < 200 && !in.empty(); ++step) {
-        const std::string line = next_line(in, capacity);
+        const std::string line = next_line(in, std::max<std::uint64_t>(capacity, 1));
         const std::optional<std::string> from_list = execute(list, line, list_handle);
         const std::optional<std::string> from_tree = execute(tree, line, tree_handle);
         if (comparable(line, from_list) != comparable(line, from_tree))

@@ -70,7 +70,10 @@ constrained_request checked_constrained(const integer_argument& size, const inte
 class memory_allocator {
 public:
     memory_allocator(const integer_argument& total_capacity, const std::string& fit, const std::string& index)
-        : allocator_(make(positive_units_from(total_capacity, "total_capacity"), fit, index)), fit_name_(fit), index_(index) {}
+        : memory_allocator(positive_units_from(total_capacity, "total_capacity"), fit, index) {}
+    // capacity 0: no span (list and tree), as without_spans makes it.
+    memory_allocator(Size capacity, const std::string& fit, const std::string& index)
+        : allocator_(make(capacity, fit, index)), made_capacity_(capacity), fit_name_(fit), index_(index) {}
 
     // Calls visitor(allocator) on the allocator this object holds.
     template <class Visitor>
@@ -87,7 +90,7 @@ public:
         const constrained_request asked = checked_constrained(size, alignment, given);
         return with_figures(asked.size, [&] {
             return visit([&](auto& allocator) -> Offset {
-                if (!asks_only_alignment(asked.wanted, allocator.capacity())) {
+                if (!asks_only_alignment(asked.wanted, allocator.address_limit())) {
                     if (!owner.is_none()) throw py::type_error("allocate() takes an owner or constraints, not both");
                     return constrained<Offset>(allocator, "allocate",
                                                [&](auto& named) { return named.allocate(asked.size, asked.wanted); });
@@ -115,11 +118,27 @@ public:
     Offset allocate_at(const integer_argument& address, const integer_argument& size) {
         const edge_integer at = edge_integer_from(address, "address");
         const edge_integer units = edge_integer_from(size, "size");
-        if (const auto failure = edge_range_error(capacity(), at, units, "allocation size")) raise(*failure);
+        if (const auto failure = edge_range_error(address_limit(), at, units, "allocation size")) raise(*failure);
         return with_figures(units.magnitude, [&] {
             return visit([&](auto& allocator) {
                 return at_an_address<Offset>(allocator, "allocate_at",
                                              [&](auto& named) { return named.allocate_at(at.magnitude, units.magnitude); });
+            });
+        });
+    }
+
+    // add_span / remove_span(start, size), checked in the facade's order.
+    void change_span(const integer_argument& start, const integer_argument& size, bool adding) {
+        const edge_integer at = edge_integer_from(start, "start");
+        const edge_integer units = edge_integer_from(size, "size");
+        if (const auto failure = edge_span_error(at, units)) raise(*failure);
+        visit([&](auto& allocator) {
+            at_an_address<void>(allocator, adding ? "add_span" : "remove_span", [&](auto& named) {
+                if (adding) {
+                    named.add_span(at.magnitude, units.magnitude);
+                } else {
+                    named.remove_span(at.magnitude, units.magnitude);
+                }
             });
         });
     }
@@ -129,7 +148,7 @@ public:
         const edge_integer at = edge_integer_from(address, "address");
         const edge_integer units = edge_integer_from(size, "size");
         const Epoch after = epoch_from(epoch);
-        if (const auto failure = edge_free_error(capacity(), at, units)) raise(*failure);
+        if (const auto failure = edge_free_error(address_limit(), at, units)) raise(*failure);
         visit([&](auto& allocator) { allocator.free_after(at.magnitude, units.magnitude, after); });
     }
 
@@ -159,7 +178,7 @@ public:
                                        const constraint_arguments& given) {
         const constrained_request asked = checked_constrained(size, alignment, given);
         const result<Offset> placed = visit([&](auto& allocator) -> result<Offset> {
-            if (asks_only_alignment(asked.wanted, allocator.capacity()))
+            if (asks_only_alignment(asked.wanted, allocator.address_limit()))
                 return allocator.try_allocate(asked.size, asked.wanted.alignment);
             return constrained<result<Offset>>(allocator, "try_allocate",
                                                [&](auto& named) { return named.try_allocate(asked.size, asked.wanted); });
@@ -196,21 +215,18 @@ public:
         return live;
     }
 
-    // Everything free again, as when it was made.
-    void reset() {
-        const Size total = capacity();
-        allocator_ = make(total, fit_name_, index_);
-    }
+    // Everything free again and the spans as they were, as when it was made.
+    void reset() { allocator_ = make(made_capacity_, fit_name_, index_); }
 
     void free(const integer_argument& address, const py::object& size) {
         const edge_integer at = edge_integer_from(address, "address");
         if (size.is_none()) {
-            if (const auto failure = edge_address_error(capacity(), at)) raise(*failure);
+            if (const auto failure = edge_address_error(address_limit(), at)) raise(*failure);
             visit([&](auto& allocator) { allocator.free(at.magnitude); });
             return;
         }
         const edge_integer units = edge_integer_from(size, "size");
-        if (const auto failure = edge_free_error(capacity(), at, units)) raise(*failure);
+        if (const auto failure = edge_free_error(address_limit(), at, units)) raise(*failure);
         visit([&](auto& allocator) { allocator.free(at.magnitude, units.magnitude); });
     }
 
@@ -218,7 +234,7 @@ public:
         const edge_integer at = edge_integer_from(address, "address");
         const edge_integer units = edge_integer_from(new_size, "new_size");
         const edge_integer aligned_to = edge_integer_from(alignment, "alignment");
-        if (const auto failure = edge_reallocate_error(capacity(), at, units, aligned_to)) raise(*failure);
+        if (const auto failure = edge_reallocate_error(address_limit(), at, units, aligned_to)) raise(*failure);
         return with_figures(units.magnitude, [&] {
             return visit(
                 [&](auto& allocator) { return allocator.reallocate(at.magnitude, units.magnitude, aligned_to.magnitude); });
@@ -248,6 +264,9 @@ public:
     Size capacity() const {
         return visit([](const auto& allocator) { return allocator.capacity(); });
     }
+    Offset address_limit() const {
+        return visit([](const auto& allocator) { return allocator.address_limit(); });
+    }
     const std::string& index() const noexcept { return index_; }
     std::optional<std::string> fit() const {
         if (!index_takes_fit(index_)) return std::nullopt;
@@ -268,13 +287,16 @@ private:
         }
     }
 
-    // Applies the plan `plan_for(allocator)` makes and returns its moves; NotImplementedError for an
-    // index that cannot place a block at a chosen address.
+    // Applies the plan `plan_for(allocator)` makes and returns its moves; TypeError for an index
+    // that cannot place a block at a chosen address, ValueError when it cannot move blocks now
+    // (a deferred free waits, or the range has gaps).
     template <class Planner>
     py::list relocating(const char* command, Planner plan_for) {
         return visit([&](auto& allocator) {
             py::list moves;
             if constexpr (requires { allocator.relocate(Offset{}, Offset{}); }) {
+                if (const std::optional<std::string> refused = compaction_refusal(allocator, command))
+                    throw py::value_error(*refused);
                 const compaction_plan plan = plan_for(allocator);
                 apply_plan(allocator, plan, [](Offset, Offset, Size) {});
                 for (const move& step : plan.moves) moves.append(py::make_tuple(step.from, step.to, step.size));
@@ -321,10 +343,20 @@ private:
             throw py::value_error("fit applies to index " + fit_index_names_text("'") + "; '" + index +
                                   "' places blocks by its own rule");
         }
-        return with_index_named(index, [&](auto type) -> any_allocator { return typename decltype(type)::type(capacity, *fit); });
+        return with_index_named(index, [&](auto type) -> any_allocator {
+            using allocator_type = typename decltype(type)::type;
+            if (capacity != 0) return allocator_type(capacity, *fit);
+            if constexpr (allocator_type::names_blocks) {
+                return allocator_type(no_spans, *fit);
+            } else {
+                throw py::type_error("without_spans() needs index " + index_names_with(&index_facts::takes_spans, "'") + "; '" +
+                                     index + "' manages a fixed range");
+            }
+        });
     }
 
     any_allocator allocator_;
+    Size made_capacity_;    // as made, for reset(): 0 for no span
     std::string fit_name_;  // as given, for reset()
     std::string index_;
 };
@@ -358,6 +390,31 @@ void bind_memory_allocator(py::module_& module) {
         .def(py::init<const integer_argument&, const std::string&, const std::string&>(), py::arg("total_capacity"),
              py::arg("fit") = "first", py::arg("index") = "list",
              "All of [0, total_capacity) free. Raises InvalidSize unless total_capacity is 1 .. 2**64 - 1.")
+        .def_static(
+            "without_spans",
+            [](const std::string& fit, const std::string& index) { return memory_allocator(Size{0}, fit, index); },
+            py::arg("fit") = "first", py::arg("index") = "list",
+            "An allocator that manages no unit yet (index 'list' and 'tree'): add_span gives it memory.")
+        .def(
+            "add_span",
+            [](memory_allocator& self, const integer_argument& start, const integer_argument& size) {
+                self.change_span(start, size, true);
+            },
+            py::arg("start"), py::arg("size"),
+            "Adds the free units [start, start + size) to the range (index 'list' and 'tree'); they merge with a span\n"
+            "they touch. Raises InvalidSize (size not positive) or InvalidAddress (it overlaps a span, or passes 2**64 - 1).")
+        .def(
+            "remove_span",
+            [](memory_allocator& self, const integer_argument& start, const integer_argument& size) {
+                self.change_span(start, size, false);
+            },
+            py::arg("start"), py::arg("size"),
+            "Takes the units [start, start + size), which must lie in one span and be wholly free, out of the range.\n"
+            "Raises InvalidSize, InvalidAddress (a unit is in no span) or InvalidFree (a block is inside it).")
+        .def_property_readonly(
+            "spans",
+            [](const memory_allocator& self) { return self.visit([](const auto& a) { return free_block_tuples(a.spans()); }); },
+            "The managed ranges in address order as (start, size) tuples (spans that touch are one).")
         .def(
             "allocate",
             [](memory_allocator& self, const integer_argument& size, const integer_argument& alignment, const py::object& owner,

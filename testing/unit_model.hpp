@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// A brute-force model of an offset allocator for differential tests: one flag per unit, free
-// runs found by scanning, every policy written from the words of docs/PROTOCOL.md. Slow on purpose, and
+// A brute-force model of an offset allocator for differential tests: two flags per unit (in a
+// span, used), free runs found by scanning, every policy written from the words of docs/PROTOCOL.md. Slow on purpose, and
 // sharing no code with the allocators it checks.
 #pragma once
 
@@ -18,7 +18,34 @@ namespace heapkit::test {
 
 class unit_model {
 public:
-    unit_model(Size capacity, Fit fit) : used_(capacity, false), fit_(fit) {}
+    // Addresses [0, capacity), all in a span.
+    unit_model(Size capacity, Fit fit) : used_(capacity, false), in_span_(capacity, true), fit_(fit) {}
+
+    // Spans: add units in no span (size 0 invalid_size; any unit past the addresses or already in a
+    // span invalid_address), remove units of one span that are all free (a unit in no span, or
+    // the range leaving the span it starts in: invalid_address; a used unit: invalid_free).
+    errc try_add_span(Offset start, Size size) {
+        if (size == 0) return errc::invalid_size;
+        if (start >= addresses() || size > addresses() - start) return errc::invalid_address;
+        for (Offset unit = start; unit < start + size; ++unit) {
+            if (in_span_[unit]) return errc::invalid_address;
+        }
+        for (Offset unit = start; unit < start + size; ++unit) in_span_[unit] = true;
+        return errc::ok;
+    }
+    errc try_remove_span(Offset start, Size size) {
+        if (size == 0) return errc::invalid_size;
+        if (!in_span(start) || size > span_units_from(start)) return errc::invalid_address;
+        for (Offset unit = start; unit < start + size; ++unit) {
+            if (used_[unit]) return errc::invalid_free;
+        }
+        for (Offset unit = start; unit < start + size; ++unit) in_span_[unit] = false;
+        return errc::ok;
+    }
+    // The spans as maximal runs.
+    std::vector<free_block> spans() const {
+        return runs_where([&](Offset unit) { return in_span_[unit]; });
+    }
 
     result<Offset> try_allocate(Size size, Size alignment = 1) { return allocate(size, alignment, std::nullopt); }
     result<Offset> try_allocate_for(Owner owner, Size size, Size alignment = 1) { return allocate(size, alignment, owner); }
@@ -49,9 +76,7 @@ public:
 
     // Exactly [address, +size), checked in free's order.
     result<Offset> try_allocate_at(Offset address, Size size) {
-        if (address >= capacity()) return errc::invalid_address;
-        if (size == 0) return errc::invalid_size;
-        if (size > capacity() - address) return errc::invalid_address;
+        if (const errc kind = range_error(address, size); kind != errc::ok) return kind;
         if (free_units_from(address) < size) return errc::out_of_memory;
         mark(address, size, true);
         live_[address] = {size, std::nullopt, 1};
@@ -60,9 +85,7 @@ public:
 
     // A free that takes effect when complete(e) is called with e >= epoch.
     errc try_free_after(Offset address, Size size, std::uint64_t epoch) {
-        if (address >= capacity()) return errc::invalid_address;
-        if (size == 0) return errc::invalid_size;
-        if (size > capacity() - address) return errc::invalid_address;
+        if (const errc kind = range_error(address, size); kind != errc::ok) return kind;
         const auto found = live_.find(address);
         if (found == live_.end() || found->second.size != size) return errc::invalid_free;
         queued_.push_back({address, size, epoch});
@@ -94,7 +117,14 @@ public:
         return live;
     }
     std::size_t allocation_count() const { return live_.size(); }
-    Size capacity() const { return used_.size(); }
+    // Units in spans.
+    Size capacity() const {
+        Size units = 0;
+        for (const free_block& span : spans()) units += span.size;
+        return units;
+    }
+    // The addresses the model knows: [0, addresses()).
+    Size addresses() const { return used_.size(); }
     void validate() const {}  // the model is its own specification
 
     // Moves the block at `from` to `to` as the facade's relocate does: errc::invalid_free when no
@@ -104,7 +134,7 @@ public:
         const auto found = live_.find(from);
         if (found == live_.end()) return errc::invalid_free;
         const record moved = found->second;
-        if (to > capacity() || moved.size > capacity() - to || to % moved.alignment != 0) return errc::invalid_address;
+        if (!in_span(to) || moved.size > span_units_from(to) || to % moved.alignment != 0) return errc::invalid_address;
         mark(from, moved.size, false);
         if (free_units_from(to) < moved.size) {
             mark(from, moved.size, true);
@@ -143,9 +173,9 @@ private:
     }
 
     errc free(Offset address, std::optional<Size> size) {
-        if (address >= capacity()) return errc::invalid_address;
+        if (!in_span(address)) return errc::invalid_address;
         if (size && *size == 0) return errc::invalid_size;
-        if (size && *size > capacity() - address) return errc::invalid_address;
+        if (size && *size > span_units_from(address)) return errc::invalid_address;
         const auto found = live_.find(address);
         if (found == live_.end() || (size && found->second.size != *size)) return errc::invalid_free;
         mark(address, found->second.size, false);
@@ -154,7 +184,7 @@ private:
     }
 
     result<Offset> reallocate(Offset address, Size new_size, Size alignment) {
-        if (address >= capacity()) return errc::invalid_address;
+        if (!in_span(address)) return errc::invalid_address;
         if (new_size == 0) return errc::invalid_size;
         if (alignment == 0 || (alignment & (alignment - 1)) != 0) return errc::invalid_alignment;
         const auto found = live_.find(address);
@@ -179,9 +209,15 @@ private:
     }
 
     std::vector<free_block> free_runs() const {
+        return runs_where([&](Offset unit) { return in_span_[unit] && !used_[unit]; });
+    }
+
+    // The maximal runs of units where has(unit) holds.
+    template <class Has>
+    std::vector<free_block> runs_where(Has has) const {
         std::vector<free_block> runs;
-        for (Offset unit = 0; unit < capacity(); ++unit) {
-            if (used_[unit]) continue;
+        for (Offset unit = 0; unit < addresses(); ++unit) {
+            if (!has(unit)) continue;
             if (!runs.empty() && runs.back().start + runs.back().size == unit) {
                 ++runs.back().size;
             } else {
@@ -189,6 +225,21 @@ private:
             }
         }
         return runs;
+    }
+
+    bool in_span(Offset unit) const { return unit < addresses() && in_span_[unit]; }
+    // Units from `unit` to the end of its span.
+    Size span_units_from(Offset unit) const {
+        Size count = 0;
+        while (in_span(unit + count)) ++count;
+        return count;
+    }
+    // free's checks of [address, +size) in the seed's order.
+    errc range_error(Offset address, Size size) const {
+        if (!in_span(address)) return errc::invalid_address;
+        if (size == 0) return errc::invalid_size;
+        if (size > span_units_from(address)) return errc::invalid_address;
+        return errc::ok;
     }
 
     struct record {
@@ -252,7 +303,7 @@ private:
 
     Size free_units_from(Offset unit) const {
         Size count = 0;
-        while (unit + count < capacity() && !used_[unit + count]) ++count;
+        while (in_span(unit + count) && !used_[unit + count]) ++count;
         return count;
     }
 
@@ -267,6 +318,7 @@ private:
     };
 
     std::vector<bool> used_;           // one flag per unit
+    std::vector<bool> in_span_;        // whether the unit is managed
     std::vector<queued_free> queued_;  // frees waiting for their epoch
     std::map<Offset, record> live_;    // live allocations by address
     Offset rover_ = 0;                 // end of the last successful placement

@@ -61,6 +61,15 @@ std::optional<edge_error> edge_range_error(Size capacity, const edge_integer& ad
     return std::nullopt;
 }
 
+std::optional<edge_error> edge_span_error(const edge_integer& start, const edge_integer& size) {
+    if (size.negative || (!size.beyond_64_bits && size.magnitude == 0))
+        return edge_error{errc::invalid_size, "span size must be positive, got " + size.to_string()};
+    if (!start.as_units() || size.beyond_64_bits)
+        return edge_error{errc::invalid_address,
+                          "a span at " + start.to_string() + " of " + size.to_string() + " units is outside [0, 2^64 - 1)"};
+    return std::nullopt;
+}
+
 std::optional<edge_error> edge_constraint_error(const edge_integer& value, const char* name) {
     if (value.as_units()) return std::nullopt;
     return edge_error{errc::invalid_constraint, std::string(name) + " must be 0 to 2^64 - 1, got " + value.to_string()};

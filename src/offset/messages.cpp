@@ -22,15 +22,28 @@ std::string out_of_memory_reason(Size size, const failure_context& state) {
            ")";
 }
 
+std::string range(Offset start, Size size) { return "[" + std::to_string(start) + ", +" + std::to_string(size) + ")"; }
+
 std::string outside(Offset address, const failure_context& state) {
+    if (state.gapped) return "address " + std::to_string(address) + " is in no span";
     return "address " + std::to_string(address) + " is outside [0, " + std::to_string(state.capacity) + ")";
 }
 
-// An address outside, or a range of `size` units from it that passes the end.
+// An address outside, or a range of `size` units from it that passes the end of its span.
 std::string range_error(Offset address, Size size, const failure_context& state) {
-    if (address >= state.capacity) return outside(address, state);
+    if (!state.span) return outside(address, state);
+    if (state.gapped)
+        return "range of " + units(size) + " at " + std::to_string(address) + " passes the end of its span " +
+               range(state.span->start, state.span->size);
     return "range of " + units(size) + " at " + std::to_string(address) + " passes the end of memory (capacity " +
            std::to_string(state.capacity) + ")";
+}
+
+// "the allocation [a, +n) is in the way", or "[a, +n) waits for a deferred free (epoch e)".
+std::string obstacle_text(const obstacle& in_way, std::string_view where) {
+    if (in_way.epoch)
+        return range(in_way.start, in_way.size) + " waits for a deferred free (epoch " + std::to_string(*in_way.epoch) + ")";
+    return "the allocation " + range(in_way.start, in_way.size) + " is " + std::string(where);
 }
 
 std::string not_allocated(Offset address, std::optional<Size> size, const failure_context& state) {
@@ -57,8 +70,6 @@ std::string constrained_request(Size size, const constraints& wanted) {
     }
     return text;
 }
-
-std::string range(Offset start, Size size) { return "[" + std::to_string(start) + ", +" + std::to_string(size) + ")"; }
 
 }  // namespace
 
@@ -139,12 +150,26 @@ std::string allocate_at_message(errc kind, Offset address, Size size, const fail
         case errc::invalid_address: return range_error(address, size, state);
         case errc::out_of_memory:
             if (!in_way) return "cannot allocate " + range(address, size) + ": it is not free";
-            if (in_way->epoch)
-                return "cannot allocate " + range(address, size) + ": " + range(in_way->start, in_way->size) +
-                       " waits for a deferred free (epoch " + std::to_string(*in_way->epoch) + ")";
-            return "cannot allocate " + range(address, size) + ": the allocation " + range(in_way->start, in_way->size) +
-                   " is in the way";
+            return "cannot allocate " + range(address, size) + ": " + obstacle_text(*in_way, "in the way");
         default: return "cannot allocate " + range(address, size);
+    }
+}
+
+std::string span_message(errc kind, std::string_view verb, Offset start, Size size, const span_failure& told) {
+    const std::string what = "cannot " + std::string(verb) + " the span " + range(start, size) + ": ";
+    switch (kind) {
+        case errc::invalid_size: return "span size must be positive, got 0";
+        case errc::invalid_address:
+            if (verb == "add") {
+                if (told.overlapped) return what + "it overlaps the span " + range(told.overlapped->start, told.overlapped->size);
+                return what + "it passes 2^64 - 1, the end of the address space";
+            }
+            if (!told.state.span) return what + "address " + std::to_string(start) + " is in no span";
+            return what + "it passes the end of the span " + range(told.state.span->start, told.state.span->size);
+        case errc::invalid_free:
+            if (!told.in_way) return what + "it is not wholly free";
+            return what + obstacle_text(*told.in_way, "inside it");
+        default: return what.substr(0, what.size() - 2);
     }
 }
 

@@ -90,7 +90,7 @@ CASES = [
      ["commands: allocate SIZE [ALIGNMENT] [phase=P] [nocross=N] [min=LO] [max=HI], free ADDRESS SIZE, "
       "allocate_handle SIZE [ALIGNMENT], free_handle HANDLE, allocate_at ADDRESS SIZE, explain SIZE [ALIGNMENT] "
       "[phase=P] [nocross=N] [min=LO] [max=HI], free_after ADDRESS SIZE EPOCH, complete EPOCH, queued_memory, "
-      "free_memory, largest_free_block, free_blocks, map, compact, make_room SIZE [ALIGNMENT], help, quit", "0",
+      "add_span START SIZE, remove_span START SIZE, spans, free_memory, largest_free_block, free_blocks, map, compact, make_room SIZE [ALIGNMENT], help, quit", "0",
       "error parse", "ok"]),
     ("free_handle refuses what names no allocation", 10, [],
      ["free_handle 0", "free_handle -1", f"free_handle {2**64}", "free_handle x", "free_handle", "free_handle 1 2",
@@ -160,6 +160,20 @@ CASES = [
      ["allocate 5", "make_room 5 0", "make_room 5 3", "make_room 0", "make_room -1", "make_room 51", "allocate 1"],
      ["0", "error invalid_alignment", "error invalid_alignment", "error invalid_size", "error invalid_size",
       "error out_of_memory", "5"]),
+    ("capacity 0 starts with no span; add_span makes memory and coalescing never crosses a gap", 0, [],
+     ["free_memory", "spans", "allocate 1", "add_span 0 10", "add_span 20 10", "spans", "allocate 10", "allocate 10",
+      "free 0 10", "free 20 10", "free_blocks", "allocate 15", "map", "free 10 5", "free 25 10"],
+     ["0", "", "error out_of_memory", "ok", "ok", "0:10 20:10", "0", "20", "ok", "ok", "0:10 20:10",
+      "error out_of_memory", "[Free(0-9)] [Free(20-29)]", "error invalid_address", "error invalid_address"]),
+    ("spans that touch are one; remove_span takes a wholly free part of one", 10, [],
+     ["add_span 10 10", "spans", "allocate 20", "remove_span 0 5", "free 0 20", "remove_span 5 10", "spans",
+      "free_blocks", "add_span 5 10", "add_span 5 0", "add_span -1 2", f"add_span {2**64 - 2} 2", "remove_span 5 1",
+      "remove_span 0 6", "remove_span 0 5", "remove_span 15 5", "spans", "free_memory", "allocate 1"],
+     ["ok", "0:20", "0", "error invalid_free", "ok", "ok", "0:5 15:5", "0:5 15:5", "ok", "error invalid_size",
+      "error invalid_address", "error invalid_address", "ok", "error invalid_address", "ok", "ok", "6:9", "9", "6"]),
+    ("compaction refuses a range with gaps", 10, [],
+     ["add_span 20 10", "allocate 4", "compact", "make_room 8", "remove_span 20 10", "compact"],
+     ["ok", "0", "error unsupported", "error unsupported", "ok", ""]),
 ]
 
 

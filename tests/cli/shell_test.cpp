@@ -98,7 +98,8 @@ TEST(Shell, FitOptionChoosesThePolicy) {
 }
 
 TEST(Shell, BadOptionsFailWithUsage) {
-    EXPECT_NE(run_heapkit("shell --capacity 0", "").exit_status, 0);
+    EXPECT_NE(run_heapkit("shell --capacity 0 --index tlsf", "").exit_status, 0);  // only list and tree start with no span
+    EXPECT_NE(run_heapkit("shell --capacity 0 --index buddy", "").exit_status, 0);
     EXPECT_NE(run_heapkit("shell --capacity -4", "").exit_status, 0);
     EXPECT_NE(run_heapkit("shell", "").exit_status, 0);
     EXPECT_NE(run_heapkit("shell --capacity 10 --fit random", "").exit_status, 0);
@@ -182,6 +183,46 @@ TEST(Shell, OutOfMemoryCountsWhatEachConstraintRefused) {
     EXPECT_EQ(shell("--capacity 30", "allocate 10\nallocate 10\nfree_after 0 10 2\nallocate_at 5 1\nallocate_at 15 1\n"),
               "0\n10\nok\nerror out_of_memory: cannot allocate [5, +1): [0, +10) waits for a deferred free (epoch 2)\n"
               "error out_of_memory: cannot allocate [15, +1): the allocation [10, +10) is in the way\n");
+}
+
+TEST(Shell, CapacityZeroStartsWithNoSpanAndAddSpanMakesMemory) {
+    for (const char* index : {"list", "tree"}) {
+        EXPECT_EQ(
+            shell(std::string("--capacity 0 --index ") + index,
+                  "spans\nfree_memory\nallocate 1\nadd_span 100 50\nadd_span 200 10\nspans\nallocate 60\nallocate 40\n"
+                  "allocate 20\nmap\nfree 150 1\nfree 140 20\nremove_span 100 50\nfree 100 40\nremove_span 100 50\n"
+                  "spans\nfree_blocks\nfree_memory\n"),
+            "\n0\nerror out_of_memory: cannot allocate 1 unit: memory is exhausted (0 units free)\nok\nok\n100:50 200:10\n"
+            "error out_of_memory: cannot allocate 60 units: memory is fragmented (60 units free, largest free block 50 units)\n"
+            "100\n"
+            "error out_of_memory: cannot allocate 20 units: memory is fragmented (20 units free, largest free block 10 "
+            "units)\n[Allocated(100-139)] [Free(140-149)] [Free(200-209)]\n"
+            "error invalid_address: address 150 is in no span\n"
+            "error invalid_address: range of 20 units at 140 passes the end of its span [100, +50)\n"
+            "error invalid_free: cannot remove the span [100, +50): the allocation [100, +40) is inside it\nok\nok\n"
+            "200:10\n200:10\n10\n")
+            << index;
+    }
+}
+
+TEST(Shell, SpansGrowTheRangeMergeWhenTheyTouchAndRefuseOverlaps) {
+    EXPECT_EQ(shell("--capacity 10",
+                    "add_span 10 10\nspans\nallocate 20\nfree 0 20\nadd_span 5 10\nadd_span 18446744073709551610 6\n"
+                    "add_span 0 0\nadd_span -1 5\nremove_span 30 1\nremove_span 15 10\nremove_span 5 5\nspans\nfree_blocks\n"
+                    "compact\nallocate 6 max=5\nallocate 3 max=5\nremove_span 0 5\nremove_span 10 10\nspans\nallocate 1\n"),
+              "ok\n0:20\n0\nok\nerror invalid_address: cannot add the span [5, +10): it overlaps the span [0, +20)\n"
+              "error invalid_address: cannot add the span [18446744073709551610, +6): it passes 2^64 - 1, the end of the "
+              "address space\nerror invalid_size: span size must be positive, got 0\n"
+              "error invalid_address: a span at -1 of 5 units is outside [0, 2^64 - 1)\n"
+              "error invalid_address: cannot remove the span [30, +1): address 30 is in no span\n"
+              "error invalid_address: cannot remove the span [15, +10): it passes the end of the span [0, +20)\nok\n"
+              "0:5 10:10\n0:5 10:10\nerror unsupported: compact needs the range to be one span from 0, without gaps\n"
+              "error invalid_constraint: the window [0, 5) cannot hold 6 units\n0\n"
+              "error invalid_free: cannot remove the span [0, +5): the allocation [0, +3) is inside it\nok\n0:5\n3\n");
+    EXPECT_EQ(shell("--capacity 10 --index tlsf", "add_span 10 10\nremove_span 0 5\nspans\n"),
+              "error unsupported: add_span needs --index list or tree (an index that can place a block at a chosen address)\n"
+              "error unsupported: remove_span needs --index list or tree (an index that can place a block at a chosen "
+              "address)\n0:10\n");
 }
 
 }  // namespace

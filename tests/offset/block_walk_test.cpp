@@ -50,5 +50,25 @@ TEST(BlockWalk, TilingCheckRejectsOverlapsHolesAndShortCoverage) {
     }
 }
 
+TEST(BlockWalk, TilingCheckOfSpansSkipsTheGapsAndNothingElse) {
+    const std::vector<free_block> spans{{4, 4}, {20, 2}};
+    tiling_check tiles(spans, "test", "T2");
+    tiles(block_state::allocated, 4, 1);
+    tiles(block_state::free, 5, 3);
+    tiles(block_state::free, 20, 2);
+    EXPECT_NO_THROW(tiles.finish());
+    tiling_check into_gap(spans, "test", "T2");
+    EXPECT_THROW(into_gap(block_state::free, 4, 5), std::logic_error);  // passes the end of its span
+    tiling_check skips_span_tail(spans, "test", "T2");
+    skips_span_tail(block_state::free, 4, 3);
+    EXPECT_THROW(skips_span_tail(block_state::free, 20, 2), std::logic_error);
+    tiling_check stops_early(spans, "test", "T2");
+    stops_early(block_state::free, 4, 4);
+    EXPECT_THROW(stops_early.finish(), std::logic_error);
+    tiling_check nothing(std::vector<free_block>{}, "test", "T2");
+    EXPECT_NO_THROW(nothing.finish());
+    EXPECT_THROW(nothing(block_state::free, 0, 1), std::logic_error);
+}
+
 }  // namespace
 }  // namespace heapkit

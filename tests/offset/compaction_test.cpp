@@ -95,6 +95,21 @@ TEST(Relocate, RefusesADestinationThatIsNotFreeAndChangesNothing) {
     allocator.validate();
 }
 
+TEST(Compaction, PlannersRefuseARangeWithGapsAndWaitingFrees) {
+    tree_allocator allocator(20);
+    allocator.allocate(4);
+    allocator.add_span(30, 10);
+    EXPECT_EQ(compaction_refusal(allocator, "compact"), "compact needs the range to be one span from 0, without gaps");
+    EXPECT_THROW(plan_full_compaction(allocator), std::logic_error);
+    EXPECT_THROW(plan_room_for(allocator, 16), std::logic_error);
+    allocator.remove_span(30, 10);
+    allocator.free_after(0, 4, 1);
+    EXPECT_THROW(plan_full_compaction(allocator), std::logic_error);
+    allocator.complete(1);
+    EXPECT_EQ(compaction_refusal(allocator, "compact"), std::nullopt);
+    EXPECT_TRUE(plan_full_compaction(allocator).moves.empty());
+}
+
 TEST(Compaction, FullCompactionSlidesEverythingDownInAddressOrder) {
     MemoryAllocator allocator = with_holes();
     const compaction_plan plan = plan_full_compaction(allocator);

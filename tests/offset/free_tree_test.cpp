@@ -91,6 +91,7 @@ TEST_P(TreeAgainstList, IdenticalChoices) {
         EXPECT_GT(counts.placed, operations / 10);
         EXPECT_GT(counts.freed, operations / 20);
         EXPECT_GT(counts.most_live, 20u);
+        EXPECT_GT(counts.spans_changed, operations / 100);
     }
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Differential driver: runs the same random calls (allocate with alignments and owners, right
 // and wrong frees, free without size, reallocate, free_owner, constrained allocate, allocate_at,
-// deferred frees and their completion) on two allocators with the facade's interface, and
+// deferred frees and their completion, and, where both can, spans added and removed) on two allocators with the facade's interface, and
 // asserts identical results and free blocks after every step, with validate() on both.
 #pragma once
 
@@ -51,6 +51,34 @@ public:
         return wanted;
     }
     Offset address() { return between(0, capacity_ + 2); }
+    // Mostly a part of a gap between `spans`, sometimes any range (which may overlap a span or be
+    // empty); inside [0, limit) always.
+    free_block gap_part(const std::vector<free_block>& spans, Size limit) {
+        std::vector<free_block> gaps;
+        Offset from = 0;
+        for (const free_block& span : spans) {
+            if (span.start > from) gaps.push_back({from, span.start - from});
+            from = span.start + span.size;
+        }
+        if (from < limit) gaps.push_back({from, limit - from});
+        if (gaps.empty() || pick(8) == 0) {  // inside [0, limit): the model knows no address past it
+            const Offset start = between(0, limit - 1);
+            return {start, pick(10) == 0 ? 0 : between(1, limit - start)};
+        }
+        return part_of(gaps);
+    }
+    // Mostly a part of a free block, sometimes any range (past the limit, too).
+    free_block free_part(const std::vector<free_block>& free, Size limit) {
+        if (free.empty() || pick(8) == 0) return {address(), pick(10) == 0 ? 0 : between(1, limit)};
+        return part_of(free);
+    }
+    // A part of one of `ranges` (not empty): from its start or from inside it, to its end or short of it.
+    free_block part_of(const std::vector<free_block>& ranges) {
+        const free_block& range = ranges[pick(ranges.size())];
+        const Offset start = pick(2) == 0 ? range.start : between(range.start, range.start + range.size - 1);
+        const Size most = range.start + range.size - start;
+        return {start, pick(2) == 0 ? most : between(1, most)};
+    }
     std::size_t pick(std::size_t count) { return std::uniform_int_distribution<std::size_t>(0, count - 1)(random_); }
     Size between(Size low, Size high) { return std::uniform_int_distribution<Size>(low, high)(random_); }
 
@@ -68,11 +96,19 @@ inline void expect_same(const result<Offset>& got, const result<Offset>& want, c
 
 // What a lockstep run did, so that a test can insist it exercised something.
 struct lockstep_counts {
-    std::size_t placed = 0;       // successful allocations and moves
-    std::size_t freed = 0;        // successful frees
-    std::size_t most_live = 0;    // the largest number of live allocations at once
-    std::size_t constrained = 0;  // successful constrained allocations
-    std::size_t deferred = 0;     // successful frees after an epoch
+    std::size_t placed = 0;         // successful allocations and moves
+    std::size_t freed = 0;          // successful frees
+    std::size_t most_live = 0;      // the largest number of live allocations at once
+    std::size_t constrained = 0;    // successful constrained allocations
+    std::size_t deferred = 0;       // successful frees after an epoch
+    std::size_t spans_changed = 0;  // successful add_span and remove_span
+};
+
+// Whether both allocators can add and remove spans.
+template <class Reference, class Subject>
+constexpr bool both_take_spans = requires(Reference& reference, Subject& subject) {
+    reference.try_add_span(Offset{}, Size{});
+    subject.try_add_span(Offset{}, Size{});
 };
 
 template <class Reference, class Subject>
@@ -92,7 +128,7 @@ lockstep_counts lockstep(Reference& reference, Subject& subject, Size capacity, 
     std::uint64_t epoch = 0;  // the last epoch completed
     for (std::size_t step = 0; step < operations; ++step) {
         std::string call;
-        switch (next.pick(14)) {
+        switch (next.pick(both_take_spans<Reference, Subject> ? 16 : 14)) {
             case 0:
             case 1:
             case 2:
@@ -209,6 +245,25 @@ lockstep_counts lockstep(Reference& reference, Subject& subject, Size capacity, 
                 EXPECT_EQ(subject.queued_memory(), reference.queued_memory()) << call;
                 break;
             }
+            case 14:
+            case 15:
+                if constexpr (both_take_spans<Reference, Subject>) {
+                    const bool adding = next.pick(2) == 0;
+                    const free_block range =
+                        adding ? next.gap_part(reference.spans(), capacity) : next.free_part(free_blocks_of(reference), capacity);
+                    call = std::string(adding ? "add_span(" : "remove_span(") + std::to_string(range.start) + ", " +
+                           std::to_string(range.size) + ")";
+                    const errc want = adding ? reference.try_add_span(range.start, range.size)
+                                             : reference.try_remove_span(range.start, range.size);
+                    EXPECT_EQ(
+                        adding ? subject.try_add_span(range.start, range.size) : subject.try_remove_span(range.start, range.size),
+                        want)
+                        << call;
+                    EXPECT_EQ(subject.spans(), reference.spans()) << call;
+                    EXPECT_EQ(subject.capacity(), reference.capacity()) << call;
+                    if (want == errc::ok) ++counts.spans_changed;
+                }
+                break;
         }
         if (::testing::Test::HasFailure()) return counts;
         counts.most_live = std::max(counts.most_live, live.size());

@@ -21,7 +21,7 @@ TEST_P(ModelTest, MatchesTheUnitModel) {
     const Fit fit = GetParam();
     const std::uint64_t seed = test::test_seed("ModelTest/" + std::string(fit_name(fit)));
     const std::size_t operations = test::test_operations(4000);
-    test::lockstep_counts total;  // constrained placements and deferred frees, over every round
+    test::lockstep_counts total;  // constrained placements, deferred frees and span changes, over every round
     for (std::uint64_t round = 0; round < 8; ++round) {
         SCOPED_TRACE("round " + std::to_string(round) + " (seed " + std::to_string(seed) + ")");
         const Size capacity = 1 + (seed + round) % 300;
@@ -31,6 +31,7 @@ TEST_P(ModelTest, MatchesTheUnitModel) {
         EXPECT_GT(counts.placed, operations / 20);
         total.constrained += counts.constrained;
         total.deferred += counts.deferred;
+        total.spans_changed += counts.spans_changed;
         test::unit_model tree_model(capacity, fit);
         tree_allocator tree(capacity, fit);
         test::lockstep(tree_model, tree, capacity, seed + 1000 * round, operations);
@@ -40,6 +41,7 @@ TEST_P(ModelTest, MatchesTheUnitModel) {
     // there are still dozens of each.
     EXPECT_GT(total.constrained, operations / 200);
     EXPECT_GT(total.deferred, operations / 200);
+    EXPECT_GT(total.spans_changed, operations / 100);
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryPolicy, ModelTest, ::testing::ValuesIn(all_fits),

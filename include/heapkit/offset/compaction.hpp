@@ -11,7 +11,9 @@
 #include <algorithm>
 #include <cstddef>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -32,6 +34,30 @@ struct compaction_plan {
     Size units_moved = 0;     // sum of the moves' sizes
 };
 
+// Why `command` cannot plan or apply moves for `allocator` now, or nothing: the planners work
+// in the one span [0, capacity) around live allocations, so not over a range with gaps, nor
+// while a deferred free holds units they cannot see.
+template <class Allocator>
+std::optional<std::string> compaction_refusal(const Allocator& allocator, std::string_view command) {
+    if constexpr (requires { allocator.has_gaps(); }) {
+        if (allocator.has_gaps()) return std::string(command) + " needs the range to be one span from 0, without gaps";
+    }
+    if constexpr (requires { allocator.queued_memory(); }) {
+        if (allocator.queued_memory() != 0)
+            return std::string(command) + " cannot move blocks while " + std::to_string(allocator.queued_memory()) +
+                   " units wait for a deferred free; complete their epochs first";
+    }
+    return std::nullopt;
+}
+
+namespace detail {
+// Throws std::logic_error when compaction_refusal refuses.
+template <class Allocator>
+void require_compactable(const Allocator& allocator, std::string_view command) {
+    if (const std::optional<std::string> refused = compaction_refusal(allocator, command)) throw std::logic_error(*refused);
+}
+}  // namespace detail
+
 // "FROM->TO:SIZE" for each move, separated by one space: what the shell prints.
 inline std::string describe_moves(const compaction_plan& plan) {
     std::string line;
@@ -46,9 +72,11 @@ inline std::string describe_moves(const compaction_plan& plan) {
 // it that keeps its own alignment and `alignment` (a power of two), so that when nothing is
 // aligned all free space ends as one block at the top. Each move goes down, so applying them in
 // order never overwrites data still to be moved.
-// Throws invalid_alignment when `alignment` is not a power of two.
+// Throws invalid_alignment when `alignment` is not a power of two, std::logic_error when
+// compaction_refusal refuses.
 template <class Allocator>
 compaction_plan plan_full_compaction(const Allocator& allocator, Size alignment = 1) {
+    detail::require_compactable(allocator, "compact");
     if (!is_power_of_two(alignment))
         throw_error(errc::invalid_alignment, "compaction: alignment " + std::to_string(alignment) + " is not a power of two");
     compaction_plan plan;
@@ -135,9 +163,10 @@ bool room_after(const Allocations& allocations, const compaction_plan& plan, Siz
 // the request; nothing when neither the full compaction nor a window this search tries makes room
 // (without aligned blocks: exactly when even a full compaction would not). Moves go from inside the window to outside it,
 // so their order does not matter. Throws invalid_size (size 0) and invalid_alignment (not a power
-// of two), as allocate does.
+// of two), as allocate does, and std::logic_error when compaction_refusal refuses.
 template <class Allocator>
 std::optional<compaction_plan> plan_room_for(const Allocator& allocator, Size size, Size alignment = 1) {
+    detail::require_compactable(allocator, "make_room");
     if (size == 0) throw_error(errc::invalid_size, "make room: the size must be positive, got 0");
     if (!is_power_of_two(alignment))
         throw_error(errc::invalid_alignment, "make room: alignment " + std::to_string(alignment) + " is not a power of two");

@@ -49,6 +49,10 @@ std::optional<edge_error> edge_free_error(Size capacity, const edge_integer& add
 std::optional<edge_error> edge_range_error(Size capacity, const edge_integer& address, const edge_integer& size,
                                            const char* what);
 
+// The same for add_span and remove_span(start, size): size not positive, then start negative or
+// beyond 64 bits, then a size beyond 64 bits.
+std::optional<edge_error> edge_span_error(const edge_integer& start, const edge_integer& size);
+
 // invalid_constraint when a placement constraint `name` (phase, nocross, min, max) is negative
 // or beyond 64 bits; nothing otherwise.
 std::optional<edge_error> edge_constraint_error(const edge_integer& value, const char* name);

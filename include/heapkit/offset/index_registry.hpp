@@ -25,6 +25,7 @@ template <class Allocator>
 struct index_entry {
     using allocator = Allocator;
     static constexpr bool takes_fit = Allocator::places_by_fit;
+    static constexpr bool takes_spans = Allocator::names_blocks;
     std::string_view name;     // at the edges
     std::string_view summary;  // for help texts
 };
@@ -78,14 +79,17 @@ Result visit_index_at(std::size_t position, Visitor& visit) {
 struct index_facts {
     std::string_view name;
     std::string_view summary;
-    bool takes_fit;  // places blocks by a Fit (list, tree) rather than by its own rule
+    bool takes_fit;    // places blocks by a Fit (list, tree) rather than by its own rule
+    bool takes_spans;  // can add and remove spans, and start with none (list, tree)
 };
 
 // The registry's facts, in its order.
 inline constexpr std::array<index_facts, index_count> index_table = [] {
     std::array<index_facts, index_count> table{};
     std::size_t i = 0;
-    detail::for_each_index_entry([&](const auto& entry) { table[i++] = {entry.name, entry.summary, entry.takes_fit}; });
+    detail::for_each_index_entry([&](const auto& entry) {
+        table[i++] = {entry.name, entry.summary, entry.takes_fit, entry.takes_spans};
+    });
     return table;
 }();
 
@@ -119,13 +123,22 @@ constexpr bool index_accepts_fit(std::string_view name, Fit fit) noexcept { retu
 // The names as words of a sentence: "list, tree, tlsf or buddy", each within `quote`.
 inline std::string index_names_text(std::string_view quote = "") { return sentence_list(index_names, quote); }
 
-// The names of the indexes that take a Fit, as words of a sentence ("list or tree").
-inline std::string fit_index_names_text(std::string_view quote = "") {
+// The names of the indexes with a fact (&index_facts::takes_fit, say), as words of a sentence.
+inline std::string index_names_with(bool index_facts::*fact, std::string_view quote = "") {
     std::vector<std::string_view> names;
     for (const index_facts& facts : index_table) {
-        if (facts.takes_fit) names.push_back(facts.name);
+        if (facts.*fact) names.push_back(facts.name);
     }
     return sentence_list(names, quote);
+}
+
+// The names of the indexes that take a Fit, as words of a sentence ("list or tree").
+inline std::string fit_index_names_text(std::string_view quote = "") { return index_names_with(&index_facts::takes_fit, quote); }
+
+// Whether the index named `name` can change its spans (and so start with none); false for an unknown name.
+constexpr bool index_takes_spans(std::string_view name) noexcept {
+    const std::size_t position = index_position(name);
+    return position < index_count && index_table[position].takes_spans;
 }
 
 // Calls visit(std::type_identity<Allocator>{}) for the allocator `name` names and returns what it

@@ -7,7 +7,8 @@
 // generation-checked handle that allocate_handle returns (free(handle), no hash; see
 // detail/allocation_ledger.hpp). Both are checked and both may be used on one allocator.
 // Placement may be constrained (placement_constraints.hpp) or at a chosen address (list, tree),
-// and a free may be deferred until its epoch completes (free_after, complete).
+// and a free may be deferred until its epoch completes (free_after, complete). With list and tree
+// the managed range may grow and shrink after construction, and have gaps (add_span, remove_span).
 // Cost: the index's find/take/release plus O(1) for the ledger (expected, by address).
 #pragma once
 
@@ -29,6 +30,7 @@
 #include "heapkit/offset/detail/allocation_ledger.hpp"
 #include "heapkit/offset/detail/messages.hpp"
 #include "heapkit/offset/detail/offset_map.hpp"
+#include "heapkit/offset/detail/span_set.hpp"
 #include "heapkit/offset/error.hpp"
 #include "heapkit/offset/fit.hpp"
 #include "heapkit/offset/free_list.hpp"
@@ -72,6 +74,12 @@ struct explanation {
 // counts up; complete(e) says every use up to e is finished.
 using Epoch = std::uint64_t;
 
+// Asks for an allocator that manages no unit yet: add_span gives it its memory.
+struct no_spans_t {
+    explicit no_spans_t() = default;
+};
+inline constexpr no_spans_t no_spans{};
+
 template <free_space_index Index>
 class basic_memory_allocator {
 public:
@@ -85,13 +93,19 @@ public:
     // placement and explain need.
     static constexpr bool honours_constraints = requires { requires Index::honours_constraints; };
 
-    // All of [0, capacity) free. Throws invalid_size when capacity is 0. Further arguments go to
-    // the index's constructor (a pool's block size, say).
+    // All of [0, capacity) free: one span. Throws invalid_size when capacity is 0. Further
+    // arguments go to the index's constructor (a pool's block size, say).
     template <class... IndexArguments>
     explicit basic_memory_allocator(Size capacity, Fit fit = Fit::first, IndexArguments&&... index_arguments)
-        : index_(checked_capacity(capacity), fit, std::forward<IndexArguments>(index_arguments)...),
-          capacity_(capacity),
-          fit_(fit) {}
+        : index_(index_range(checked_capacity(capacity)), fit, std::forward<IndexArguments>(index_arguments)...),
+          spans_(capacity),
+          fit_(fit) {
+        if constexpr (names_blocks) take_out_of_index(capacity, universe - capacity);
+    }
+    // No span at all (capacity 0): nothing can be allocated until add_span. List and tree.
+    explicit basic_memory_allocator(no_spans_t, Fit fit = Fit::first) requires names_blocks : index_(universe, fit), fit_(fit) {
+        take_out_of_index(0, universe);
+    }
 
     // --- allocation -------------------------------------------------------------------------
     // The address of `size` units aligned to `alignment`, placed by the policy. Throws
@@ -166,6 +180,38 @@ public:
             return address;
         });
     }
+
+    // --- spans (list, tree) -------------------------------------------------------------------
+    // Adds the free units [start, +size) to the managed range, which may leave a gap before or
+    // after them; they merge with the free units of a span they touch, and an allocation may then
+    // cover both. Throws invalid_size (size 0), invalid_address (the range passes 2^64 - 1, where no
+    // span may reach, or shares a unit with a span, which the message names). Cost: the index's
+    // release plus O(spans).
+    void add_span(Offset start, Size size) requires names_blocks {
+        if (const errc kind = add_span_checked(start, size); kind != errc::ok)
+            throw_error(kind, detail::span_message(kind, "add", start, size, span_context(start, size)));
+    }
+    errc try_add_span(Offset start, Size size) noexcept requires names_blocks {
+        return guarded([&] { return add_span_checked(start, size); });
+    }
+    // Takes the units [start, +size) out of the managed range; they must lie inside one span
+    // (spans that touch are one) and be wholly free. Throws invalid_size (size 0),
+    // invalid_address (a unit of the range is in no span), invalid_free (a unit is allocated, or
+    // waits for a deferred free; the message names the lowest such allocation), and then nothing
+    // changed. Cost: the free block holding the range, found as allocate_at finds it, plus O(spans).
+    void remove_span(Offset start, Size size) requires names_blocks {
+        if (const errc kind = remove_span_checked(start, size); kind != errc::ok)
+            throw_error(kind, detail::span_message(kind, "remove", start, size, span_context(start, size)));
+    }
+    errc try_remove_span(Offset start, Size size) noexcept requires names_blocks {
+        return guarded([&] { return remove_span_checked(start, size); });
+    }
+    // The managed ranges, as maximal runs in address order ([0, capacity) unless spans changed it).
+    const std::vector<free_block>& spans() const noexcept { return spans_.runs(); }
+    // Whether the managed range is anything but [0, capacity): a gap, or units taken from the front.
+    bool has_gaps() const noexcept { return !spans_.contiguous_from_zero(); }
+    // One past the highest unit of any span (capacity() when there is no gap).
+    Offset address_limit() const noexcept { return spans_.end(); }
 
     // --- deallocation -----------------------------------------------------------------------
     // Frees the allocation of `size` units at `address`, merging with free neighbours. Checks in
@@ -292,9 +338,9 @@ public:
         const slot_number at = ledger_.at_address(from);
         if (at == ledger_type::none) throw_error(errc::invalid_free, "relocate: no allocation starts at " + std::to_string(from));
         const Size size = size_of(ledger_[at].record);
-        if (to > capacity_ || size > capacity_ - to)
+        if (range_error(to, size) != errc::ok)
             throw_error(errc::invalid_address,
-                        "relocate: [" + std::to_string(to) + ", +" + std::to_string(size) + ") is outside the range");
+                        "relocate: [" + std::to_string(to) + ", +" + std::to_string(size) + ") is outside the spans");
         const Size alignment = alignment_of(from);
         if (alignment_padding(to, alignment) != 0)
             throw_error(errc::invalid_address, "relocate: " + std::to_string(to) +
@@ -320,12 +366,13 @@ public:
     }
 
     // --- statistics, O(1) unless noted ------------------------------------------------------
-    Size capacity() const noexcept { return capacity_; }
+    // Units the spans hold: the capacity the allocator was made with, unless spans changed it.
+    Size capacity() const noexcept { return spans_.total(); }
     Fit fit() const noexcept { return fit_; }
     // Units the live allocations asked for.
     Size used_memory() const noexcept { return used_memory_; }
     // Units no allocation holds and no deferred free waits for: capacity - reserved - queued.
-    Size free_memory() const noexcept { return capacity_ - reserved_memory_ - queued_memory_; }
+    Size free_memory() const noexcept { return spans_.total() - reserved_memory_ - queued_memory_; }
     // Units the live allocations hold, at least used_memory(): an index that rounds requests up
     // (buddy) reserves more than was asked for.
     Size reserved_memory() const noexcept { return reserved_memory_; }
@@ -384,15 +431,16 @@ public:
         return bytes;
     }
 
-    // Checks the index's and the ledger's invariants and the facade's: MA1 the free blocks add
-    // up to capacity - reserved - queued, MA2 the ledger adds up to used and reserved, MA3 allocations
-    // and free blocks tile [0, capacity) without overlap, MA4 the owner index matches the
+    // Checks the index's, the ledger's and the spans' invariants and the facade's: MA1 the free
+    // blocks add up to capacity - reserved - queued, MA2 the ledger adds up to used and reserved,
+    // MA3 allocations and free blocks tile the spans without overlap, MA4 the owner index matches the
     // ledger, MA5 the rover is inside [0, capacity], MA6 every recorded alignment is a power of
     // two above 1 of a live allocation whose address is a multiple of it, MA7 the queued frees
     // add up to queued_memory(). O(n log n); throws std::logic_error.
     void validate() const {
         index_.validate();
         ledger_.validate();
+        spans_.validate();
         Size free_units = 0;
         for (const free_block block : index_.blocks()) free_units += block.size;
         if (free_units != free_memory()) broken("MA1", "free blocks hold " + std::to_string(free_units) + " units");
@@ -426,10 +474,10 @@ public:
                 broken("MA7", "queued free at " + std::to_string(waiting.address));
         }
         if (queued_units != queued_memory_) broken("MA7", "queued frees hold " + std::to_string(queued_units) + " units");
-        tiling_check tiles(capacity_, "memory_allocator", "MA3");
+        tiling_check tiles(spans_.runs(), "memory_allocator", "MA3");
         for_each_block(std::ref(tiles));
         tiles.finish();
-        if (rover_ > capacity_) broken("MA5", "rover " + std::to_string(rover_) + " past the capacity");
+        if (rover_ > index_universe()) broken("MA5", "rover " + std::to_string(rover_) + " past the capacity");
         alignments_.validate();
         alignments_.for_each([&](Offset address, Size alignment) {
             if (!live.contains(address) || alignment < 2 || !is_power_of_two(alignment) || address % alignment != 0)
@@ -512,6 +560,20 @@ private:
         }
     }
 
+    // The units an index with named blocks manages: every address up to 2^64 - 1, so that spans
+    // may be added anywhere; the units outside the spans are taken from it, as allocations are.
+    // Other indexes manage the capacity they are made with.
+    static constexpr Size universe = ~Size{0};
+    static constexpr Size index_range(Size capacity) noexcept { return names_blocks ? universe : capacity; }
+    Size index_universe() const noexcept { return names_blocks ? universe : spans_.total(); }
+
+    // Has the index take [start, +size), free in the index and outside every span (size 0: nothing).
+    void take_out_of_index(Offset start, Size size) {
+        if (size == 0) return;
+        std::optional<placement> holder = free_block_holding(start, size);
+        index_.take(*holder, size);
+    }
+
     static Size checked_capacity(Size capacity) {
         if (capacity == 0) throw invalid_size("capacity must be positive, got 0");
         return capacity;
@@ -535,8 +597,10 @@ private:
     detail::failure_context context(std::optional<Offset> address = std::nullopt) const noexcept {
         const slot_number found = address ? ledger_.at_address(*address) : ledger_type::none;
         detail::failure_context state{
-            capacity_, free_memory(), largest_free_block(),
+            capacity(), free_memory(), largest_free_block(),
             found == ledger_type::none ? std::nullopt : std::optional<Size>(size_of(ledger_[found].record)), std::nullopt};
+        state.gapped = has_gaps();
+        if (address) state.span = span_around(*address);
         if (address && found == ledger_type::none) {  // O(queued), on the error path only
             for (const auto& [epoch, waiting] : queued_) {
                 if (waiting.address == *address) state.queued_for = epoch;
@@ -576,7 +640,7 @@ private:
     // The placement allocate(size, wanted) picks (a well-formed request), or nothing: the index's
     // own search, with the constraints as its test of a block.
     std::optional<placement> find_constrained(Size size, const constraints& wanted) const noexcept {
-        if (asks_only_alignment(wanted, capacity_)) return find(size, wanted.alignment);
+        if (asks_only_alignment(wanted, address_limit())) return find(size, wanted.alignment);
         if (size > free_memory()) return std::nullopt;
         return index_.find({size, wanted.alignment, rover_, &wanted});
     }
@@ -607,9 +671,7 @@ private:
     }
 
     result<slot_number> place_at(Offset address, Size size) {
-        if (address >= capacity_) return errc::invalid_address;
-        if (size == 0) return errc::invalid_size;
-        if (size > capacity_ - address) return errc::invalid_address;
+        if (const errc kind = range_error(address, size); kind != errc::ok) return kind;
         const std::optional<placement> target = free_block_holding(address, size);
         if (!target) return errc::out_of_memory;
         return hold(*target, address, size, std::nullopt, 1);
@@ -618,17 +680,70 @@ private:
     // The message of a failed allocate_at; for out_of_memory it names the lowest allocation or
     // deferred free that overlaps the range. O(allocations + queued).
     std::string at_failure(errc kind, Offset address, Size size) const {
+        return detail::allocate_at_message(kind, address, size, context(address),
+                                           kind == errc::out_of_memory ? obstacle_in(address, size) : std::nullopt);
+    }
+
+    // The lowest allocation or deferred free that overlaps [address, +size). O(allocations + queued).
+    std::optional<detail::obstacle> obstacle_in(Offset address, Size size) const {
         std::optional<detail::obstacle> in_way;
         const auto consider = [&](Offset start, Size held_units, std::optional<Epoch> epoch) {
             if (start < address + size && address < start + held_units && (!in_way || start < in_way->start))
                 in_way = detail::obstacle{start, held_units, epoch};
         };
-        if (kind == errc::out_of_memory) {
-            ledger_.for_each(
-                [&](Offset start, const ledger_record& record) { consider(start, reserved_units(record), std::nullopt); });
-            for (const auto& [epoch, waiting] : queued_) consider(waiting.address, waiting.reserved, epoch);
-        }
-        return detail::allocate_at_message(kind, address, size, context(), in_way);
+        ledger_.for_each(
+            [&](Offset start, const ledger_record& record) { consider(start, reserved_units(record), std::nullopt); });
+        for (const auto& [epoch, waiting] : queued_) consider(waiting.address, waiting.reserved, epoch);
+        return in_way;
+    }
+
+    // invalid_address unless [address, +size) lies inside one span; invalid_size for size 0,
+    // checked between the two as the seed orders free's checks. O(1) with one span.
+    errc range_error(Offset address, std::optional<Size> size) const noexcept {
+        const free_block* span = spans_.holding(address);
+        if (span == nullptr) return errc::invalid_address;
+        if (size && *size == 0) return errc::invalid_size;
+        if (size && *size > span->start + span->size - address) return errc::invalid_address;
+        return errc::ok;
+    }
+
+    // The span holding `address`, if any.
+    std::optional<free_block> span_around(Offset address) const noexcept {
+        const free_block* span = spans_.holding(address);
+        return span == nullptr ? std::nullopt : std::optional<free_block>(*span);
+    }
+
+    // What a span message tells: the span the range overlaps and the allocation in its way.
+    detail::span_failure span_context(Offset start, Size size) const {
+        detail::span_failure told{context(start), std::nullopt, std::nullopt};
+        if (size == 0) return told;
+        const Size clipped = std::min(size, universe - std::min(start, universe));
+        if (clipped == 0) return told;
+        if (const free_block* overlapped = spans_.overlapping(start, clipped)) told.overlapped = *overlapped;
+        told.in_way = obstacle_in(start, clipped);
+        return told;
+    }
+
+    errc add_span_checked(Offset start, Size size) {
+        if (size == 0) return errc::invalid_size;
+        if (start >= universe || size > universe - start || spans_.overlapping(start, size) != nullptr)
+            return errc::invalid_address;
+        spans_.reserve_change();  // may throw: nothing changed yet
+        index_.release(index_handle{}, start, size);
+        spans_.add(start, size);
+        return errc::ok;
+    }
+
+    errc remove_span_checked(Offset start, Size size) {
+        if (size == 0) return errc::invalid_size;
+        const free_block* span = spans_.holding(start);
+        if (span == nullptr || size > span->start + span->size - start) return errc::invalid_address;
+        const std::optional<placement> target = free_block_holding(start, size);
+        if (!target) return errc::invalid_free;
+        spans_.reserve_change();  // may throw: nothing changed yet
+        index_.take(*target, size);
+        spans_.remove(start, size);
+        return errc::ok;
     }
 
     slot_number allocate_or_throw(Size size, Size alignment, std::optional<Owner> owner) {
@@ -729,9 +844,7 @@ private:
 
     // Frees at once, or with an epoch queues the free until that epoch completes.
     errc free_checked(Offset address, std::optional<Size> size, std::optional<Epoch> epoch = std::nullopt) {
-        if (address >= capacity_) return errc::invalid_address;
-        if (size && *size == 0) return errc::invalid_size;
-        if (size && *size > capacity_ - address) return errc::invalid_address;
+        if (const errc kind = range_error(address, size); kind != errc::ok) return kind;
         const slot_number at = ledger_.at_address(address);
         if (at == ledger_type::none || (size && size_of(ledger_[at].record) != *size)) return errc::invalid_free;
         if (epoch) {
@@ -757,7 +870,7 @@ private:
     }
 
     result<Offset> reallocate_checked(Offset address, Size new_size, Size alignment) {
-        if (address >= capacity_) return errc::invalid_address;
+        if (spans_.holding(address) == nullptr) return errc::invalid_address;
         if (const errc kind = request_error(new_size, alignment); kind != errc::ok) return kind;
         const slot_number at = ledger_.at_address(address);
         if (at == ledger_type::none) return errc::invalid_free;
@@ -815,7 +928,7 @@ private:
     std::unordered_map<Owner, std::unordered_set<Offset>> owned_;  // addresses of each owner's allocations
     std::multimap<Epoch, queued_free> queued_;                     // deferred frees, by epoch
     Size queued_memory_ = 0;                                       // units the queued frees hold
-    Size capacity_;                                                // units managed, [0, capacity_)
+    detail::span_set spans_;                                       // the units managed: [0, capacity) unless spans changed it
     Size used_memory_ = 0;                                         // sum of the ledger's sizes
     Size reserved_memory_ = 0;                                     // sum of the units the allocations hold
     Offset rover_ = 0;                                             // next fit: end of the last placement

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "heapkit/offset/error.hpp"
 #include "heapkit/offset/placement_constraints.hpp"
@@ -15,13 +16,16 @@
 namespace heapkit::detail {
 
 // What the facade knew when a call failed; recorded_size is the size of the live allocation
-// at the address, if there is one, and queued_for the epoch of a deferred free there, if any.
+// at the address, if there is one, queued_for the epoch of a deferred free there, if any, span
+// the span holding the address, and gapped whether the spans are anything but [0, capacity).
 struct failure_context {
     Size capacity;
     Size free_memory;
     Size largest_free_block;
     std::optional<Size> recorded_size;
     std::optional<std::uint64_t> queued_for = std::nullopt;
+    std::optional<free_block> span = std::nullopt;
+    bool gapped = false;
 };
 
 // "1 unit", "5 units".
@@ -45,5 +49,15 @@ struct obstacle {
 };
 std::string allocate_at_message(errc kind, Offset address, Size size, const failure_context& state,
                                 const std::optional<obstacle>& in_way);
+
+// What add_span and remove_span knew: the state at the range's start, the lowest span the range
+// overlaps and the lowest allocation or deferred free inside it.
+struct span_failure {
+    failure_context state;
+    std::optional<free_block> overlapped;
+    std::optional<obstacle> in_way;
+};
+// `verb` is "add" or "remove".
+std::string span_message(errc kind, std::string_view verb, Offset start, Size size, const span_failure& told);
 
 }  // namespace heapkit::detail
