@@ -225,4 +225,13 @@ TEST(Shell, SpansGrowTheRangeMergeWhenTheyTouchAndRefuseOverlaps) {
               "address)\n0:10\n");
 }
 
+TEST(Shell, TheRingIndexAllocatesAtTheTopAndWraps) {
+    EXPECT_EQ(shell("--capacity 100 --index ring",
+                    "allocate 40\nallocate 40\nallocate 30\nfree 0 40\nallocate 30\nmap\nfree_after 40 40 1\nallocate 1\n"
+                    "complete 1\nallocate 50\nfree_blocks\n"),
+              "0\n40\nerror out_of_memory: cannot allocate 30 units: memory is exhausted (20 units free)\nok\n0\n"
+              "[Allocated(0-29)] [Free(30-39)] [Allocated(40-79)] [Free(80-99)]\nok\n"
+              "30\nok\n31\n81:19\n");  // wrapped, the top runs to the oldest (40); once it is freed, to the end
+}
+
 }  // namespace

@@ -42,12 +42,12 @@ TEST(IndexRegistry, UnknownNamesAreRefusedWithTheNamesThatExist) {
         with_index_named("heap", [](auto) { return 0; });
         FAIL() << "an unknown name was accepted";
     } catch (const std::invalid_argument& failure) {
-        EXPECT_EQ(std::string(failure.what()), "unknown index 'heap': expected list, tree, tlsf or buddy");
+        EXPECT_EQ(std::string(failure.what()), "unknown index 'heap': expected list, tree, tlsf, buddy or ring");
     }
 }
 
 TEST(IndexRegistry, TextsListEveryEntryAsASentence) {
-    EXPECT_EQ(index_names_text(), "list, tree, tlsf or buddy");
+    EXPECT_EQ(index_names_text(), "list, tree, tlsf, buddy or ring");
     EXPECT_EQ(fit_index_names_text("'"), "'list' or 'tree'");
     EXPECT_EQ(sentence_list(std::vector<std::string>{"one"}), "one");
 }

@@ -90,8 +90,9 @@ TEST(Spans, ErrorsNameTheSpanAndWhatIsInTheWay) {
     allocator.free_after(allocator.allocate(10), 10, 7);
     EXPECT_EQ(message([&] { allocator.add_span(90, 20); }),
               "invalid_address: cannot add the span [90, +20): it overlaps the span [0, +100)");
-    EXPECT_EQ(message([&] { allocator.add_span(std::numeric_limits<Offset>::max(), 1); }),
-              "invalid_address: cannot add the span [18446744073709551615, +1): it passes 2^64 - 1, the end of the address space");
+    EXPECT_EQ(
+        message([&] { allocator.add_span(std::numeric_limits<Offset>::max(), 1); }),
+        "invalid_address: cannot add the span [18446744073709551615, +1): it passes 2^64 - 1, the end of the address space");
     EXPECT_EQ(message([&] { allocator.remove_span(5, 10); }),
               "invalid_free: cannot remove the span [5, +10): the allocation [0, +10) is inside it");
     EXPECT_EQ(message([&] { allocator.remove_span(15, 10); }),

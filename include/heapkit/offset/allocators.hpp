@@ -7,6 +7,7 @@
 #include "heapkit/offset/free_list.hpp"
 #include "heapkit/offset/free_tree.hpp"
 #include "heapkit/offset/memory_allocator.hpp"
+#include "heapkit/offset/ring_index.hpp"
 #include "heapkit/offset/tlsf_index.hpp"
 
 namespace heapkit {
@@ -15,5 +16,6 @@ using list_allocator = MemoryAllocator;                       // O(n): the seed'
 using tree_allocator = basic_memory_allocator<free_tree>;     // O(log n), the same choices as the list
 using tlsf_allocator = basic_memory_allocator<tlsf_index>;    // O(1), TLSF's good fit
 using buddy_allocator = basic_memory_allocator<buddy_index>;  // O(log capacity), power-of-two blocks
+using ring_allocator = basic_memory_allocator<ring_index>;    // O(1), at the top of a ring, reclaimed from its ends
 
 }  // namespace heapkit

@@ -35,6 +35,7 @@ inline constexpr std::tuple index_registry{
     index_entry<tree_allocator>{"tree", "the list's choices in O(log n)"},
     index_entry<tlsf_allocator>{"tlsf", "two-level segregated fit, O(1)"},
     index_entry<buddy_allocator>{"buddy", "power-of-two blocks, O(log capacity)"},
+    index_entry<ring_allocator>{"ring", "a ring: allocations at the top, space reclaimed from the oldest end, O(1)"},
 };
 
 inline constexpr std::size_t index_count = std::tuple_size_v<decltype(index_registry)>;

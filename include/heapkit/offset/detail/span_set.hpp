@@ -65,7 +65,8 @@ public:
         const Offset end = start + size;
         const Offset run_end = runs_[at].start + runs_[at].size;
         if (runs_[at].start < start && end < run_end) {
-            runs_.insert(runs_.begin() + static_cast<std::ptrdiff_t>(at) + 1, {end, run_end - end});  // may throw: nothing changed yet
+            runs_.insert(runs_.begin() + static_cast<std::ptrdiff_t>(at) + 1,
+                         {end, run_end - end});  // may throw: nothing changed yet
             runs_[at].size = start - runs_[at].start;
         } else if (runs_[at].start < start) {
             runs_[at].size = start - runs_[at].start;
@@ -95,7 +96,8 @@ public:
                 throw std::logic_error("heapkit::span_set invariant SP1 broken: span at " + std::to_string(run.start));
             units += run.size;
         }
-        if (units != total_) throw std::logic_error("heapkit::span_set invariant SP1 broken: the spans hold " + std::to_string(units) + " units");
+        if (units != total_)
+            throw std::logic_error("heapkit::span_set invariant SP1 broken: the spans hold " + std::to_string(units) + " units");
     }
 
 private:
