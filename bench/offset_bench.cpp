@@ -8,9 +8,11 @@
 
 #include <algorithm>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "heapkit/offset/allocators.hpp"
+#include "heapkit/offset/resource_arena.hpp"
 #include "heapkit/trace/pair_workload.hpp"
 
 namespace {
@@ -79,6 +81,32 @@ void buddy_free_all(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(blocks));
 }
 
+// vmem's common case: threads that each keep 64 small blocks (1 to 8 quanta of 16 units) live
+// and replace a random one per iteration, on one shared arena: locked (every call takes the
+// arena's lock) or quantum-cached (magazines per slot, the arena's lock only on a depot or miss).
+template <heapkit::Size CacheMax>
+void arena_replace(benchmark::State& state) {
+    static heapkit::resource_arena arena({.quantum = 16, .cache_max = CacheMax});
+    static const bool spanned = (arena.add_span(0, heapkit::Size{1} << 32), true);
+    (void)spanned;
+    std::mt19937_64 random(static_cast<std::uint64_t>(state.thread_index()) + 1);
+    std::vector<std::pair<heapkit::Offset, heapkit::Size>> live;
+    for (int i = 0; i < 64; ++i) {
+        const heapkit::Size size = 16 * (1 + random() % 8);
+        live.emplace_back(arena.allocate(size), size);
+    }
+    for (auto _ : state) {
+        auto& victim = live[random() % live.size()];
+        arena.free(victim.first, victim.second);
+        victim.second = 16 * (1 + random() % 8);
+        victim.first = arena.allocate(victim.second);
+    }
+    for (const auto& [address, size] : live) arena.free(address, size);
+    state.SetItemsProcessed(state.iterations());
+}
+void arena_locked(benchmark::State& state) { arena_replace<0>(state); }
+void arena_cached(benchmark::State& state) { arena_replace<128>(state); }
+
 BENCHMARK(list_first)->Arg(1000)->Arg(10000);
 BENCHMARK(tree_first)->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000);
 BENCHMARK(tree_best)->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000);
@@ -91,6 +119,8 @@ BENCHMARK(tree_nocross)->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000);
 BENCHMARK(tree_phase)->Arg(1000)->Arg(10000)->Arg(100000);  // 1M: near misses make the fill take minutes
 BENCHMARK(tree_window)->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000);
 BENCHMARK(buddy_free_all)->Arg(1000000)->Unit(benchmark::kMillisecond);
+BENCHMARK(arena_locked)->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(arena_cached)->Threads(1)->Threads(2)->UseRealTime();
 
 }  // namespace
 

@@ -74,9 +74,9 @@ std::vector<free_block> ring_index::blocks() const {
     for (const entry& each : entries_) {
         if (each.live) live.push_back({each.start, each.size});
     }
-    std::rotate(live.begin(), std::is_sorted_until(live.begin(), live.end(), [](const free_block& a, const free_block& b) {
-                    return a.start < b.start;
-                }),
+    std::rotate(live.begin(),
+                std::is_sorted_until(live.begin(), live.end(),
+                                     [](const free_block& a, const free_block& b) { return a.start < b.start; }),
                 live.end());
     std::vector<free_block> free;
     Offset from = 0;

@@ -42,7 +42,7 @@ TEST(Ring, AFreeInTheMiddleWaitsForEverythingOlder) {
     EXPECT_EQ(ring.free_memory(), 10u);
     EXPECT_EQ(ring.largest_free_block(), 10u);
     EXPECT_EQ(ring.try_allocate(5).error(), errc::out_of_memory);  // free, but not reclaimed
-    ring.free(0, 10);                                               // reclaims 0 and 10
+    ring.free(0, 10);                                              // reclaims 0 and 10
     EXPECT_EQ(ring.allocate(20), 0u);
     ring.free(0, 20);  // the newest: a stack's pop
     ring.free(20, 10);

@@ -44,7 +44,7 @@ public:
     // Shrinks any allocation (its tail is free; reclaimed with it); grows only the newest, into
     // the free region after it.
     bool resize_in_place(handle& held, Offset address, Size old_size, Size new_size);
-    Size largest_free_block() const;                                    // O(n)
+    Size largest_free_block() const;                                  // O(n)
     std::size_t free_block_count() const { return blocks().size(); }  // O(n)
     // Every free unit, as maximal runs in address order, those not yet reclaimed included. O(n).
     std::vector<free_block> blocks() const;
@@ -70,7 +70,7 @@ private:
     free_block top_region() const noexcept;
     free_block wrap_region() const noexcept;
 
-    std::deque<entry> entries_;       // in the order of allocation: the oldest first
+    std::deque<entry> entries_;         // in the order of allocation: the oldest first
     std::uint64_t first_sequence_ = 0;  // the sequence number of entries_.front()
     Size capacity_;
 };
