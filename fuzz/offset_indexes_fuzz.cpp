@@ -8,7 +8,9 @@
 // (freed by handle or by address, moved by reallocate), never on the other allocator; tlsf and
 // buddy free their blocks by handle or by address. Constrained allocation runs on list, tree and
 // model (which agree) and on tlsf (whose places must satisfy it, and whose failures must be
-// justified); allocate_at on list, tree and model; deferred frees and their completion on all five.
+// justified); allocate_at and spans added and removed on list, tree and model; deferred frees
+// and their completion on all five.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -96,7 +98,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::vector<handled> handles;  // every handle list and tree gave, live or not
     std::uint64_t epoch = 0;       // the last epoch completed
     while (!in.empty()) {
-        const unsigned operation = static_cast<unsigned>(in.take(1) % 11);
+        const unsigned operation = static_cast<unsigned>(in.take(1) % 12);
         const Size units = in.take(2) % (capacity + 2);
         const Offset address = in.take(2) % (capacity + 2);
         const Size alignment = in.take(1) % 16 == 0 ? 3 : Size{1} << (in.take(1) % 9);
@@ -258,6 +260,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 tlsf.complete(epoch);
                 buddy.complete(epoch);
                 if (list.queued_memory() != model.queued_memory()) fail("queued_memory", epoch, model.queued_memory());
+                break;
+            }
+            case 11: {  // a span added or removed on list, tree and model (inside the model's addresses)
+                const Size span = std::min<Size>(units, capacity - std::min<Size>(address, capacity));
+                const bool adding = in.take(1) % 2 == 0;
+                const errc want = adding ? model.try_add_span(address, span) : model.try_remove_span(address, span);
+                const errc by_list = adding ? list.try_add_span(address, span) : list.try_remove_span(address, span);
+                const errc by_tree = adding ? tree.try_add_span(address, span) : tree.try_remove_span(address, span);
+                if (by_list != want || by_tree != want) fail(adding ? "add_span" : "remove_span", address, span);
+                if (list.spans() != model.spans() || tree.spans() != model.spans()) fail("spans", address, span);
                 break;
             }
         }

@@ -82,8 +82,7 @@ TEST(ResourceArena, ThreadsShareACachedArenaOverASourceWithoutOverlap) {
                             if (!owner[unit].compare_exchange_strong(nobody, static_cast<unsigned char>(number + 1))) ++overlaps;
                         }
                         live.emplace_back(address, size);
-                    } catch (const out_of_memory&) {
-                    }
+                    } catch (const out_of_memory&) {}
                 } else if (!live.empty()) {
                     const std::size_t victim = random() % live.size();
                     const auto [address, size] = live[victim];

@@ -79,11 +79,11 @@ private:
     std::size_t rounds_;
     resource_arena* source_;
     Size import_size_;
-    mutable std::mutex lock_;                  // guards arena_, imported_, depot_
-    tree_allocator arena_{no_spans};           // the units and where they are
-    std::vector<free_block> imported_;         // spans from the source, in import order
+    mutable std::mutex lock_;                              // guards arena_, imported_, depot_
+    tree_allocator arena_{no_spans};                       // the units and where they are
+    std::vector<free_block> imported_;                     // spans from the source, in import order
     std::vector<std::vector<std::vector<Offset>>> depot_;  // per size class, full magazines
-    std::vector<std::unique_ptr<slot>> slots_;  // the per-CPU caches
+    std::vector<std::unique_ptr<slot>> slots_;             // the per-CPU caches
 };
 
 }  // namespace heapkit
