@@ -434,7 +434,7 @@ public:
     // Checks the index's, the ledger's and the spans' invariants and the facade's: MA1 the free
     // blocks add up to capacity - reserved - queued, MA2 the ledger adds up to used and reserved,
     // MA3 allocations and free blocks tile the spans without overlap, MA4 the owner index matches the
-    // ledger, MA5 the rover is inside [0, capacity], MA6 every recorded alignment is a power of
+    // ledger, MA5 the rover is inside the index's range, MA6 every recorded alignment is a power of
     // two above 1 of a live allocation whose address is a multiple of it, MA7 the queued frees
     // add up to queued_memory(). O(n log n); throws std::logic_error.
     void validate() const {
@@ -477,7 +477,7 @@ public:
         tiling_check tiles(spans_.runs(), "memory_allocator", "MA3");
         for_each_block(std::ref(tiles));
         tiles.finish();
-        if (rover_ > index_universe()) broken("MA5", "rover " + std::to_string(rover_) + " past the capacity");
+        if (rover_ > index_universe()) broken("MA5", "rover " + std::to_string(rover_) + " past the index's range");
         alignments_.validate();
         alignments_.for_each([&](Offset address, Size alignment) {
             if (!live.contains(address) || alignment < 2 || !is_power_of_two(alignment) || address % alignment != 0)
@@ -717,7 +717,7 @@ private:
     detail::span_failure span_context(Offset start, Size size) const {
         detail::span_failure told{context(start), std::nullopt, std::nullopt};
         if (size == 0) return told;
-        const Size clipped = std::min(size, universe - std::min(start, universe));
+        const Size clipped = std::min(size, universe - start);
         if (clipped == 0) return told;
         if (const free_block* overlapped = spans_.overlapping(start, clipped)) told.overlapped = *overlapped;
         told.in_way = obstacle_in(start, clipped);
@@ -726,8 +726,7 @@ private:
 
     errc add_span_checked(Offset start, Size size) {
         if (size == 0) return errc::invalid_size;
-        if (start >= universe || size > universe - start || spans_.overlapping(start, size) != nullptr)
-            return errc::invalid_address;
+        if (size > universe - start || spans_.overlapping(start, size) != nullptr) return errc::invalid_address;
         spans_.reserve_change();  // may throw: nothing changed yet
         index_.release(index_handle{}, start, size);
         spans_.add(start, size);
@@ -735,9 +734,8 @@ private:
     }
 
     errc remove_span_checked(Offset start, Size size) {
-        if (size == 0) return errc::invalid_size;
-        const free_block* span = spans_.holding(start);
-        if (span == nullptr || size > span->start + span->size - start) return errc::invalid_address;
+        if (size == 0) return errc::invalid_size;  // before the address, unlike free: as add_span
+        if (range_error(start, size) != errc::ok) return errc::invalid_address;
         const std::optional<placement> target = free_block_holding(start, size);
         if (!target) return errc::invalid_free;
         spans_.reserve_change();  // may throw: nothing changed yet
