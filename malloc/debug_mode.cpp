@@ -23,12 +23,14 @@
 #include "heapkit/heap/boundary_tag_heap.hpp"
 #include "heapkit/heap/debug_heap.hpp"
 #include "heapkit/heap/detail/os.hpp"
+#include "out_of_band_heap.hpp"
 
 namespace heapkit::malloc_layer {
 
 namespace {
 
-// A boundary-tag heap that maps another region whenever it runs out.
+// The bookkeeping heap: a boundary-tag heap that maps another region whenever it runs out. Only
+// heapkit's own code writes to its blocks.
 class mapped_heap {
 public:
     void* try_allocate(std::size_t size, std::size_t alignment) noexcept {
@@ -70,7 +72,7 @@ private:
     boundary_tag_heap heap_;
 };
 
-using checked_heap = debug_heap<mapped_heap>;
+using checked_heap = debug_heap<out_of_band_heap>;
 
 pthread_mutex_t debug_mutex = PTHREAD_MUTEX_INITIALIZER;  // guards both heaps
 alignas(mapped_heap) unsigned char bookkeeping_storage[sizeof(mapped_heap)];
@@ -109,7 +111,7 @@ void say(const std::string& line) noexcept {
 }
 
 void report_and_abort(const debug_report& report) {
-    say(report.message(caller_frames(report.site)) + "\n");
+    say(report.message(caller_frames(report.site), report.freed_site != nullptr ? caller_frames(report.freed_site) : "") + "\n");
     std::abort();
 }
 
@@ -194,7 +196,7 @@ void debug_deallocate(void* pointer) noexcept {
     if (inside_debug_heap) return bookkeeping().deallocate(pointer);
     const debug_section hold;
     if (bookkeeping().owns(pointer)) return bookkeeping().deallocate(pointer);  // the machinery's, freed from outside it
-    checked().deallocate(pointer);                                              // reports and aborts on misuse
+    checked().deallocate(pointer, malloc_site);                                 // reports and aborts on misuse
 }
 
 void* debug_reallocate(void* pointer, std::size_t size) noexcept {
@@ -202,7 +204,7 @@ void* debug_reallocate(void* pointer, std::size_t size) noexcept {
     const debug_section hold;
     if (bookkeeping().owns(pointer)) return bookkeeping().reallocate(pointer, size);
     try {
-        return checked().reallocate(pointer, size, boundary_tag_heap::alignment_bytes, malloc_site);
+        return checked().reallocate(pointer, size, default_alignment_bytes, malloc_site);
     } catch (...) {
         errno = ENOMEM;
         return nullptr;

@@ -58,9 +58,11 @@ std::string_view relation(debug_issue issue) noexcept {
 
 }  // namespace
 
-std::string debug_report::message() const { return message(site != nullptr ? site->where() : std::string()); }
+std::string debug_report::message() const {
+    return message(site != nullptr ? site->where() : std::string(), freed_site != nullptr ? freed_site->where() : std::string());
+}
 
-std::string debug_report::message(std::string_view allocated_at) const {
+std::string debug_report::message(std::string_view allocated_at, std::string_view freed_at) const {
     std::string line = "heapkit: " + std::string(relation(issue)) + " ";
     if (issue == debug_issue::leak) {
         line += std::to_string(size) + " bytes in " + std::to_string(count) + (count == 1 ? " block" : " blocks") +
@@ -71,6 +73,7 @@ std::string debug_report::message(std::string_view allocated_at) const {
         line += "the " + std::to_string(size) + "-byte block at " + hex(address);
     }
     if (site != nullptr) line += " allocated at " + std::string(allocated_at);
+    if (!freed_at.empty()) line += "; freed at " + std::string(freed_at);
     return line;
 }
 

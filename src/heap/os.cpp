@@ -85,10 +85,11 @@ std::string describe_frame(const void* return_address) {
         std::snprintf(buffer, sizeof buffer, "%p", return_address);
         return buffer;
     }
-    const std::string binary = info.dli_fname != nullptr ? info.dli_fname : "?";
-    if (info.dli_sname == nullptr || info.dli_saddr == nullptr) {
-        std::snprintf(buffer, sizeof buffer, "%p", return_address);
-        return std::string(buffer) + " (" + binary + ")";
+    const std::string binary = info.dli_fname != nullptr && info.dli_fname[0] != '\0' ? info.dli_fname : "?";
+    if (info.dli_sname == nullptr || info.dli_saddr == nullptr) {  // module+offset, as addr2line -e takes it
+        const auto offset = static_cast<const char*>(return_address) - static_cast<const char*>(info.dli_fbase);
+        std::snprintf(buffer, sizeof buffer, "+0x%tx", offset);
+        return binary + buffer;
     }
     int status = 0;
     const std::unique_ptr<char, decltype(&std::free)> demangled(abi::__cxa_demangle(info.dli_sname, nullptr, nullptr, &status),

@@ -12,6 +12,7 @@
 
 #include "../test_seed.hpp"
 #include "heapkit/heap/boundary_tag_heap.hpp"
+#include "heapkit/heap/offset_heap.hpp"
 #include "shadow_heap.hpp"
 
 namespace heapkit {
@@ -45,6 +46,54 @@ TEST_F(DebugHeap, CatchesADoubleFreeWithTheBlocksSite) {
     heap.deallocate(p);
     expect_one(debug_issue::double_free, p, 24, line);
     heap.validate();
+}
+
+TEST_F(DebugHeap, ADoubleFreeNamesWhereTheBlockWasFirstFreed) {
+    void* p = heap.allocate(24);
+    const unsigned freed_line = __LINE__ + 1;  // the first free's line
+    heap.deallocate(p);
+    heap.deallocate(p);
+    ASSERT_EQ(reports.size(), 1u);
+    ASSERT_NE(reports[0].freed_site, nullptr);
+    EXPECT_EQ(reports[0].freed_site->location.line, freed_line);
+    EXPECT_NE(reports[0].message().find("; freed at "), std::string::npos) << reports[0].message();
+}
+
+// Over a heap that keeps nothing in its blocks, as heapkit's malloc uses in debug mode: an
+// overflow that runs over the next block's front canary is still named as the first block's
+// overflow, and no overflow, however long, breaks the debug heap's own records.
+struct DebugHeapOutOfBand : ::testing::Test {
+    alignas(64) std::byte memory[64 * 1024];
+    std::vector<debug_report> reports;
+    debug_heap<offset_heap<tlsf_allocator>> heap{DebugHeap::recording(reports), memory, sizeof memory};
+};
+
+TEST_F(DebugHeapOutOfBand, AnOverflowIntoTheNextBlockIsNamedAsTheFirstBlocksOverflow) {
+    const unsigned line = __LINE__ + 1;  // the allocation's line
+    auto* p = static_cast<char*>(heap.allocate(8));
+    auto* q = static_cast<char*>(heap.allocate(8));
+    ASSERT_GT(q, p);
+    ASSERT_LE(q - p, 64) << "the blocks are not neighbours, so the test would prove nothing";
+    std::memset(p, 'x', static_cast<std::size_t>(q - p));  // up to q's first byte
+    heap.deallocate(q);
+    ASSERT_EQ(reports.size(), 1u);
+    EXPECT_EQ(reports[0].issue, debug_issue::overflow) << issue_name(reports[0].issue);
+    EXPECT_EQ(reports[0].address, p);
+    EXPECT_EQ(reports[0].site->location.line, line);
+}
+
+TEST_F(DebugHeapOutOfBand, ALongOverflowIsReportedAndTheHeapStaysSound) {
+    std::vector<char*> blocks;
+    for (int i = 0; i < 20; ++i) blocks.push_back(static_cast<char*>(heap.allocate(16)));
+    std::memset(blocks[0], 'x', 16 + 19 * 48);  // over most of the blocks after it
+    heap.validate();
+    EXPECT_FALSE(reports.empty());
+    for (const debug_report& report : reports) EXPECT_TRUE(report.issue == debug_issue::overflow) << report.message();
+    reports.clear();
+    for (char* block : blocks) heap.deallocate(block);
+    for (std::size_t i = 0; i < 200; ++i) heap.deallocate(heap.allocate(i % 50 + 1));  // the heap still works
+    heap.validate();
+    EXPECT_EQ(heap.live_count(), 0u);
 }
 
 TEST_F(DebugHeap, CatchesAForeignPointer) {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * One planted bug per run, for HEAPKIT_DEBUG=1: "double" (a double free), "invalid" (a free of a
- * pointer into a block), "overflow" (one byte past a block), "write_after_free", "leak" (a block
- * never freed). Each bug lives in a function of its own, which the report must name (the
+ * pointer into a block), "overflow" (one byte past a block), "overflow_32_N" (32 bytes past an
+ * N-byte block, its neighbour and more blocks allocated and freed before it), "underflow_N" (16
+ * bytes before an N-byte block), "write_after_free", "leak" (a block never freed). Each bug lives in a function of its own, which the report must name (the
  * program is linked with -rdynamic so that its functions have names at run time). */
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,28 @@ __attribute__((noinline)) void write_one_past(void) {
     free(p);
 }
 
+__attribute__((noinline)) void overflow_by_32(size_t size) {
+    char* p = malloc(size);
+    char* neighbour = malloc(size);
+    escape(p);
+    escape(neighbour);
+    memset(p, 'x', size + 32);
+    for (int i = 0; i < 100; ++i) { /* the debug heap's own bookkeeping must not have been hit */
+        char* more = malloc(8);
+        escape(more);
+        free(more);
+    }
+    free(neighbour);
+    free(p);
+}
+
+__attribute__((noinline)) void underflow_by_16(size_t size) {
+    char* p = malloc(size);
+    escape(p);
+    memset(p - 16, 'x', 16);
+    free(p);
+}
+
 __attribute__((noinline)) void write_after_free(void) {
     char* p = malloc(32);
     escape(p);
@@ -49,5 +72,7 @@ int main(int argc, char** argv) {
     if (strcmp(bug, "overflow") == 0) write_one_past();
     if (strcmp(bug, "write_after_free") == 0) write_after_free();
     if (strcmp(bug, "leak") == 0) leak_a_buffer();
+    if (strncmp(bug, "overflow_32_", 12) == 0) overflow_by_32(strtoul(bug + 12, NULL, 10));
+    if (strncmp(bug, "underflow_", 10) == 0) underflow_by_16(strtoul(bug + 10, NULL, 10));
     return 0;
 }

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-// debug_heap<Inner>: a malloc debugger over any heap. Every block gets a sealed header and keyed
-// canaries on both sides, fill patterns on allocate and free, and a bounded quarantine that holds
-// freed blocks back; misuse (double free, foreign or interior pointer, overflow, underflow, write
-// after free) goes to a handler as a debug_report naming address, size and allocation site.
-// Leaks and live-set snapshots come from the list of live blocks. Costs: a stack capture per
-// allocation (O(backtrace_depth)), O(size) fills, O(1) list work; not thread-safe (wrap it in
+// debug_heap<Inner>: a malloc debugger over any heap. Every block gets a record kept out of band
+// (so no overflow can damage it), keyed canaries on both sides, fill patterns on allocate and
+// free, and a bounded quarantine that holds freed blocks back; misuse (double free, foreign or
+// interior pointer, overflow, underflow, write after free) goes to a handler as a debug_report
+// naming address, size, allocation site and, once freed, free site. Leaks and live-set snapshots
+// come from the table of blocks. Costs: a stack capture per allocation and per free
+// (O(backtrace_depth)), O(size) fills, O(1) expected table work; not thread-safe (wrap it in
 // locked_heap).
 #pragma once
 
@@ -12,9 +13,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -38,29 +41,26 @@ struct debug_options {
     std::size_t quarantine_blocks = 1024;                       // freed blocks held back before reuse
     std::size_t backtrace_depth = 8;                            // frames per site; 0: source location only
     os::stack_walk stack_walk = os::stack_walk::unwind_tables;  // frame_pointers: ~50x cheaper, needs them
+    bool free_stacks = true;                                    // a site for every free too (a stack capture each)
     debug_handler handler = abort_with_report;                  // what happens on a finding
     std::uint64_t secret = 0;                                   // keys canaries and seals; 0: random
 };
 
 namespace detail {
 
-// Per block, right before the front canary:
-//   [inner block start ... padding][debug_header 48 B][front canary 16 B][user bytes][back canary 16 B]
-struct debug_header {
-    debug_header* previous;  // in the live list or the quarantine (circular, through a sentinel)
-    debug_header* next;
-    std::uint64_t size;    // bytes the caller asked for
-    std::uint32_t site;    // id in the site table
-    std::uint32_t state;   // debug_header::live or ::quarantined
-    std::uint32_t prefix;  // bytes from the inner block to the user pointer
-    std::uint32_t unused;
-    std::uint64_t seal;                                       // keyed hash of the fields above and the header's address
-    static constexpr std::uint32_t live = 0x4C495645;         // "LIVE"
-    static constexpr std::uint32_t quarantined = 0x51554152;  // "QUAR"
+// Per block, out of band (in a table of the debug heap's own, never next to user memory):
+//   [inner block start ... padding][front canary 16 B][user bytes][back canary 16 B]
+// so no overflow or underflow of user memory, however long, can damage what the heap relies on.
+struct debug_record {
+    std::uint64_t size;        // bytes the caller asked for
+    std::uint64_t sequence;    // allocation order, for leak reports
+    std::uint32_t site;        // allocation site, an id in the site table
+    std::uint32_t freed_site;  // free site once quarantined; no_site while live or when free stacks are off
+    std::uint32_t prefix;      // bytes from the inner block to the user pointer
+    bool quarantined;
+    static constexpr std::uint32_t no_site = UINT32_MAX;
 };
-static_assert(sizeof(debug_header) == 48);
 inline constexpr std::size_t canary_bytes = 16;
-inline constexpr std::size_t header_and_canary_bytes = sizeof(debug_header) + canary_bytes;
 
 // splitmix64's finalizer: every input bit reaches every output bit.
 constexpr std::uint64_t scramble(std::uint64_t x) noexcept {
@@ -73,7 +73,7 @@ constexpr std::uint64_t scramble(std::uint64_t x) noexcept {
 
 template <heap Inner>
 class debug_heap {
-    using header = detail::debug_header;
+    using record = detail::debug_record;
 
 public:
     static constexpr std::size_t fill_check_edge_bytes = 64;  // may be tuned: see check_fill
@@ -84,14 +84,11 @@ public:
         : inner_(std::forward<InnerArguments>(inner_arguments)...),
           options_(std::move(options)),
           secret_(options_.secret != 0 ? options_.secret : os::random_secret()),
-          sites_(options_.backtrace_depth, options_.stack_walk) {
-        live_.previous = live_.next = &live_;
-        quarantine_.previous = quarantine_.next = &quarantine_;
-    }
+          sites_(options_.backtrace_depth, options_.stack_walk) {}
     debug_heap(const debug_heap&) = delete;
     debug_heap& operator=(const debug_heap&) = delete;
     ~debug_heap() {
-        while (quarantine_.next != &quarantine_) release_oldest();
+        while (!quarantine_.empty()) release_oldest();
     }
 
     // A block of `size` bytes aligned to `alignment`, filled with debug_fill::allocated and
@@ -102,12 +99,20 @@ public:
             throw_error(errc::invalid_alignment,
                         "heapkit::debug_heap: alignment " + std::to_string(alignment) + " is not a power of two");
         alignment = std::max(alignment, default_alignment_bytes);
-        const std::size_t prefix = (detail::header_and_canary_bytes + alignment - 1) & ~(alignment - 1);
+        const std::size_t prefix = (detail::canary_bytes + alignment - 1) & ~(alignment - 1);
         if (size > ~std::size_t{0} - prefix - detail::canary_bytes || prefix > UINT32_MAX)
             throw_error(errc::out_of_memory, "heapkit::debug_heap: " + std::to_string(size) + " bytes is larger than any block");
         const std::uint32_t site = sites_.intern(where);
+        blocks_.reserve(blocks_.size() + 1);  // so that recording the block cannot fail once it is taken
         auto* block = static_cast<std::byte*>(inner_.allocate(prefix + size + detail::canary_bytes, alignment));
-        return open_block(block, prefix, size, site);
+        std::byte* user = block + prefix;
+        blocks_.emplace(user, record{size, next_sequence_++, site, record::no_site, static_cast<std::uint32_t>(prefix), false});
+        canary(user, true, user - detail::canary_bytes);
+        canary(user, false, user + size);
+        std::memset(user, static_cast<int>(debug_fill::allocated), size);
+        live_bytes_ += size;
+        ++live_count_;
+        return user;
     }
     void* try_allocate(std::size_t size, std::size_t alignment = default_alignment_bytes,
                        call_site where = call_site::current()) noexcept {
@@ -121,24 +126,25 @@ public:
     // Takes the block back into quarantine after checking it: reports double_free,
     // interior_pointer, foreign_pointer (and then leaves the heap alone), underflow and overflow
     // (and then still frees the block). Blocks leaving quarantine are checked for writes after
-    // free. nullptr: nothing.
-    void deallocate(void* pointer) {
+    // free. With free stacks on, `where` and the stack become the block's free site. nullptr:
+    // nothing.
+    void deallocate(void* pointer, call_site where = call_site::current()) {
         if (pointer == nullptr) return;
-        header* block = sealed_header(pointer);
-        if (block == nullptr) return report_stray(pointer);
-        if (block->state == header::quarantined) return report(debug_issue::double_free, block);
-        check_canaries(block);
-        unlink(block);
-        live_bytes_ -= block->size;
+        const auto found = blocks_.find(static_cast<const std::byte*>(pointer));
+        if (found == blocks_.end()) return report_stray(pointer);
+        record& block = found->second;
+        if (block.quarantined) return report(debug_issue::double_free, found->first, block);
+        check_canaries(found->first, block);
+        const std::uint32_t freed_site = options_.free_stacks ? sites_.intern(where) : record::no_site;
+        quarantine_.push_back(found->first);  // before any change, since these may throw: the block then stays live
+        block.quarantined = true;
+        block.freed_site = freed_site;
+        live_bytes_ -= block.size;
         --live_count_;
-        block->state = header::quarantined;
-        reseal(block);
-        std::memset(user_of(block), static_cast<int>(debug_fill::freed), block->size);
-        link_before(&quarantine_, block);
-        quarantine_bytes_ += block->size;
-        ++quarantine_count_;
-        while (quarantine_count_ > 0 &&
-               (quarantine_bytes_ > options_.quarantine_bytes || quarantine_count_ > options_.quarantine_blocks))
+        std::memset(pointer, static_cast<int>(debug_fill::freed), block.size);
+        quarantine_bytes_ += block.size;
+        while (!quarantine_.empty() &&
+               (quarantine_bytes_ > options_.quarantine_bytes || quarantine_.size() > options_.quarantine_blocks))
             release_oldest();
     }
 
@@ -146,21 +152,22 @@ public:
     void* reallocate(void* pointer, std::size_t size, std::size_t alignment = default_alignment_bytes,
                      call_site where = call_site::current()) {
         if (pointer == nullptr) return allocate(size, alignment, where);
-        header* block = sealed_header(pointer);
-        if (block == nullptr || block->state != header::live) {
-            deallocate(pointer);  // reports
+        const record* block = live_record(pointer);
+        if (block == nullptr) {
+            deallocate(pointer, where);  // reports
             return nullptr;
         }
-        void* moved = allocate(size, alignment, where);
-        std::memcpy(moved, pointer, std::min<std::size_t>(size, block->size));
-        deallocate(pointer);
+        const std::size_t old_size = block->size;
+        void* moved = allocate(size, alignment, where);  // may rehash: `block` is not used again
+        std::memcpy(moved, pointer, std::min<std::size_t>(size, old_size));
+        deallocate(pointer, where);
         return moved;
     }
 
     // The size asked for (not the inner heap's rounding: bytes past it are the canary's).
     std::size_t usable_size(const void* pointer) const {
-        const header* block = sealed_header(pointer);
-        return block != nullptr && block->state == header::live ? block->size : 0;
+        const record* block = live_record(pointer);
+        return block != nullptr ? block->size : 0;
     }
     bool owns(const void* pointer) const { return inner_.owns(pointer); }
     // The inner heap's totals, except that allocation_count counts the caller's live blocks:
@@ -172,48 +179,55 @@ public:
     }
     std::size_t live_count() const noexcept { return live_count_; }
     std::size_t live_bytes() const noexcept { return live_bytes_; }
-    std::size_t quarantine_count() const noexcept { return quarantine_count_; }
+    std::size_t quarantine_count() const noexcept { return quarantine_.size(); }
     std::size_t quarantine_bytes() const noexcept { return quarantine_bytes_; }
 
-    // Checks the inner heap and the lists (DH1 every listed header is sealed and in the list's
-    // state, DH2 the counts and bytes match the lists; std::logic_error when broken), and
-    // reports damaged canaries of live blocks and changed fills of quarantined ones. O(blocks +
-    // their bytes).
+    // Checks the inner heap and the table (DH1 the quarantine queue names exactly the
+    // quarantined records, each once; DH2 the counts and bytes match the table; std::logic_error
+    // when broken), and reports damaged canaries of live blocks and changed fills of quarantined
+    // ones. O(blocks + their bytes).
     void validate() const {
         inner_.validate();
-        std::size_t count = 0, bytes = 0;
-        for (const header* block = live_.next; block != &live_; block = block->next) {
-            check_listed(block, header::live);
-            check_canaries(block);
-            ++count;
-            bytes += block->size;
+        std::size_t live = 0, live_bytes = 0, quarantined = 0, quarantined_bytes = 0;
+        for (const auto& [user, block] : blocks_) {
+            if (block.quarantined) {
+                check_fill(user, block, true);
+                ++quarantined;
+                quarantined_bytes += block.size;
+            } else {
+                check_canaries(user, block);
+                ++live;
+                live_bytes += block.size;
+            }
         }
-        if (count != live_count_ || bytes != live_bytes_)
-            throw std::logic_error("heapkit::debug_heap invariant DH2 broken: live totals");
-        count = bytes = 0;
-        for (const header* block = quarantine_.next; block != &quarantine_; block = block->next) {
-            check_listed(block, header::quarantined);
-            check_fill(block, true);
-            ++count;
-            bytes += block->size;
-        }
-        if (count != quarantine_count_ || bytes != quarantine_bytes_)
-            throw std::logic_error("heapkit::debug_heap invariant DH2 broken: quarantine totals");
+        if (live != live_count_ || live_bytes != live_bytes_ || quarantined_bytes != quarantine_bytes_)
+            throw std::logic_error("heapkit::debug_heap invariant DH2 broken: the totals do not match the table");
+        std::vector<const std::byte*> queued(quarantine_.begin(), quarantine_.end());
+        std::sort(queued.begin(), queued.end());
+        const bool each_once = std::adjacent_find(queued.begin(), queued.end()) == queued.end();
+        const bool all_quarantined = std::all_of(queued.begin(), queued.end(), [this](const std::byte* user) {
+            const auto found = blocks_.find(user);
+            return found != blocks_.end() && found->second.quarantined;
+        });
+        if (!each_once || !all_quarantined || queued.size() != quarantined)
+            throw std::logic_error("heapkit::debug_heap invariant DH1 broken: the quarantine queue and the table differ");
     }
 
-    // The live blocks grouped by allocation site, most bytes first. O(blocks log sites).
+    // The live blocks grouped by allocation site, most bytes first. O(blocks log blocks).
     std::vector<leak_record> leaks() const {
+        std::vector<std::pair<std::uint64_t, const std::byte*>> live;  // by allocation order
+        for (const auto& [user, block] : blocks_)
+            if (!block.quarantined) live.emplace_back(block.sequence, user);
+        std::sort(live.begin(), live.end());
         std::map<std::uint32_t, leak_record> by_site;
-        for (const header* block = live_.next; block != &live_; block = block->next) {
-            leak_record& record = by_site.try_emplace(block->site, leak_record{&sites_.site(block->site), 0, {}}).first->second;
-            record.bytes += block->size;
-            record.blocks.push_back(user_of(block));
+        for (const auto& [sequence, user] : live) {
+            const record& block = blocks_.at(user);
+            leak_record& leaked = by_site.try_emplace(block.site, leak_record{&sites_.site(block.site), 0, {}}).first->second;
+            leaked.bytes += block.size;
+            leaked.blocks.push_back(user);
         }
         std::vector<leak_record> records;
-        for (auto& [site, record] : by_site) {
-            std::reverse(record.blocks.begin(), record.blocks.end());  // the list is newest first
-            records.push_back(std::move(record));
-        }
+        for (auto& [site, leaked] : by_site) records.push_back(std::move(leaked));
         std::stable_sort(records.begin(), records.end(),
                          [](const leak_record& a, const leak_record& b) { return a.bytes > b.bytes; });
         return records;
@@ -221,105 +235,91 @@ public:
     // Hands one debug_issue::leak report per site to the handler; returns how many sites leaked.
     std::size_t report_leaks() const {
         const std::vector<leak_record> records = leaks();
-        for (const leak_record& record : records)
-            options_.handler({debug_issue::leak, record.blocks.front(), record.bytes, record.site, record.blocks.size()});
+        for (const leak_record& leaked : records)
+            options_.handler({debug_issue::leak, leaked.blocks.front(), leaked.bytes, leaked.site, leaked.blocks.size()});
         return records.size();
     }
     // Live blocks and bytes per site now; compare a series with growing_sites(). O(blocks log sites).
     live_snapshot snapshot() const {
         live_snapshot totals;
-        for (const header* block = live_.next; block != &live_; block = block->next) {
-            site_total& total = totals[&sites_.site(block->site)];
+        for (const auto& [user, block] : blocks_) {
+            if (block.quarantined) continue;
+            site_total& total = totals[&sites_.site(block.site)];
             ++total.count;
-            total.bytes += block->size;
+            total.bytes += block.size;
         }
         return totals;
     }
     // Where the live block at `pointer` was allocated; null for anything else.
     const allocation_site* site_of(const void* pointer) const {
-        const header* block = sealed_header(pointer);
+        const record* block = live_record(pointer);
         return block != nullptr ? &sites_.site(block->site) : nullptr;
     }
 
     Inner& inner() noexcept { return inner_; }
 
 private:
-    static std::byte* user_of(const header* block) noexcept {
-        return const_cast<std::byte*>(reinterpret_cast<const std::byte*>(block)) + detail::header_and_canary_bytes;
+    const record* live_record(const void* pointer) const {
+        const auto found = blocks_.find(static_cast<const std::byte*>(pointer));
+        return found != blocks_.end() && !found->second.quarantined ? &found->second : nullptr;
     }
-    std::uint64_t seal_of(const header* block) const noexcept {
-        std::uint64_t seal = detail::scramble(secret_ ^ reinterpret_cast<std::uintptr_t>(block));
-        seal = detail::scramble(seal ^ block->size);
-        return detail::scramble(seal ^ (std::uint64_t{block->site} << 32 | block->state) ^ (std::uint64_t{block->prefix} << 17));
-    }
-    void reseal(header* block) const noexcept { block->seal = seal_of(block); }
 
     // The 16 canary bytes on one side of a block, derived from the secret and the block. Each has
     // its top bit set, so none is zero or ASCII: the commonest one-byte overflows write a string's
     // terminating NUL or a character, and a random canary byte equal to it let 1 in 256 through
     // (a planted 'x' one past a block went unseen so once in 300 runs).
-    void canary(const header* block, bool front, std::byte* out) const noexcept {
-        const std::uint64_t key = detail::scramble(secret_ ^ reinterpret_cast<std::uintptr_t>(block) ^ (front ? 0 : 0xB5));
+    void canary(const std::byte* user, bool front, std::byte* out) const noexcept {
+        const std::uint64_t key = detail::scramble(secret_ ^ reinterpret_cast<std::uintptr_t>(user) ^ (front ? 0 : 0xB5));
         const std::uint64_t words[2] = {key, detail::scramble(key)};
         std::memcpy(out, words, sizeof words);
         for (std::size_t i = 0; i < detail::canary_bytes; ++i) out[i] |= std::byte{0x80};
     }
-    bool canary_intact(const header* block, bool front) const noexcept {
+    bool canary_intact(const std::byte* user, const record& block, bool front) const noexcept {
         std::byte expected[detail::canary_bytes];
-        canary(block, front, expected);
-        const std::byte* at = front ? user_of(block) - detail::canary_bytes : user_of(block) + block->size;
+        canary(user, front, expected);
+        const std::byte* at = front ? user - detail::canary_bytes : user + block.size;
         return std::memcmp(at, expected, sizeof expected) == 0;
     }
 
-    void* open_block(std::byte* block_start, std::size_t prefix, std::size_t size, std::uint32_t site) {
-        auto* block = reinterpret_cast<header*>(block_start + prefix - detail::header_and_canary_bytes);
-        block->size = size;
-        block->site = site;
-        block->state = header::live;
-        block->prefix = static_cast<std::uint32_t>(prefix);
-        block->unused = 0;
-        reseal(block);
-        std::byte* user = user_of(block);
-        canary(block, true, user - detail::canary_bytes);
-        canary(block, false, user + size);
-        std::memset(user, static_cast<int>(debug_fill::allocated), size);
-        link_before(live_.next, block);  // newest first
-        live_bytes_ += size;
-        ++live_count_;
-        return user;
-    }
-
-    // The header of the block starting at `pointer` if one of ours is there, else null. Reads
-    // memory only where the inner heap owns it.
-    header* sealed_header(const void* pointer) const noexcept {
-        const auto address = reinterpret_cast<std::uintptr_t>(pointer);
-        if (address % default_alignment_bytes != 0 || address < detail::header_and_canary_bytes) return nullptr;
-        auto* block = reinterpret_cast<header*>(address - detail::header_and_canary_bytes);
-        if (!inner_.owns(block) || block->seal != seal_of(block)) return nullptr;
-        return block;
-    }
-
-    // A pointer that is no block's start: into a live block, or not ours at all.
+    // A pointer that is no block's start: into a live block, or not ours at all. O(blocks), on
+    // the way to a report only.
     void report_stray(const void* pointer) const {
         const auto* byte = static_cast<const std::byte*>(pointer);
-        for (const header* block = live_.next; block != &live_; block = block->next) {
-            const std::byte* user = user_of(block);
-            if (byte >= user - detail::canary_bytes && byte < user + block->size + detail::canary_bytes)
-                return report(debug_issue::interior_pointer, block);
+        for (const auto& [user, block] : blocks_) {
+            if (!block.quarantined && byte >= user - detail::canary_bytes && byte < user + block.size + detail::canary_bytes)
+                return report(debug_issue::interior_pointer, user, block);
         }
         options_.handler({debug_issue::foreign_pointer, pointer, 0, nullptr});
     }
-    void report(debug_issue issue, const header* block) const {
-        options_.handler({issue, user_of(block), block->size, &sites_.site(block->site)});
+    void report(debug_issue issue, const std::byte* user, const record& block) const {
+        const allocation_site* freed = block.freed_site != record::no_site ? &sites_.site(block.freed_site) : nullptr;
+        options_.handler({issue, user, block.size, &sites_.site(block.site), 1, freed});
     }
-    void check_canaries(const header* block) const {
-        if (!canary_intact(block, true)) report(debug_issue::underflow, block);
-        if (!canary_intact(block, false)) report(debug_issue::overflow, block);
+    // A damaged front canary behind a live block whose back canary is damaged too is that
+    // block's overflow running on, and is reported so.
+    void check_canaries(const std::byte* user, const record& block) const {
+        if (!canary_intact(user, block, true)) {
+            const auto below = live_block_below(user);
+            if (below != blocks_.end() && !canary_intact(below->first, below->second, false))
+                report(debug_issue::overflow, below->first, below->second);
+            else
+                report(debug_issue::underflow, user, block);
+        }
+        if (!canary_intact(user, block, false)) report(debug_issue::overflow, user, block);
+    }
+    // The live block that ends nearest below `user`'s front canary. O(blocks), on the way to a
+    // report only.
+    typename std::unordered_map<const std::byte*, record>::const_iterator live_block_below(const std::byte* user) const {
+        auto nearest = blocks_.end();
+        for (auto it = blocks_.begin(); it != blocks_.end(); ++it) {
+            if (it->second.quarantined || it->first >= user) continue;
+            if (nearest == blocks_.end() || it->first > nearest->first) nearest = it;
+        }
+        return nearest;
     }
     // Whether the freed fill of bytes [from, to) of the block is intact, a word at a time.
-    static bool fill_intact(const header* block, std::size_t from, std::size_t to) noexcept {
+    static bool fill_intact(const std::byte* user, std::size_t from, std::size_t to) noexcept {
         constexpr std::uint64_t fill_word = 0x0101010101010101ull * static_cast<unsigned char>(debug_fill::freed);
-        const std::byte* user = user_of(block);
         for (; from + sizeof(std::uint64_t) <= to; from += sizeof(std::uint64_t)) {
             std::uint64_t word;
             std::memcpy(&word, user + from, sizeof word);
@@ -332,48 +332,35 @@ private:
     // validate() checks every byte of a quarantined block; a block leaving quarantine (its memory
     // long out of cache) has its first and last fill_check_edge_bytes checked, where stale
     // pointers to a struct's fields mostly write.
-    void check_fill(const header* block, bool every_byte) const {
-        const std::size_t size = block->size;
+    void check_fill(const std::byte* user, const record& block, bool every_byte) const {
+        const std::size_t size = block.size;
         const bool intact =
             every_byte || size <= 2 * fill_check_edge_bytes
-                ? fill_intact(block, 0, size)
-                : fill_intact(block, 0, fill_check_edge_bytes) && fill_intact(block, size - fill_check_edge_bytes, size);
-        if (!intact) report(debug_issue::write_after_free, block);
-    }
-    void check_listed(const header* block, std::uint32_t state) const {
-        if (block->seal != seal_of(block) || block->state != state || block->next->previous != block)
-            throw std::logic_error("heapkit::debug_heap invariant DH1 broken: a listed header is damaged");
+                ? fill_intact(user, 0, size)
+                : fill_intact(user, 0, fill_check_edge_bytes) && fill_intact(user, size - fill_check_edge_bytes, size);
+        if (!intact) report(debug_issue::write_after_free, user, block);
     }
 
     void release_oldest() {
-        header* oldest = quarantine_.next;
-        check_fill(oldest, false);
-        unlink(oldest);
-        quarantine_bytes_ -= oldest->size;
-        --quarantine_count_;
-        inner_.deallocate(reinterpret_cast<std::byte*>(user_of(oldest)) - oldest->prefix);
-    }
-
-    static void link_before(header* position, header* block) noexcept {
-        block->next = position;
-        block->previous = position->previous;
-        position->previous->next = block;
-        position->previous = block;
-    }
-    static void unlink(header* block) noexcept {
-        block->previous->next = block->next;
-        block->next->previous = block->previous;
+        const std::byte* user = quarantine_.front();
+        const auto found = blocks_.find(user);
+        const record block = found->second;
+        check_fill(user, block, false);
+        quarantine_.pop_front();
+        blocks_.erase(found);
+        quarantine_bytes_ -= block.size;
+        inner_.deallocate(const_cast<std::byte*>(user) - block.prefix);
     }
 
     Inner inner_;
     debug_options options_;
-    std::uint64_t secret_;  // keys seals and canaries
+    std::uint64_t secret_;  // keys the canaries
     detail::site_table sites_;
-    header live_{};               // sentinel of the live list (newest first)
-    header quarantine_{};         // sentinel of the quarantine (oldest first)
-    std::size_t live_count_ = 0;  // DH2: blocks in live_
+    std::unordered_map<const std::byte*, record> blocks_;  // live and quarantined blocks, by user pointer
+    std::deque<const std::byte*> quarantine_;              // DH1: the quarantined blocks, oldest first
+    std::uint64_t next_sequence_ = 0;
+    std::size_t live_count_ = 0;  // DH2: live blocks in blocks_
     std::size_t live_bytes_ = 0;  // DH2: their sizes
-    std::size_t quarantine_count_ = 0;
     std::size_t quarantine_bytes_ = 0;
 };
 

@@ -54,17 +54,20 @@ struct allocation_site {
 
 struct debug_report {
     debug_issue issue;
-    const void* address;          // the block (user pointer), or the offending pointer
-    std::size_t size;             // the block's size in bytes; 0 when no block is known
-    const allocation_site* site;  // where the block was allocated; null when no block is known
-    std::size_t count = 1;        // leaks: blocks of this site
+    const void* address;                          // the block (user pointer), or the offending pointer
+    std::size_t size;                             // the block's size in bytes; 0 when no block is known
+    const allocation_site* site;                  // where the block was allocated; null when no block is known
+    std::size_t count = 1;                        // leaks: blocks of this site
+    const allocation_site* freed_site = nullptr;  // double free, write after free: where the block was freed, if known
 
     // The one line the default handler prints, e.g.
-    // "heapkit: overflow past the 24-byte block at 0x5581... allocated at a.cpp:12 (main)".
+    // "heapkit: overflow past the 24-byte block at 0x5581... allocated at a.cpp:12 (main)", or
+    // "heapkit: double free of the 24-byte block at 0x5581... allocated at a.cpp:12 (main); freed at a.cpp:14 (main)".
     std::string message() const;
-    // The same line with the site told as `allocated_at` (a caller that knows which of the
-    // site's frames matter, as heapkit's malloc does, names them).
-    std::string message(std::string_view allocated_at) const;
+    // The same line with the sites told as `allocated_at` and `freed_at` (a caller that knows
+    // which of a site's frames matter, as heapkit's malloc does, names them; an empty freed_at
+    // leaves the free site out).
+    std::string message(std::string_view allocated_at, std::string_view freed_at = {}) const;
 };
 
 // The reaction to a finding. It may throw or return (tests record reports); the default prints

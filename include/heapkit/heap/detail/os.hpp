@@ -22,7 +22,8 @@ enum class stack_walk : unsigned char { unwind_tables, frame_pointers };
 std::size_t capture_backtrace(std::span<void*> frames, std::size_t skip, stack_walk walk = stack_walk::unwind_tables) noexcept;
 
 // One frame as a person reads it: "function+0x1c (binary)" when a symbol is known, else
-// "0x7f... (binary)".
+// "binary+0x2724a" (the offset from the module's load address, which addr2line -e takes), else
+// "0x7f...".
 std::string describe_frame(const void* return_address);
 
 // The size of a memory page (sysconf, asked once).
