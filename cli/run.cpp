@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// `heapkit run [--debug] [--stats] [--trace FILE] -- PROGRAM ARGS...`: runs a program on
-// heapkit's malloc by putting libheapkit_malloc.so (from ../lib next to this binary) in front of
-// LD_PRELOAD and exec'ing it; the options set the library's HEAPKIT_DEBUG, HEAPKIT_STATS and
-// HEAPKIT_TRACE.
+// `heapkit run [--debug] [--stats] [--trace FILE] [--log FILE] -- PROGRAM ARGS...`: runs a
+// program on heapkit's malloc by putting libheapkit_malloc.so (from ../lib next to this binary)
+// in front of LD_PRELOAD and exec'ing it; the options set the library's HEAPKIT_DEBUG,
+// HEAPKIT_STATS, HEAPKIT_TRACE and HEAPKIT_LOG, a relative FILE made absolute here, so that
+// processes that change directory still write where the user meant.
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
@@ -32,7 +33,11 @@ struct run_options {
     bool debug = false;
     bool stats = false;
     std::string trace;  // empty: no trace
+    std::string log;    // empty: reports on stderr
 };
+
+// FILE resolved against the directory `heapkit run` started in.
+std::string absolute(const std::string& file) { return std::filesystem::absolute(file).string(); }
 
 [[noreturn]] void run_program(const run_options& options) {
     const std::vector<std::string>& command = options.command;
@@ -44,7 +49,8 @@ struct run_options {
     ::setenv("LD_PRELOAD", preload.c_str(), 1);
     if (options.debug) ::setenv("HEAPKIT_DEBUG", "1", 1);
     if (options.stats) ::setenv("HEAPKIT_STATS", "1", 1);
-    if (!options.trace.empty()) ::setenv("HEAPKIT_TRACE", options.trace.c_str(), 1);
+    if (!options.trace.empty()) ::setenv("HEAPKIT_TRACE", absolute(options.trace).c_str(), 1);
+    if (!options.log.empty()) ::setenv("HEAPKIT_LOG", absolute(options.log).c_str(), 1);
     std::vector<char*> arguments;
     for (const std::string& word : command) arguments.push_back(const_cast<char*>(word.c_str()));
     arguments.push_back(nullptr);
@@ -61,6 +67,9 @@ void add_run_command(CLI::App& app) {
                   "Check every block: canaries, fills, quarantine, blocks left at exit (HEAPKIT_DEBUG=1)");
     run->add_flag("--stats", options->stats, "Print a summary at exit (HEAPKIT_STATS=1)");
     run->add_option("--trace", options->trace, "Write the program's allocation trace to FILE, %p the process id (HEAPKIT_TRACE)");
+    run->add_option("--log", options->log,
+                    "Write heapkit's reports (misuse, leaks, the summary) to FILE instead of stderr, %p the process id "
+                    "(HEAPKIT_LOG)");
     run->add_option("command", options->command, "-- PROGRAM ARGS...")->required();
     run->callback([options] { run_program(*options); });
 }

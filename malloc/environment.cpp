@@ -4,9 +4,11 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <string.h>  // strerrordesc_np
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 
@@ -16,7 +18,7 @@ namespace heapkit::malloc_layer {
 
 namespace {
 
-constexpr const char* known_variables[] = {"HEAPKIT_DEBUG", "HEAPKIT_STATS", "HEAPKIT_TRACE"};
+constexpr const char* known_variables[] = {"HEAPKIT_DEBUG", "HEAPKIT_LOG", "HEAPKIT_STATS", "HEAPKIT_TRACE"};
 
 bool is_known(const char* entry) noexcept {
     for (const char* name : known_variables) {
@@ -26,10 +28,19 @@ bool is_known(const char* entry) noexcept {
     return false;
 }
 
-void say(const char* line) noexcept { [[maybe_unused]] const ssize_t written = ::write(STDERR_FILENO, line, std::strlen(line)); }
+// The value of `name=` in entry, or null.
+const char* value_of(const char* entry, const char* name) noexcept {
+    const std::size_t length = std::strlen(name);
+    return std::strncmp(entry, name, length) == 0 && entry[length] == '=' ? entry + length + 1 : nullptr;
+}
 
-// FILE with each "%p" replaced by the process id.
-int open_trace(const char* pattern) noexcept {
+bool is_yes(const char* value) noexcept { return value[0] != '\0' && std::strcmp(value, "0") != 0; }
+
+void say_to(int fd, const char* line) noexcept { [[maybe_unused]] const ssize_t written = ::write(fd, line, std::strlen(line)); }
+
+// FILE with each "%p" replaced by the process id, opened with `flags`; -1 when it cannot be (and
+// then stderr says why, naming `variable`, and the `consequence`).
+int open_named(const char* pattern, int flags, const char* variable, const char* consequence) noexcept {
     char path[4096];
     std::size_t length = 0;
     for (const char* at = pattern; *at != '\0' && length + 24 < sizeof path; ++at) {
@@ -42,30 +53,44 @@ int open_trace(const char* pattern) noexcept {
         }
     }
     path[length] = '\0';
-    const int fd = ::open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) say("heapkit: HEAPKIT_TRACE: cannot open the file; not tracing\n");
+    const int fd = ::open(path, flags | O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        char line[4200];
+        const char* reason = ::strerrordesc_np(errno);  // unlike strerror, never allocates
+        std::snprintf(line, sizeof line, "heapkit: %s: cannot open %s: %s; %s\n", variable, path,
+                      reason != nullptr ? reason : "unknown error", consequence);
+        say_to(STDERR_FILENO, line);
+    }
     return fd;
 }
 
 environment_settings read_environment() noexcept {
     environment_settings found;
+    for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry)  // the log first: the rest reports there
+        if (const char* file = value_of(*entry, "HEAPKIT_LOG"); file != nullptr && file[0] != '\0')
+            found.log_fd = open_named(file, O_APPEND, "HEAPKIT_LOG", "reporting on stderr");
+    const int report_to = found.log_fd >= 0 ? found.log_fd : STDERR_FILENO;
     for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
         if (std::strncmp(*entry, "HEAPKIT_", 8) != 0) continue;
         if (!is_known(*entry)) {
             char line[256];
-            std::snprintf(line, sizeof line,
-                          "heapkit: unknown variable %.*s ignored (known: HEAPKIT_DEBUG, HEAPKIT_STATS, HEAPKIT_TRACE)\n",
-                          static_cast<int>(std::strcspn(*entry, "=")), *entry);
-            say(line);
-        } else if (std::strncmp(*entry, "HEAPKIT_DEBUG=", 14) == 0) {
-            found.debug = std::strcmp(*entry + 14, "0") != 0 && (*entry)[14] != '\0';
-        } else if (std::strncmp(*entry, "HEAPKIT_STATS=", 14) == 0) {
-            found.stats = std::strcmp(*entry + 14, "0") != 0 && (*entry)[14] != '\0';
-        } else if ((*entry)[14] != '\0') {  // HEAPKIT_TRACE=FILE
-            found.trace_fd = open_trace(*entry + 14);
+            std::snprintf(
+                line, sizeof line,
+                "heapkit: unknown variable %.*s ignored (known: HEAPKIT_DEBUG, HEAPKIT_LOG, HEAPKIT_STATS, HEAPKIT_TRACE)\n",
+                static_cast<int>(std::strcspn(*entry, "=")), *entry);
+            say_to(report_to, line);
+        } else if (const char* debug = value_of(*entry, "HEAPKIT_DEBUG")) {
+            found.debug = is_yes(debug);
+        } else if (const char* stats = value_of(*entry, "HEAPKIT_STATS")) {
+            found.stats = is_yes(stats);
+        } else if (const char* trace = value_of(*entry, "HEAPKIT_TRACE"); trace != nullptr && trace[0] != '\0') {
+            found.trace_fd = open_named(trace, O_TRUNC, "HEAPKIT_TRACE", "not tracing");
         }
     }
-    if (found.debug || found.stats) found.report_fd = ::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+    if (found.log_fd >= 0)
+        found.report_fd = found.log_fd;
+    else if (found.debug || found.stats)
+        found.report_fd = ::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
     return found;
 }
 

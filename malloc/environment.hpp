@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 // The HEAPKIT_* variables, read once from the environment without allocating:
 // HEAPKIT_DEBUG=1 puts every block under the debug heap's checks, HEAPKIT_STATS=1 prints a
-// summary at exit, HEAPKIT_TRACE=FILE records every allocation in the trace format of docs/PROTOCOL.md ("%p"
-// in FILE becomes the process id, for programs that start others). Any other HEAPKIT_* variable
-// is reported once on stderr.
+// summary at exit, HEAPKIT_TRACE=FILE records every allocation in the trace format of
+// docs/PROTOCOL.md, HEAPKIT_LOG=FILE sends every report (verdicts, leaks, the summary) there
+// instead of stderr ("%p" in a FILE becomes the process id, for programs that start others). Any
+// other HEAPKIT_* variable is reported once.
 #pragma once
 
 #include <atomic>
@@ -14,7 +15,9 @@ namespace heapkit::malloc_layer {
 struct environment_settings {
     bool debug = false;  // HEAPKIT_DEBUG=1
     bool stats = false;  // HEAPKIT_STATS=1
-    int report_fd = -1;  // with debug or stats, a duplicate of stderr taken at start: programs may close stderr at exit
+    int log_fd = -1;     // HEAPKIT_LOG=FILE, opened for appending; -1: none
+    int report_fd = -1;  // where reports go: log_fd, else with debug or stats a duplicate of stderr taken at start
+                         // (programs may close stderr at exit); -1: stderr
     int trace_fd = -1;   // HEAPKIT_TRACE=FILE, opened; -1: not tracing
 };
 

@@ -5,10 +5,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+
+#include "environment.hpp"
 
 namespace heapkit::malloc_layer {
 
@@ -32,7 +33,8 @@ void fatal(misuse kind, const void* address) noexcept {
     } while (value != 0);
     while (count > 0 && length < sizeof line - 1) line[length++] = digits[--count];
     line[length++] = '\n';
-    [[maybe_unused]] const ssize_t written = ::write(STDERR_FILENO, line, length);
+    const int report_fd = settings().report_fd;
+    [[maybe_unused]] const ssize_t written = ::write(report_fd >= 0 ? report_fd : STDERR_FILENO, line, length);
     std::abort();
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The one way heapkit's malloc ends a program: a misuse it caught, named in one line on stderr
-// ("heapkit: VERDICT 0xADDRESS", written without allocating), then abort(). The verdicts are
-// contract text (docs/PROTOCOL.md) that tests match; each is written here once.
+// The one way heapkit's malloc ends a program: a misuse it caught, named in one line ("heapkit:
+// VERDICT 0xADDRESS", written without allocating, on stderr or in HEAPKIT_LOG's file), then
+// abort(). The verdicts are contract text (docs/PROTOCOL.md) that tests match; each is written
+// here once.
 #pragma once
 
 namespace heapkit::malloc_layer {

@@ -2,9 +2,11 @@
 // Statistics counters, the exit summary and the trace writer, none of which allocates.
 #include "recorder.hpp"
 
+#include <errno.h>  // program_invocation_short_name
 #include <pthread.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
@@ -76,20 +78,19 @@ void at_exit() noexcept {
         flush_trace_locked();
         pthread_mutex_unlock(&trace_mutex);
     }
-    if (counting.load()) {
-        char line[512];
+    if (counting.load()) {  // both lines in one write, so that processes sharing a file keep them together
+        char lines[768];
         const int length = std::snprintf(
-            line, sizeof line,
-            "heapkit: %llu allocations, %llu frees, %llu reallocs; peak in use %llu bytes; at exit %llu bytes in %llu blocks\n",
+            lines, sizeof lines,
+            "heapkit: %llu allocations, %llu frees, %llu reallocs; peak in use %llu bytes; at exit %llu bytes in %llu blocks"
+            " (pid %d, %s)\nheapkit: allocations by path: %llu slab, %llu heap, %llu mmap\n",
             static_cast<unsigned long long>(totals.allocations.load()), static_cast<unsigned long long>(totals.frees.load()),
             static_cast<unsigned long long>(totals.resizes.load()), static_cast<unsigned long long>(totals.peak_bytes.load()),
-            static_cast<unsigned long long>(totals.live_bytes.load()),
-            static_cast<unsigned long long>(totals.live_blocks.load()));
-        [[maybe_unused]] ssize_t written = ::write(settings().report_fd, line, static_cast<std::size_t>(length));
-        const int paths = std::snprintf(line, sizeof line, "heapkit: allocations by path: %llu slab, %llu heap, %llu mmap\n",
-                                        allocations_by(allocation_path::slab), allocations_by(allocation_path::heap),
-                                        allocations_by(allocation_path::mmap));
-        written = ::write(settings().report_fd, line, static_cast<std::size_t>(paths));
+            static_cast<unsigned long long>(totals.live_bytes.load()), static_cast<unsigned long long>(totals.live_blocks.load()),
+            static_cast<int>(::getpid()), program_invocation_short_name, allocations_by(allocation_path::slab),
+            allocations_by(allocation_path::heap), allocations_by(allocation_path::mmap));
+        const std::size_t bytes = std::min(static_cast<std::size_t>(length), sizeof lines - 1);
+        [[maybe_unused]] const ssize_t written = ::write(settings().report_fd, lines, bytes);
     }
 }
 

@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# The HEAPKIT_* variables of heapkit's malloc: HEAPKIT_STATS=1 prints one summary at exit,
-# HEAPKIT_TRACE=FILE (with %p) writes a trace that `heapkit replay` reads back, and an unknown
-# HEAPKIT_* variable is reported once; `heapkit run --stats --trace FILE` sets the first two, and
-# `heapkit run --debug` HEAPKIT_DEBUG.
+# The HEAPKIT_* variables of heapkit's malloc: HEAPKIT_STATS=1 prints one summary at exit (with
+# the pid and program), HEAPKIT_TRACE=FILE (with %p) writes a trace that `heapkit replay` reads
+# back, HEAPKIT_LOG=FILE (with %p) takes every report off stderr, and an unknown HEAPKIT_*
+# variable is reported once; `heapkit run --stats --trace FILE --log FILE` sets the first three
+# (a relative FILE is the starting directory's), and `heapkit run --debug` HEAPKIT_DEBUG.
 # Usage: environment.sh LIBRARY HEAPKIT
 set -u
 library=$1 heapkit=$2
@@ -22,7 +23,7 @@ check "sort still sorts" sh -c "seq 0 19999 | cmp -s - '$scratch/sorted'"
 check "the unknown variable is reported once" \
     test "$(grep -c '^heapkit: unknown variable HEAPKIT_NO_SUCH_THING ignored' "$scratch/stderr")" -eq 1
 check "one summary at exit" \
-    test "$(grep -cE '^heapkit: [0-9]+ allocations, [0-9]+ frees, [0-9]+ reallocs; peak in use [0-9]+ bytes' "$scratch/stderr")" -eq 1
+    test "$(grep -cE '^heapkit: [0-9]+ allocations, [0-9]+ frees, [0-9]+ reallocs; peak in use [0-9]+ bytes.* \(pid [0-9]+, sort\)$' "$scratch/stderr")" -eq 1
 check "the summary counts allocations by path" \
     test "$(grep -cE '^heapkit: allocations by path: [0-9]+ slab, [0-9]+ heap, [0-9]+ mmap$' "$scratch/stderr")" -eq 1
 trace=$(ls "$scratch"/trace.* 2>/dev/null | head -n 1)
@@ -37,5 +38,19 @@ check "the program under heapkit run still works" cmp -s "$scratch/sorted" "$scr
 "$heapkit" run --debug -- sort -n "$scratch/numbers" > "$scratch/debug_sorted" 2> "$scratch/debug_stderr"
 check "heapkit run --debug checks the program and reports what is left at exit" \
     sh -c "cmp -s '$scratch/sorted' '$scratch/debug_sorted' && grep -qE 'still allocated at exit' '$scratch/debug_stderr'"
+HEAPKIT_LOG="$scratch/log.%p" HEAPKIT_STATS=1 HEAPKIT_NO_SUCH_THING=1 LD_PRELOAD="$library" \
+    sort -n "$scratch/numbers" > /dev/null 2> "$scratch/log_stderr"
+log=$(ls "$scratch"/log.* 2>/dev/null | head -n 1)
+check "HEAPKIT_LOG leaves stderr empty" test ! -s "$scratch/log_stderr"
+check "HEAPKIT_LOG names its file with the process id" sh -c "grep -q \"(pid \${1##*.}, sort)\" '$log'" sh "$log"
+check "HEAPKIT_LOG holds the summary and the unknown variable" \
+    sh -c "grep -q '^heapkit: allocations by path' '$log' && grep -q '^heapkit: unknown variable' '$log'"
+mkdir "$scratch/start" "$scratch/elsewhere"
+(cd "$scratch/start" && "$heapkit" run --stats --log reports.txt -- sh -c "cd '$scratch/elsewhere' && sort -n '$scratch/numbers'" \
+    > /dev/null 2> "$scratch/run_log_stderr")
+check "heapkit run --log writes where it started, whatever the program's directory" \
+    sh -c "grep -q '(pid [0-9]*, sort)' '$scratch/start/reports.txt' && test ! -e '$scratch/elsewhere/reports.txt'"
+LD_PRELOAD="$library" HEAPKIT_LOG="$scratch/no/such/dir/log" sort -n "$scratch/numbers" > /dev/null 2> "$scratch/bad_log"
+check "an unopenable HEAPKIT_LOG is said on stderr" grep -q '^heapkit: HEAPKIT_LOG: cannot open .*; reporting on stderr$' "$scratch/bad_log"
 cat "$scratch/stderr" "$scratch/run_stderr"
 exit $((failures != 0))
