@@ -17,7 +17,6 @@
 #include <map>
 #include <stdexcept>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -25,6 +24,7 @@
 #include "heapkit/heap/detail/os.hpp"
 #include "heapkit/heap/detail/site_table.hpp"
 #include "heapkit/heap/heap_concept.hpp"
+#include "heapkit/offset/detail/offset_map.hpp"
 #include "heapkit/offset/error.hpp"
 #include "heapkit/offset/units.hpp"
 
@@ -103,10 +103,16 @@ public:
         if (size > ~std::size_t{0} - prefix - detail::canary_bytes || prefix > UINT32_MAX)
             throw_error(errc::out_of_memory, "heapkit::debug_heap: " + std::to_string(size) + " bytes is larger than any block");
         const std::uint32_t site = sites_.intern(where);
-        blocks_.reserve(blocks_.size() + 1);  // so that recording the block cannot fail once it is taken
         auto* block = static_cast<std::byte*>(inner_.allocate(prefix + size + detail::canary_bytes, alignment));
         std::byte* user = block + prefix;
-        blocks_.emplace(user, record{size, next_sequence_++, site, record::no_site, static_cast<std::uint32_t>(prefix), false});
+        try {
+            blocks_.insert(key_of(user),
+                           record{size, next_sequence_, site, record::no_site, static_cast<std::uint32_t>(prefix), false});
+        } catch (...) {  // no room for the record: the block goes back
+            inner_.deallocate(block);
+            throw;
+        }
+        ++next_sequence_;
         canary(user, true, user - detail::canary_bytes);
         canary(user, false, user + size);
         std::memset(user, static_cast<int>(debug_fill::allocated), size);
@@ -130,13 +136,14 @@ public:
     // nothing.
     void deallocate(void* pointer, call_site where = call_site::current()) {
         if (pointer == nullptr) return;
-        const auto found = blocks_.find(static_cast<const std::byte*>(pointer));
-        if (found == blocks_.end()) return report_stray(pointer);
-        record& block = found->second;
-        if (block.quarantined) return report(debug_issue::double_free, found->first, block);
-        check_canaries(found->first, block);
+        const auto* user = static_cast<const std::byte*>(pointer);
+        auto* found = blocks_.find(key_of(user));
+        if (found == nullptr) return report_stray(pointer);
+        record& block = found->value;  // valid until the table next changes, below
+        if (block.quarantined) return report(debug_issue::double_free, user, block);
+        check_canaries(user, block);
         const std::uint32_t freed_site = options_.free_stacks ? sites_.intern(where) : record::no_site;
-        quarantine_.push_back(found->first);  // before any change, since these may throw: the block then stays live
+        quarantine_.push_back(user);  // before any change, since these may throw: the block then stays live
         block.quarantined = true;
         block.freed_site = freed_site;
         live_bytes_ -= block.size;
@@ -189,7 +196,7 @@ public:
     void validate() const {
         inner_.validate();
         std::size_t live = 0, live_bytes = 0, quarantined = 0, quarantined_bytes = 0;
-        for (const auto& [user, block] : blocks_) {
+        each_block([&](const std::byte* user, const record& block) {
             if (block.quarantined) {
                 check_fill(user, block, true);
                 ++quarantined;
@@ -199,15 +206,15 @@ public:
                 ++live;
                 live_bytes += block.size;
             }
-        }
+        });
         if (live != live_count_ || live_bytes != live_bytes_ || quarantined_bytes != quarantine_bytes_)
             throw std::logic_error("heapkit::debug_heap invariant DH2 broken: the totals do not match the table");
         std::vector<const std::byte*> queued(quarantine_.begin(), quarantine_.end());
         std::sort(queued.begin(), queued.end());
         const bool each_once = std::adjacent_find(queued.begin(), queued.end()) == queued.end();
         const bool all_quarantined = std::all_of(queued.begin(), queued.end(), [this](const std::byte* user) {
-            const auto found = blocks_.find(user);
-            return found != blocks_.end() && found->second.quarantined;
+            const auto* found = blocks_.find(key_of(user));
+            return found != nullptr && found->value.quarantined;
         });
         if (!each_once || !all_quarantined || queued.size() != quarantined)
             throw std::logic_error("heapkit::debug_heap invariant DH1 broken: the quarantine queue and the table differ");
@@ -216,12 +223,13 @@ public:
     // The live blocks grouped by allocation site, most bytes first. O(blocks log blocks).
     std::vector<leak_record> leaks() const {
         std::vector<std::pair<std::uint64_t, const std::byte*>> live;  // by allocation order
-        for (const auto& [user, block] : blocks_)
+        each_block([&live](const std::byte* user, const record& block) {
             if (!block.quarantined) live.emplace_back(block.sequence, user);
+        });
         std::sort(live.begin(), live.end());
         std::map<std::uint32_t, leak_record> by_site;
         for (const auto& [sequence, user] : live) {
-            const record& block = blocks_.at(user);
+            const record& block = record_of(user);
             leak_record& leaked = by_site.try_emplace(block.site, leak_record{&sites_.site(block.site), 0, {}}).first->second;
             leaked.bytes += block.size;
             leaked.blocks.push_back(user);
@@ -242,12 +250,12 @@ public:
     // Live blocks and bytes per site now; compare a series with growing_sites(). O(blocks log sites).
     live_snapshot snapshot() const {
         live_snapshot totals;
-        for (const auto& [user, block] : blocks_) {
-            if (block.quarantined) continue;
+        each_block([&](const std::byte*, const record& block) {
+            if (block.quarantined) return;
             site_total& total = totals[&sites_.site(block.site)];
             ++total.count;
             total.bytes += block.size;
-        }
+        });
         return totals;
     }
     // Where the live block at `pointer` was allocated; null for anything else.
@@ -259,9 +267,17 @@ public:
     Inner& inner() noexcept { return inner_; }
 
 private:
+    static Offset key_of(const void* pointer) noexcept { return reinterpret_cast<std::uintptr_t>(pointer); }
+    // The record of a block known to be in the table.
+    record& record_of(const std::byte* user) noexcept { return blocks_.find(key_of(user))->value; }
+    const record& record_of(const std::byte* user) const noexcept { return blocks_.find(key_of(user))->value; }
     const record* live_record(const void* pointer) const {
-        const auto found = blocks_.find(static_cast<const std::byte*>(pointer));
-        return found != blocks_.end() && !found->second.quarantined ? &found->second : nullptr;
+        const auto* found = blocks_.find(key_of(pointer));
+        return found != nullptr && !found->value.quarantined ? &found->value : nullptr;
+    }
+    template <class Visitor>
+    void each_block(Visitor visit) const {
+        blocks_.for_each([&visit](Offset key, const record& block) { visit(reinterpret_cast<const std::byte*>(key), block); });
     }
 
     // The 16 canary bytes on one side of a block, derived from the secret and the block. Each has
@@ -285,10 +301,12 @@ private:
     // the way to a report only.
     void report_stray(const void* pointer) const {
         const auto* byte = static_cast<const std::byte*>(pointer);
-        for (const auto& [user, block] : blocks_) {
+        const std::byte* container = nullptr;
+        each_block([&](const std::byte* user, const record& block) {
             if (!block.quarantined && byte >= user - detail::canary_bytes && byte < user + block.size + detail::canary_bytes)
-                return report(debug_issue::interior_pointer, user, block);
-        }
+                container = user;
+        });
+        if (container != nullptr) return report(debug_issue::interior_pointer, container, record_of(container));
         options_.handler({debug_issue::foreign_pointer, pointer, 0, nullptr});
     }
     void report(debug_issue issue, const std::byte* user, const record& block) const {
@@ -299,9 +317,9 @@ private:
     // block's overflow running on, and is reported so.
     void check_canaries(const std::byte* user, const record& block) const {
         if (!canary_intact(user, block, true)) {
-            const auto below = live_block_below(user);
-            if (below != blocks_.end() && !canary_intact(below->first, below->second, false))
-                report(debug_issue::overflow, below->first, below->second);
+            const std::byte* below = live_block_below(user);
+            if (below != nullptr && !canary_intact(below, record_of(below), false))
+                report(debug_issue::overflow, below, record_of(below));
             else
                 report(debug_issue::underflow, user, block);
         }
@@ -309,12 +327,11 @@ private:
     }
     // The live block that ends nearest below `user`'s front canary. O(blocks), on the way to a
     // report only.
-    typename std::unordered_map<const std::byte*, record>::const_iterator live_block_below(const std::byte* user) const {
-        auto nearest = blocks_.end();
-        for (auto it = blocks_.begin(); it != blocks_.end(); ++it) {
-            if (it->second.quarantined || it->first >= user) continue;
-            if (nearest == blocks_.end() || it->first > nearest->first) nearest = it;
-        }
+    const std::byte* live_block_below(const std::byte* user) const {
+        const std::byte* nearest = nullptr;
+        each_block([&](const std::byte* other, const record& block) {
+            if (!block.quarantined && other < user && (nearest == nullptr || other > nearest)) nearest = other;
+        });
         return nearest;
     }
     // Whether the freed fill of bytes [from, to) of the block is intact, a word at a time.
@@ -343,11 +360,10 @@ private:
 
     void release_oldest() {
         const std::byte* user = quarantine_.front();
-        const auto found = blocks_.find(user);
-        const record block = found->second;
+        const record block = record_of(user);
         check_fill(user, block, false);
         quarantine_.pop_front();
-        blocks_.erase(found);
+        blocks_.erase(blocks_.find(key_of(user)));
         quarantine_bytes_ -= block.size;
         inner_.deallocate(const_cast<std::byte*>(user) - block.prefix);
     }
@@ -356,8 +372,8 @@ private:
     debug_options options_;
     std::uint64_t secret_;  // keys the canaries
     detail::site_table sites_;
-    std::unordered_map<const std::byte*, record> blocks_;  // live and quarantined blocks, by user pointer
-    std::deque<const std::byte*> quarantine_;              // DH1: the quarantined blocks, oldest first
+    detail::offset_map<record> blocks_;        // live and quarantined blocks, by user pointer
+    std::deque<const std::byte*> quarantine_;  // DH1: the quarantined blocks, oldest first
     std::uint64_t next_sequence_ = 0;
     std::size_t live_count_ = 0;  // DH2: live blocks in blocks_
     std::size_t live_bytes_ = 0;  // DH2: their sizes

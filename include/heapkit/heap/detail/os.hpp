@@ -11,15 +11,19 @@
 
 namespace heapkit::os {
 
-// How a stack is captured: with the unwind tables (glibc's backtrace(3): right for any code, about
-// 200 ns a frame), or by following frame pointers (a few ns a frame; stops early, or names a
-// wrong caller, in code built without -fno-omit-frame-pointer; never reads outside the
-// thread's stack).
+// How a stack is captured: with the unwind tables (right for any code that has them: on x86-64 a
+// walk that caches each return address's frame rule, a few ns a frame once warm, and glibc's
+// backtrace(3), about 200 ns a frame, for stacks it cannot follow, such as signal frames), or by
+// following frame pointers (a few ns a frame; stops early, or names a wrong caller, in code built
+// without -fno-omit-frame-pointer). Neither reads outside the thread's stack.
 enum class stack_walk : unsigned char { unwind_tables, frame_pointers };
 
 // Fills `frames` with the return addresses of the calling stack, innermost first, after skipping
 // `skip` frames of heapkit's own; returns how many were written.
 std::size_t capture_backtrace(std::span<void*> frames, std::size_t skip, stack_walk walk = stack_walk::unwind_tables) noexcept;
+
+// How many unwind_tables captures so far went to backtrace(3) (all of them off x86-64).
+std::size_t backtrace_fallbacks() noexcept;
 
 // One frame as a person reads it: "function+0x1c (binary)" when a symbol is known, else
 // "binary+0x2724a" (the offset from the module's load address, which addr2line -e takes), else
