@@ -73,6 +73,8 @@ public:
         return totals;
     }
     void validate() const { allocator_.validate(); }
+    // The first byte of the memory, which offsets count from.
+    void* base() const noexcept { return base_; }
     // The offset view, for maps and fragmentation figures.
     const Allocator& allocator() const noexcept { return allocator_; }
 
