@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-// `heapkit run [--debug] [--stats] [--trace FILE] [--log FILE] -- PROGRAM ARGS...`: runs a
-// program on heapkit's malloc by putting libheapkit_malloc.so (from ../lib next to this binary)
-// in front of LD_PRELOAD and exec'ing it; the options set the library's HEAPKIT_DEBUG,
-// HEAPKIT_STATS, HEAPKIT_TRACE and HEAPKIT_LOG, a relative FILE made absolute here, so that
-// processes that change directory still write where the user meant.
+// `heapkit run [--debug] [--guard MODE] [--stats] [--trace FILE] [--log FILE] -- PROGRAM ARGS...`:
+// runs a program on heapkit's malloc by putting libheapkit_malloc.so (from ../lib next to this
+// binary) in front of LD_PRELOAD and exec'ing it; the options set the library's HEAPKIT_DEBUG,
+// HEAPKIT_GUARD, HEAPKIT_STATS, HEAPKIT_TRACE and HEAPKIT_LOG, a relative FILE made absolute
+// here, so that processes that change directory still write where the user meant.
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,7 @@ std::filesystem::path malloc_library() {
 struct run_options {
     std::vector<std::string> command;
     bool debug = false;
+    std::string guard;  // empty: no guard pages
     bool stats = false;
     std::string trace;  // empty: no trace
     std::string log;    // empty: reports on stderr
@@ -48,6 +50,7 @@ std::string absolute(const std::string& file) { return std::filesystem::absolute
         preload += std::string(":") + existing;
     ::setenv("LD_PRELOAD", preload.c_str(), 1);
     if (options.debug) ::setenv("HEAPKIT_DEBUG", "1", 1);
+    if (!options.guard.empty()) ::setenv("HEAPKIT_GUARD", options.guard.c_str(), 1);
     if (options.stats) ::setenv("HEAPKIT_STATS", "1", 1);
     if (!options.trace.empty()) ::setenv("HEAPKIT_TRACE", absolute(options.trace).c_str(), 1);
     if (!options.log.empty()) ::setenv("HEAPKIT_LOG", absolute(options.log).c_str(), 1);
@@ -65,6 +68,13 @@ void add_run_command(CLI::App& app) {
     CLI::App* run = app.add_subcommand("run", "Run a program on heapkit's malloc (libheapkit_malloc.so via LD_PRELOAD)");
     run->add_flag("--debug", options->debug,
                   "Check every block: canaries, fills, quarantine, blocks left at exit (HEAPKIT_DEBUG=1)");
+    run->add_option("--guard", options->guard,
+                    "Put blocks against guard pages, so that overflows and uses after free stop at the access: all, "
+                    "sample:N (one in N), either with :left (HEAPKIT_GUARD)")
+        ->check([](const std::string& mode) {
+            const std::regex valid("(all|sample:[1-9][0-9]*)(:left)?");
+            return std::regex_match(mode, valid) ? std::string() : "expected all, all:left, sample:N or sample:N:left";
+        });
     run->add_flag("--stats", options->stats, "Print a summary at exit (HEAPKIT_STATS=1)");
     run->add_option("--trace", options->trace, "Write the program's allocation trace to FILE, %p the process id (HEAPKIT_TRACE)");
     run->add_option("--log", options->log,

@@ -3,14 +3,11 @@
 // report handler that names the caller's frames, and the check at exit.
 #include "debug_mode.hpp"
 
-#include <dlfcn.h>
 #include <pthread.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -22,8 +19,9 @@
 #include "heap_region.hpp"
 #include "heapkit/heap/boundary_tag_heap.hpp"
 #include "heapkit/heap/debug_heap.hpp"
-#include "heapkit/heap/detail/os.hpp"
 #include "out_of_band_heap.hpp"
+#include "reentry.hpp"
+#include "report_line.hpp"
 
 namespace heapkit::malloc_layer {
 
@@ -79,41 +77,23 @@ alignas(mapped_heap) unsigned char bookkeeping_storage[sizeof(mapped_heap)];
 alignas(checked_heap) unsigned char checked_storage[sizeof(checked_heap)];
 bool built = false;  // under debug_mutex
 
-// Set while this thread holds debug_mutex inside the debug heap: its malloc calls are the
-// debug heap's own and go to the bookkeeping heap.
-__attribute__((tls_model("initial-exec"))) thread_local bool inside_debug_heap = false;
-
 mapped_heap& bookkeeping() noexcept { return *std::launder(reinterpret_cast<mapped_heap*>(bookkeeping_storage)); }
 checked_heap& checked() noexcept { return *std::launder(reinterpret_cast<checked_heap*>(checked_storage)); }
 
 // Up to three frames of a site that are not heapkit's malloc itself, innermost first.
 std::string caller_frames(const allocation_site* site) {
     if (site == nullptr) return {};
-    Dl_info own{};
-    ::dladdr(reinterpret_cast<void*>(&debug_allocate), &own);
-    std::string text;
-    int shown = 0;
-    for (const void* frame : site->frames) {
-        Dl_info info{};
-        if (::dladdr(frame, &info) != 0 && info.dli_fbase == own.dli_fbase) continue;
-        if (!text.empty()) text += " < ";
-        text += os::describe_frame(frame);
-        if (++shown == 3) break;
-    }
-    return text.empty() ? std::string("an unknown place") : text;
-}
-
-// To the duplicate of stderr taken at start: the at-exit report may come after the program closed
-// its stderr (coreutils do).
-void say(const std::string& line) noexcept {
-    const int fd = settings().report_fd >= 0 ? settings().report_fd : STDERR_FILENO;
-    [[maybe_unused]] const ssize_t written = ::write(fd, line.data(), line.size());
+    return frames_outside_heapkit(site->frames);
 }
 
 void report_and_abort(const debug_report& report) {
-    say(report.message(caller_frames(report.site), report.freed_site != nullptr ? caller_frames(report.freed_site) : "") + "\n");
+    report_line(report.message(caller_frames(report.site), report.freed_site != nullptr ? caller_frames(report.freed_site) : ""));
     std::abort();
 }
+
+// The debug heap's own malloc calls, made while this thread holds debug_mutex, go to the
+// bookkeeping heap.
+bool inside_debug_heap() noexcept { return current_caller == caller::debug_heap; }
 
 void check_at_exit() noexcept;
 
@@ -123,7 +103,7 @@ class debug_section {
 public:
     debug_section() noexcept {
         pthread_mutex_lock(&debug_mutex);
-        inside_debug_heap = true;
+        current_caller = caller::debug_heap;
         if (built) return;
         new (bookkeeping_storage) mapped_heap();
         debug_options options;
@@ -134,7 +114,7 @@ public:
         std::atexit(check_at_exit);
     }
     ~debug_section() {
-        inside_debug_heap = false;
+        current_caller = caller::program;
         pthread_mutex_unlock(&debug_mutex);
     }
     debug_section(const debug_section&) = delete;
@@ -156,16 +136,16 @@ void check_at_exit() noexcept {
             bytes += record.bytes;
         }
         constexpr std::size_t shown_sites = 10;
-        say("heapkit: " + std::to_string(blocks) + (blocks == 1 ? " block (" : " blocks (") + std::to_string(bytes) +
-            " bytes) still allocated at exit, from " + std::to_string(records.size()) +
-            (records.size() == 1 ? " site" : " sites") + (records.size() > shown_sites ? "; the largest:\n" : ":\n"));
+        report_line("heapkit: " + std::to_string(blocks) + (blocks == 1 ? " block (" : " blocks (") + std::to_string(bytes) +
+                    " bytes) still allocated at exit, from " + std::to_string(records.size()) +
+                    (records.size() == 1 ? " site" : " sites") + (records.size() > shown_sites ? "; the largest:" : ":"));
         for (std::size_t i = 0; i < std::min(records.size(), shown_sites); ++i) {
             const leak_record& record = records[i];
             const debug_report leak{debug_issue::leak, record.blocks.front(), record.bytes, record.site, record.blocks.size()};
-            say(leak.message(caller_frames(record.site)) + "\n");
+            report_line(leak.message(caller_frames(record.site)));
         }
     } catch (const std::exception& broken) {
-        say(std::string("heapkit: debug mode: the heap is corrupt: ") + broken.what() + "\n");
+        report_line(std::string("heapkit: debug mode: the heap is corrupt: ") + broken.what());
         std::abort();
     }
 }
@@ -181,7 +161,7 @@ constinit cached_flag debug_flag{[]() noexcept { return settings().debug; }};
 bool debug_enabled() noexcept { return debug_flag.get(); }
 
 void* debug_allocate(std::size_t size, std::size_t alignment) noexcept {
-    if (inside_debug_heap) return bookkeeping().try_allocate(size, alignment);
+    if (inside_debug_heap()) return bookkeeping().try_allocate(size, alignment);
     const debug_section hold;
     try {
         return checked().allocate(size, alignment, malloc_site);
@@ -193,14 +173,14 @@ void* debug_allocate(std::size_t size, std::size_t alignment) noexcept {
 
 void debug_deallocate(void* pointer) noexcept {
     if (pointer == nullptr) return;
-    if (inside_debug_heap) return bookkeeping().deallocate(pointer);
+    if (inside_debug_heap()) return bookkeeping().deallocate(pointer);
     const debug_section hold;
     if (bookkeeping().owns(pointer)) return bookkeeping().deallocate(pointer);  // the machinery's, freed from outside it
     checked().deallocate(pointer, malloc_site);                                 // reports and aborts on misuse
 }
 
 void* debug_reallocate(void* pointer, std::size_t size) noexcept {
-    if (inside_debug_heap) return bookkeeping().reallocate(pointer, size);
+    if (inside_debug_heap()) return bookkeeping().reallocate(pointer, size);
     const debug_section hold;
     if (bookkeeping().owns(pointer)) return bookkeeping().reallocate(pointer, size);
     try {
@@ -212,7 +192,7 @@ void* debug_reallocate(void* pointer, std::size_t size) noexcept {
 }
 
 std::size_t debug_usable_size(const void* pointer) noexcept {
-    if (inside_debug_heap) return bookkeeping().usable_size(pointer);
+    if (inside_debug_heap()) return bookkeeping().usable_size(pointer);
     const debug_section hold;
     if (bookkeeping().owns(pointer)) return bookkeeping().usable_size(pointer);
     return checked().usable_size(pointer);

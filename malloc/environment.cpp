@@ -18,7 +18,7 @@ namespace heapkit::malloc_layer {
 
 namespace {
 
-constexpr const char* known_variables[] = {"HEAPKIT_DEBUG", "HEAPKIT_LOG", "HEAPKIT_STATS", "HEAPKIT_TRACE"};
+constexpr const char* known_variables[] = {"HEAPKIT_DEBUG", "HEAPKIT_GUARD", "HEAPKIT_LOG", "HEAPKIT_STATS", "HEAPKIT_TRACE"};
 
 bool is_known(const char* entry) noexcept {
     for (const char* name : known_variables) {
@@ -64,6 +64,30 @@ int open_named(const char* pattern, int flags, const char* variable, const char*
     return fd;
 }
 
+// HEAPKIT_GUARD's value: "all" or "sample:N" (N from 1 to 2^32), either with ":left".
+bool read_guard(const char* value, environment_settings& found) noexcept {
+    const char* rest = nullptr;
+    if (std::strncmp(value, "all", 3) == 0) {
+        found.guard_every = 1;
+        rest = value + 3;
+    } else if (std::strncmp(value, "sample:", 7) == 0 && value[7] >= '0' && value[7] <= '9') {
+        unsigned long every = 0;
+        for (rest = value + 7; *rest >= '0' && *rest <= '9'; ++rest) {
+            every = every * 10 + static_cast<unsigned long>(*rest - '0');
+            if (every > (1ul << 32)) return false;
+        }
+        if (every == 0) return false;
+        found.guard_every = every;
+    } else {
+        return false;
+    }
+    if (std::strcmp(rest, ":left") == 0) {
+        found.guard_left = true;
+        return true;
+    }
+    return rest[0] == '\0';
+}
+
 environment_settings read_environment() noexcept {
     environment_settings found;
     for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry)  // the log first: the rest reports there
@@ -76,11 +100,22 @@ environment_settings read_environment() noexcept {
             char line[256];
             std::snprintf(
                 line, sizeof line,
-                "heapkit: unknown variable %.*s ignored (known: HEAPKIT_DEBUG, HEAPKIT_LOG, HEAPKIT_STATS, HEAPKIT_TRACE)\n",
+                "heapkit: unknown variable %.*s ignored (known: HEAPKIT_DEBUG, HEAPKIT_GUARD, HEAPKIT_LOG, HEAPKIT_STATS, "
+                "HEAPKIT_TRACE)\n",
                 static_cast<int>(std::strcspn(*entry, "=")), *entry);
             say_to(report_to, line);
         } else if (const char* debug = value_of(*entry, "HEAPKIT_DEBUG")) {
             found.debug = is_yes(debug);
+        } else if (const char* guard = value_of(*entry, "HEAPKIT_GUARD")) {
+            if (guard[0] != '\0' && !read_guard(guard, found)) {
+                found.guard_every = 0;
+                char line[256];
+                std::snprintf(line, sizeof line,
+                              "heapkit: HEAPKIT_GUARD=%.40s not understood (all, all:left, sample:N, sample:N:left); no guard "
+                              "pages\n",
+                              guard);
+                say_to(report_to, line);
+            }
         } else if (const char* stats = value_of(*entry, "HEAPKIT_STATS")) {
             found.stats = is_yes(stats);
         } else if (const char* trace = value_of(*entry, "HEAPKIT_TRACE"); trace != nullptr && trace[0] != '\0') {
@@ -89,7 +124,7 @@ environment_settings read_environment() noexcept {
     }
     if (found.log_fd >= 0)
         found.report_fd = found.log_fd;
-    else if (found.debug || found.stats)
+    else if (found.debug || found.stats || found.guard_every != 0)
         found.report_fd = ::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
     return found;
 }

@@ -3,8 +3,9 @@
 // HEAPKIT_DEBUG=1 puts every block under the debug heap's checks, HEAPKIT_STATS=1 prints a
 // summary at exit, HEAPKIT_TRACE=FILE records every allocation in the trace format of
 // docs/PROTOCOL.md, HEAPKIT_LOG=FILE sends every report (verdicts, leaks, the summary) there
-// instead of stderr ("%p" in a FILE becomes the process id, for programs that start others). Any
-// other HEAPKIT_* variable is reported once.
+// instead of stderr ("%p" in a FILE becomes the process id, for programs that start others),
+// HEAPKIT_GUARD puts blocks against guard pages (guard_pages.hpp). Any other HEAPKIT_* variable,
+// and a value that cannot be read, is reported once.
 #pragma once
 
 #include <atomic>
@@ -19,6 +20,10 @@ struct environment_settings {
     int report_fd = -1;  // where reports go: log_fd, else with debug or stats a duplicate of stderr taken at start
                          // (programs may close stderr at exit); -1: stderr
     int trace_fd = -1;   // HEAPKIT_TRACE=FILE, opened; -1: not tracing
+    // HEAPKIT_GUARD=all|sample:N[:left]: one allocation in guard_every against a guard page (0:
+    // none, 1: all), at the page's start with :left, else at its end.
+    unsigned long guard_every = 0;
+    bool guard_left = false;
 };
 
 // The settings, read on the first call (which also reports unknown variables). Thread-safe.

@@ -13,11 +13,13 @@
 #include "debug_mode.hpp"
 #include "environment.hpp"
 #include "fatal.hpp"
+#include "guard_pages.hpp"
 #include "heapkit/heap/boundary_tag_heap.hpp"
 #include "large_blocks.hpp"
 #include "medium_arenas.hpp"
 #include "medium_cache.hpp"
 #include "recorder.hpp"
+#include "reentry.hpp"
 #include "slab_classes.hpp"
 #include "slab_heap.hpp"
 
@@ -30,6 +32,7 @@ namespace {
 constinit cached_flag recording_flag{recording};
 
 void lock_for_fork() noexcept {
+    lock_guard_pool();
     lock_debug();
     slab_lock_for_fork();
     lock_arenas();
@@ -40,6 +43,7 @@ void unlock_in_parent() noexcept {
     unlock_arenas();
     slab_unlock_after_fork();
     unlock_debug();
+    unlock_guard_pool();
 }
 void unlock_in_child() noexcept {
     stop_tracing_in_child();
@@ -47,6 +51,7 @@ void unlock_in_child() noexcept {
     unlock_arenas();
     slab_unlock_after_fork();
     unlock_debug();
+    unlock_guard_pool();
 }
 
 // A thread's cached medium blocks go back to their arenas when it exits.
@@ -145,17 +150,13 @@ void* move_block(void* pointer, std::size_t size, std::size_t copied_bytes) noex
     return moved;
 }
 
-}  // namespace
-
-void* allocate(std::size_t size, std::size_t alignment) noexcept {
-    if (debug_enabled()) return allocate_in_debug_mode(size, alignment);
+// The release tiers, with no checking mode.
+void* allocate_released(std::size_t size, std::size_t alignment) noexcept {
     if (void* block = allocate_from_slab(size, alignment)) return block;
     return allocate_medium_or_large(size, alignment);
 }
 
-void deallocate(void* pointer) noexcept {
-    if (pointer == nullptr) return;
-    if (debug_enabled()) return deallocate_in_debug_mode(pointer);
+void deallocate_released(void* pointer) noexcept {
     if (slab_owns(pointer)) {
         const std::size_t bytes = slab_free(pointer);
         if (recording_enabled()) record_free(pointer, bytes);
@@ -164,13 +165,7 @@ void deallocate(void* pointer) noexcept {
     deallocate_medium_or_large(pointer);
 }
 
-void* reallocate(void* pointer, std::size_t size) noexcept {
-    if (debug_enabled()) {
-        const std::size_t before = recording() ? debug_usable_size(pointer) : 0;
-        void* resized = debug_reallocate(pointer, size);
-        if (resized != nullptr && recording()) record_resize(pointer, before, resized, debug_usable_size(resized), size);
-        return resized;
-    }
+void* reallocate_released(void* pointer, std::size_t size) noexcept {
     if (slab_owns(pointer)) {
         const std::size_t bytes = slab_block_bytes(pointer, misuse::realloc_of_freed);
         if (size <= bytes && size_class_of(size) == size_class_of(bytes)) {
@@ -205,11 +200,79 @@ void* reallocate(void* pointer, std::size_t size) noexcept {
     return move_block(pointer, size, size);  // small again: back into the slabs or an arena
 }
 
-std::size_t usable_size(const void* pointer) noexcept {
-    if (debug_enabled()) return debug_usable_size(pointer);
+std::size_t usable_size_released(const void* pointer) noexcept {
     if (slab_owns(pointer)) return slab_block_bytes(pointer, misuse::usable_size_of_freed);
     if (arena_owns(pointer)) return boundary_tag_heap::usable_size(pointer);
     return is_large(pointer) ? large_usable_size(pointer) : 0;
+}
+
+// The checking modes (HEAPKIT_DEBUG, HEAPKIT_GUARD): guarded blocks first, then the debug heap,
+// else the release tiers. The machinery's own calls are not checked again.
+constinit cached_flag checking_flag{[]() noexcept { return settings().debug || settings().guard_every != 0; }};
+
+void* allocate_checked(std::size_t size, std::size_t alignment) noexcept {
+    if (current_caller == caller::program && guard_enabled() && guard_takes_next()) {
+        if (void* guarded = guarded_allocate(size, alignment)) {
+            after_first_use();
+            if (recording()) record_allocate(guarded, size, size, alignment, allocation_path::mmap);
+            return guarded;
+        }
+    }
+    if (current_caller != caller::guard_pool && debug_enabled()) return allocate_in_debug_mode(size, alignment);
+    return allocate_released(size, alignment);
+}
+
+void deallocate_checked(void* pointer) noexcept {
+    if (current_caller != caller::guard_pool && guard_owns(pointer)) {
+        if (recording()) record_free(pointer, guarded_live_size(pointer));
+        return guarded_deallocate(pointer);
+    }
+    if (current_caller != caller::guard_pool && debug_enabled()) return deallocate_in_debug_mode(pointer);
+    deallocate_released(pointer);
+}
+
+void* reallocate_checked(void* pointer, std::size_t size) noexcept {
+    if (current_caller != caller::guard_pool && guard_owns(pointer)) {
+        const std::size_t before = guarded_live_size(pointer);
+        void* moved = allocate(size, default_alignment_bytes);
+        if (moved == nullptr) return nullptr;
+        std::memcpy(moved, pointer, before < size ? before : size);
+        deallocate(pointer);
+        return moved;
+    }
+    if (current_caller != caller::guard_pool && debug_enabled()) {
+        const std::size_t before = recording() ? debug_usable_size(pointer) : 0;
+        void* resized = debug_reallocate(pointer, size);
+        if (resized != nullptr && recording()) record_resize(pointer, before, resized, debug_usable_size(resized), size);
+        return resized;
+    }
+    return reallocate_released(pointer, size);
+}
+
+}  // namespace
+
+void* allocate(std::size_t size, std::size_t alignment) noexcept {
+    if (checking_flag.get()) return allocate_checked(size, alignment);
+    return allocate_released(size, alignment);
+}
+
+void deallocate(void* pointer) noexcept {
+    if (pointer == nullptr) return;
+    if (checking_flag.get()) return deallocate_checked(pointer);
+    deallocate_released(pointer);
+}
+
+void* reallocate(void* pointer, std::size_t size) noexcept {
+    if (checking_flag.get()) return reallocate_checked(pointer, size);
+    return reallocate_released(pointer, size);
+}
+
+std::size_t usable_size(const void* pointer) noexcept {
+    if (checking_flag.get()) {
+        if (current_caller != caller::guard_pool && guard_owns(pointer)) return guarded_live_size(pointer);
+        if (current_caller != caller::guard_pool && debug_enabled()) return debug_usable_size(pointer);
+    }
+    return usable_size_released(pointer);
 }
 
 const char* validate() noexcept {

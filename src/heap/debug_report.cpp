@@ -19,6 +19,7 @@ std::string_view issue_name(debug_issue issue) noexcept {
         case debug_issue::underflow: return "underflow";
         case debug_issue::write_after_free: return "write after free";
         case debug_issue::leak: return "leak";
+        case debug_issue::use_after_free: return "use after free";
     }
     return "unknown issue";
 }
@@ -52,6 +53,7 @@ std::string_view relation(debug_issue issue) noexcept {
         case debug_issue::underflow: return "underflow before";
         case debug_issue::write_after_free: return "write after free into";
         case debug_issue::leak: return "leak of";
+        case debug_issue::use_after_free: return "use after free of";
     }
     return "?";
 }

@@ -52,5 +52,10 @@ check "heapkit run --log writes where it started, whatever the program's directo
     sh -c "grep -q '(pid [0-9]*, sort)' '$scratch/start/reports.txt' && test ! -e '$scratch/elsewhere/reports.txt'"
 LD_PRELOAD="$library" HEAPKIT_LOG="$scratch/no/such/dir/log" sort -n "$scratch/numbers" > /dev/null 2> "$scratch/bad_log"
 check "an unopenable HEAPKIT_LOG is said on stderr" grep -q '^heapkit: HEAPKIT_LOG: cannot open .*; reporting on stderr$' "$scratch/bad_log"
+LD_PRELOAD="$library" HEAPKIT_GUARD=sample:0 sort -n "$scratch/numbers" > /dev/null 2> "$scratch/bad_guard"
+check "a malformed HEAPKIT_GUARD is reported" \
+    grep -q '^heapkit: HEAPKIT_GUARD=sample:0 not understood (all, all:left, sample:N, sample:N:left); no guard pages$' "$scratch/bad_guard"
+LD_PRELOAD="$library" HEAPKIT_GUARD=sample:5 sort -n "$scratch/numbers" > "$scratch/guard_sorted" 2> "$scratch/guard_stderr"
+check "sort under HEAPKIT_GUARD=sample:5 still sorts, silently" sh -c "cmp -s '$scratch/sorted' '$scratch/guard_sorted' && test ! -s '$scratch/guard_stderr'"
 cat "$scratch/stderr" "$scratch/run_stderr"
 exit $((failures != 0))

@@ -2,8 +2,11 @@
  * One planted bug per run, for HEAPKIT_DEBUG=1: "double" (a double free), "invalid" (a free of a
  * pointer into a block), "overflow" (one byte past a block), "overflow_32_N" (32 bytes past an
  * N-byte block, its neighbour and more blocks allocated and freed before it), "underflow_N" (16
- * bytes before an N-byte block), "write_after_free", "leak" (a block never freed). Each bug lives in a function of its own, which the report must name (the
+ * bytes before an N-byte block), "write_after_free", "leak" (a block never freed); and for
+ * HEAPKIT_GUARD, bugs that must be stopped at the access, before the program goes on to print
+ * NOT_CAUGHT: "read_past_N", "read_after_free_N", "write_before_N", "write_zero_size". Each bug lives in a function of its own, which the report must name (the
  * program is linked with -rdynamic so that its functions have names at run time). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +68,33 @@ __attribute__((noinline)) void leak_a_buffer(void) {
     memset(p, 1, 100);
 }
 
+static volatile char sink;
+
+__attribute__((noinline)) void read_past(size_t size) {
+    char* p = malloc(size);
+    escape(p);
+    sink = p[size];
+}
+
+__attribute__((noinline)) void read_after_free(size_t size) {
+    char* p = malloc(size);
+    escape(p);
+    free(p);
+    sink = p[size / 2];
+}
+
+__attribute__((noinline)) void write_before(size_t size) {
+    char* p = malloc(size);
+    escape(p);
+    p[-1] = 'x';
+}
+
+__attribute__((noinline)) void write_zero_size(void) {
+    char* p = malloc(0);
+    escape(p);
+    p[0] = 'x';
+}
+
 int main(int argc, char** argv) {
     const char* bug = argc > 1 ? argv[1] : "";
     if (strcmp(bug, "double") == 0) free_twice();
@@ -74,5 +104,10 @@ int main(int argc, char** argv) {
     if (strcmp(bug, "leak") == 0) leak_a_buffer();
     if (strncmp(bug, "overflow_32_", 12) == 0) overflow_by_32(strtoul(bug + 12, NULL, 10));
     if (strncmp(bug, "underflow_", 10) == 0) underflow_by_16(strtoul(bug + 10, NULL, 10));
+    if (strncmp(bug, "read_past_", 10) == 0) read_past(strtoul(bug + 10, NULL, 10));
+    if (strncmp(bug, "read_after_free_", 16) == 0) read_after_free(strtoul(bug + 16, NULL, 10));
+    if (strncmp(bug, "write_before_", 13) == 0) write_before(strtoul(bug + 13, NULL, 10));
+    if (strcmp(bug, "write_zero_size") == 0) write_zero_size();
+    if (strncmp(bug, "read_", 5) == 0 || strncmp(bug, "write_", 6) == 0) puts("NOT_CAUGHT");
     return 0;
 }

@@ -24,6 +24,7 @@ enum class debug_issue : unsigned char {
     underflow,         // the canary before a block was overwritten
     write_after_free,  // a freed block's fill changed while in quarantine
     leak,              // a block still live when the report was asked for
+    use_after_free,    // a freed block read or written, stopped at the access (heapkit's malloc with guard pages)
 };
 std::string_view issue_name(debug_issue issue) noexcept;
 
@@ -58,7 +59,7 @@ struct debug_report {
     std::size_t size;                             // the block's size in bytes; 0 when no block is known
     const allocation_site* site;                  // where the block was allocated; null when no block is known
     std::size_t count = 1;                        // leaks: blocks of this site
-    const allocation_site* freed_site = nullptr;  // double free, write after free: where the block was freed, if known
+    const allocation_site* freed_site = nullptr;  // double free, write or use after free: where the block was freed, if known
 
     // The one line the default handler prints, e.g.
     // "heapkit: overflow past the 24-byte block at 0x5581... allocated at a.cpp:12 (main)", or
