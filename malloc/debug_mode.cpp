@@ -4,12 +4,15 @@
 #include "debug_mode.hpp"
 
 #include <pthread.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <new>
 #include <string>
 #include <vector>
@@ -19,6 +22,8 @@
 #include "heap_region.hpp"
 #include "heapkit/heap/boundary_tag_heap.hpp"
 #include "heapkit/heap/debug_heap.hpp"
+#include "heapkit/heap/detail/os.hpp"
+#include "leak_scan.hpp"
 #include "out_of_band_heap.hpp"
 #include "reentry.hpp"
 #include "report_line.hpp"
@@ -121,32 +126,128 @@ public:
     debug_section& operator=(const debug_section&) = delete;
 };
 
+// HEAPKIT_SUPPRESS's patterns, one per line ("leak:" before one is allowed, as LeakSanitizer
+// writes them; "#" starts a comment): a site is left out of the report when one of its frames,
+// as reports write it, contains a pattern.
+std::vector<std::string> read_suppressions() {
+    std::vector<std::string> patterns;
+    const char* path = settings().suppressions;
+    if (path[0] == '\0') return patterns;
+    std::FILE* file = std::fopen(path, "re");
+    if (file == nullptr) {
+        report_line(std::string("heapkit: HEAPKIT_SUPPRESS: cannot open ") + path + "; nothing suppressed");
+        return patterns;
+    }
+    char line[1024];
+    while (std::fgets(line, sizeof line, file) != nullptr) {
+        std::string pattern(line);
+        while (!pattern.empty() && (pattern.back() == '\n' || pattern.back() == '\r' || pattern.back() == ' '))
+            pattern.pop_back();
+        if (pattern.rfind("leak:", 0) == 0) pattern.erase(0, 5);
+        if (!pattern.empty() && pattern[0] != '#') patterns.push_back(pattern);
+    }
+    std::fclose(file);
+    return patterns;
+}
+
+bool suppressed(const allocation_site& site, const std::vector<std::string>& patterns) {
+    if (patterns.empty()) return false;
+    for (const void* frame : site.frames) {
+        const std::string text = os::describe_frame(frame);
+        for (const std::string& pattern : patterns)
+            if (text.find(pattern) != std::string::npos) return true;
+    }
+    return false;
+}
+
+struct leak_count {
+    std::size_t blocks = 0;
+    std::size_t bytes = 0;
+    void add(std::size_t size) noexcept {
+        ++blocks;
+        bytes += size;
+    }
+    std::string text() const {
+        return std::to_string(blocks) + (blocks == 1 ? " block (" : " blocks (") + std::to_string(bytes) + " bytes)";
+    }
+};
+
+// The leak report (leak_scan.hpp's kinds): nothing when nothing is lost; else a summary line and
+// one line per site of definitely lost blocks, the largest first. Returns the definitely lost
+// blocks not suppressed. Under the debug lock.
+std::size_t report_lost_blocks() {
+    struct found_block {
+        live_block block;
+        const allocation_site* site;
+    };
+    std::vector<found_block> found;
+    checked().for_each_live([&found](const void* pointer, std::size_t size, const allocation_site* site) {
+        found.push_back({{reinterpret_cast<std::uintptr_t>(pointer), size}, site});
+    });
+    std::sort(found.begin(), found.end(),
+              [](const found_block& a, const found_block& b) { return a.block.start < b.block.start; });
+    std::vector<live_block> blocks;
+    blocks.reserve(found.size());
+    for (const found_block& each : found) blocks.push_back(each.block);
+    const std::vector<reach> reaches = classify_reach(blocks);
+    const std::vector<std::string> patterns = read_suppressions();
+    leak_count lost, indirect, reachable, quiet;
+    std::map<const allocation_site*, leak_record> by_site;
+    std::map<const allocation_site*, bool> site_suppressed;
+    for (std::size_t i = 0; i < found.size(); ++i) {
+        const found_block& each = found[i];
+        if (reaches[i] == reach::still_reachable) {
+            reachable.add(each.block.size);
+            continue;
+        }
+        auto known = site_suppressed.find(each.site);
+        if (known == site_suppressed.end()) known = site_suppressed.emplace(each.site, suppressed(*each.site, patterns)).first;
+        if (known->second) {
+            quiet.add(each.block.size);
+        } else if (reaches[i] == reach::indirectly_lost) {
+            indirect.add(each.block.size);
+        } else {
+            lost.add(each.block.size);
+            leak_record& record = by_site.try_emplace(each.site, leak_record{each.site, 0, {}}).first->second;
+            record.bytes += each.block.size;
+            record.blocks.push_back(reinterpret_cast<const void*>(each.block.start));
+        }
+    }
+    if (lost.blocks == 0 && indirect.blocks == 0) return 0;
+    std::vector<leak_record> records;
+    for (auto& [site, record] : by_site) records.push_back(std::move(record));
+    std::stable_sort(records.begin(), records.end(),
+                     [](const leak_record& a, const leak_record& b) { return a.bytes > b.bytes; });
+    constexpr std::size_t shown_sites = 10;
+    report_line("heapkit: leak summary: " + lost.text() + " definitely lost, " + indirect.text() + " indirectly lost, " +
+                reachable.text() + " still reachable" + (quiet.blocks != 0 ? ", " + quiet.text() + " suppressed" : "") +
+                (records.size() > shown_sites ? "; the " + std::to_string(shown_sites) + " largest sites:" : ""));
+    for (std::size_t i = 0; i < std::min(records.size(), shown_sites); ++i) {
+        const leak_record& record = records[i];
+        const debug_report leak{debug_issue::leak, record.blocks.front(), record.bytes, record.site, record.blocks.size()};
+        report_line(leak.message(caller_frames(record.site)));
+    }
+    return lost.blocks;
+}
+
 // At exit: every live block's canaries and every quarantined block's fill checked (a finding
-// aborts as usual), then the blocks still allocated, by site, the largest sites first.
+// aborts as usual), then the leak report; with HEAPKIT_DEBUG_EXITCODE, lost blocks end the
+// process with that status (stdio flushed first: this runs after the program's own exit work).
 void check_at_exit() noexcept {
-    const debug_section hold;
-    try {
-        checked().validate();
-        const std::vector<leak_record> records = checked().leaks();
-        if (records.empty()) return;
-        std::size_t blocks = 0;
-        std::size_t bytes = 0;
-        for (const leak_record& record : records) {
-            blocks += record.blocks.size();
-            bytes += record.bytes;
+    std::size_t lost = 0;
+    {
+        const debug_section hold;
+        try {
+            checked().validate();
+            lost = report_lost_blocks();
+        } catch (const std::exception& broken) {
+            report_line(std::string("heapkit: debug mode: the heap is corrupt: ") + broken.what());
+            std::abort();
         }
-        constexpr std::size_t shown_sites = 10;
-        report_line("heapkit: " + std::to_string(blocks) + (blocks == 1 ? " block (" : " blocks (") + std::to_string(bytes) +
-                    " bytes) still allocated at exit, from " + std::to_string(records.size()) +
-                    (records.size() == 1 ? " site" : " sites") + (records.size() > shown_sites ? "; the largest:" : ":"));
-        for (std::size_t i = 0; i < std::min(records.size(), shown_sites); ++i) {
-            const leak_record& record = records[i];
-            const debug_report leak{debug_issue::leak, record.blocks.front(), record.bytes, record.site, record.blocks.size()};
-            report_line(leak.message(caller_frames(record.site)));
-        }
-    } catch (const std::exception& broken) {
-        report_line(std::string("heapkit: debug mode: the heap is corrupt: ") + broken.what());
-        std::abort();
+    }
+    if (lost != 0 && settings().leak_exit_code != 0) {
+        std::fflush(nullptr);
+        ::_exit(settings().leak_exit_code);
     }
 }
 
@@ -196,6 +297,16 @@ std::size_t debug_usable_size(const void* pointer) noexcept {
     const debug_section hold;
     if (bookkeeping().owns(pointer)) return bookkeeping().usable_size(pointer);
     return checked().usable_size(pointer);
+}
+
+long debug_leak_check() noexcept {
+    if (!debug_enabled()) return -1;
+    const debug_section hold;
+    try {
+        return static_cast<long>(report_lost_blocks());
+    } catch (...) {
+        return -1;
+    }
 }
 
 void lock_debug() noexcept { pthread_mutex_lock(&debug_mutex); }

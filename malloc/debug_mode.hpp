@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // HEAPKIT_DEBUG=1: every block of the process goes through debug_heap (canaries, fills, a
 // quarantine; misuse reported in one line naming the block's allocation site, then abort; at exit
-// the blocks still allocated, by site), under one lock and past the slabs. The debug
+// the blocks the program lost, by site, as leak_scan.hpp finds them), under one lock and past the slabs. The debug
 // heap's own bookkeeping (its site table, the report text, the unwinder's first dlopen) calls
 // malloc too: such nested calls, told apart by a thread-local flag, go to a plain heap of their
 // own. HEAPKIT_STATS and HEAPKIT_TRACE still record (process_heap.cpp does it around these
@@ -20,6 +20,10 @@ void* debug_allocate(std::size_t size, std::size_t alignment) noexcept;
 void debug_deallocate(void* pointer) noexcept;
 void* debug_reallocate(void* pointer, std::size_t size) noexcept;
 std::size_t debug_usable_size(const void* pointer) noexcept;
+
+// The leak report now (as at exit, without ending the process): the definitely lost blocks not
+// suppressed, or -1 outside debug mode.
+long debug_leak_check() noexcept;
 
 // The debug lock, held across fork by process_heap's fork handlers.
 void lock_debug() noexcept;

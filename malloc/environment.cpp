@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 extern char** environ;
@@ -18,7 +19,8 @@ namespace heapkit::malloc_layer {
 
 namespace {
 
-constexpr const char* known_variables[] = {"HEAPKIT_DEBUG", "HEAPKIT_GUARD", "HEAPKIT_LOG", "HEAPKIT_STATS", "HEAPKIT_TRACE"};
+constexpr const char* known_variables[] = {"HEAPKIT_DEBUG", "HEAPKIT_DEBUG_EXITCODE", "HEAPKIT_GUARD", "HEAPKIT_LOG",
+                                           "HEAPKIT_STATS", "HEAPKIT_SUPPRESS",       "HEAPKIT_TRACE"};
 
 bool is_known(const char* entry) noexcept {
     for (const char* name : known_variables) {
@@ -98,11 +100,10 @@ environment_settings read_environment() noexcept {
         if (std::strncmp(*entry, "HEAPKIT_", 8) != 0) continue;
         if (!is_known(*entry)) {
             char line[256];
-            std::snprintf(
-                line, sizeof line,
-                "heapkit: unknown variable %.*s ignored (known: HEAPKIT_DEBUG, HEAPKIT_GUARD, HEAPKIT_LOG, HEAPKIT_STATS, "
-                "HEAPKIT_TRACE)\n",
-                static_cast<int>(std::strcspn(*entry, "=")), *entry);
+            std::snprintf(line, sizeof line,
+                          "heapkit: unknown variable %.*s ignored (known: HEAPKIT_DEBUG, HEAPKIT_DEBUG_EXITCODE, HEAPKIT_GUARD, "
+                          "HEAPKIT_LOG, HEAPKIT_STATS, HEAPKIT_SUPPRESS, HEAPKIT_TRACE)\n",
+                          static_cast<int>(std::strcspn(*entry, "=")), *entry);
             say_to(report_to, line);
         } else if (const char* debug = value_of(*entry, "HEAPKIT_DEBUG")) {
             found.debug = is_yes(debug);
@@ -116,6 +117,18 @@ environment_settings read_environment() noexcept {
                               guard);
                 say_to(report_to, line);
             }
+        } else if (const char* code = value_of(*entry, "HEAPKIT_DEBUG_EXITCODE")) {
+            const int status = std::atoi(code);
+            if (std::strspn(code, "0123456789") == std::strlen(code) && std::strlen(code) <= 3 && status >= 1 && status <= 255) {
+                found.leak_exit_code = status;
+            } else {
+                char line[200];
+                std::snprintf(line, sizeof line, "heapkit: HEAPKIT_DEBUG_EXITCODE=%.20s not understood (1 to 255); ignored\n",
+                              code);
+                say_to(report_to, line);
+            }
+        } else if (const char* file = value_of(*entry, "HEAPKIT_SUPPRESS")) {
+            std::snprintf(found.suppressions, sizeof found.suppressions, "%s", file);
         } else if (const char* stats = value_of(*entry, "HEAPKIT_STATS")) {
             found.stats = is_yes(stats);
         } else if (const char* trace = value_of(*entry, "HEAPKIT_TRACE"); trace != nullptr && trace[0] != '\0') {

@@ -4,7 +4,8 @@
 // summary at exit, HEAPKIT_TRACE=FILE records every allocation in the trace format of
 // docs/PROTOCOL.md, HEAPKIT_LOG=FILE sends every report (verdicts, leaks, the summary) there
 // instead of stderr ("%p" in a FILE becomes the process id, for programs that start others),
-// HEAPKIT_GUARD puts blocks against guard pages (guard_pages.hpp). Any other HEAPKIT_* variable,
+// HEAPKIT_GUARD puts blocks against guard pages (guard_pages.hpp), HEAPKIT_DEBUG_EXITCODE and
+// HEAPKIT_SUPPRESS shape debug mode's leak report. Any other HEAPKIT_* variable,
 // and a value that cannot be read, is reported once.
 #pragma once
 
@@ -24,6 +25,8 @@ struct environment_settings {
     // none, 1: all), at the page's start with :left, else at its end.
     unsigned long guard_every = 0;
     bool guard_left = false;
+    int leak_exit_code = 0;        // HEAPKIT_DEBUG_EXITCODE=N (1-255): the exit status when blocks were lost; 0: unchanged
+    char suppressions[4096] = {};  // HEAPKIT_SUPPRESS=FILE: leak sites to leave out of the report; empty: none
 };
 
 // The settings, read on the first call (which also reports unknown variables). Thread-safe.

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <new>
 
+#include "debug_mode.hpp"
 #include "heapkit/malloc.h"
 #include "heapkit/offset/units.hpp"
 #include "heapkit/version.hpp"
@@ -55,6 +56,8 @@ HEAPKIT_EXPORT const char* heapkit_malloc_version() { return "heapkit malloc " H
 HEAPKIT_EXPORT int heapkit_malloc_read_statistics(heapkit_malloc_statistics* out) { return read_statistics(*out) ? 1 : 0; }
 
 HEAPKIT_EXPORT const char* heapkit_malloc_validate() { return validate(); }
+
+HEAPKIT_EXPORT long heapkit_malloc_leak_check() { return debug_leak_check(); }
 
 HEAPKIT_EXPORT void* malloc(std::size_t size) { return allocate(size, fundamental_alignment); }
 

@@ -30,6 +30,12 @@ int heapkit_malloc_read_statistics(struct heapkit_malloc_statistics* out);
  * a line naming the first that does not. O(free blocks + pages); for tests and stress runs. */
 const char* heapkit_malloc_validate(void);
 
+/* With HEAPKIT_DEBUG=1: writes the leak report now, as debug mode does at exit (blocks no pointer
+ * in the program's data, thread-local data, the calling thread's stack or a reachable block
+ * leads to, by site), and returns how many blocks are definitely lost (not counting suppressed
+ * ones); -1 outside debug mode. */
+long heapkit_malloc_leak_check(void);
+
 /* "heapkit malloc VERSION": lets a program see that heapkit's malloc is the one in use. */
 const char* heapkit_malloc_version(void);
 

@@ -240,6 +240,14 @@ public:
                          [](const leak_record& a, const leak_record& b) { return a.bytes > b.bytes; });
         return records;
     }
+    // Calls visit(pointer, size, site) for each live block. O(blocks).
+    template <class Visitor>
+    void for_each_live(Visitor visit) const {
+        each_block([&](const std::byte* user, const record& block) {
+            if (!block.quarantined)
+                visit(static_cast<const void*>(user), static_cast<std::size_t>(block.size), &sites_.site(block.site));
+        });
+    }
     // Hands one debug_issue::leak report per site to the handler; returns how many sites leaked.
     std::size_t report_leaks() const {
         const std::vector<leak_record> records = leaks();

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT
+ * Blocks of every leak kind, for HEAPKIT_DEBUG=1's report at exit: a chain kept by a global
+ * (still reachable), a chain whose head is dropped (1 definitely lost, 2 indirectly lost), a
+ * cycle of two dropped (1 definitely, 1 indirectly lost) and a lone block dropped (definitely
+ * lost); all 48-byte blocks but the lone one (100 bytes). With the argument "check" it also asks
+ * for the report midway, through heapkit_malloc_leak_check(), and prints its answer. Linked with
+ * -rdynamic, so that the report names these functions. */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct node {
+    struct node* next;
+    char payload[40];
+};
+
+struct node* kept; /* the reachable chain's head */
+
+static void escape(void* pointer) { __asm__ volatile("" : : "r"(pointer) : "memory"); }
+
+__attribute__((noinline)) struct node* make_node(struct node* next) {
+    struct node* fresh = malloc(sizeof *fresh);
+    memset(fresh, 0, sizeof *fresh);
+    fresh->next = next;
+    return fresh;
+}
+
+__attribute__((noinline)) void keep_a_chain(void) { kept = make_node(make_node(NULL)); }
+
+__attribute__((noinline)) void lose_a_chain(void) {
+    struct node* head = make_node(make_node(make_node(NULL)));
+    escape(head);
+}
+
+__attribute__((noinline)) void lose_a_cycle(void) {
+    struct node* first = make_node(NULL);
+    first->next = make_node(first);
+    escape(first);
+}
+
+__attribute__((noinline)) void lose_a_buffer(void) {
+    char* buffer = malloc(100);
+    memset(buffer, 1, 100);
+    escape(buffer);
+}
+
+/* Overwrites the dead frames below main's, where stale copies of the dropped pointers lie. */
+__attribute__((noinline)) void scrub_stack(void) {
+    volatile char area[1 << 16];
+    memset((char*)area, 0, sizeof area);
+}
+
+int main(int argc, char** argv) {
+    keep_a_chain();
+    lose_a_chain();
+    lose_a_cycle();
+    lose_a_buffer();
+    scrub_stack();
+    if (argc > 1 && strcmp(argv[1], "check") == 0) {
+        long (*check)(void) = (long (*)(void))dlsym(RTLD_DEFAULT, "heapkit_malloc_leak_check");
+        printf("leak check: %ld\n", check != NULL ? check() : -2L);
+    }
+    return 0;
+}
