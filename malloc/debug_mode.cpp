@@ -261,23 +261,23 @@ constinit cached_flag debug_flag{[]() noexcept { return settings().debug; }};
 
 bool debug_enabled() noexcept { return debug_flag.get(); }
 
-void* debug_allocate(std::size_t size, std::size_t alignment) noexcept {
+void* debug_allocate(std::size_t size, std::size_t alignment, allocation_kind kind) noexcept {
     if (inside_debug_heap()) return bookkeeping().try_allocate(size, alignment);
     const debug_section hold;
     try {
-        return checked().allocate(size, alignment, malloc_site);
+        return checked().allocate(size, alignment, kind, malloc_site);
     } catch (...) {
         errno = ENOMEM;
         return nullptr;
     }
 }
 
-void debug_deallocate(void* pointer) noexcept {
+void debug_deallocate(void* pointer, allocation_kind kind, std::size_t stated_size) noexcept {
     if (pointer == nullptr) return;
     if (inside_debug_heap()) return bookkeeping().deallocate(pointer);
     const debug_section hold;
     if (bookkeeping().owns(pointer)) return bookkeeping().deallocate(pointer);  // the machinery's, freed from outside it
-    checked().deallocate(pointer, malloc_site);                                 // reports and aborts on misuse
+    checked().deallocate(pointer, kind, stated_size, malloc_site);              // reports and aborts on misuse
 }
 
 void* debug_reallocate(void* pointer, std::size_t size) noexcept {

@@ -10,14 +10,16 @@
 
 #include <cstddef>
 
+#include "heapkit/heap/debug_report.hpp"
+
 namespace heapkit::malloc_layer {
 
 // Whether HEAPKIT_DEBUG=1; read on the first call, then one relaxed load.
 bool debug_enabled() noexcept;
 
 // process_heap's four operations, with their contracts, for debug mode.
-void* debug_allocate(std::size_t size, std::size_t alignment) noexcept;
-void debug_deallocate(void* pointer) noexcept;
+void* debug_allocate(std::size_t size, std::size_t alignment, allocation_kind kind = allocation_kind::malloc) noexcept;
+void debug_deallocate(void* pointer, allocation_kind kind = allocation_kind::malloc, std::size_t stated_size = 0) noexcept;
 void* debug_reallocate(void* pointer, std::size_t size) noexcept;
 std::size_t debug_usable_size(const void* pointer) noexcept;
 

@@ -22,32 +22,36 @@
 namespace {
 
 using namespace heapkit::malloc_layer;
+using heapkit::allocation_kind;
 using heapkit::is_power_of_two;
 using heapkit::malloc_layer::os_memory::page_bytes;
 
 constexpr std::size_t fundamental_alignment = alignof(std::max_align_t);
 
-void* aligned(std::size_t alignment, std::size_t size) noexcept {
-    return allocate(size, alignment < fundamental_alignment ? fundamental_alignment : alignment);
+void* aligned(std::size_t alignment, std::size_t size, allocation_kind kind = allocation_kind::malloc) noexcept {
+    return allocate(size, alignment < fundamental_alignment ? fundamental_alignment : alignment, kind);
 }
 
 // operator new's loop: call the new handler until it gives up, then throw.
-void* new_or_throw(std::size_t size, std::size_t alignment) {
+void* new_or_throw(std::size_t size, std::size_t alignment, allocation_kind kind) {
     for (;;) {
-        if (void* pointer = aligned(alignment, size)) return pointer;
+        if (void* pointer = aligned(alignment, size, kind)) return pointer;
         const std::new_handler handler = std::get_new_handler();
         if (handler == nullptr) throw std::bad_alloc();
         handler();
     }
 }
 
-void* new_or_null(std::size_t size, std::size_t alignment) noexcept {
+void* new_or_null(std::size_t size, std::size_t alignment, allocation_kind kind) noexcept {
     try {
-        return new_or_throw(size, alignment);
+        return new_or_throw(size, alignment, kind);
     } catch (...) {
         return nullptr;
     }
 }
+
+constexpr allocation_kind single = allocation_kind::new_object;
+constexpr allocation_kind array = allocation_kind::new_array;
 
 }  // namespace
 
@@ -136,36 +140,44 @@ HEAPKIT_EXPORT std::size_t malloc_usable_size(void* pointer) { return pointer ==
 // --- operator new and delete, every form -----------------------------------------------------
 #define HEAPKIT_OPERATOR __attribute__((visibility("default")))
 
-HEAPKIT_OPERATOR void* operator new(std::size_t size) { return new_or_throw(size, fundamental_alignment); }
-HEAPKIT_OPERATOR void* operator new[](std::size_t size) { return new_or_throw(size, fundamental_alignment); }
+HEAPKIT_OPERATOR void* operator new(std::size_t size) { return new_or_throw(size, fundamental_alignment, single); }
+HEAPKIT_OPERATOR void* operator new[](std::size_t size) { return new_or_throw(size, fundamental_alignment, array); }
 HEAPKIT_OPERATOR void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-    return new_or_null(size, fundamental_alignment);
+    return new_or_null(size, fundamental_alignment, single);
 }
 HEAPKIT_OPERATOR void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-    return new_or_null(size, fundamental_alignment);
+    return new_or_null(size, fundamental_alignment, array);
 }
 HEAPKIT_OPERATOR void* operator new(std::size_t size, std::align_val_t alignment) {
-    return new_or_throw(size, static_cast<std::size_t>(alignment));
+    return new_or_throw(size, static_cast<std::size_t>(alignment), single);
 }
 HEAPKIT_OPERATOR void* operator new[](std::size_t size, std::align_val_t alignment) {
-    return new_or_throw(size, static_cast<std::size_t>(alignment));
+    return new_or_throw(size, static_cast<std::size_t>(alignment), array);
 }
 HEAPKIT_OPERATOR void* operator new(std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
-    return new_or_null(size, static_cast<std::size_t>(alignment));
+    return new_or_null(size, static_cast<std::size_t>(alignment), single);
 }
 HEAPKIT_OPERATOR void* operator new[](std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
-    return new_or_null(size, static_cast<std::size_t>(alignment));
+    return new_or_null(size, static_cast<std::size_t>(alignment), array);
 }
 
-HEAPKIT_OPERATOR void operator delete(void* pointer) noexcept { deallocate(pointer); }
-HEAPKIT_OPERATOR void operator delete[](void* pointer) noexcept { deallocate(pointer); }
-HEAPKIT_OPERATOR void operator delete(void* pointer, std::size_t) noexcept { deallocate(pointer); }
-HEAPKIT_OPERATOR void operator delete[](void* pointer, std::size_t) noexcept { deallocate(pointer); }
-HEAPKIT_OPERATOR void operator delete(void* pointer, const std::nothrow_t&) noexcept { deallocate(pointer); }
-HEAPKIT_OPERATOR void operator delete[](void* pointer, const std::nothrow_t&) noexcept { deallocate(pointer); }
-HEAPKIT_OPERATOR void operator delete(void* pointer, std::align_val_t) noexcept { deallocate(pointer); }
-HEAPKIT_OPERATOR void operator delete[](void* pointer, std::align_val_t) noexcept { deallocate(pointer); }
-HEAPKIT_OPERATOR void operator delete(void* pointer, std::size_t, std::align_val_t) noexcept { deallocate(pointer); }
-HEAPKIT_OPERATOR void operator delete[](void* pointer, std::size_t, std::align_val_t) noexcept { deallocate(pointer); }
-HEAPKIT_OPERATOR void operator delete(void* pointer, std::align_val_t, const std::nothrow_t&) noexcept { deallocate(pointer); }
-HEAPKIT_OPERATOR void operator delete[](void* pointer, std::align_val_t, const std::nothrow_t&) noexcept { deallocate(pointer); }
+HEAPKIT_OPERATOR void operator delete(void* pointer) noexcept { deallocate(pointer, single); }
+HEAPKIT_OPERATOR void operator delete[](void* pointer) noexcept { deallocate(pointer, array); }
+HEAPKIT_OPERATOR void operator delete(void* pointer, std::size_t size) noexcept { deallocate(pointer, single, size); }
+HEAPKIT_OPERATOR void operator delete[](void* pointer, std::size_t size) noexcept { deallocate(pointer, array, size); }
+HEAPKIT_OPERATOR void operator delete(void* pointer, const std::nothrow_t&) noexcept { deallocate(pointer, single); }
+HEAPKIT_OPERATOR void operator delete[](void* pointer, const std::nothrow_t&) noexcept { deallocate(pointer, array); }
+HEAPKIT_OPERATOR void operator delete(void* pointer, std::align_val_t) noexcept { deallocate(pointer, single); }
+HEAPKIT_OPERATOR void operator delete[](void* pointer, std::align_val_t) noexcept { deallocate(pointer, array); }
+HEAPKIT_OPERATOR void operator delete(void* pointer, std::size_t size, std::align_val_t) noexcept {
+    deallocate(pointer, single, size);
+}
+HEAPKIT_OPERATOR void operator delete[](void* pointer, std::size_t size, std::align_val_t) noexcept {
+    deallocate(pointer, array, size);
+}
+HEAPKIT_OPERATOR void operator delete(void* pointer, std::align_val_t, const std::nothrow_t&) noexcept {
+    deallocate(pointer, single);
+}
+HEAPKIT_OPERATOR void operator delete[](void* pointer, std::align_val_t, const std::nothrow_t&) noexcept {
+    deallocate(pointer, array);
+}

@@ -38,10 +38,11 @@ constexpr std::size_t stack_depth = 12;                    // heapkit's own fram
 constexpr unsigned char slack_fill = 0xCB;                 // between a block's end and its page's, checked on free
 
 struct guarded_block {
-    std::uintptr_t run;      // the first data page (the map's key)
-    std::uintptr_t user;     // what malloc returned
-    std::size_t size;        // bytes asked for
-    std::size_t data_pages;  // read-write pages from the run's start; one guard page follows
+    std::uintptr_t run;                              // the first data page (the map's key)
+    std::uintptr_t user;                             // what malloc returned
+    std::size_t size;                                // bytes asked for
+    std::size_t data_pages;                          // read-write pages from the run's start; one guard page follows
+    allocation_kind kind = allocation_kind::malloc;  // the family that allocated it
     bool freed = false;
     std::array<const void*, stack_depth> allocated_at{};
     std::array<const void*, stack_depth> freed_at{};
@@ -103,9 +104,13 @@ std::string frames_of(const std::array<const void*, stack_depth>& frames, std::s
 }
 
 // The one line about `block` (and, for a fault, `stopped_at`), then abort.
-[[noreturn]] void report_block(debug_issue issue, const guarded_block& block, const std::string& stopped_at = {}) {
+[[noreturn]] void report_block(debug_issue issue, const guarded_block& block, const std::string& stopped_at = {},
+                               allocation_kind freed_by = allocation_kind::malloc, std::size_t stated_size = 0) {
     const allocation_site anywhere{{"", "", 0}, {}};  // the frames are told below
     debug_report report{issue, reinterpret_cast<const void*>(block.user), block.size, &anywhere};
+    report.allocated_by = block.kind;
+    report.freed_by = freed_by;
+    report.stated_size = stated_size;
     std::string line = report.message(frames_of(block.allocated_at, block.allocated_depth),
                                       block.freed ? frames_of(block.freed_at, block.freed_depth) : std::string());
     if (!stopped_at.empty()) line += "; stopped at " + stopped_at;
@@ -244,7 +249,7 @@ bool guard_owns(const void* pointer) noexcept {
     return address >= pool_begin.load(std::memory_order_relaxed) && address < pool_end.load(std::memory_order_relaxed);
 }
 
-void* guarded_allocate(std::size_t size, std::size_t alignment) noexcept {
+void* guarded_allocate(std::size_t size, std::size_t alignment, allocation_kind kind) noexcept {
     const std::size_t page = os::page_bytes();
     if (alignment > page || size > pool_bytes / 2) return nullptr;
     const caller_scope inside(caller::guard_pool);  // the map's and the allocator's own calls are served unguarded
@@ -275,6 +280,7 @@ void* guarded_allocate(std::size_t size, std::size_t alignment) noexcept {
     block.user = left ? run : (data_end - size) & ~(std::uintptr_t{alignment} - 1);
     block.size = size;
     block.data_pages = data_pages;
+    block.kind = kind;
     std::array<void*, stack_depth> frames{};
     block.allocated_depth = os::capture_backtrace(frames, 0);
     std::copy(frames.begin(), frames.end(), block.allocated_at.begin());
@@ -307,11 +313,13 @@ guarded_block& live_block_at(guard_pool& guarded, const void* pointer) noexcept 
 
 }  // namespace
 
-void guarded_deallocate(void* pointer) noexcept {
+void guarded_deallocate(void* pointer, allocation_kind kind, std::size_t stated_size) noexcept {
     const caller_scope inside(caller::guard_pool);
     const pool_lock hold;
     guard_pool& guarded = pool();
     guarded_block* block = &live_block_at(guarded, pointer);
+    if (block->kind != kind) report_block(debug_issue::mismatched_free, *block, {}, kind);
+    if (stated_size != 0 && stated_size != block->size) report_block(debug_issue::wrong_size, *block, {}, kind, stated_size);
     const std::uintptr_t data_start = block->run;
     const std::uintptr_t data_end = data_start + block->data_pages * guarded.page;
     if (!slack_intact(data_start, block->user)) report_block(debug_issue::underflow, *block);

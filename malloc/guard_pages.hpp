@@ -18,6 +18,8 @@
 
 #include <cstddef>
 
+#include "heapkit/heap/debug_report.hpp"
+
 namespace heapkit::malloc_layer {
 
 // Whether HEAPKIT_GUARD asks for guard pages; read on the first call, then one relaxed load.
@@ -27,12 +29,13 @@ bool guard_takes_next() noexcept;
 
 // A guarded block of `size` bytes at `alignment`, or nullptr when it cannot be guarded (then the
 // caller serves it as usual).
-void* guarded_allocate(std::size_t size, std::size_t alignment) noexcept;
+void* guarded_allocate(std::size_t size, std::size_t alignment, allocation_kind kind) noexcept;
 // Whether `pointer` lies in the guard pool (every guarded block, and nothing else, does). O(1).
 bool guard_owns(const void* pointer) noexcept;
-// Frees a guarded block; a double free, a pointer into a block or into no block, and an overflow
-// of the bytes past the block end the program with one line.
-void guarded_deallocate(void* pointer) noexcept;
+// Frees a guarded block; a double free, a pointer into a block or into no block, a free by
+// another family than `kind` or with a `stated_size` (not 0) other than the block's, and damage
+// to the rest of its pages end the program with one line.
+void guarded_deallocate(void* pointer, allocation_kind kind, std::size_t stated_size) noexcept;
 // The size asked for the live guarded block at `pointer`; for anything else the program ends
 // as guarded_deallocate would end it.
 std::size_t guarded_live_size(const void* pointer) noexcept;

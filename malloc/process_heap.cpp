@@ -86,8 +86,8 @@ void* allocate_from_slab(std::size_t size, std::size_t alignment) noexcept {
 }
 
 // The paths past the slabs, and debug mode's.
-void* allocate_in_debug_mode(std::size_t size, std::size_t alignment) noexcept {
-    void* checked = debug_allocate(size, alignment);  // every block is a debug heap block, counted as the heap's
+void* allocate_in_debug_mode(std::size_t size, std::size_t alignment, allocation_kind kind) noexcept {
+    void* checked = debug_allocate(size, alignment, kind);  // every block is a debug heap block, counted as the heap's
     after_first_use();
     if (checked != nullptr && recording())
         record_allocate(checked, debug_usable_size(checked), size, alignment, allocation_path::heap);
@@ -117,9 +117,9 @@ void* allocate_medium_or_large(std::size_t size, std::size_t alignment) noexcept
     return pointer;
 }
 
-void deallocate_in_debug_mode(void* pointer) noexcept {
+void deallocate_in_debug_mode(void* pointer, allocation_kind kind, std::size_t stated_size) noexcept {
     if (recording()) record_free(pointer, debug_usable_size(pointer));
-    debug_deallocate(pointer);
+    debug_deallocate(pointer, kind, stated_size);
 }
 
 void deallocate_medium_or_large(void* pointer) noexcept {
@@ -210,24 +210,24 @@ std::size_t usable_size_released(const void* pointer) noexcept {
 // else the release tiers. The machinery's own calls are not checked again.
 constinit cached_flag checking_flag{[]() noexcept { return settings().debug || settings().guard_every != 0; }};
 
-void* allocate_checked(std::size_t size, std::size_t alignment) noexcept {
+void* allocate_checked(std::size_t size, std::size_t alignment, allocation_kind kind) noexcept {
     if (current_caller == caller::program && guard_enabled() && guard_takes_next()) {
-        if (void* guarded = guarded_allocate(size, alignment)) {
+        if (void* guarded = guarded_allocate(size, alignment, kind)) {
             after_first_use();
             if (recording()) record_allocate(guarded, size, size, alignment, allocation_path::mmap);
             return guarded;
         }
     }
-    if (current_caller != caller::guard_pool && debug_enabled()) return allocate_in_debug_mode(size, alignment);
+    if (current_caller != caller::guard_pool && debug_enabled()) return allocate_in_debug_mode(size, alignment, kind);
     return allocate_released(size, alignment);
 }
 
-void deallocate_checked(void* pointer) noexcept {
+void deallocate_checked(void* pointer, allocation_kind kind, std::size_t stated_size) noexcept {
     if (current_caller != caller::guard_pool && guard_owns(pointer)) {
         if (recording()) record_free(pointer, guarded_live_size(pointer));
-        return guarded_deallocate(pointer);
+        return guarded_deallocate(pointer, kind, stated_size);
     }
-    if (current_caller != caller::guard_pool && debug_enabled()) return deallocate_in_debug_mode(pointer);
+    if (current_caller != caller::guard_pool && debug_enabled()) return deallocate_in_debug_mode(pointer, kind, stated_size);
     deallocate_released(pointer);
 }
 
@@ -251,14 +251,14 @@ void* reallocate_checked(void* pointer, std::size_t size) noexcept {
 
 }  // namespace
 
-void* allocate(std::size_t size, std::size_t alignment) noexcept {
-    if (checking_flag.get()) return allocate_checked(size, alignment);
+void* allocate(std::size_t size, std::size_t alignment, allocation_kind kind) noexcept {
+    if (checking_flag.get()) return allocate_checked(size, alignment, kind);
     return allocate_released(size, alignment);
 }
 
-void deallocate(void* pointer) noexcept {
+void deallocate(void* pointer, allocation_kind kind, std::size_t stated_size) noexcept {
     if (pointer == nullptr) return;
-    if (checking_flag.get()) return deallocate_checked(pointer);
+    if (checking_flag.get()) return deallocate_checked(pointer, kind, stated_size);
     deallocate_released(pointer);
 }
 

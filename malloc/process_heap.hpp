@@ -24,13 +24,17 @@
 
 #include <cstddef>
 
+#include "heapkit/heap/debug_report.hpp"
+
 namespace heapkit::malloc_layer {
 
 // `size` bytes aligned to `alignment` (a power of two, at least 16), or nullptr (errno ENOMEM).
-void* allocate(std::size_t size, std::size_t alignment) noexcept;
+// `kind` says which family asked (the checking modes hold the family that frees it to it).
+void* allocate(std::size_t size, std::size_t alignment, allocation_kind kind = allocation_kind::malloc) noexcept;
 // Frees what allocate returned; nullptr does nothing. A double free or a pointer heapkit never
-// handed out ends the program with one line naming it.
-void deallocate(void* pointer) noexcept;
+// handed out ends the program with one line naming it; in the checking modes so does a block of
+// another family than `kind`, or a `stated_size` (a sized delete's; 0: none) not the block's.
+void deallocate(void* pointer, allocation_kind kind = allocation_kind::malloc, std::size_t stated_size = 0) noexcept;
 // realloc's rules for a non-null pointer and a non-zero size; nullptr (errno ENOMEM) leaves the
 // block as it was.
 void* reallocate(void* pointer, std::size_t size) noexcept;

@@ -20,8 +20,28 @@ std::string_view issue_name(debug_issue issue) noexcept {
         case debug_issue::write_after_free: return "write after free";
         case debug_issue::leak: return "leak";
         case debug_issue::use_after_free: return "use after free";
+        case debug_issue::mismatched_free: return "mismatched free";
+        case debug_issue::wrong_size: return "wrong size";
     }
     return "unknown issue";
+}
+
+std::string_view allocator_name(allocation_kind kind) noexcept {
+    switch (kind) {
+        case allocation_kind::malloc: return "malloc";
+        case allocation_kind::new_object: return "new";
+        case allocation_kind::new_array: return "new[]";
+    }
+    return "?";
+}
+
+std::string_view deallocator_name(allocation_kind kind) noexcept {
+    switch (kind) {
+        case allocation_kind::malloc: return "free";
+        case allocation_kind::new_object: return "delete";
+        case allocation_kind::new_array: return "delete[]";
+    }
+    return "?";
 }
 
 std::string allocation_site::where() const {
@@ -54,6 +74,8 @@ std::string_view relation(debug_issue issue) noexcept {
         case debug_issue::write_after_free: return "write after free into";
         case debug_issue::leak: return "leak of";
         case debug_issue::use_after_free: return "use after free of";
+        case debug_issue::mismatched_free: return "mismatched free of";
+        case debug_issue::wrong_size: return "sized delete with the wrong size of";
     }
     return "?";
 }
@@ -75,6 +97,10 @@ std::string debug_report::message(std::string_view allocated_at, std::string_vie
         line += "the " + std::to_string(size) + "-byte block at " + hex(address);
     }
     if (site != nullptr) line += " allocated at " + std::string(allocated_at);
+    if (issue == debug_issue::mismatched_free)
+        line += "; allocated by " + std::string(allocator_name(allocated_by)) + ", freed by " +
+                std::string(deallocator_name(freed_by));
+    if (issue == debug_issue::wrong_size) line += "; the delete said " + std::to_string(stated_size) + " bytes";
     if (!freed_at.empty()) line += "; freed at " + std::string(freed_at);
     return line;
 }

@@ -2,7 +2,8 @@
 // debug_heap<Inner>: a malloc debugger over any heap. Every block gets a record kept out of band
 // (so no overflow can damage it), keyed canaries on both sides, fill patterns on allocate and
 // free, and a bounded quarantine that holds freed blocks back; misuse (double free, foreign or
-// interior pointer, overflow, underflow, write after free) goes to a handler as a debug_report
+// interior pointer, overflow, underflow, write after free, a free by the wrong family or with the
+// wrong size) goes to a handler as a debug_report
 // naming address, size, allocation site and, once freed, free site. Leaks and live-set snapshots
 // come from the table of blocks. Costs: a stack capture per allocation and per free
 // (O(backtrace_depth)), O(size) fills, O(1) expected table work; not thread-safe (wrap it in
@@ -58,6 +59,7 @@ struct debug_record {
     std::uint32_t freed_site;  // free site once quarantined; no_site while live or when free stacks are off
     std::uint32_t prefix;      // bytes from the inner block to the user pointer
     bool quarantined;
+    allocation_kind kind;  // the family that allocated it, which must free it
     static constexpr std::uint32_t no_site = UINT32_MAX;
 };
 inline constexpr std::size_t canary_bytes = 16;
@@ -95,6 +97,10 @@ public:
     // recorded as allocated at `where` (and the captured stack). Throws invalid_alignment, or
     // out_of_memory as the inner heap does (also when the size plus the debug bytes overflows).
     void* allocate(std::size_t size, std::size_t alignment = default_alignment_bytes, call_site where = call_site::current()) {
+        return allocate(size, alignment, allocation_kind::malloc, where);
+    }
+    // The same, for a block of the family `kind` (deallocate checks that the same family frees it).
+    void* allocate(std::size_t size, std::size_t alignment, allocation_kind kind, call_site where = call_site::current()) {
         if (!is_power_of_two(alignment))
             throw_error(errc::invalid_alignment,
                         "heapkit::debug_heap: alignment " + std::to_string(alignment) + " is not a power of two");
@@ -107,7 +113,7 @@ public:
         std::byte* user = block + prefix;
         try {
             blocks_.insert(key_of(user),
-                           record{size, next_sequence_, site, record::no_site, static_cast<std::uint32_t>(prefix), false});
+                           record{size, next_sequence_, site, record::no_site, static_cast<std::uint32_t>(prefix), false, kind});
         } catch (...) {  // no room for the record: the block goes back
             inner_.deallocate(block);
             throw;
@@ -135,12 +141,28 @@ public:
     // free. With free stacks on, `where` and the stack become the block's free site. nullptr:
     // nothing.
     void deallocate(void* pointer, call_site where = call_site::current()) {
+        deallocate(pointer, allocation_kind::malloc, 0, where);
+    }
+    // The same for a call of the family `kind`, which also reports mismatched_free (another
+    // family allocated the block) and, when `stated_size` is not 0 (a sized delete), wrong_size;
+    // the block is freed after either.
+    void deallocate(void* pointer, allocation_kind kind, std::size_t stated_size, call_site where = call_site::current()) {
         if (pointer == nullptr) return;
         const auto* user = static_cast<const std::byte*>(pointer);
         auto* found = blocks_.find(key_of(user));
         if (found == nullptr) return report_stray(pointer);
         record& block = found->value;  // valid until the table next changes, below
         if (block.quarantined) return report(debug_issue::double_free, user, block);
+        if (block.kind != kind) {
+            debug_report mismatch = report_of(debug_issue::mismatched_free, user, block);
+            mismatch.freed_by = kind;
+            options_.handler(mismatch);
+        }
+        if (stated_size != 0 && stated_size != block.size) {
+            debug_report wrong = report_of(debug_issue::wrong_size, user, block);
+            wrong.stated_size = stated_size;
+            options_.handler(wrong);
+        }
         check_canaries(user, block);
         const std::uint32_t freed_site = options_.free_stacks ? sites_.intern(where) : record::no_site;
         quarantine_.push_back(user);  // before any change, since these may throw: the block then stays live
@@ -317,9 +339,14 @@ private:
         if (container != nullptr) return report(debug_issue::interior_pointer, container, record_of(container));
         options_.handler({debug_issue::foreign_pointer, pointer, 0, nullptr});
     }
-    void report(debug_issue issue, const std::byte* user, const record& block) const {
+    debug_report report_of(debug_issue issue, const std::byte* user, const record& block) const {
         const allocation_site* freed = block.freed_site != record::no_site ? &sites_.site(block.freed_site) : nullptr;
-        options_.handler({issue, user, block.size, &sites_.site(block.site), 1, freed});
+        debug_report report{issue, user, block.size, &sites_.site(block.site), 1, freed};
+        report.allocated_by = block.kind;
+        return report;
+    }
+    void report(debug_issue issue, const std::byte* user, const record& block) const {
+        options_.handler(report_of(issue, user, block));
     }
     // A damaged front canary behind a live block whose back canary is damaged too is that
     // block's overflow running on, and is reported so.

@@ -25,7 +25,17 @@ enum class debug_issue : unsigned char {
     write_after_free,  // a freed block's fill changed while in quarantine
     leak,              // a block still live when the report was asked for
     use_after_free,    // a freed block read or written, stopped at the access (heapkit's malloc with guard pages)
+    mismatched_free,   // freed by a function of another family than the one that allocated it (free of new[], ...)
+    wrong_size,        // a sized delete that states another size than the block's
 };
+
+// How a block was asked for, and so how it must be given back: malloc and its kin with free,
+// new with delete, new[] with delete[].
+enum class allocation_kind : unsigned char { malloc, new_object, new_array };
+// "malloc", "new", "new[]".
+std::string_view allocator_name(allocation_kind kind) noexcept;
+// "free", "delete", "delete[]".
+std::string_view deallocator_name(allocation_kind kind) noexcept;
 std::string_view issue_name(debug_issue issue) noexcept;
 
 // A place in the source, captured where a call is written: call_site::current() as a default
@@ -60,6 +70,9 @@ struct debug_report {
     const allocation_site* site;                  // where the block was allocated; null when no block is known
     std::size_t count = 1;                        // leaks: blocks of this site
     const allocation_site* freed_site = nullptr;  // double free, write or use after free: where the block was freed, if known
+    allocation_kind allocated_by = allocation_kind::malloc;  // mismatched_free: the block's family
+    allocation_kind freed_by = allocation_kind::malloc;      // mismatched_free: the freeing call's
+    std::size_t stated_size = 0;                             // wrong_size: what the sized delete said
 
     // The one line the default handler prints, e.g.
     // "heapkit: overflow past the 24-byte block at 0x5581... allocated at a.cpp:12 (main)", or

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+// One block freed by the wrong family per run, for HEAPKIT_DEBUG=1 and HEAPKIT_GUARD=all:
+// "free_of_new", "delete_of_new_array", "delete_array_of_new", "delete_of_malloc", and
+// "wrong_sized_delete" (a 24-byte block given back by a sized delete that says 32). Each lives in
+// a function of its own, which the report must name (linked with -rdynamic).
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace {
+void escape(void* pointer) { asm volatile("" : : "r"(pointer) : "memory"); }
+}  // namespace
+
+extern "C" {
+__attribute__((noinline)) void free_of_new() {
+    int* p = new int(1);
+    escape(p);
+    std::free(p);
+}
+__attribute__((noinline)) void delete_of_new_array() {
+    char* p = new char[40];
+    escape(p);
+    delete reinterpret_cast<int*>(p);
+}
+__attribute__((noinline)) void delete_array_of_new() {
+    int* p = new int(2);
+    escape(p);
+    delete[] p;
+}
+__attribute__((noinline)) void delete_of_malloc() {
+    int* p = static_cast<int*>(std::malloc(sizeof(int)));
+    escape(p);
+    delete p;
+}
+__attribute__((noinline)) void wrong_sized_delete() {
+    void* p = ::operator new(24);
+    escape(p);
+    ::operator delete(p, 32);
+}
+}
+
+int main(int argc, char** argv) {
+    const char* bug = argc > 1 ? argv[1] : "";
+    if (std::strcmp(bug, "free_of_new") == 0) free_of_new();
+    if (std::strcmp(bug, "delete_of_new_array") == 0) delete_of_new_array();
+    if (std::strcmp(bug, "delete_array_of_new") == 0) delete_array_of_new();
+    if (std::strcmp(bug, "delete_of_malloc") == 0) delete_of_malloc();
+    if (std::strcmp(bug, "wrong_sized_delete") == 0) wrong_sized_delete();
+    return 0;
+}
