@@ -19,6 +19,7 @@
 
 #include "environment.hpp"
 #include "fatal.hpp"
+#include "guard_pages.hpp"
 #include "heap_region.hpp"
 #include "heapkit/heap/boundary_tag_heap.hpp"
 #include "heapkit/heap/debug_heap.hpp"
@@ -189,7 +190,13 @@ std::size_t report_lost_blocks() {
     std::vector<live_block> blocks;
     blocks.reserve(found.size());
     for (const found_block& each : found) blocks.push_back(each.block);
-    const std::vector<reach> reaches = classify_reach(blocks);
+    std::vector<live_block> guarded;  // HEAPKIT_GUARD's blocks are live memory the program may keep pointers in
+    for_each_live_guarded(
+        [](std::uintptr_t start, std::size_t size, void* into) {
+            static_cast<std::vector<live_block>*>(into)->push_back({start, size});
+        },
+        &guarded);
+    const std::vector<reach> reaches = classify_reach(blocks, guarded);
     const std::vector<std::string> patterns = read_suppressions();
     leak_count lost, indirect, reachable, quiet;
     std::map<const allocation_site*, leak_record> by_site;

@@ -345,6 +345,13 @@ std::size_t guarded_live_size(const void* pointer) noexcept {
     return live_block_at(pool(), pointer).size;
 }
 
+void for_each_live_guarded(void (*visit)(std::uintptr_t start, std::size_t size, void* context), void* context) noexcept {
+    const pool_lock hold;
+    if (!pool_built) return;
+    for (const auto& [run, block] : pool().runs)
+        if (!block.freed) visit(block.user, block.size, context);
+}
+
 void lock_guard_pool() noexcept { pthread_mutex_lock(&pool_mutex); }
 void unlock_guard_pool() noexcept { pthread_mutex_unlock(&pool_mutex); }
 

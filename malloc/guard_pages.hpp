@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "heapkit/heap/debug_report.hpp"
 
@@ -40,7 +41,11 @@ void guarded_deallocate(void* pointer, allocation_kind kind, std::size_t stated_
 // as guarded_deallocate would end it.
 std::size_t guarded_live_size(const void* pointer) noexcept;
 
-// The pool's lock, held across fork by process_heap's fork handlers.
+// Calls visit(start, size, context) for every live guarded block, under the pool's lock and
+// allocating nothing itself: the leak report scans them as roots (they are not the debug heap's).
+void for_each_live_guarded(void (*visit)(std::uintptr_t start, std::size_t size, void* context), void* context) noexcept;
+
+// The pool's lock, held across fork by process_heap's fork handlers (after the debug lock).
 void lock_guard_pool() noexcept;
 void unlock_guard_pool() noexcept;
 

@@ -118,8 +118,9 @@ int scan_module(dl_phdr_info* info, std::size_t, void* context) {
 
 }  // namespace
 
-std::vector<reach> classify_reach(std::span<const live_block> blocks) {
+std::vector<reach> classify_reach(std::span<const live_block> blocks, std::span<const live_block> extra_roots) {
     marker scanner(blocks);
+    for (const live_block& root : extra_roots) scanner.scan(root.start, root.start + root.size, mark::reached);
     Dl_info own{};
     ::dladdr(reinterpret_cast<void*>(&classify_reach), &own);
     module_roots roots{&scanner, own.dli_fbase};

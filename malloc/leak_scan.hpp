@@ -23,8 +23,9 @@ struct live_block {
 
 enum class reach : unsigned char { still_reachable, definitely_lost, indirectly_lost };
 
-// The reach of each of `blocks` (sorted by start, not overlapping), in the same order. Reads only
-// mapped memory; allocates (std::vector) as it works.
-std::vector<reach> classify_reach(std::span<const live_block> blocks);
+// The reach of each of `blocks` (sorted by start, not overlapping), in the same order, with the
+// `extra_roots` (live memory that is not among the blocks, such as guarded blocks) scanned as
+// roots too. Reads only mapped memory; allocates (std::vector) as it works.
+std::vector<reach> classify_reach(std::span<const live_block> blocks, std::span<const live_block> extra_roots = {});
 
 }  // namespace heapkit::malloc_layer

@@ -32,8 +32,8 @@ namespace {
 constinit cached_flag recording_flag{recording};
 
 void lock_for_fork() noexcept {
+    lock_debug();  // before the guard pool's: the leak report takes them in that order
     lock_guard_pool();
-    lock_debug();
     slab_lock_for_fork();
     lock_arenas();
     lock_large_cache();
@@ -42,16 +42,16 @@ void unlock_in_parent() noexcept {
     unlock_large_cache();
     unlock_arenas();
     slab_unlock_after_fork();
-    unlock_debug();
     unlock_guard_pool();
+    unlock_debug();
 }
 void unlock_in_child() noexcept {
     stop_tracing_in_child();
     unlock_large_cache();
     unlock_arenas();
     slab_unlock_after_fork();
-    unlock_debug();
     unlock_guard_pool();
+    unlock_debug();
 }
 
 // A thread's cached medium blocks go back to their arenas when it exits.
