@@ -4,7 +4,8 @@
 // (medium_arenas.hpp), for blocks below large_threshold_bytes; larger blocks get mappings of
 // their own (large_blocks.hpp). Built on first use from static storage: nothing here allocates
 // through libc. fork() is safe: the locks are held across it and the child starts unlocked. With
-// HEAPKIT_DEBUG=1 every call goes to debug_mode.hpp instead.
+// HEAPKIT_GUARD, the blocks it picks go to guard_pages.hpp; with HEAPKIT_DEBUG=1 every other call
+// goes to debug_mode.hpp instead.
 // Cost: a slab block takes no lock; otherwise the heap's O(1) plus one lock; large blocks one
 // system call unless a cached mapping fits.
 //
