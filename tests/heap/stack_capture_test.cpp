@@ -23,16 +23,20 @@ struct two_stacks {
     std::vector<void*> glibcs;
 };
 
-// Both stacks taken from the same frame; their first entries differ (each is the return address
-// of its own call), so the comparison starts at the caller of this function.
+// Both stacks taken from the same frame. Their first entries differ (each is the return address
+// of its own call), and under a sanitizer backtrace(3) is intercepted, adding the interceptor's
+// frame: so the comparison starts at the caller of this function in both.
 [[gnu::noinline]] two_stacks capture_both() {
     std::array<void*, depth> ours{};
-    std::array<void*, depth + 1> glibcs{};
+    std::array<void*, depth + 4> glibcs{};
     const std::size_t our_count = os::capture_backtrace(ours, 0, os::stack_walk::unwind_tables);
     const int glibc_count = ::backtrace(glibcs.data(), static_cast<int>(glibcs.size()));
     two_stacks both;
+    if (our_count < 2) return both;
     both.ours.assign(ours.begin() + 1, ours.begin() + static_cast<std::ptrdiff_t>(our_count));
-    both.glibcs.assign(glibcs.begin() + 1, glibcs.begin() + std::max(glibc_count, 1));
+    const auto glibc_end = glibcs.begin() + std::max(glibc_count, 0);
+    const auto caller = std::find(glibcs.begin(), glibc_end, both.ours.front());  // this function's caller
+    both.glibcs.assign(caller, glibc_end);
     const std::size_t common = std::min(both.ours.size(), both.glibcs.size());
     both.ours.resize(common);
     both.glibcs.resize(common);
