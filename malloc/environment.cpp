@@ -22,18 +22,16 @@ namespace {
 constexpr const char* known_variables[] = {"HEAPKIT_DEBUG", "HEAPKIT_DEBUG_EXITCODE", "HEAPKIT_GUARD", "HEAPKIT_LOG",
                                            "HEAPKIT_STATS", "HEAPKIT_SUPPRESS",       "HEAPKIT_TRACE"};
 
-bool is_known(const char* entry) noexcept {
-    for (const char* name : known_variables) {
-        const std::size_t length = std::strlen(name);
-        if (std::strncmp(entry, name, length) == 0 && entry[length] == '=') return true;
-    }
-    return false;
-}
-
 // The value of `name=` in entry, or null.
 const char* value_of(const char* entry, const char* name) noexcept {
     const std::size_t length = std::strlen(name);
     return std::strncmp(entry, name, length) == 0 && entry[length] == '=' ? entry + length + 1 : nullptr;
+}
+
+bool is_known(const char* entry) noexcept {
+    for (const char* name : known_variables)
+        if (value_of(entry, name) != nullptr) return true;
+    return false;
 }
 
 bool is_yes(const char* value) noexcept { return value[0] != '\0' && std::strcmp(value, "0") != 0; }

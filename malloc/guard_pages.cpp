@@ -37,6 +37,19 @@ constexpr std::size_t quarantine_pages_limit = 16384;      // freed runs kept PR
 constexpr std::size_t stack_depth = 12;                    // heapkit's own frames come first and are skipped in reports
 constexpr unsigned char slack_fill = 0xCB;                 // between a block's end and its page's, checked on free
 
+// A stack taken at a guarded block's allocation or free, told as reports tell frames.
+struct captured_stack {
+    std::array<const void*, stack_depth> frames{};
+    std::size_t depth = 0;
+
+    void capture() noexcept {
+        std::array<void*, stack_depth> taken{};
+        depth = os::capture_backtrace(taken, 0);
+        std::copy(taken.begin(), taken.end(), frames.begin());
+    }
+    std::string text() const { return frames_outside_heapkit(std::span(frames).first(depth)); }
+};
+
 struct guarded_block {
     std::uintptr_t run;                              // the first data page (the map's key)
     std::uintptr_t user;                             // what malloc returned
@@ -44,10 +57,8 @@ struct guarded_block {
     std::size_t data_pages;                          // read-write pages from the run's start; one guard page follows
     allocation_kind kind = allocation_kind::malloc;  // the family that allocated it
     bool freed = false;
-    std::array<const void*, stack_depth> allocated_at{};
-    std::array<const void*, stack_depth> freed_at{};
-    std::size_t allocated_depth = 0;
-    std::size_t freed_depth = 0;
+    captured_stack allocated_at;
+    captured_stack freed_at;
 };
 
 struct guard_pool {
@@ -99,10 +110,6 @@ public:
 
 // --- reports ---------------------------------------------------------------------------------
 
-std::string frames_of(const std::array<const void*, stack_depth>& frames, std::size_t depth) {
-    return frames_outside_heapkit(std::span(frames).first(depth));
-}
-
 // The one line about `block` (and, for a fault, `stopped_at`), then abort.
 [[noreturn]] void report_block(debug_issue issue, const guarded_block& block, const std::string& stopped_at = {},
                                allocation_kind freed_by = allocation_kind::malloc, std::size_t stated_size = 0) {
@@ -111,8 +118,7 @@ std::string frames_of(const std::array<const void*, stack_depth>& frames, std::s
     report.allocated_by = block.kind;
     report.freed_by = freed_by;
     report.stated_size = stated_size;
-    std::string line = report.message(frames_of(block.allocated_at, block.allocated_depth),
-                                      block.freed ? frames_of(block.freed_at, block.freed_depth) : std::string());
+    std::string line = report.message(block.allocated_at.text(), block.freed ? block.freed_at.text() : std::string());
     if (!stopped_at.empty()) line += "; stopped at " + stopped_at;
     report_line(line);
     std::abort();
@@ -281,9 +287,7 @@ void* guarded_allocate(std::size_t size, std::size_t alignment, allocation_kind 
     block.size = size;
     block.data_pages = data_pages;
     block.kind = kind;
-    std::array<void*, stack_depth> frames{};
-    block.allocated_depth = os::capture_backtrace(frames, 0);
-    std::copy(frames.begin(), frames.end(), block.allocated_at.begin());
+    block.allocated_at.capture();
     std::memset(reinterpret_cast<void*>(run), slack_fill, block.user - run);  // the rest of the pages, both sides
     std::memset(reinterpret_cast<void*>(block.user + size), slack_fill, data_end - block.user - size);
     try {
@@ -324,9 +328,7 @@ void guarded_deallocate(void* pointer, allocation_kind kind, std::size_t stated_
     const std::uintptr_t data_end = data_start + block->data_pages * guarded.page;
     if (!slack_intact(data_start, block->user)) report_block(debug_issue::underflow, *block);
     if (!slack_intact(block->user + block->size, data_end)) report_block(debug_issue::overflow, *block);
-    std::array<void*, stack_depth> frames{};
-    block->freed_depth = os::capture_backtrace(frames, 0);
-    std::copy(frames.begin(), frames.end(), block->freed_at.begin());
+    block->freed_at.capture();
     block->freed = true;
     --guarded.live;
     ::mprotect(reinterpret_cast<void*>(data_start), block->data_pages * guarded.page, PROT_NONE);

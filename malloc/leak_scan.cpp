@@ -4,11 +4,12 @@
 
 #include <dlfcn.h>
 #include <link.h>
-#include <pthread.h>
 #include <setjmp.h>
 
 #include <algorithm>
 #include <cstring>
+
+#include "heapkit/heap/detail/os.hpp"
 
 namespace heapkit::malloc_layer {
 
@@ -105,15 +106,9 @@ int scan_module(dl_phdr_info* info, std::size_t, void* context) {
     jmp_buf registers;
     setjmp(registers);
     __builtin_unwind_init();
-    pthread_attr_t attributes;
-    void* low = nullptr;
-    std::size_t size = 0;
-    if (::pthread_getattr_np(::pthread_self(), &attributes) != 0) return;
-    ::pthread_attr_getstack(&attributes, &low, &size);
-    ::pthread_attr_destroy(&attributes);
+    const os::stack_bounds stack = os::thread_stack();
     const auto here = reinterpret_cast<std::uintptr_t>(&registers);
-    const std::uintptr_t top = reinterpret_cast<std::uintptr_t>(low) + size;
-    if (here > reinterpret_cast<std::uintptr_t>(low) && here < top) scanner.scan(here, top, mark::reached);
+    if (here > stack.low && here < stack.high) scanner.scan(here, stack.high, mark::reached);
 }
 
 }  // namespace

@@ -11,13 +11,12 @@
 namespace heapkit::malloc_layer {
 
 void report_line(std::string_view line) noexcept {
+    const int fd = settings().report_fd >= 0 ? settings().report_fd : STDERR_FILENO;
     try {
         std::string text(line);
         text += '\n';
-        const int fd = settings().report_fd >= 0 ? settings().report_fd : STDERR_FILENO;
         [[maybe_unused]] const ssize_t written = ::write(fd, text.data(), text.size());
     } catch (...) {  // no memory for the copy: the line without its newline, then one
-        const int fd = settings().report_fd >= 0 ? settings().report_fd : STDERR_FILENO;
         [[maybe_unused]] ssize_t written = ::write(fd, line.data(), line.size());
         written = ::write(fd, "\n", 1);
     }

@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <span>
 
+#include "heapkit/heap/detail/os.hpp"
+
 namespace heapkit::os::detail {
 
 // The registers a walk carries from frame to frame.
@@ -23,10 +25,7 @@ struct frame_registers {
 };
 
 // The bounds every stack read must lie in: [low, high).
-struct stack_bounds {
-    std::uintptr_t low;
-    std::uintptr_t high;
-};
+using os::stack_bounds;
 
 enum class walk_result : unsigned char {
     complete,    // the stack's end, or `frames` full

@@ -28,10 +28,13 @@ namespace heapkit::os {
 
 namespace {
 
-// The calling thread's stack, [low, high), looked up once per thread and kept in one word of
-// thread-local storage (the malloc layer's budget of it is small): the top page number above,
-// the size in pages below. {0, 0} where the system cannot say.
-detail::stack_bounds thread_stack() noexcept {
+std::atomic<std::size_t> fallbacks{0};  // captures the cached walk handed to backtrace(3)
+
+}  // namespace
+
+// Kept in one word of thread-local storage (the malloc layer's budget of it is small): the top
+// page number above, the size in pages below.
+stack_bounds thread_stack() noexcept {
     constexpr unsigned size_bits = 29;
     thread_local const std::uint64_t packed = [] {
         pthread_attr_t attributes;
@@ -52,15 +55,11 @@ detail::stack_bounds thread_stack() noexcept {
     return {end - (packed & ((std::uint64_t{1} << size_bits) - 1)) * page, end};
 }
 
-std::atomic<std::size_t> fallbacks{0};  // captures the cached walk handed to backtrace(3)
-
-}  // namespace
-
 std::size_t backtrace_fallbacks() noexcept { return fallbacks.load(std::memory_order_relaxed); }
 
 std::size_t capture_backtrace(std::span<void*> frames, std::size_t skip, stack_walk walk) noexcept {
     if (frames.empty()) return 0;  // backtrace(3) unwinds even for one frame: skip it
-    const detail::stack_bounds stack = thread_stack();
+    const stack_bounds stack = thread_stack();
     if (walk == stack_walk::frame_pointers) {
         // Each frame record is {caller's frame pointer, return address} (x86-64 and AArch64
         // alike); this function's own record holds the return address into its caller, the

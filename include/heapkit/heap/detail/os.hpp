@@ -25,6 +25,14 @@ std::size_t capture_backtrace(std::span<void*> frames, std::size_t skip, stack_w
 // How many unwind_tables captures so far went to backtrace(3) (all of them off x86-64).
 std::size_t backtrace_fallbacks() noexcept;
 
+// The calling thread's stack, [low, high): the bounds every stack walk and scan keeps to. Looked
+// up once per thread; {0, 0} where the system cannot say.
+struct stack_bounds {
+    std::uintptr_t low;
+    std::uintptr_t high;
+};
+stack_bounds thread_stack() noexcept;
+
 // One frame as a person reads it: "function+0x1c (binary)" when a symbol is known, else
 // "binary+0x2724a" (the offset from the module's load address, which addr2line -e takes), else
 // "0x7f...".
