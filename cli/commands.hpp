@@ -13,6 +13,7 @@ void add_convert_command(CLI::App& app);  // convert.cpp: logs to heapkit's trac
 void add_demo_command(CLI::App& app);     // demo.cpp: the seed's examples, step by step
 void add_gen_command(CLI::App& app);      // gen.cpp: synthetic traces
 void add_map_command(CLI::App& app);      // map.cpp: SVG memory map of a replay
+void add_report_command(CLI::App& app);   // report.cpp: a profile's sites, peak and leaks, text or HTML
 void add_replay_command(CLI::App& app);   // replay.cpp: fragmentation of traces under each policy
 void add_run_command(CLI::App& app);      // run.cpp: a program on heapkit's malloc
 void add_shell_command(CLI::App& app);    // shell.cpp: the seed's API as a line protocol

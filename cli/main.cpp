@@ -91,6 +91,7 @@ int main(int argc, char** argv) {
     heapkit::cli::add_convert_command(app);
     heapkit::cli::add_run_command(app);
     heapkit::cli::add_replay_command(app);
+    heapkit::cli::add_report_command(app);
     heapkit::cli::add_shell_command(app);
     for (CLI::App* command : app.get_subcommands({})) command->set_version_flag("--version", heapkit::version);
     const int status = run(app, argc, argv);

@@ -6,7 +6,6 @@
 #include <memory>
 #include <sstream>
 #include <string>
-#include <string_view>
 
 #include "commands.hpp"
 #include "heapkit/trace/memory_map_svg.hpp"
@@ -41,17 +40,6 @@ void run_map(const map_command_options& options) {
     }
 }
 
-// The drawing is SVG: a name that promises another format is refused rather than mislabelled.
-const CLI::Validator svg_name(
-    [](const std::string& name) -> std::string {
-        for (const char* ending : {".svg", ".svg.gz"}) {
-            const std::string_view suffix(ending);
-            if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) return "";
-        }
-        return "the map is SVG: name the file FILE.svg (or FILE.svg.gz), got '" + trace::printable(name) + "'";
-    },
-    "FILE.svg");
-
 }  // namespace
 
 void add_map_command(CLI::App& app) {
@@ -61,7 +49,7 @@ void add_map_command(CLI::App& app) {
     map->add_option("--policy", options->policy, policy_help())->check(CLI::IsMember(policy_names));
     map->add_option("-o,--output", options->output, "SVG file to write (gzip-compressed if it ends in .gz)")
         ->required()
-        ->check(svg_name);
+        ->check(file_name_ending({".svg"}, "the map is SVG"));
     add_number_option(map, "--columns", options->columns, "Pixels across (address slices)", 10, 10000);
     add_number_option(map, "--rows", options->rows, "Moments drawn, evenly spaced in the trace", 1, 10000);
     add_number_option(map, "--capacity", options->capacity, "Units available; allocations that find no room are left out", 1)

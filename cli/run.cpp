@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: MIT
-// `heapkit run [--debug] [--guard MODE] [--stats] [--trace FILE] [--log FILE] -- PROGRAM ARGS...`:
+// `heapkit run [--debug] [--guard MODE] [--stats] [--trace FILE] [--profile FILE [--sample-bytes N]]
+// [--log FILE] -- PROGRAM ARGS...`:
 // runs a program on heapkit's malloc by putting libheapkit_malloc.so (from ../lib next to this
 // binary) in front of LD_PRELOAD and exec'ing it; the options set the library's HEAPKIT_DEBUG,
-// HEAPKIT_GUARD, HEAPKIT_STATS, HEAPKIT_TRACE and HEAPKIT_LOG, a relative FILE made absolute
+// HEAPKIT_GUARD, HEAPKIT_STATS, HEAPKIT_TRACE, HEAPKIT_PROFILE(_SAMPLE) and HEAPKIT_LOG, a relative FILE made absolute
 // here, so that processes that change directory still write where the user meant.
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -20,6 +22,7 @@
 #include "commands.hpp"
 #include "failure.hpp"
 #include "heapkit/trace/printable.hpp"
+#include "numbers.hpp"
 
 namespace heapkit::cli {
 namespace {
@@ -34,8 +37,10 @@ struct run_options {
     bool debug = false;
     std::string guard;  // empty: no guard pages
     bool stats = false;
-    std::string trace;  // empty: no trace
-    std::string log;    // empty: reports on stderr
+    std::string trace;               // empty: no trace
+    std::string log;                 // empty: reports on stderr
+    std::string profile;             // empty: no profile
+    std::uint64_t sample_bytes = 0;  // 0: every allocation profiled
 };
 
 // Whether `mode` is one HEAPKIT_GUARD takes: all or sample:N (N from 1), either with :left.
@@ -63,6 +68,12 @@ std::string absolute(const std::string& file) { return std::filesystem::absolute
     if (options.stats) ::setenv("HEAPKIT_STATS", "1", 1);
     if (!options.trace.empty()) ::setenv("HEAPKIT_TRACE", absolute(options.trace).c_str(), 1);
     if (!options.log.empty()) ::setenv("HEAPKIT_LOG", absolute(options.log).c_str(), 1);
+    if (!options.profile.empty()) {
+        const std::string file = absolute(options.profile);
+        if (file.find("%p") == std::string::npos) std::filesystem::remove(file);  // a profile of an earlier run is replaced
+        ::setenv("HEAPKIT_PROFILE", file.c_str(), 1);
+    }
+    if (options.sample_bytes != 0) ::setenv("HEAPKIT_PROFILE_SAMPLE", std::to_string(options.sample_bytes).c_str(), 1);
     std::vector<char*> arguments;
     for (const std::string& word : command) arguments.push_back(const_cast<char*>(word.c_str()));
     arguments.push_back(nullptr);
@@ -85,6 +96,13 @@ void add_run_command(CLI::App& app) {
         });
     run->add_flag("--stats", options->stats, "Print a summary at exit (HEAPKIT_STATS=1)");
     run->add_option("--trace", options->trace, "Write the program's allocation trace to FILE, %p the process id (HEAPKIT_TRACE)");
+    CLI::Option* profile = run->add_option(
+        "--profile", options->profile,
+        "Write a profile to FILE: every allocation, free and realloc with its thread, time and stack, for heapkit report "
+        "(HEAPKIT_PROFILE; %p the process id, else programs it starts leave FILE to it)");
+    add_number_option(run, "--sample-bytes", options->sample_bytes,
+                      "Profile one allocation per N bytes allocated, and the frees of those (HEAPKIT_PROFILE_SAMPLE)", 1)
+        ->needs(profile);
     run->add_option("--log", options->log,
                     "Write heapkit's reports (misuse, leaks, the summary) to FILE instead of stderr, %p the process id "
                     "(HEAPKIT_LOG)");

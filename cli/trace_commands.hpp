@@ -12,6 +12,8 @@
 
 #include "failure.hpp"
 #include "heapkit/offset/index_registry.hpp"
+#include "heapkit/trace/printable.hpp"
+#include "heapkit/trace/profile.hpp"
 #include "heapkit/trace/trace.hpp"
 
 namespace heapkit::cli {
@@ -45,14 +47,8 @@ decltype(auto) with_policy_allocator(const std::string& policy, Size capacity, V
     });
 }
 
-// The trace at `path`; a malformed, truncated or unreadable one is a failure naming the file and line.
-inline trace::trace load_trace(const std::string& path, const char* command) {
-    trace::trace events;
-    try {
-        events = trace::read_trace_file(path);
-    } catch (const trace::trace_error& error) {
-        throw failure(error.what());
-    }
+// Says on stderr which lines of a log changed no block, by kind.
+inline void say_skipped(const trace::trace& events, const std::string& path, const char* command) {
     if (events.skipped.total() > 0) {
         std::string kinds;
         const auto count = [&](std::size_t lines, const char* one, const char* many) {
@@ -68,7 +64,46 @@ inline trace::trace load_trace(const std::string& path, const char* command) {
         count(skipped.other_messages, "line of another message", "lines of other messages");
         std::fprintf(stderr, "heapkit %s: %s: skipped %s\n", command, path.c_str(), kinds.c_str());
     }
+}
+
+// The trace at `path` (a profile's size-only part too); a malformed, truncated or unreadable one
+// is a failure naming the file and line.
+inline trace::trace load_trace(const std::string& path, const char* command) {
+    trace::trace events;
+    try {
+        events = trace::read_trace_file(path);
+    } catch (const trace::trace_error& error) {
+        throw failure(error.what());
+    }
+    say_skipped(events, path, command);
     return events;
+}
+
+// The profile at `path` (heapkit's, heaptrack's, or a trace without stacks), its frames named.
+inline trace::profile load_profile(const std::string& path, const char* command) {
+    trace::profile recording;
+    try {
+        recording = trace::read_profile_file(path);
+    } catch (const trace::trace_error& error) {
+        throw failure(error.what());
+    }
+    say_skipped(recording.sizes, path, command);
+    trace::symbolize_profile(recording);
+    return recording;
+}
+
+// A validator of output names: one of `endings` (".svg", ...), each also with ".gz" after it,
+// else "WHY: name the file FILE.ENDING, got 'NAME'", so that no file is mislabelled.
+inline CLI::Validator file_name_ending(std::vector<std::string> endings, std::string why) {
+    return CLI::Validator(
+        [endings, why](const std::string& name) -> std::string {
+            for (const std::string& ending : endings)
+                for (const std::string& suffix : {ending, ending + ".gz"})
+                    if (name.size() > suffix.size() && name.ends_with(suffix)) return "";
+            return why + ": name the file FILE" + endings.front() + " (or FILE" + endings.front() + ".gz), got '" +
+                   trace::printable(name) + "'";
+        },
+        "FILE" + endings.front());
 }
 
 }  // namespace heapkit::cli

@@ -19,7 +19,8 @@ namespace heapkit::malloc_layer {
 
 namespace {
 
-constexpr const char* known_variables[] = {"HEAPKIT_DEBUG", "HEAPKIT_DEBUG_EXITCODE", "HEAPKIT_GUARD", "HEAPKIT_LOG",
+constexpr const char* known_variables[] = {"HEAPKIT_DEBUG", "HEAPKIT_DEBUG_EXITCODE", "HEAPKIT_GUARD",
+                                           "HEAPKIT_LOG",   "HEAPKIT_PROFILE",        "HEAPKIT_PROFILE_SAMPLE",
                                            "HEAPKIT_STATS", "HEAPKIT_SUPPRESS",       "HEAPKIT_TRACE"};
 
 // The value of `name=` in entry, or null.
@@ -38,10 +39,8 @@ bool is_yes(const char* value) noexcept { return value[0] != '\0' && std::strcmp
 
 void say_to(int fd, const char* line) noexcept { [[maybe_unused]] const ssize_t written = ::write(fd, line, std::strlen(line)); }
 
-// FILE with each "%p" replaced by the process id, opened with `flags`; -1 when it cannot be (and
-// then stderr says why, naming `variable`, and the `consequence`).
-int open_named(const char* pattern, int flags, const char* variable, const char* consequence) noexcept {
-    char path[4096];
+// `pattern` with each "%p" replaced by the process id, in `path` (cut at 4095 bytes).
+void expand_name(const char* pattern, char (&path)[4096]) noexcept {
     std::size_t length = 0;
     for (const char* at = pattern; *at != '\0' && length + 24 < sizeof path; ++at) {
         if (at[0] == '%' && at[1] == 'p') {
@@ -53,6 +52,13 @@ int open_named(const char* pattern, int flags, const char* variable, const char*
         }
     }
     path[length] = '\0';
+}
+
+// FILE with each "%p" replaced by the process id, opened with `flags`; -1 when it cannot be (and
+// then stderr says why, naming `variable`, and the `consequence`).
+int open_named(const char* pattern, int flags, const char* variable, const char* consequence) noexcept {
+    char path[4096];
+    expand_name(pattern, path);
     const int fd = ::open(path, flags | O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
         char line[4200];
@@ -100,7 +106,8 @@ environment_settings read_environment() noexcept {
             char line[256];
             std::snprintf(line, sizeof line,
                           "heapkit: unknown variable %.*s ignored (known: HEAPKIT_DEBUG, HEAPKIT_DEBUG_EXITCODE, HEAPKIT_GUARD, "
-                          "HEAPKIT_LOG, HEAPKIT_STATS, HEAPKIT_SUPPRESS, HEAPKIT_TRACE)\n",
+                          "HEAPKIT_LOG, HEAPKIT_PROFILE, HEAPKIT_PROFILE_SAMPLE, HEAPKIT_STATS, HEAPKIT_SUPPRESS, "
+                          "HEAPKIT_TRACE)\n",
                           static_cast<int>(std::strcspn(*entry, "=")), *entry);
             say_to(report_to, line);
         } else if (const char* debug = value_of(*entry, "HEAPKIT_DEBUG")) {
@@ -125,6 +132,21 @@ environment_settings read_environment() noexcept {
                               code);
                 say_to(report_to, line);
             }
+        } else if (const char* profile = value_of(*entry, "HEAPKIT_PROFILE")) {
+            if (profile[0] != '\0') expand_name(profile, found.profile_path);
+        } else if (const char* sample = value_of(*entry, "HEAPKIT_PROFILE_SAMPLE")) {
+            unsigned long long bytes = 0;
+            const bool digits = sample[0] != '\0' && std::strspn(sample, "0123456789") == std::strlen(sample);
+            if (digits && std::strlen(sample) <= 18) bytes = std::strtoull(sample, nullptr, 10);
+            if (bytes == 0) {
+                char line[200];
+                std::snprintf(line, sizeof line,
+                              "heapkit: HEAPKIT_PROFILE_SAMPLE=%.20s not understood (bytes, 1 to 10^18); every allocation "
+                              "recorded\n",
+                              sample);
+                say_to(report_to, line);
+            }
+            found.profile_sample_bytes = bytes;
         } else if (const char* file = value_of(*entry, "HEAPKIT_SUPPRESS")) {
             std::snprintf(found.suppressions, sizeof found.suppressions, "%s", file);
         } else if (const char* stats = value_of(*entry, "HEAPKIT_STATS")) {

@@ -5,7 +5,8 @@
 // docs/PROTOCOL.md, HEAPKIT_LOG=FILE sends every report (verdicts, leaks, the summary) there
 // instead of stderr ("%p" in a FILE becomes the process id, for programs that start others),
 // HEAPKIT_GUARD puts blocks against guard pages (guard_pages.hpp), HEAPKIT_DEBUG_EXITCODE and
-// HEAPKIT_SUPPRESS shape debug mode's leak report. Any other HEAPKIT_* variable,
+// HEAPKIT_SUPPRESS shape debug mode's leak report, HEAPKIT_PROFILE=FILE and HEAPKIT_PROFILE_SAMPLE=N
+// record a profile (profile_writer.hpp). Any other HEAPKIT_* variable,
 // and a value that cannot be read, is reported once.
 #pragma once
 
@@ -27,6 +28,8 @@ struct environment_settings {
     bool guard_left = false;
     int leak_exit_code = 0;        // HEAPKIT_DEBUG_EXITCODE=N (1-255): the exit status when blocks were lost; 0: unchanged
     char suppressions[4096] = {};  // HEAPKIT_SUPPRESS=FILE: leak sites to leave out of the report; empty: none
+    char profile_path[4096] = {};  // HEAPKIT_PROFILE=FILE, "%p" replaced (profile_writer.hpp opens it); empty: none
+    unsigned long long profile_sample_bytes = 0;  // HEAPKIT_PROFILE_SAMPLE=N: one allocation per N bytes; 0: every one
 };
 
 // The settings, read on the first call (which also reports unknown variables). Thread-safe.

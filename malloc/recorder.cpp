@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "environment.hpp"
+#include "profile_writer.hpp"
 
 namespace heapkit::malloc_layer {
 
@@ -35,6 +36,7 @@ char trace_buffer[64 << 10];
 std::size_t trace_used = 0;
 std::atomic<bool> tracing{false};
 std::atomic<bool> counting{false};
+std::atomic<bool> profile_on{false};
 
 void flush_trace_locked() noexcept {
     const int fd = settings().trace_fd;
@@ -73,6 +75,7 @@ unsigned long long allocations_by(allocation_path path) noexcept {
 }
 
 void at_exit() noexcept {
+    finish_profile();
     if (tracing.load()) {
         pthread_mutex_lock(&trace_mutex);
         flush_trace_locked();
@@ -102,9 +105,11 @@ bool recording() noexcept {
         const environment_settings& found = settings();
         counting.store(found.stats, std::memory_order_relaxed);
         tracing.store(found.trace_fd >= 0, std::memory_order_relaxed);
+        profile_on.store(profiling(), std::memory_order_relaxed);
         read.store(true, std::memory_order_release);
     }
-    return counting.load(std::memory_order_relaxed) || tracing.load(std::memory_order_relaxed);
+    return counting.load(std::memory_order_relaxed) || tracing.load(std::memory_order_relaxed) ||
+           profile_on.load(std::memory_order_relaxed);
 }
 
 void register_exit_work() noexcept {
@@ -113,6 +118,8 @@ void register_exit_work() noexcept {
 }
 
 void stop_tracing_in_child() noexcept {
+    stop_profiling_in_child();
+    profile_on.store(false, std::memory_order_relaxed);
     tracing.store(false, std::memory_order_relaxed);
     pthread_mutex_init(&trace_mutex, nullptr);
     trace_used = 0;
@@ -126,6 +133,7 @@ void record_allocate(const void* pointer, std::size_t usable_bytes, std::size_t 
         totals.live_blocks.fetch_add(1, std::memory_order_relaxed);
         add_live(usable_bytes);
     }
+    if (profile_on.load(std::memory_order_relaxed)) profile_allocate(pointer, size, alignment);
     if (alignment > 16) {
         trace_line("a %llu %llu %llu\n", id_of(pointer), static_cast<unsigned long long>(size == 0 ? 1 : size),
                    static_cast<unsigned long long>(alignment));
@@ -140,6 +148,7 @@ void record_free(const void* pointer, std::size_t usable_bytes) noexcept {
         totals.live_blocks.fetch_sub(1, std::memory_order_relaxed);
         totals.live_bytes.fetch_sub(usable_bytes, std::memory_order_relaxed);
     }
+    if (profile_on.load(std::memory_order_relaxed)) profile_free(pointer);
     trace_line("f %llu\n", id_of(pointer));
 }
 
@@ -150,6 +159,7 @@ void record_resize(const void* old_pointer, std::size_t old_usable_bytes, const 
         totals.live_bytes.fetch_sub(old_usable_bytes, std::memory_order_relaxed);
         add_live(usable_bytes);
     }
+    if (profile_on.load(std::memory_order_relaxed)) profile_resize(old_pointer, pointer, size);
     if (pointer == old_pointer) {
         trace_line("r %llu %llu\n", id_of(pointer), static_cast<unsigned long long>(size));
     } else {  // moved: the new block is live before the old one goes, as in realloc

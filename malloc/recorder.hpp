@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// What HEAPKIT_STATS and HEAPKIT_TRACE see: every allocation, free and resize. With neither set
+// What HEAPKIT_STATS, HEAPKIT_TRACE and HEAPKIT_PROFILE see: every allocation, free and resize. With none set
 // each call is one predictable branch; with stats, a few relaxed atomic adds; with a trace, a
 // line appended to a buffer under its own lock (written out in 64 KiB pieces and at exit).
 #pragma once
@@ -10,12 +10,12 @@
 
 namespace heapkit::malloc_layer {
 
-// Whether anything records (HEAPKIT_STATS or HEAPKIT_TRACE); the first call reads the settings,
-// later ones cost three atomic loads.
+// Whether anything records (HEAPKIT_STATS, HEAPKIT_TRACE or HEAPKIT_PROFILE); the first call reads
+// the settings, later ones cost four atomic loads.
 bool recording() noexcept;
 // Registers the exit summary and trace flush; once, outside the heap lock (atexit may allocate).
 void register_exit_work() noexcept;
-// In a child after fork: the trace file belongs to the parent.
+// In a child after fork: the trace and profile files belong to the parent.
 void stop_tracing_in_child() noexcept;
 
 // Where an allocation came from, for the statistics.

@@ -3,6 +3,8 @@
 // rectangle, and the SVG text.
 #include "heapkit/trace/memory_map_svg.hpp"
 
+#include "heapkit/trace/profile_html.hpp"
+
 #include <cmath>
 #include <cstdio>
 
@@ -16,20 +18,6 @@ constexpr std::size_t final_gap = 30;      // between the timeline and the final
 constexpr std::size_t final_pixels = 30;   // height of the final bar
 constexpr std::size_t footer_pixels = 20;  // address labels
 constexpr const char* shade_colours[] = {"none", "#c6dbef", "#6baed6", "#2171b5", "#08306b"};  // by quarter live
-
-std::string escaped(const std::string& text) {
-    std::string out;
-    for (const char c : text) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
 
 }  // namespace
 
@@ -90,11 +78,11 @@ void memory_map_canvas::write_svg(std::ostream& out, const std::string& title, c
 
     out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height << "\" viewBox=\"0 0 "
-        << width << ' ' << height << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
-        << "<title>" << escaped(title) << "</title>\n"
+        << width << ' ' << height << "\" font-family=\"sans-serif\" font-size=\"12\" stroke=\"none\">\n"
+        << "<title>" << html_escaped(title) << "</title>\n"
         << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        << "<text x=\"" << margin << "\" y=\"" << margin + 14 << "\" font-weight=\"bold\">" << escaped(title) << "</text>\n"
-        << "<text x=\"" << margin << "\" y=\"" << margin + 30 << "\">" << escaped(caption)
+        << "<text x=\"" << margin << "\" y=\"" << margin + 14 << "\" font-weight=\"bold\">" << html_escaped(title) << "</text>\n"
+        << "<text x=\"" << margin << "\" y=\"" << margin + 30 << "\">" << html_escaped(caption)
         << " · address across, time down, darker = more of the slice live</text>\n";
 
     out << "<g id=\"timeline\" transform=\"translate(" << margin << ',' << timeline_top << ")\">\n"

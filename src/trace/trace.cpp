@@ -12,10 +12,10 @@
 #include <memory>
 #include <optional>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "heapkit/trace/printable.hpp"
+#include "heapkit/trace/profile.hpp"
+#include "trace_builder.hpp"
 
 namespace heapkit::trace {
 namespace {
@@ -48,75 +48,8 @@ std::optional<std::uint64_t> number(std::string_view word) {
     return value;
 }
 
-// Checks operations on named blocks and records them as events on dense slots.
-class recorder {
-public:
-    explicit recorder(trace& result) : result_(result) {}
-
-    void set_line(std::size_t line_number) noexcept { line_number_ = line_number; }
-    [[noreturn]] void fail(const std::string& problem) const { throw trace_error(result_.source, line_number_, problem); }
-
-    void allocate(std::uint64_t id, Size size, Size alignment) {
-        if (size == 0) fail("size 0");
-        if (!is_power_of_two(alignment)) fail("alignment " + std::to_string(alignment) + " is not a power of two");
-        if (live_.contains(id)) fail("id " + std::to_string(id) + " is already live");
-        std::uint32_t slot = 0;
-        if (free_slots_.empty()) {
-            slot = static_cast<std::uint32_t>(result_.slot_count++);
-        } else {
-            slot = free_slots_.back();
-            free_slots_.pop_back();
-        }
-        live_.emplace(id, slot);
-        freed_.erase(id);
-        result_.events.push_back({operation::allocate, slot, size, alignment});
-    }
-    void free(std::uint64_t id) {
-        const std::uint32_t slot = live_slot(id);
-        live_.erase(id);
-        freed_.insert(id);
-        free_slots_.push_back(slot);
-        result_.events.push_back({operation::free, slot, 0, 1});
-    }
-    void resize(std::uint64_t id, Size size) {
-        if (size == 0) fail("size 0");
-        result_.events.push_back({operation::resize, live_slot(id), size, 1});
-    }
-    // The block `from` is now called `to` (a realloc that moved it).
-    void rename(std::uint64_t from, std::uint64_t to) {
-        const std::uint32_t slot = live_slot(from);
-        live_.erase(from);
-        if (live_.contains(to)) fail("id " + std::to_string(to) + " is already live");
-        live_.emplace(to, slot);
-        freed_.insert(from);  // the old address is gone with the move
-        freed_.erase(to);
-    }
-    bool is_live(std::uint64_t id) const { return live_.contains(id); }
-    // A log's free of `id` that is not live: of null, of a block the log freed already, or of one
-    // from before the log began.
-    void skip_free(std::uint64_t id) {
-        skipped_lines& skipped = result_.skipped;
-        ++(id == 0 ? skipped.null_frees : freed_.contains(id) ? skipped.double_frees : skipped.unknown_frees);
-    }
-    void skip_failed_allocation() { ++result_.skipped.failed_allocations; }
-    void skip_other_message() { ++result_.skipped.other_messages; }
-
-private:
-    std::uint32_t live_slot(std::uint64_t id) const {
-        const auto found = live_.find(id);
-        if (found == live_.end()) fail("id " + std::to_string(id) + " is not live (never allocated, or freed)");
-        return found->second;
-    }
-
-    trace& result_;
-    std::size_t line_number_ = 0;
-    std::unordered_map<std::uint64_t, std::uint32_t> live_;  // live id -> slot
-    std::unordered_set<std::uint64_t> freed_;                // ids freed and not allocated again since
-    std::vector<std::uint32_t> free_slots_;                  // slots of freed blocks, reused first
-};
-
 // heapkit's own format: a ID SIZE [ALIGNMENT] / f ID / r ID SIZE.
-void heapkit_line(recorder& record, std::string_view verb, std::string_view rest) {
+void heapkit_line(trace_builder& record, std::string_view verb, std::string_view rest) {
     auto field = [&](const char* what) {
         const std::string_view word = next_word(rest);
         const std::optional<std::uint64_t> value = number(word);
@@ -145,7 +78,7 @@ void heapkit_line(recorder& record, std::string_view verb, std::string_view rest
 // Frees of blocks allocated before tracing began are skipped.
 class mtrace_reader {
 public:
-    void line(recorder& record, std::string_view text) {
+    void line(trace_builder& record, std::string_view text) {
         std::string_view verb = next_word(text);
         if (verb == "@") {
             next_word(text);  // the caller
@@ -183,7 +116,7 @@ private:
 // valgrind --trace-malloc=yes: "--PID-- malloc(SIZE) = 0xADDRESS", "calloc(N,M) = ...",
 // "realloc(0xOLD,SIZE) = 0xNEW", "memalign(al A, size N) = ...", "free(0xADDRESS)", and the
 // C++ operators by their mangled names. Frees of blocks not seen, and of null, are skipped.
-void valgrind_line(recorder& record, std::string_view text) {
+void valgrind_line(trace_builder& record, std::string_view text) {
     const std::size_t open = text.find('(');
     const std::size_t close = text.find(')', open);
     if (open == std::string_view::npos || close == std::string_view::npos) {
@@ -228,7 +161,7 @@ template <class NextLine>
 trace read_lines(NextLine next_line, const std::string& source) {
     trace result;
     result.source = source;
-    recorder record(result);
+    trace_builder record(result);
     mtrace_reader mtrace;
     std::string text;
     for (std::size_t line_number = 1; next_line(text); ++line_number) {
@@ -262,6 +195,7 @@ trace read_trace(std::istream& input, const std::string& source) {
 }
 
 trace read_trace_file(const std::string& path) {
+    if (is_profile_file(path)) return read_profile_file(path).sizes;  // a profile's size-only part
     errno = 0;
     const std::unique_ptr<gzFile_s, int (*)(gzFile)> file(gzopen(path.c_str(), "rb"), gzclose);
     if (!file) throw trace_error(path, 0, std::string("cannot open: ") + std::strerror(errno != 0 ? errno : EIO));

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: MIT
+// Writing the profile report page: sections of tables and one inline SVG chart, styled inline.
+#include "heapkit/trace/profile_html.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <string_view>
+
+namespace heapkit::trace {
+namespace {
+
+std::string bytes_text(std::uint64_t bytes) {
+    char text[32];
+    if (bytes < 10 * 1024) {
+        std::snprintf(text, sizeof text, "%llu B", static_cast<unsigned long long>(bytes));
+    } else if (bytes < 10 * 1024 * 1024) {
+        std::snprintf(text, sizeof text, "%.1f KiB", static_cast<double>(bytes) / 1024);
+    } else {
+        std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1024 * 1024));
+    }
+    return text;
+}
+
+std::string seconds_text(std::uint64_t time_us) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3f s", static_cast<double>(time_us) / 1e6);
+    return text;
+}
+
+// Live bytes over time as a line, the peak marked, with axes in seconds (or events) and bytes.
+void write_timeline(std::ostream& out, const profile_summary& summary, bool timed) {
+    constexpr double width = 900, height = 260, left = 80, bottom = 30, top = 10;
+    const std::vector<live_point>& points = summary.timeline;
+    const double x_end = std::max(1.0, static_cast<double>(timed ? points.back().time_us : points.back().event));
+    const double y_end = std::max(1.0, static_cast<double>(summary.peak_live));
+    const auto x_of = [&](const live_point& p) {
+        return left + (width - left - 10) * static_cast<double>(timed ? p.time_us : p.event) / x_end;
+    };
+    const auto y_of = [&](double live) { return top + (height - top - bottom) * (1.0 - live / y_end); };
+    out << "<svg id=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
+        << "\" font-family=\"sans-serif\" font-size=\"11\" stroke=\"none\">\n"
+        << "<line x1=\"" << left << "\" y1=\"" << y_of(0) << "\" x2=\"" << width - 10 << "\" y2=\"" << y_of(0)
+        << "\" stroke=\"#444\"/>\n<line x1=\"" << left << "\" y1=\"" << top << "\" x2=\"" << left << "\" y2=\"" << y_of(0)
+        << "\" stroke=\"#444\"/>\n";
+    for (int tick = 0; tick <= 4; ++tick) {
+        const double fraction = tick / 4.0;
+        const double y = y_of(y_end * fraction);
+        const double x = left + (width - left - 10) * fraction;
+        const auto at = static_cast<std::uint64_t>(x_end * fraction);
+        out << "<text x=\"" << left - 6 << "\" y=\"" << y + 4 << "\" text-anchor=\"end\">"
+            << bytes_text(static_cast<std::uint64_t>(y_end * fraction)) << "</text>\n"
+            << "<text x=\"" << x << "\" y=\"" << height - 12 << "\" text-anchor=\"middle\">"
+            << (timed ? seconds_text(at) : std::to_string(at) + " events") << "</text>\n";
+    }
+    out << "<polyline fill=\"none\" stroke=\"#2171b5\" stroke-width=\"1.5\" points=\"";
+    for (const live_point& p : points) out << x_of(p) << ',' << y_of(static_cast<double>(p.live)) << ' ';
+    out << "\"><title>live bytes</title></polyline>\n";
+    const live_point peak{summary.peak_event, summary.peak_time_us, summary.peak_live};
+    out << "<circle id=\"peak\" cx=\"" << x_of(peak) << "\" cy=\"" << y_of(static_cast<double>(peak.live))
+        << "\" r=\"4\" fill=\"#cb181d\"><title>peak: " << bytes_text(summary.peak_live) << " live after event "
+        << summary.peak_event << (timed ? " at " + seconds_text(summary.peak_time_us) : "") << "</title></circle>\n"
+        << "<text x=\"" << x_of(peak) + 6 << "\" y=\"" << y_of(static_cast<double>(peak.live)) + 4 << "\" fill=\"#cb181d\">peak "
+        << bytes_text(summary.peak_live) << "</text>\n</svg>\n";
+}
+
+template <class Key>
+void write_site_table(std::ostream& out, const profile& recording, const profile_summary& summary, const char* id,
+                      const char* heading, Key key) {
+    out << "<h2>" << heading << "</h2>\n<table id=\"" << id
+        << "\">\n<tr><th>at the peak</th><th>own peak</th><th>allocations</th>"
+        << "<th>temporary</th><th>leaked</th><th>site (innermost frame first)</th></tr>\n";
+    for (const site_totals& site : summary.top(key, 20)) {
+        out << "<tr><td>" << bytes_text(site.live_at_peak) << "</td><td>" << bytes_text(site.own_peak) << "</td><td>"
+            << site.allocations << "</td><td>" << site.temporary << "</td><td>" << bytes_text(site.leaked_bytes)
+            << "</td><td class=\"site\" title=\"" << html_escaped(site_text(recording, site.node, 64)) << "\">"
+            << html_escaped(site_text(recording, site.node)) << "</td></tr>\n";
+    }
+    out << "</table>\n";
+}
+
+}  // namespace
+
+std::string html_escaped(const std::string& text) {
+    std::string out;
+    for (const char c : text) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            default: out += c;
+        }
+    }
+    return out;
+}
+
+void write_profile_html(std::ostream& out, const report_page& page) {
+    const profile& recording = *page.recording;
+    const profile_summary& summary = *page.summary;
+    const bool timed = recording.seconds() > 0;
+    out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" << html_escaped(page.title)
+        << "</title>\n<style>\nbody{font-family:sans-serif;margin:2em;color:#222}\ntable{border-collapse:collapse;margin:0.5em "
+           "0}\n"
+        << "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}\ntd.site,th:last-child{text-align:left;"
+        << "font-family:monospace}\n.note{color:#555;max-width:60em}\n</style>\n</head>\n<body>\n<h1>" << html_escaped(page.title)
+        << "</h1>\n";
+    out << "<p id=\"totals\">" << html_escaped(recording.format)
+        << (recording.command.empty() ? "" : " of <code>" + html_escaped(recording.command) + "</code>") << ": "
+        << summary.allocations << " allocations, " << summary.frees << " frees, " << summary.resizes << " reallocs"
+        << (timed ? " in " + seconds_text(recording.context.back().time_us) : "") << ", " << recording.threads
+        << (recording.threads == 1 ? " thread" : " threads") << ". Peak live <b id=\"peak-bytes\">" << summary.peak_live
+        << " bytes</b>" << (timed ? " at " + seconds_text(summary.peak_time_us) : "") << "; at the end " << summary.leaked_bytes
+        << " bytes in " << summary.leaked_blocks << " blocks live; " << summary.temporary << " temporary allocations.";
+    if (recording.sample_bytes != 0)
+        out << " Sampled: one allocation per " << recording.sample_bytes << " bytes allocated; counts are of the sample.";
+    out << "</p>\n<h2>Live bytes over time</h2>\n";
+    write_timeline(out, summary, timed);
+    write_site_table(out, recording, summary, "by-peak", "Top sites by bytes live at the peak",
+                     [](const site_totals& s) { return s.live_at_peak; });
+    write_site_table(out, recording, summary, "by-count", "Top sites by allocations",
+                     [](const site_totals& s) { return s.allocations; });
+    write_site_table(out, recording, summary, "by-leak", "Top sites by bytes leaked (live at the end)",
+                     [](const site_totals& s) { return s.leaked_bytes; });
+    write_site_table(out, recording, summary, "by-temporary", "Top sites by temporary allocations",
+                     [](const site_totals& s) { return s.temporary; });
+    out << "<p class=\"note\">A site is a whole call stack. <i>At the peak</i>: bytes the site held when the program's live "
+           "bytes were highest; <i>own peak</i>: the most it held at any one time; <i>temporary</i>: allocations freed "
+           "before any other allocation was made (heaptrack's definition); <i>leaked</i>: still live when the recording "
+           "ended.</p>\n";
+    if (!page.policies.empty()) {
+        out << "<h2>Fragmentation by policy</h2>\n<table id=\"policies\">\n<tr><th>policy</th><th>peak live</th>"
+            << "<th>peak footprint</th><th>JW #3</th><th>JW #4</th><th>fragmentation at peak</th></tr>\n";
+        for (const policy_result& row : page.policies) {
+            char figures[96];
+            std::snprintf(figures, sizeof figures, "<td>%.3f</td><td>%.3f</td><td>%.3f</td>", row.metrics.measure_3(),
+                          row.metrics.measure_4(), row.metrics.fragmentation_at_peak_live);
+            out << "<tr class=\"policy\"><td>" << html_escaped(row.policy) << "</td><td>" << row.metrics.peak_live << "</td><td>"
+                << row.metrics.peak_footprint << "</td>" << figures << "</tr>\n";
+        }
+        out << "</table>\n<p class=\"note\">Each policy replays the recording's sizes on an address range of its own. "
+               "<i>Peak footprint</i>: the highest address any block reached. <i>JW #3</i> (Johnstone and Wilson's measure "
+               "3): the footprint when live bytes peaked, divided by peak live; <i>JW #4</i>: peak footprint divided by "
+               "peak live; 1.000 means no space lost. <i>Fragmentation at peak</i>: 1 - largest hole / free bytes below the "
+               "footprint, at the peak.</p>\n";
+    }
+    if (!page.map_svg.empty()) {
+        std::string_view svg = page.map_svg;
+        if (svg.starts_with("<?xml")) svg.remove_prefix(std::min(svg.size(), svg.find('\n') + 1));
+        out << "<h2>Memory map</h2>\n<div id=\"map\">\n" << svg << "</div>\n";
+    }
+    out << "</body>\n</html>\n";
+}
+
+}  // namespace heapkit::trace

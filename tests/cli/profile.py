@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+# Profiles end to end on a program with known sites (tests/malloc/profiled_sites.c): `heapkit run
+# --profile` records every site with its count, bytes and stack, threads and the peak; a program
+# it starts leaves the profile alone; `heapkit report` prints them and writes the HTML page;
+# `replay` takes the profile's sizes; heaptrack's recording of the same program (when heaptrack
+# is installed) reads to the same sites; a sampled profile says so; a cut-short file is refused.
+# Usage: profile.py PATH/TO/heapkit PATH/TO/profiled_sites
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+heapkit, program = sys.argv[1], sys.argv[2]
+failures = []
+
+
+def check(description, condition, detail=""):
+    print(("ok   " if condition else "FAIL ") + description)
+    if not condition:
+        failures.append(description)
+        if detail:
+            print("     " + detail.replace("\n", "\n     "))
+
+
+def run(*arguments):
+    return subprocess.run([heapkit, *arguments], capture_output=True, text=True)
+
+
+def site_line(report, function):
+    """The first 'top sites by allocations' line whose innermost frame is `function`."""
+    section = report.split("top sites by allocations:")[1].split("top sites by bytes leaked:")[0]
+    for line in section.splitlines():
+        if re.search(r": " + function + r" \(", line):
+            return line
+    return ""
+
+
+def check_sites(name, report):
+    small = site_line(report, "make_small")
+    check(f"{name}: make_small made 10 allocations, all leaked (1000 bytes)",
+          re.search(r"^  1000 bytes at peak, 10 allocations, 0 temporary, 1000 bytes leaked in 10 blocks", small), small)
+    check(f"{name}: make_small's caller is main", " < main (" in small, small)
+    temporary = site_line(report, "make_temporary")
+    check(f"{name}: make_temporary's 5 allocations are temporary, none live at the peak",
+          re.search(r"^  0 bytes at peak, 5 allocations, 5 temporary, 0 bytes leaked", temporary), temporary)
+    big = site_line(report, "make_big")
+    check(f"{name}: make_big's 65536 bytes are live at the peak and freed",
+          re.search(r"^  65536 bytes at peak, 1 allocations, 0 temporary, 0 bytes leaked", big), big)
+    thread = site_line(report, "make_in_thread")
+    check(f"{name}: the thread's 3 blocks of 200 bytes", re.search(r"^  600 bytes at peak, 3 allocations", thread), thread)
+
+
+with tempfile.TemporaryDirectory() as scratch:
+    profile = os.path.join(scratch, "sites.prof")
+    ran = run("run", "--profile", profile, "--", program)
+    check("heapkit run --profile runs the program", ran.returncode == 0 and ran.stdout == "done\n", ran.stderr)
+    report = run("report", profile)
+    check("heapkit report reads the profile", report.returncode == 0, report.stderr)
+    print(report.stdout)
+    check("the header names the format, the program and both threads",
+          re.match(r"heapkit profile 1 of \S*profiled_sites: \d+ allocations, \d+ frees, \d+ reallocs in [0-9.]+ s, 2 threads\n",
+                   report.stdout), report.stdout.splitlines()[0] if report.stdout else "")
+    check_sites("heapkit", report.stdout)
+    with open(profile, "rb") as file:
+        size = len(file.read())
+    check("the started /bin/true left the profile to its parent (one process record)", size > 100)
+
+    replay = run("replay", profile, "--policy", "first")
+    check("heapkit replay takes the profile's sizes", replay.returncode == 0 and "first" in replay.stdout, replay.stderr)
+
+    page = os.path.join(scratch, "report.html")
+    html = run("report", profile, "-o", page, "--policy", "first,tlsf")
+    check("heapkit report -o writes the page", html.returncode == 0 and os.path.exists(page), html.stderr)
+    text = open(page, encoding="utf-8").read() if os.path.exists(page) else ""
+    peak = re.search(r"peak live: (\d+) bytes", report.stdout)
+    check("the page shows the peak", peak is not None and f'<b id="peak-bytes">{peak.group(1)} bytes</b>' in text)
+    check("the page lists make_big among the top sites at the peak", re.search(r'id="by-peak".*make_big', text, re.S))
+    check("the page has one fragmentation row per policy", text.count('<tr class="policy">') == 2)
+    check("the page draws the timeline and the memory map", '<svg id="timeline"' in text and '<div id="map">' in text)
+    check("the page loads nothing from elsewhere", "http://" not in text.replace("http://www.w3.org/2000/svg", ""))
+    refused = run("report", profile, "-o", os.path.join(scratch, "report.pdf"))
+    check("an output name that is not .html is refused", refused.returncode == 2 and "HTML" in refused.stderr, refused.stderr)
+
+    sampled_profile = os.path.join(scratch, "sampled.prof")
+    run("run", "--profile", sampled_profile, "--sample-bytes", "4096", "--", program)
+    sampled = run("report", sampled_profile)
+    full_count = re.search(r": (\d+) allocations", report.stdout)
+    sampled_count = re.search(r": (\d+) allocations", sampled.stdout)
+    check("a sampled profile says so and holds fewer allocations",
+          "sampled: one allocation per 4096 bytes allocated" in sampled.stdout and full_count and sampled_count and
+          int(sampled_count.group(1)) < int(full_count.group(1)), sampled.stdout + sampled.stderr)
+
+    cut = os.path.join(scratch, "cut.prof")
+    with open(profile, "rb") as source, open(cut, "wb") as target:
+        target.write(source.read()[:size - 1])
+    truncated = run("report", cut)
+    check("a profile cut short is refused, not read short",
+          truncated.returncode == 1 and "truncated" in truncated.stderr, truncated.stderr)
+
+    if shutil.which("heaptrack"):
+        recorded = subprocess.run(["heaptrack", "-o", os.path.join(scratch, "heaptrack.sites"), program],
+                                  capture_output=True, text=True)
+        recordings = [name for name in os.listdir(scratch) if name.startswith("heaptrack.sites")]
+        check("heaptrack recorded the program", recorded.returncode == 0 and recordings, recorded.stderr[-500:])
+        if recordings:
+            imported = run("report", os.path.join(scratch, recordings[0]))
+            check("heapkit report reads heaptrack's recording", imported.returncode == 0, imported.stderr)
+            print(imported.stdout)
+            check_sites("heaptrack", imported.stdout)
+    else:
+        print("skip heaptrack is not installed")
+
+if failures:
+    print(f"{len(failures)} failed")
+    sys.exit(1)
