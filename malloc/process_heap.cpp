@@ -258,6 +258,7 @@ void* allocate(std::size_t size, std::size_t alignment, allocation_kind kind) no
 
 void deallocate(void* pointer, allocation_kind kind, std::size_t stated_size) noexcept {
     if (pointer == nullptr) return;
+    if (recording_enabled()) record_free_coming(pointer);
     if (checking_flag.get()) return deallocate_checked(pointer, kind, stated_size);
     deallocate_released(pointer);
 }

@@ -65,12 +65,13 @@ constexpr std::size_t module_slots = 1024;
 constexpr std::size_t sampled_slots = std::size_t{1} << 20;
 constexpr std::uintptr_t removed_entry = 1;
 
-struct writer_state {
-    int fd = -1;
+struct writer_state {  // all zeros until start(), so that it costs the library no initialised data
+    bool writing = false;
+    int fd = 0;
     std::uint64_t start_ns = 0;
     std::uint64_t last_us = 0;
     std::uintptr_t last_address = 0;
-    std::uint32_t last_thread = ~0u;
+    std::uint32_t last_thread = 0;  // thread_number of the last event's thread; 0: none yet
     std::uint64_t sample_bytes = 0;
     std::uintptr_t self_start = 0, self_end = 0;  // libheapkit_malloc.so's mapping
     stack_entry* stacks = nullptr;
@@ -346,6 +347,7 @@ bool start() noexcept {
         state.self_end = reinterpret_cast<std::uintptr_t>(self.dlfo_map_end);
     }
     state.fd = fd;
+    state.writing = true;
     state.start_ns = now_ns();
     timespec wall{};
     ::clock_gettime(CLOCK_REALTIME, &wall);
@@ -376,7 +378,7 @@ void with_writer(bool wants_stack, Write write) noexcept {
         inside_writer = false;
     }
     pthread_mutex_lock(&writer_mutex);
-    if (state.fd >= 0) write(stack_id(frames, depth));
+    if (state.writing) write(stack_id(frames, depth));
     pthread_mutex_unlock(&writer_mutex);
 }
 
@@ -434,7 +436,7 @@ void profile_resize(const void* old_pointer, const void* pointer, std::size_t si
 void finish_profile() noexcept {
     if (active.load(std::memory_order_acquire) != 1) return;
     pthread_mutex_lock(&writer_mutex);
-    if (state.fd >= 0) {
+    if (state.writing) {
         begin_event(tag::end);
         flush_locked();
     }
@@ -443,7 +445,7 @@ void finish_profile() noexcept {
 
 void stop_profiling_in_child() noexcept {
     pthread_mutex_init(&writer_mutex, nullptr);
-    state.fd = -1;
+    state.writing = false;
     state.used = 0;
     if (active.load(std::memory_order_relaxed) == 1) active.store(0, std::memory_order_relaxed);
 }

@@ -142,13 +142,16 @@ void record_allocate(const void* pointer, std::size_t usable_bytes, std::size_t 
     }
 }
 
+void record_free_coming(const void* pointer) noexcept {
+    if (profile_on.load(std::memory_order_relaxed)) profile_free(pointer);
+}
+
 void record_free(const void* pointer, std::size_t usable_bytes) noexcept {
     if (counting.load(std::memory_order_relaxed)) {
         totals.frees.fetch_add(1, std::memory_order_relaxed);
         totals.live_blocks.fetch_sub(1, std::memory_order_relaxed);
         totals.live_bytes.fetch_sub(usable_bytes, std::memory_order_relaxed);
     }
-    if (profile_on.load(std::memory_order_relaxed)) profile_free(pointer);
     trace_line("f %llu\n", id_of(pointer));
 }
 

@@ -23,6 +23,9 @@ enum class allocation_path : unsigned char { slab, heap, mmap };
 
 void record_allocate(const void* pointer, std::size_t usable_bytes, std::size_t size, std::size_t alignment,
                      allocation_path path) noexcept;
+// Before a block is given back (the profile's free must come before another thread can be handed
+// the address and record its allocation); record_free follows once the tier says how many bytes.
+void record_free_coming(const void* pointer) noexcept;
 void record_free(const void* pointer, std::size_t usable_bytes) noexcept;
 void record_resize(const void* old_pointer, std::size_t old_usable_bytes, const void* pointer, std::size_t usable_bytes,
                    std::size_t size) noexcept;

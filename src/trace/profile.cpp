@@ -223,7 +223,9 @@ profile read_heapkit_profile(std::string_view bytes, const std::string& source) 
                 const std::uint64_t alignment = kind == 'L' ? in.number() : 1;
                 if (alignment == 0 || (alignment & (alignment - 1)) != 0) in.fail("alignment " + std::to_string(alignment));
                 with_context(stack, [&] {
-                    if (blocks.is_live(address)) in.fail("block 0x" + std::to_string(address) + " allocated twice");
+                    // A realloc's free of the old address is recorded after it: another thread may
+                    // have been handed the address first.
+                    if (blocks.is_live(address)) blocks.free(address);
                     blocks.allocate(address, size == 0 ? 1 : size, alignment);
                 });
                 break;
@@ -250,6 +252,7 @@ profile read_heapkit_profile(std::string_view bytes, const std::string& source) 
                         blocks.allocate(address, size, 1);
                         return;
                     }
+                    if (old_address != address && blocks.is_live(address)) blocks.free(address);  // as above
                     blocks.resize(old_address, size);
                     if (old_address != address) blocks.rename(old_address, address);
                 });

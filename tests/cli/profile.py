@@ -5,7 +5,8 @@
 # it starts leaves the profile alone; `heapkit report` prints them and writes the HTML page;
 # `replay` takes the profile's sizes; heaptrack's recording of the same program (when heaptrack
 # is installed) reads to the same sites; a sampled profile says so; a cut-short file is refused.
-# Usage: profile.py PATH/TO/heapkit PATH/TO/profiled_sites
+# A threaded program's profile (blocks freed by one thread and handed to another at once) reads
+# whole. Usage: profile.py PATH/TO/heapkit PATH/TO/profiled_sites PATH/TO/threads
 import os
 import re
 import shutil
@@ -13,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 
-heapkit, program = sys.argv[1], sys.argv[2]
+heapkit, program, threaded = sys.argv[1], sys.argv[2], sys.argv[3]
 failures = []
 
 
@@ -92,6 +93,13 @@ with tempfile.TemporaryDirectory() as scratch:
     check("a sampled profile says so and holds fewer allocations",
           "sampled: one allocation per 4096 bytes allocated" in sampled.stdout and full_count and sampled_count and
           int(sampled_count.group(1)) < int(full_count.group(1)), sampled.stdout + sampled.stderr)
+
+    threads_profile = os.path.join(scratch, "threads.prof")
+    threads_run = subprocess.run([heapkit, "run", "--profile", threads_profile, "--", threaded], capture_output=True, text=True)
+    threads_report = run("report", threads_profile, "--top", "1")
+    check("a threaded program's profile reads whole, every thread in it",
+          threads_run.returncode == 0 and threads_report.returncode == 0 and
+          re.search(r"in [0-9.]+ s, ([2-9]|\d\d+) threads\n", threads_report.stdout), threads_report.stdout + threads_report.stderr)
 
     cut = os.path.join(scratch, "cut.prof")
     with open(profile, "rb") as source, open(cut, "wb") as target:
