@@ -86,6 +86,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     heapkit::cli::add_bench_command(app);
     heapkit::cli::add_demo_command(app);
+    heapkit::cli::add_diff_command(app);
     heapkit::cli::add_gen_command(app);
     heapkit::cli::add_map_command(app);
     heapkit::cli::add_convert_command(app);

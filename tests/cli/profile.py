@@ -3,7 +3,7 @@
 # Profiles end to end on a program with known sites (tests/malloc/profiled_sites.c): `heapkit run
 # --profile` records every site with its count, bytes and stack, threads and the peak; a program
 # it starts leaves the profile alone; `heapkit report` prints them and writes the HTML page;
-# `replay` takes the profile's sizes; heaptrack's recording of the same program (when heaptrack
+# `replay` takes the profile's sizes; `diff` finds the one site that grew; heaptrack's recording of the same program (when heaptrack
 # is installed) reads to the same sites; a sampled profile says so; a cut-short file is refused.
 # A threaded program's profile (blocks freed by one thread and handed to another at once) reads
 # whole. Usage: profile.py PATH/TO/heapkit PATH/TO/profiled_sites PATH/TO/threads
@@ -93,6 +93,20 @@ with tempfile.TemporaryDirectory() as scratch:
     check("a sampled profile says so and holds fewer allocations",
           "sampled: one allocation per 4096 bytes allocated" in sampled.stdout and full_count and sampled_count and
           int(sampled_count.group(1)) < int(full_count.group(1)), sampled.stdout + sampled.stderr)
+
+    more_profile = os.path.join(scratch, "more.prof")
+    run("run", "--profile", more_profile, "--", program, "more")
+    diff = run("diff", profile, more_profile)
+    grown = diff.stdout.splitlines()
+    check("heapkit diff A B names the one site that grew, by how much",
+          diff.returncode == 0 and len(grown) >= 2 and grown[0] == "1 site whose live bytes grew:" and
+          re.match(r"  \+2000 bytes \(1000 -> 3000\): make_small \(", grown[1]), diff.stdout + diff.stderr)
+    moments = run("diff", profile, "--at", "0", "--at", "1000")
+    check("heapkit diff A --at T1 --at T2 compares two moments of one recording",
+          moments.returncode == 0 and re.search(r"^  \+1000 bytes \(0 -> 1000\): make_small \(", moments.stdout, re.M),
+          moments.stdout + moments.stderr)
+    one = run("diff", profile)
+    check("one recording without two moments is refused", one.returncode == 1 and "--at" in one.stderr, one.stderr)
 
     threads_profile = os.path.join(scratch, "threads.prof")
     threads_run = subprocess.run([heapkit, "run", "--profile", threads_profile, "--", threaded], capture_output=True, text=True)

@@ -2,6 +2,7 @@
 // A program whose allocation sites are known, for the profile tests (tests/cli/profile.py): each
 // function allocates a known number of blocks of a known size, a second thread allocates too,
 // and a started program (/bin/true, under the same HEAPKIT_PROFILE) must leave the profile alone.
+// With the argument "more", make_small runs three times (its live bytes grow, for `heapkit diff`).
 #include <pthread.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -42,8 +43,12 @@ __attribute__((noinline)) void* make_in_thread(void* unused) {
     return NULL;
 }
 
-int main(void) {
+int main(int argc, char** argv) {
     make_small();
+    if (argc > 1 && strcmp(argv[1], "more") == 0) {
+        make_small();
+        make_small();
+    }
     make_temporary();
     void* big = make_big();
     pthread_t thread;
