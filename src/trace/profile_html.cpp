@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
+#include <sstream>
 #include <string_view>
 
 namespace heapkit::trace {
@@ -61,6 +63,60 @@ void write_timeline(std::ostream& out, const profile_summary& summary, bool time
         << summary.peak_event << (timed ? " at " + seconds_text(summary.peak_time_us) : "") << "</title></circle>\n"
         << "<text x=\"" << x_of(peak) + 6 << "\" y=\"" << y_of(static_cast<double>(peak.live)) + 4 << "\" fill=\"#cb181d\">peak "
         << bytes_text(summary.peak_live) << "</text>\n</svg>\n";
+}
+
+// An icicle graph of the stacks (callers on top, callees below, each frame as wide as the
+// `weight` of the sites under it), frames narrower than a pixel left out, 48 levels at most.
+template <class Weight>
+void write_flame_graph(std::ostream& out, const profile& recording, const profile_summary& summary, const char* id,
+                       const char* heading, const char* unit, Weight weight) {
+    std::vector<double> total(recording.nodes.size(), 0.0);
+    for (const site_totals& site : summary.sites) total[site.node] += static_cast<double>(weight(site));
+    for (std::size_t node = recording.nodes.size(); node-- > 1;)
+        total[recording.nodes[node].parent] += total[node];  // parents come first
+    if (total[0] <= 0) return;
+    std::vector<std::vector<std::uint32_t>> children(recording.nodes.size());
+    for (std::uint32_t node = 1; node < recording.nodes.size(); ++node)
+        if (total[node] > 0) children[recording.nodes[node].parent].push_back(node);
+    constexpr double width = 1200, row = 17;
+    constexpr std::size_t max_depth = 48;
+    const double scale = width / total[0];
+    std::ostringstream rects;
+    std::size_t deepest = 0;
+    struct pending {
+        std::uint32_t node;
+        double x;
+        std::size_t depth;
+    };
+    std::vector<pending> stack{{0, 0.0, 0}};
+    while (!stack.empty()) {
+        const pending next = stack.back();
+        stack.pop_back();
+        const double w = total[next.node] * scale;
+        if (w < 1.0 || next.depth > max_depth) continue;
+        if (next.node != 0) {
+            deepest = std::max(deepest, next.depth);
+            const std::string name = recording.frame_text(recording.nodes[next.node].frame);
+            const unsigned hue = static_cast<unsigned>(std::hash<std::string>{}(name) % 40);
+            rects << "<g><title>" << html_escaped(name) << ": " << static_cast<std::uint64_t>(total[next.node]) << ' ' << unit
+                  << "</title><rect x=\"" << next.x << "\" y=\"" << static_cast<double>(next.depth - 1) * row << "\" width=\""
+                  << w << "\" height=\"" << row - 1 << "\" fill=\"hsl(" << 10 + hue << ",80%,60%)\"/>";
+            const auto fits = static_cast<std::size_t>(w / 7);
+            if (fits >= 4)
+                rects << "<text x=\"" << next.x + 3 << "\" y=\"" << static_cast<double>(next.depth - 1) * row + 12 << "\">"
+                      << html_escaped(name.size() <= fits ? name : name.substr(0, fits - 2) + "..") << "</text>";
+            rects << "</g>\n";
+        }
+        double x = next.x;
+        for (const std::uint32_t child : children[next.node]) {
+            stack.push_back({child, x, next.depth + 1});
+            x += total[child] * scale;
+        }
+    }
+    out << "<h2>" << heading << "</h2>\n<svg id=\"" << id << "\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width
+        << "\" height=\"" << static_cast<double>(deepest) * row
+        << "\" font-family=\"monospace\" font-size=\"11\" stroke=\"none\">\n"
+        << rects.str() << "</svg>\n";
 }
 
 template <class Key>
@@ -123,6 +179,12 @@ void write_profile_html(std::ostream& out, const report_page& page) {
                      [](const site_totals& s) { return s.leaked_bytes; });
     write_site_table(out, recording, summary, "by-temporary", "Top sites by temporary allocations",
                      [](const site_totals& s) { return s.temporary; });
+    write_flame_graph(out, recording, summary, "flame-peak", "Stacks by bytes live at the peak (callers on top)", "bytes",
+                      [](const site_totals& s) { return s.live_at_peak; });
+    write_flame_graph(out, recording, summary, "flame-count", "Stacks by allocations (callers on top)", "allocations",
+                      [](const site_totals& s) { return s.allocations; });
+    write_flame_graph(out, recording, summary, "flame-leak", "Stacks by bytes leaked (callers on top)", "bytes",
+                      [](const site_totals& s) { return s.leaked_bytes; });
     out << "<p class=\"note\">A site is a whole call stack. <i>At the peak</i>: bytes the site held when the program's live "
            "bytes were highest; <i>own peak</i>: the most it held at any one time; <i>temporary</i>: allocations freed "
            "before any other allocation was made (heaptrack's definition); <i>leaked</i>: still live when the recording "

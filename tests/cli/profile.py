@@ -6,7 +6,9 @@
 # `replay` takes the profile's sizes; `diff` finds the one site that grew; heaptrack's recording of the same program (when heaptrack
 # is installed) reads to the same sites; a sampled profile says so; a cut-short file is refused.
 # A threaded program's profile (blocks freed by one thread and handed to another at once) reads
-# whole. Usage: profile.py PATH/TO/heapkit PATH/TO/profiled_sites PATH/TO/threads
+# whole. The page is opened in headless Chromium (installed by `make deps`): it renders without
+# console errors, its DOM holds the top site, the peak and the policy rows, and a screenshot is
+# left at build/report.png for a person to look at. Usage: profile.py PATH/TO/heapkit PATH/TO/profiled_sites PATH/TO/threads
 import os
 import re
 import shutil
@@ -82,6 +84,24 @@ with tempfile.TemporaryDirectory() as scratch:
     check("the page has one fragmentation row per policy", text.count('<tr class="policy">') == 2)
     check("the page draws the timeline and the memory map", '<svg id="timeline"' in text and '<div id="map">' in text)
     check("the page loads nothing from elsewhere", "http://" not in text.replace("http://www.w3.org/2000/svg", ""))
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    check("Chromium is installed (make deps installs it)", browser is not None)
+    if browser:
+        flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr",
+                 "--user-data-dir=" + os.path.join(scratch, "chromium")]
+        dom = subprocess.run(flags + ["--dump-dom", "file://" + page], capture_output=True, text=True, timeout=120)
+        check("Chromium renders the page", dom.returncode == 0 and "</html>" in dom.stdout, dom.stderr[-800:])
+        check("the page logs no console errors", "CONSOLE" not in dom.stderr and "Uncaught" not in dom.stderr,
+              "\n".join(line for line in dom.stderr.splitlines() if "CONSOLE" in line))
+        check("the rendered DOM holds the top site at the peak, the peak and both policy rows",
+              re.search(r'id="by-peak".*make_big', dom.stdout, re.S) and peak is not None and
+              f'{peak.group(1)} bytes' in dom.stdout and dom.stdout.count('class="policy"') == 2)
+        check("the rendered DOM holds the icicle graph with make_big", re.search(r'id="flame-peak".*make_big', dom.stdout, re.S))
+        screenshot = os.path.join(os.path.dirname(os.path.abspath(heapkit)), "..", "report.png")
+        shot = subprocess.run(flags + ["--window-size=1300,2400", "--screenshot=" + screenshot, "file://" + page],
+                              capture_output=True, text=True, timeout=120)
+        check("a screenshot of the page is saved for a person to look at",
+              shot.returncode == 0 and os.path.getsize(screenshot) > 10000, shot.stderr[-800:])
     refused = run("report", profile, "-o", os.path.join(scratch, "report.pdf"))
     check("an output name that is not .html is refused", refused.returncode == 2 and "HTML" in refused.stderr, refused.stderr)
 
