@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The profile report as one self-contained HTML page (no network: inline SVG, no script): the
 // totals, live bytes over time with the peak marked, the top sites by bytes at the peak, by
-// allocations and by leaked bytes (tables and icicle graphs of the stacks), temporary allocations, the fragmentation table of each
-// policy the trace was replayed under (its terms explained on the page), and the memory map.
+// allocations and by leaked bytes (tables and icicle graphs of the stacks), temporary
+// allocations, the fragmentation table of each policy the trace was replayed under (its terms
+// explained on the page), and the memory map.
 #pragma once
 
 #include <ostream>
