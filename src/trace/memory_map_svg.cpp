@@ -23,30 +23,33 @@ constexpr const char* shade_colours[] = {"none", "#c6dbef", "#6baed6", "#2171b5"
 
 memory_map_canvas::memory_map_canvas(Size extent, const map_options& options) : extent_(extent), options_(options) {}
 
-std::vector<memory_map_canvas::run> memory_map_canvas::shade_runs(const std::vector<live_range>& live) const {
-    // covered[c]: units of column c that are live. Columns are equal slices of [0, extent).
-    const std::size_t columns = options_.columns;
-    const double width = static_cast<double>(extent_) / static_cast<double>(columns);
-    std::vector<double> covered(columns + 1, 0.0), full_from(columns + 1, 0.0);
-    for (const live_range& block : live) {
-        const double start = static_cast<double>(block.start), end = static_cast<double>(block.start + block.size);
-        const auto first = std::min(columns - 1, static_cast<std::size_t>(start / width));
-        const auto last = std::min(columns - 1, static_cast<std::size_t>(std::nextafter(end, 0.0) / width));
-        if (first >= last) {  // within one column (or too small for doubles to tell apart)
-            covered[first] += end - start;
-            continue;
-        }
-        covered[first] += static_cast<double>(first + 1) * width - start;
-        covered[last] += end - static_cast<double>(last) * width;
-        full_from[first + 1] += width;  // columns first+1 .. last-1 are wholly live
-        full_from[last] -= width;
+column_coverage::column_coverage(Size extent, std::size_t columns)
+    : columns_(columns),
+      width_(static_cast<double>(extent) / static_cast<double>(columns)),
+      covered_(columns + 1, 0.0),
+      full_from_(columns + 1, 0.0) {}
+
+void column_coverage::change(Offset start_unit, Size size, double sign) {
+    const double start = static_cast<double>(start_unit), end = static_cast<double>(start_unit + size);
+    const auto first = std::min(columns_ - 1, static_cast<std::size_t>(start / width_));
+    const auto last = std::min(columns_ - 1, static_cast<std::size_t>(std::nextafter(end, 0.0) / width_));
+    if (first >= last) {  // within one column (or too small for doubles to tell apart)
+        covered_[first] += sign * (end - start);
+        return;
     }
-    std::vector<run> runs;
+    covered_[first] += sign * (static_cast<double>(first + 1) * width_ - start);
+    covered_[last] += sign * (end - static_cast<double>(last) * width_);
+    full_from_[first + 1] += sign * width_;  // columns first+1 .. last-1 are wholly live
+    full_from_[last] -= sign * width_;
+}
+
+std::vector<shade_run> column_coverage::runs() const {
+    std::vector<shade_run> runs;
     double whole = 0;
-    for (std::size_t column = 0; column < columns; ++column) {
-        whole += full_from[column];
-        const double share = (covered[column] + whole) / width;
-        const unsigned shade = share <= 0.0 ? 0 : std::min(4u, 1 + static_cast<unsigned>(share * 4.0 - 1e-9));
+    for (std::size_t column = 0; column < columns_; ++column) {
+        whole += full_from_[column];
+        const double share = (covered_[column] + whole) / width_;
+        const unsigned shade = share <= 1e-9 ? 0 : std::min(4u, 1 + static_cast<unsigned>(share * 4.0 - 1e-9));
         if (!runs.empty() && runs.back().shade == shade && runs.back().first_column + runs.back().columns == column) {
             ++runs.back().columns;
         } else if (shade != 0) {
@@ -56,7 +59,15 @@ std::vector<memory_map_canvas::run> memory_map_canvas::shade_runs(const std::vec
     return runs;
 }
 
+std::vector<shade_run> memory_map_canvas::shade_runs(const std::vector<live_range>& live) const {
+    column_coverage coverage(extent_, options_.columns);
+    for (const live_range& block : live) coverage.add(block.start, block.size);
+    return coverage.runs();
+}
+
 void memory_map_canvas::add_row(const std::vector<live_range>& live) { rows_.push_back(shade_runs(live)); }
+
+void memory_map_canvas::add_row(const column_coverage& coverage) { rows_.push_back(coverage.runs()); }
 
 void memory_map_canvas::set_final(const std::vector<live_range>& live) {
     final_blocks_.clear();
@@ -88,7 +99,7 @@ void memory_map_canvas::write_svg(std::ostream& out, const std::string& title, c
     out << "<g id=\"timeline\" transform=\"translate(" << margin << ',' << timeline_top << ")\">\n"
         << "<rect width=\"" << options_.columns << "\" height=\"" << timeline_height << "\" fill=\"none\" stroke=\"#ccc\"/>\n";
     for (std::size_t row = 0; row < rows_.size(); ++row) {
-        for (const run& r : rows_[row]) {
+        for (const shade_run& r : rows_[row]) {
             out << "<rect x=\"" << r.first_column << "\" y=\"" << row * options_.row_pixels << "\" width=\"" << r.columns
                 << "\" height=\"" << options_.row_pixels << "\" fill=\"" << shade_colours[r.shade] << "\"/>\n";
         }
@@ -105,7 +116,7 @@ void memory_map_canvas::write_svg(std::ostream& out, const std::string& title, c
         out << "<rect class=\"block\" data-start=\"" << block.start << "\" data-size=\"" << block.size << "\" x=\"" << x
             << "\" width=\"" << w << "\" height=\"" << final_pixels << "\" fill=\"" << shade_colours[4] << "\"/>\n";
     }
-    for (const run& r : final_runs_) {
+    for (const shade_run& r : final_runs_) {
         out << "<rect class=\"share\" x=\"" << r.first_column << "\" width=\"" << r.columns << "\" height=\"" << final_pixels
             << "\" fill=\"" << shade_colours[r.shade] << "\"/>\n";
     }
