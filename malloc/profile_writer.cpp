@@ -22,6 +22,7 @@
 #include "environment.hpp"
 #include "heapkit/heap/detail/os.hpp"
 #include "os_memory.hpp"
+#include "report_line.hpp"
 
 namespace heapkit::malloc_layer {
 
@@ -309,11 +310,6 @@ bool taken_by_another(int fd) noexcept {
     return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
 }
 
-void say(const char* line) noexcept {
-    const int fd = settings().report_fd >= 0 ? settings().report_fd : STDERR_FILENO;
-    [[maybe_unused]] const ssize_t written = ::write(fd, line, std::strlen(line));
-}
-
 bool start() noexcept {
     const environment_settings& found = settings();
     if (found.profile_path[0] == '\0') return false;
@@ -321,9 +317,9 @@ bool start() noexcept {
     if (fd < 0) {
         char line[4200];
         const char* reason = ::strerrordesc_np(errno);
-        std::snprintf(line, sizeof line, "heapkit: HEAPKIT_PROFILE: cannot open %s: %s; not profiling\n", found.profile_path,
+        std::snprintf(line, sizeof line, "heapkit: HEAPKIT_PROFILE: cannot open %s: %s; not profiling", found.profile_path,
                       reason != nullptr ? reason : "unknown error");
-        say(line);
+        report_line(line);
         return false;
     }
     if (taken_by_another(fd) || ::ftruncate(fd, 0) != 0) {  // a started program's: the profile is its parent's
@@ -387,8 +383,11 @@ void with_writer(bool wants_stack, Write write) noexcept {
 bool profiling() noexcept {
     const int known = active.load(std::memory_order_acquire);
     if (known >= 0) return known == 1;
+    if (inside_writer) return false;  // an allocation made while starting (reporting a failure may allocate)
     pthread_mutex_lock(&writer_mutex);
+    inside_writer = true;
     if (active.load(std::memory_order_relaxed) < 0) active.store(start() ? 1 : 0, std::memory_order_release);
+    inside_writer = false;
     pthread_mutex_unlock(&writer_mutex);
     return active.load(std::memory_order_relaxed) == 1;
 }
