@@ -7,10 +7,15 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <exception>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "commands.hpp"
@@ -63,6 +68,17 @@ void print_text(const trace::profile& recording, const trace::profile_summary& s
     print_sites(recording, summary, top, "bytes leaked", [](const trace::site_totals& s) { return s.leaked_bytes; });
 }
 
+// The memory map of the recording's sizes under `policy`, its rows spaced in time, as SVG.
+std::string memory_map_of(const trace::profile& recording, const std::string& policy) {
+    std::ostringstream svg;
+    trace::map_options drawing;
+    drawing.units_are_bytes = recording.format != "trace";
+    with_policy_allocator(policy, Size{1} << 63, [&](auto make) {
+        trace::draw_memory_map(svg, recording.sizes, make, drawing, "memory map under " + policy, recording.event_times_us());
+    });
+    return svg.str();
+}
+
 void run_report(const report_options& options) {
     const trace::profile recording = load_profile(options.recording, "report");
     const trace::profile_summary summary = trace::summarize(recording);
@@ -72,17 +88,41 @@ void run_report(const report_options& options) {
     page.title = "heapkit report: " + options.recording;
     page.recording = &recording;
     page.summary = &summary;
-    for (const std::string& policy : options.policies) {
-        if (show_progress) std::fprintf(stderr, "\rreplaying under %s...   ", policy.c_str());
-        page.policies.push_back({policy, with_policy_allocator(policy, Size{1} << 63,
-                                                               [&](auto make) { return trace::replay(recording.sizes, make); })});
-    }
-    if (show_progress) std::fprintf(stderr, "\rdrawing the memory map...   ");
-    std::ostringstream svg;
-    with_policy_allocator(options.policies.front(), Size{1} << 63, [&](auto make) {
-        trace::draw_memory_map(svg, recording.sizes, make, trace::map_options{}, "memory map under " + options.policies.front());
-    });
-    page.map_svg = svg.str();
+    trace::replay_samples samples;  // the footprints at the summary's points in time; its peak saves a pass
+    for (const trace::live_point& point : summary.timeline) samples.moments.push_back(point.event);
+    samples.peak_step = summary.peak_event;
+    // The policies' replays and the map drawn side by side, one worker a core; a worker's failure
+    // is thrown once all have stopped.
+    page.policies.resize(options.policies.size());
+    const std::size_t tasks = options.policies.size() + 1;  // the last draws the map
+    std::atomic<std::size_t> next_task{0};
+    std::mutex lock;
+    std::size_t done = 0;
+    std::exception_ptr failed;
+    const auto work = [&] {
+        for (std::size_t task; (task = next_task++) < tasks;) {
+            try {
+                if (task < options.policies.size()) {
+                    const std::string& policy = options.policies[task];
+                    page.policies[task] = {policy, with_policy_allocator(policy, Size{1} << 63, [&](auto make) {
+                                               return trace::replay(recording.sizes, make, samples);
+                                           })};
+                } else {
+                    page.map_svg = memory_map_of(recording, options.policies.front());
+                }
+            } catch (...) {
+                const std::lock_guard<std::mutex> hold(lock);
+                failed = std::current_exception();
+            }
+            const std::lock_guard<std::mutex> hold(lock);
+            if (show_progress) std::fprintf(stderr, "\rreplayed %zu of %zu policies and the map...   ", ++done, tasks);
+        }
+    };
+    std::vector<std::thread> workers(std::min<std::size_t>(tasks, std::max(1u, std::thread::hardware_concurrency())) - 1);
+    for (std::thread& worker : workers) worker = std::thread(work);
+    work();
+    for (std::thread& worker : workers) worker.join();
+    if (failed) std::rethrow_exception(failed);
     if (show_progress) std::fprintf(stderr, "\r%40s\r", "");
     std::ostringstream html;
     trace::write_profile_html(html, page);

@@ -79,8 +79,11 @@ inline trace::trace load_trace(const std::string& path, const char* command) {
     return events;
 }
 
-// The profile at `path` (heapkit's, heaptrack's, or a trace without stacks), its frames named.
-inline trace::profile load_profile(const std::string& path, const char* command) {
+enum class frame_names { named, unnamed };
+
+// The profile at `path` (heapkit's, heaptrack's, or a trace without stacks), its frames named
+// unless the command draws no frames.
+inline trace::profile load_profile(const std::string& path, const char* command, frame_names names = frame_names::named) {
     trace::profile recording;
     try {
         recording = trace::read_profile_file(path);
@@ -88,7 +91,7 @@ inline trace::profile load_profile(const std::string& path, const char* command)
         throw failure(error.what());
     }
     say_skipped(recording.sizes, path, command);
-    trace::symbolize_profile(recording);
+    if (names == frame_names::named) trace::symbolize_profile(recording);
     return recording;
 }
 

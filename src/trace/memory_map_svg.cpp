@@ -1,27 +1,48 @@
 // SPDX-License-Identifier: MIT
 // memory_map_canvas: column occupancy by a difference array, runs of equal shade merged into one
-// rectangle, and the SVG text.
+// rectangle, and the SVG text with its axes, legend and peak marker.
 #include "heapkit/trace/memory_map_svg.hpp"
 
-#include "heapkit/trace/profile_html.hpp"
+#include "heapkit/trace/page_text.hpp"
 
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 namespace heapkit::trace {
 
 namespace {
 
 constexpr std::size_t margin = 10;         // pixels around the drawing
-constexpr std::size_t header_pixels = 40;  // title and caption
+constexpr std::size_t left_pixels = 80;    // time labels, left of the rows
+constexpr std::size_t right_pixels = 110;  // the peak's label, right of the rows
+constexpr std::size_t header_pixels = 78;  // title, caption, legend and the time axis name
 constexpr std::size_t final_gap = 30;      // between the timeline and the final bar (its label)
 constexpr std::size_t final_pixels = 30;   // height of the final bar
-constexpr std::size_t footer_pixels = 20;  // address labels
+constexpr std::size_t footer_pixels = 36;  // address labels and the axis name
 constexpr const char* shade_colours[] = {"none", "#c6dbef", "#6baed6", "#2171b5", "#08306b"};  // by quarter live
 
 }  // namespace
 
 memory_map_canvas::memory_map_canvas(Size extent, const map_options& options) : extent_(extent), options_(options) {}
+
+std::vector<std::size_t> row_ends(std::size_t operations, std::size_t rows, const std::vector<std::uint64_t>& times_us) {
+    std::vector<std::size_t> ends;
+    if (operations == 0) return ends;
+    const bool timed = times_us.size() == operations && times_us.back() > times_us.front();
+    for (std::size_t row = 1; row <= rows; ++row) {
+        if (!timed) {
+            ends.push_back((row * operations + rows - 1) / rows);
+            continue;
+        }
+        const std::uint64_t first = times_us.front(), span = times_us.back() - first;
+        const std::uint64_t at =
+            first + static_cast<std::uint64_t>(static_cast<double>(span) * static_cast<double>(row) / static_cast<double>(rows));
+        const auto done = static_cast<std::size_t>(std::upper_bound(times_us.begin(), times_us.end(), at) - times_us.begin());
+        ends.push_back(row == rows ? operations : std::max<std::size_t>(done, 1));
+    }
+    return ends;
+}
 
 column_coverage::column_coverage(Size extent, std::size_t columns)
     : columns_(columns),
@@ -65,9 +86,15 @@ std::vector<shade_run> memory_map_canvas::shade_runs(const std::vector<live_rang
     return coverage.runs();
 }
 
-void memory_map_canvas::add_row(const std::vector<live_range>& live) { rows_.push_back(shade_runs(live)); }
+void memory_map_canvas::add_row(const std::vector<live_range>& live, std::string hover) {
+    rows_.push_back(shade_runs(live));
+    hovers_.push_back(std::move(hover));
+}
 
-void memory_map_canvas::add_row(const column_coverage& coverage) { rows_.push_back(coverage.runs()); }
+void memory_map_canvas::add_row(const column_coverage& coverage, std::string hover) {
+    rows_.push_back(coverage.runs());
+    hovers_.push_back(std::move(hover));
+}
 
 void memory_map_canvas::set_final(const std::vector<live_range>& live) {
     final_blocks_.clear();
@@ -79,35 +106,69 @@ void memory_map_canvas::set_final(const std::vector<live_range>& live) {
     }
 }
 
-void memory_map_canvas::write_svg(std::ostream& out, const std::string& title, const std::string& caption) const {
-    const std::size_t width = options_.columns + 2 * margin;
+void memory_map_canvas::write_svg(std::ostream& out, const map_labels& labels) const {
+    const std::size_t width = left_pixels + options_.columns + right_pixels;
     const std::size_t timeline_top = margin + header_pixels;
     const std::size_t timeline_height = rows_.size() * options_.row_pixels;
     const std::size_t final_top = timeline_top + timeline_height + final_gap;
     const std::size_t height = final_top + final_pixels + footer_pixels + margin;
     const double pixels_per_unit = static_cast<double>(options_.columns) / static_cast<double>(extent_);
+    const auto amount = [&](Size units) {
+        return options_.units_are_bytes ? bytes_text(units) : std::to_string(units) + (units == extent_ ? " units" : "");
+    };
 
     out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height << "\" viewBox=\"0 0 "
         << width << ' ' << height << "\" font-family=\"sans-serif\" font-size=\"12\" stroke=\"none\">\n"
-        << "<title>" << html_escaped(title) << "</title>\n"
+        << "<title>" << html_escaped(labels.title) << "</title>\n"
         << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        << "<text x=\"" << margin << "\" y=\"" << margin + 14 << "\" font-weight=\"bold\">" << html_escaped(title) << "</text>\n"
-        << "<text x=\"" << margin << "\" y=\"" << margin + 30 << "\">" << html_escaped(caption)
-        << " · address across, time down, darker = more of the slice live</text>\n";
+        << "<text x=\"" << margin << "\" y=\"" << margin + 14 << "\" font-weight=\"bold\">" << html_escaped(labels.title)
+        << "</text>\n"
+        << "<text x=\"" << margin << "\" y=\"" << margin + 30 << "\">" << html_escaped(labels.caption) << " · address across, "
+        << html_escaped(labels.time_axis) << " down</text>\n";
 
-    out << "<g id=\"timeline\" transform=\"translate(" << margin << ',' << timeline_top << ")\">\n"
-        << "<rect width=\"" << options_.columns << "\" height=\"" << timeline_height << "\" fill=\"none\" stroke=\"#ccc\"/>\n";
-    for (std::size_t row = 0; row < rows_.size(); ++row) {
-        for (const shade_run& r : rows_[row]) {
-            out << "<rect x=\"" << r.first_column << "\" y=\"" << row * options_.row_pixels << "\" width=\"" << r.columns
-                << "\" height=\"" << options_.row_pixels << "\" fill=\"" << shade_colours[r.shade] << "\"/>\n";
-        }
+    out << "<g id=\"legend\" transform=\"translate(" << margin << ',' << margin + 40 << ")\">\n"
+        << "<text y=\"11\">share of each address slice live:</text>\n";
+    constexpr const char* shares[] = {"", "up to 25%", "up to 50%", "up to 75%", "over 75%"};
+    for (unsigned shade = 1; shade <= 4; ++shade) {
+        const std::size_t x = 200 + (shade - 1) * 110;
+        out << "<rect x=\"" << x << "\" width=\"14\" height=\"14\" fill=\"" << shade_colours[shade] << "\"/><text x=\"" << x + 18
+            << "\" y=\"11\">" << shares[shade] << "</text>\n";
     }
     out << "</g>\n";
 
-    out << "<text x=\"" << margin << "\" y=\"" << final_top - 8 << "\">final state</text>\n"
-        << "<g id=\"final\" transform=\"translate(" << margin << ',' << final_top << ")\">\n"
+    out << "<g id=\"timeline\" transform=\"translate(" << left_pixels << ',' << timeline_top << ")\">\n"
+        << "<rect width=\"" << options_.columns << "\" height=\"" << timeline_height << "\" fill=\"none\" stroke=\"#ccc\"/>\n";
+    for (std::size_t row = 0; row < rows_.size(); ++row) {
+        const std::size_t y = row * options_.row_pixels;
+        out << "<g><title>" << html_escaped(hovers_[row]) << "</title><rect y=\"" << y << "\" width=\"" << options_.columns
+            << "\" height=\"" << options_.row_pixels << "\" fill=\"white\" fill-opacity=\"0\"/>\n";
+        for (const shade_run& r : rows_[row]) {
+            out << "<rect x=\"" << r.first_column << "\" y=\"" << y << "\" width=\"" << r.columns << "\" height=\""
+                << options_.row_pixels << "\" fill=\"" << shade_colours[r.shade] << "\"/>\n";
+        }
+        out << "</g>\n";
+    }
+    out << "</g>\n";
+
+    out << "<g id=\"time-axis\" transform=\"translate(" << left_pixels << ',' << timeline_top << ")\" fill=\"#444\">\n"
+        << "<text x=\"-8\" y=\"-6\" text-anchor=\"end\">" << html_escaped(labels.time_axis) << "</text>\n";
+    for (const row_label& tick : labels.ticks) {
+        const double y = (static_cast<double>(tick.row) + 0.5) * static_cast<double>(options_.row_pixels);
+        out << "<rect x=\"-5\" y=\"" << y - 0.5 << "\" width=\"5\" height=\"1\"/><text x=\"-8\" y=\"" << y + 4
+            << "\" text-anchor=\"end\">" << html_escaped(tick.text) << "</text>\n";
+    }
+    out << "</g>\n";
+    if (labels.peak) {
+        const double y = (static_cast<double>(labels.peak->row) + 0.5) * static_cast<double>(options_.row_pixels);
+        out << "<g id=\"peak-marker\" transform=\"translate(" << left_pixels << ',' << timeline_top << ")\" fill=\"#cb181d\">"
+            << "<title>" << html_escaped(labels.peak->text) << "</title>\n<rect y=\"" << y - 0.5 << "\" width=\""
+            << options_.columns + 6 << "\" height=\"1\" fill-opacity=\"0.6\"/><text x=\"" << options_.columns + 8 << "\" y=\""
+            << y + 4 << "\">peak live</text>\n</g>\n";
+    }
+
+    out << "<text x=\"" << left_pixels << "\" y=\"" << final_top - 8 << "\">final state</text>\n"
+        << "<g id=\"final\" transform=\"translate(" << left_pixels << ',' << final_top << ")\">\n"
         << "<rect width=\"" << options_.columns << "\" height=\"" << final_pixels << "\" fill=\"none\" stroke=\"#ccc\"/>\n";
     for (const live_range& block : final_blocks_) {
         char x[32], w[32];
@@ -122,11 +183,16 @@ void memory_map_canvas::write_svg(std::ostream& out, const std::string& title, c
     }
     out << "</g>\n";
 
-    const std::size_t labels_y = final_top + final_pixels + 15;
-    out << "<text x=\"" << margin << "\" y=\"" << labels_y << "\">0</text>\n"
-        << "<text x=\"" << margin + options_.columns << "\" y=\"" << labels_y << "\" text-anchor=\"end\">" << extent_
-        << " units</text>\n"
-        << "</svg>\n";
+    const std::size_t axis_top = final_top + final_pixels;
+    out << "<g id=\"address-axis\" transform=\"translate(" << left_pixels << ',' << axis_top << ")\" fill=\"#444\">\n";
+    for (unsigned tick = 0; tick <= 4; ++tick) {
+        const std::size_t x = tick * options_.columns / 4;
+        const char* anchor = tick == 0 ? "start" : tick == 4 ? "end" : "middle";
+        out << "<rect x=\"" << (tick == 4 ? x - 1 : x) << "\" width=\"1\" height=\"4\"/><text x=\"" << x
+            << "\" y=\"16\" text-anchor=\"" << anchor << "\">"
+            << html_escaped(amount(extent_ / 4 * tick + extent_ % 4 * tick / 4)) << "</text>\n";
+    }
+    out << "<text x=\"" << options_.columns / 2 << "\" y=\"31\" text-anchor=\"middle\">address</text>\n</g>\n</svg>\n";
 }
 
 }  // namespace heapkit::trace

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <memory>
 #include <sstream>
+#include <utility>
 
 #include "profile_readers.hpp"
 #include "trace_builder.hpp"
@@ -271,6 +272,13 @@ profile read_heapkit_profile(std::string_view bytes, const std::string& source) 
 
 }  // namespace detail
 
+std::vector<std::uint64_t> profile::event_times_us() const {
+    std::vector<std::uint64_t> times;
+    times.reserve(context.size());
+    for (const event_context& each : context) times.push_back(each.time_us);
+    return times;
+}
+
 std::vector<std::uint32_t> profile::stack_frames(std::uint32_t node) const {
     std::vector<std::uint32_t> frames_of;
     for (; node != 0; node = nodes[node].parent) frames_of.push_back(nodes[node].frame);
@@ -306,16 +314,26 @@ bool is_profile_file(const std::string& path) {
     return head.starts_with(detail::profile_magic) || detail::is_heaptrack_start(head);
 }
 
+namespace {
+
+// A trace as a profile without times, threads or stacks.
+profile trace_only(trace sizes) {
+    profile result;
+    result.format = "trace";
+    result.sizes = std::move(sizes);
+    result.context.resize(result.sizes.events.size());
+    return result;
+}
+
+}  // namespace
+
 profile read_profile_file(const std::string& path) {
+    if (!is_profile_file(path)) return trace_only(read_trace_file(path));  // read as traces are (errors by line)
     const std::string bytes = detail::read_whole_file(path);
     if (bytes.starts_with(detail::profile_magic)) return detail::read_heapkit_profile(bytes, path);
     if (detail::is_heaptrack_start(bytes)) return detail::read_heaptrack(bytes, path);
-    profile result;
-    result.format = "trace";
-    std::istringstream text(bytes);
-    result.sizes = read_trace(text, path);
-    result.context.resize(result.sizes.events.size());
-    return result;
+    std::istringstream text(bytes);  // a zstd-compressed trace
+    return trace_only(read_trace(text, path));
 }
 
 }  // namespace heapkit::trace

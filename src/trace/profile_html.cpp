@@ -5,64 +5,119 @@
 #include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <iterator>
 #include <sstream>
 #include <string_view>
+#include <utility>
+
+#include "heapkit/trace/page_text.hpp"
 
 namespace heapkit::trace {
 namespace {
 
-std::string bytes_text(std::uint64_t bytes) {
+constexpr const char* policy_colours[] = {"#e6550d", "#31a354", "#756bb1", "#636363", "#d6616b", "#8c6d31", "#17becf"};
+
+// A time on an axis that ends at `end_us`: in milliseconds when the whole axis is under a second.
+std::string tick_time_text(std::uint64_t time_us, double end_us) {
+    if (end_us >= 1e6) return seconds_text(time_us);
     char text[32];
-    if (bytes < 10 * 1024) {
-        std::snprintf(text, sizeof text, "%llu B", static_cast<unsigned long long>(bytes));
-    } else if (bytes < 10 * 1024 * 1024) {
-        std::snprintf(text, sizeof text, "%.1f KiB", static_cast<double>(bytes) / 1024);
-    } else {
-        std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1024 * 1024));
-    }
+    std::snprintf(text, sizeof text, "%.2f ms", static_cast<double>(time_us) / 1e3);
     return text;
 }
 
-std::string seconds_text(std::uint64_t time_us) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.3f s", static_cast<double>(time_us) / 1e6);
-    return text;
-}
+// One line of a chart over time: (x, bytes) points.
+struct chart_line {
+    std::string name;
+    std::string css_class;
+    const char* colour;
+    double stroke_width;
+    std::vector<std::pair<double, double>> points;
+};
 
-// Live bytes over time as a line, the peak marked, with axes in seconds (or events) and bytes.
-void write_timeline(std::ostream& out, const profile_summary& summary, bool timed) {
-    constexpr double width = 900, height = 260, left = 80, bottom = 30, top = 10;
-    const std::vector<live_point>& points = summary.timeline;
-    const double x_end = std::max(1.0, static_cast<double>(timed ? points.back().time_us : points.back().event));
-    const double y_end = std::max(1.0, static_cast<double>(summary.peak_live));
-    const auto x_of = [&](const live_point& p) {
-        return left + (width - left - 10) * static_cast<double>(timed ? p.time_us : p.event) / x_end;
-    };
-    const auto y_of = [&](double live) { return top + (height - top - bottom) * (1.0 - live / y_end); };
-    out << "<svg id=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
+// A chart of byte counts over time (seconds, or events when untimed): axes, one polyline per
+// line with its name as a hover title and in the legend, and `peak` circled where given.
+void write_chart(std::ostream& out, const char* id, const std::vector<chart_line>& lines, bool timed, double x_end,
+                 const live_point* peak) {
+    constexpr double width = 900, height = 260, left = 80, bottom = 30, top = 10, legend_row = 16;
+    double y_end = 1.0;
+    for (const chart_line& line : lines)
+        for (const auto& [x, y] : line.points) y_end = std::max(y_end, y);
+    x_end = std::max(1.0, x_end);
+    const double plot_height = height - top - bottom;
+    const auto x_of = [&](double x) { return left + (width - left - 10) * x / x_end; };
+    const auto y_of = [&](double y) { return top + plot_height * (1.0 - y / y_end); };
+    const double total_height = height + legend_row * static_cast<double>(lines.size()) + 6;
+    out << "<svg id=\"" << id << "\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << total_height
         << "\" font-family=\"sans-serif\" font-size=\"11\" stroke=\"none\">\n"
         << "<line x1=\"" << left << "\" y1=\"" << y_of(0) << "\" x2=\"" << width - 10 << "\" y2=\"" << y_of(0)
         << "\" stroke=\"#444\"/>\n<line x1=\"" << left << "\" y1=\"" << top << "\" x2=\"" << left << "\" y2=\"" << y_of(0)
         << "\" stroke=\"#444\"/>\n";
     for (int tick = 0; tick <= 4; ++tick) {
         const double fraction = tick / 4.0;
-        const double y = y_of(y_end * fraction);
-        const double x = left + (width - left - 10) * fraction;
         const auto at = static_cast<std::uint64_t>(x_end * fraction);
-        out << "<text x=\"" << left - 6 << "\" y=\"" << y + 4 << "\" text-anchor=\"end\">"
+        out << "<text x=\"" << left - 6 << "\" y=\"" << y_of(y_end * fraction) + 4 << "\" text-anchor=\"end\">"
             << bytes_text(static_cast<std::uint64_t>(y_end * fraction)) << "</text>\n"
-            << "<text x=\"" << x << "\" y=\"" << height - 12 << "\" text-anchor=\"middle\">"
-            << (timed ? seconds_text(at) : std::to_string(at) + " events") << "</text>\n";
+            << "<text x=\"" << x_of(x_end * fraction) << "\" y=\"" << height - 12 << "\" text-anchor=\"middle\">"
+            << (timed ? tick_time_text(at, x_end) : std::to_string(at) + " events") << "</text>\n";
     }
-    out << "<polyline fill=\"none\" stroke=\"#2171b5\" stroke-width=\"1.5\" points=\"";
-    for (const live_point& p : points) out << x_of(p) << ',' << y_of(static_cast<double>(p.live)) << ' ';
-    out << "\"><title>live bytes</title></polyline>\n";
+    for (std::size_t index = 0; index < lines.size(); ++index) {
+        const chart_line& line = lines[index];
+        out << "<polyline class=\"" << line.css_class << "\" data-name=\"" << html_escaped(line.name)
+            << "\" fill=\"none\" stroke=\"" << line.colour << "\" stroke-width=\"" << line.stroke_width << "\" points=\"";
+        for (const auto& [x, y] : line.points) out << x_of(x) << ',' << y_of(y) << ' ';
+        out << "\"><title>" << html_escaped(line.name) << "</title></polyline>\n";
+        const double y = height + legend_row * static_cast<double>(index);
+        out << "<rect x=\"" << left << "\" y=\"" << y - 5 << "\" width=\"18\" height=\"3\" fill=\"" << line.colour
+            << "\"/><text x=\"" << left + 24 << "\" y=\"" << y << "\">" << html_escaped(line.name) << "</text>\n";
+    }
+    if (peak != nullptr) {
+        const double x = x_of(static_cast<double>(timed ? peak->time_us : peak->event));
+        const double y = y_of(static_cast<double>(peak->live));
+        out << "<circle id=\"peak\" cx=\"" << x << "\" cy=\"" << y
+            << "\" r=\"4\" fill=\"#cb181d\"><title>peak: " << bytes_text(peak->live) << " live after event " << peak->event
+            << (timed ? " at " + seconds_text(peak->time_us) : "") << "</title></circle>\n"
+            << "<text x=\"" << x + 6 << "\" y=\"" << y + 4 << "\" fill=\"#cb181d\">peak " << bytes_text(peak->live)
+            << "</text>\n";
+    }
+    out << "</svg>\n";
+}
+
+// Live bytes over time with each policy's footprint, the peak marked; then each policy's largest
+// hole below its footprint.
+void write_timelines(std::ostream& out, const report_page& page, bool timed) {
+    const profile& recording = *page.recording;
+    const profile_summary& summary = *page.summary;
+    const auto x_at = [&](std::size_t event) {
+        if (!timed) return static_cast<double>(event);
+        return event == 0 ? 0.0 : static_cast<double>(recording.context[event - 1].time_us);
+    };
+    std::vector<chart_line> live{{"live bytes", "live", "#2171b5", 2.0, {}}};
+    for (const live_point& point : summary.timeline)
+        live[0].points.emplace_back(x_at(point.event), static_cast<double>(point.live));
+    std::vector<chart_line> holes;
+    for (std::size_t index = 0; index < page.policies.size(); ++index) {
+        const policy_result& row = page.policies[index];
+        const char* colour = policy_colours[index % std::size(policy_colours)];
+        chart_line footprint{"footprint under " + row.policy, "footprint", colour, 1.0, {}};
+        chart_line hole{"largest hole under " + row.policy, "largest-hole", colour, 1.0, {}};
+        for (const footprint_point& moment : row.metrics.moments) {
+            footprint.points.emplace_back(x_at(moment.event), static_cast<double>(moment.footprint));
+            hole.points.emplace_back(x_at(moment.event), static_cast<double>(moment.largest_hole));
+        }
+        live.push_back(std::move(footprint));
+        holes.push_back(std::move(hole));
+    }
+    const double x_end = x_at(recording.sizes.events.size());
     const live_point peak{summary.peak_event, summary.peak_time_us, summary.peak_live};
-    out << "<circle id=\"peak\" cx=\"" << x_of(peak) << "\" cy=\"" << y_of(static_cast<double>(peak.live))
-        << "\" r=\"4\" fill=\"#cb181d\"><title>peak: " << bytes_text(summary.peak_live) << " live after event "
-        << summary.peak_event << (timed ? " at " + seconds_text(summary.peak_time_us) : "") << "</title></circle>\n"
-        << "<text x=\"" << x_of(peak) + 6 << "\" y=\"" << y_of(static_cast<double>(peak.live)) + 4 << "\" fill=\"#cb181d\">peak "
-        << bytes_text(summary.peak_live) << "</text>\n</svg>\n";
+    out << "<h2>Live bytes and footprint over time</h2>\n";
+    write_chart(out, "timeline", live, timed, x_end, &peak);
+    if (holes.empty()) return;
+    out << "<p class=\"note\">Each point is the most reached since the point before. The <i>footprint</i> of a policy "
+           "is the highest end of a block it placed: the address space the recording's sizes need under that "
+           "policy.</p>\n<h2>Largest free block below the footprint over time</h2>\n";
+    write_chart(out, "largest-free", holes, timed, x_end, nullptr);
+    out << "<p class=\"note\">The largest request each policy could place without raising its footprint, at each "
+           "point.</p>\n";
 }
 
 // An icicle graph of the stacks (callers on top, callees below, each frame as wide as the
@@ -136,20 +191,6 @@ void write_site_table(std::ostream& out, const profile& recording, const profile
 
 }  // namespace
 
-std::string html_escaped(const std::string& text) {
-    std::string out;
-    for (const char c : text) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
-
 void write_profile_html(std::ostream& out, const report_page& page) {
     const profile& recording = *page.recording;
     const profile_summary& summary = *page.summary;
@@ -169,8 +210,8 @@ void write_profile_html(std::ostream& out, const report_page& page) {
         << " bytes in " << summary.leaked_blocks << " blocks live; " << summary.temporary << " temporary allocations.";
     if (recording.sample_bytes != 0)
         out << " Sampled: one allocation per " << recording.sample_bytes << " bytes allocated; counts are of the sample.";
-    out << "</p>\n<h2>Live bytes over time</h2>\n";
-    write_timeline(out, summary, timed);
+    out << "</p>\n";
+    write_timelines(out, page, timed);
     write_site_table(out, recording, summary, "by-peak", "Top sites by bytes live at the peak",
                      [](const site_totals& s) { return s.live_at_peak; });
     write_site_table(out, recording, summary, "by-count", "Top sites by allocations",

@@ -6,7 +6,8 @@
 # `replay` takes the profile's sizes; `diff` finds the one site that grew; heaptrack's recording of the same program (when heaptrack
 # is installed) reads to the same sites; a sampled profile says so; a cut-short file is refused.
 # A threaded program's profile (blocks freed by one thread and handed to another at once) reads
-# whole. The page is opened in headless Chromium (installed by `make deps`): it renders without
+# whole. The page charts each policy's footprint and largest hole; the map has its legend, axes
+# and peak marker, rows spaced in time. The page is opened in headless Chromium (installed by `make deps`): it renders without
 # console errors, its DOM holds the top site, the peak and the policy rows, and a screenshot is
 # left at build/report.png for a person to look at. Usage: profile.py PATH/TO/heapkit PATH/TO/profiled_sites PATH/TO/threads
 import os
@@ -83,6 +84,12 @@ with tempfile.TemporaryDirectory() as scratch:
     check("the page lists make_big among the top sites at the peak", re.search(r'id="by-peak".*make_big', text, re.S))
     check("the page has one fragmentation row per policy", text.count('<tr class="policy">') == 2)
     check("the page draws the timeline and the memory map", '<svg id="timeline"' in text and '<div id="map">' in text)
+    check("the timeline has one footprint line per policy", text.count('class="footprint"') == 2)
+    check("the page charts each policy's largest free block over time",
+          '<svg id="largest-free"' in text and text.count('class="largest-hole"') == 2)
+    check("the map has a legend, both axes, rows spaced in time and the peak marked",
+          all(part in text for part in ('id="legend"', 'id="time-axis"', 'id="address-axis"', 'id="peak-marker"',
+                                        "address across, time down")))
     check("the page loads nothing from elsewhere", "http://" not in text.replace("http://www.w3.org/2000/svg", ""))
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     check("Chromium is installed (make deps installs it)", browser is not None)
@@ -97,11 +104,23 @@ with tempfile.TemporaryDirectory() as scratch:
               re.search(r'id="by-peak".*make_big', dom.stdout, re.S) and peak is not None and
               f'{peak.group(1)} bytes' in dom.stdout and dom.stdout.count('class="policy"') == 2)
         check("the rendered DOM holds the icicle graph with make_big", re.search(r'id="flame-peak".*make_big', dom.stdout, re.S))
+        check("the rendered DOM holds both policies' footprint lines",
+              'data-name="footprint under first"' in dom.stdout and 'data-name="footprint under tlsf"' in dom.stdout)
         screenshot = os.path.join(os.path.dirname(os.path.abspath(heapkit)), "..", "report.png")
         shot = subprocess.run(flags + ["--window-size=1300,2400", "--screenshot=" + screenshot, "file://" + page],
                               capture_output=True, text=True, timeout=120)
         check("a screenshot of the page is saved for a person to look at",
               shot.returncode == 0 and os.path.getsize(screenshot) > 10000, shot.stderr[-800:])
+    map_path = os.path.join(scratch, "sites.svg")
+    by_time = run("map", profile, "-o", map_path)
+    svg = open(map_path, encoding="utf-8").read() if by_time.returncode == 0 else ""
+    check("heapkit map of a profile spaces its rows in time and labels bytes and seconds",
+          "address across, time down" in svg and re.search(r'id="time-axis".*? s</text>', svg, re.S) and
+          " B</text>" in svg, by_time.stderr)
+    by_operations = run("map", profile, "--spacing", "operations", "-o", map_path)
+    svg = open(map_path, encoding="utf-8").read() if by_operations.returncode == 0 else ""
+    check("heapkit map --spacing operations spaces them by operation count",
+          "address across, operations down" in svg, by_operations.stderr)
     refused = run("report", profile, "-o", os.path.join(scratch, "report.pdf"))
     check("an output name that is not .html is refused", refused.returncode == 2 and "HTML" in refused.stderr, refused.stderr)
 

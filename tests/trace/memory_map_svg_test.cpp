@@ -14,7 +14,7 @@ namespace {
 
 std::string svg_of(const memory_map_canvas& canvas) {
     std::ostringstream out;
-    canvas.write_svg(out, "t <&>", "c");
+    canvas.write_svg(out, map_labels{"t <&>", "c", "operations", {}, std::nullopt});
     return out.str();
 }
 
@@ -56,6 +56,38 @@ TEST(MemoryMapSvg, DrawsOneRowPerSampledMoment) {
     EXPECT_NE(svg.find(R"(y="1")"), std::string::npos);
     EXPECT_EQ(svg.find(R"(y="3")"), std::string::npos);
     EXPECT_NE(svg.find("6 operations, peak live 20 units, peak footprint 20 units"), std::string::npos) << svg;
+    // Live peaked after the second operation, drawn in the first row (events 0..1).
+    EXPECT_NE(svg.find(R"(<g id="peak-marker")"), std::string::npos);
+    EXPECT_NE(svg.find("peak live 20 units, after operation 2"), std::string::npos);
+    EXPECT_NE(svg.find("<title>after operation 4: 15 units live, footprint so far 20 units</title>"), std::string::npos);
+    EXPECT_NE(svg.find(R"(<g id="legend")"), std::string::npos);
+    EXPECT_NE(svg.find(R"(<g id="address-axis")"), std::string::npos);
+}
+
+TEST(MemoryMapSvg, SpacesRowsByOperationsOrByTime) {
+    EXPECT_EQ(row_ends(6, 3, {}), (std::vector<std::size_t>{2, 4, 6}));
+    EXPECT_EQ(row_ends(5, 2, {}), (std::vector<std::size_t>{3, 5}));
+    // Nine events in the first microsecond, one at 100: the first rows repeat the state after
+    // the burst, and the last holds everything.
+    const std::vector<std::uint64_t> times{0, 0, 0, 0, 0, 1, 1, 1, 1, 100};
+    EXPECT_EQ(row_ends(10, 4, times), (std::vector<std::size_t>{9, 9, 9, 10}));
+    EXPECT_EQ(row_ends(3, 3, {7, 7, 7}), (std::vector<std::size_t>{1, 2, 3}));  // no time passed: by operations
+    EXPECT_TRUE(row_ends(0, 3, {}).empty());
+}
+
+TEST(MemoryMapSvg, LabelsBytesAndSecondsForAProfile) {
+    std::istringstream text("a 0 4096\na 1 4096\nf 0\n");
+    const trace events = read_trace(text, "test");
+    map_options options;
+    options.rows = 3;
+    options.units_are_bytes = true;
+    std::ostringstream out;
+    draw_memory_map(out, events, [] { return tree_allocator(1 << 20); }, options, "x", {0, 1000000, 2000000});
+    const std::string svg = out.str();
+    EXPECT_NE(svg.find("time down"), std::string::npos) << svg;
+    EXPECT_NE(svg.find(">2.000 s</text>"), std::string::npos);
+    EXPECT_NE(svg.find(">8192 B</text>"), std::string::npos);  // the address axis ends at the peak footprint
+    EXPECT_NE(svg.find("after operation 2 at 1.000 s: 8192 B live"), std::string::npos);
 }
 
 }  // namespace

@@ -69,5 +69,35 @@ TEST(Replay, ResizeMovesAndGrows) {
     EXPECT_EQ(first.peak_footprint, 50u);  // 1 moved to 20..50
 }
 
+TEST(Replay, FootprintAndLargestHoleAtEachMomentAskedFor) {
+    // 1, 2, 3 at 0, 10, 20 (footprint 30); free 1 (hole 0:10); free 3 (footprint 20, the block
+    // above it gone); 4 (5 units) into the hole at 0.
+    const trace events = read("a 1 10\na 2 10\na 3 10\nf 1\nf 3\na 4 5\n");
+    const replay_metrics first = replay(events, [] { return tree_allocator(Size{1} << 40); }, {{0, 3, 4, 5, 6, 9}, 0});
+    ASSERT_EQ(first.moments.size(), 5u);  // 9 is past the end
+    const auto at = [&](std::size_t i) {
+        const footprint_point& p = first.moments[i];
+        return std::vector<Size>{p.event, p.footprint, p.largest_hole};
+    };
+    EXPECT_EQ(at(0), (std::vector<Size>{0, 0, 0}));
+    EXPECT_EQ(at(1), (std::vector<Size>{3, 30, 0}));
+    EXPECT_EQ(at(2), (std::vector<Size>{4, 30, 10}));
+    EXPECT_EQ(at(3), (std::vector<Size>{5, 30, 10}));  // footprint 20 now, but 30 since the moment before
+    EXPECT_EQ(at(4), (std::vector<Size>{6, 20, 5}));   // 5:10 left of the hole
+}
+
+TEST(Replay, AKnownPeakGivesTheSameFiguresInOnePass) {
+    const trace events = read("a 1 10\na 2 10\na 3 20\na 4 10\nf 1\nf 3\na 5 40\nf 5\na 6 3\n");
+    const auto make = [] { return tree_allocator(Size{1} << 40); };
+    const replay_metrics two_passes = replay(events, make);
+    for (const std::size_t peak_step : {std::size_t{7}, std::size_t{3}}) {  // 7 is right, 3 wrong (then two passes)
+        const replay_metrics known = replay(events, make, {{}, peak_step});
+        EXPECT_EQ(known.peak_live, two_passes.peak_live);
+        EXPECT_EQ(known.footprint_at_peak_live, two_passes.footprint_at_peak_live);
+        EXPECT_DOUBLE_EQ(known.fragmentation_at_peak_live, two_passes.fragmentation_at_peak_live) << peak_step;
+    }
+    EXPECT_DOUBLE_EQ(two_passes.fragmentation_at_peak_live, 1.0 - 20.0 / 30.0);
+}
+
 }  // namespace
 }  // namespace heapkit::trace

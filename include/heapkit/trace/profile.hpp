@@ -56,6 +56,8 @@ struct profile {
     // A frame as a person reads it: "function (file:line)", "function (module)" or "module+0xOFFSET".
     std::string frame_text(std::uint32_t frame) const;
     double seconds() const { return context.empty() ? 0.0 : static_cast<double>(context.back().time_us) / 1e6; }
+    // Each event's time, in event order (what draw_memory_map spaces its rows by).
+    std::vector<std::uint64_t> event_times_us() const;
 };
 
 // Whether the file at `path` is a profile (heapkit's or heaptrack's, compressed or not) rather

@@ -30,7 +30,4 @@ struct report_page {
 
 void write_profile_html(std::ostream& out, const report_page& page);
 
-// Text made safe inside HTML and SVG elements and attributes.
-std::string html_escaped(const std::string& text);
-
 }  // namespace heapkit::trace
