@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// `heapkit diff A B` / `heapkit diff A --at T1 --at T2`: the sites whose live bytes grew, between
-// the ends of two recordings or two moments of one (heaptrack --diff's and jeprof --base's use).
+// `heapkit diff A B` / `heapkit diff A --at T1 --at T2` [--html FILE.html]: the sites whose live
+// bytes grew, between the ends of two recordings or two moments of one (heaptrack --diff's and
+// jeprof --base's use), as text and, with --html, as a page with both recordings' live bytes.
 // Sites are matched by their frames as text (names where known, else module+offset), so two runs
 // of one program compare even when its modules load elsewhere.
 #include <CLI/CLI.hpp>
@@ -10,10 +11,14 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "commands.hpp"
+#include "heapkit/trace/page_text.hpp"
+#include "heapkit/trace/profile_html.hpp"
 #include "heapkit/trace/profile_summary.hpp"
 #include "trace_commands.hpp"
 
@@ -24,6 +29,7 @@ struct diff_options {
     std::vector<std::string> recordings;
     std::vector<double> at;  // seconds; two of them with one recording
     std::size_t top = 20;
+    std::string html;  // empty: text only
 };
 
 // Live bytes by site text at `time_us` (the end when it is past the last event).
@@ -42,19 +48,21 @@ void run_diff(const diff_options& options) {
     const auto microseconds = [](double seconds) { return static_cast<std::uint64_t>(seconds * 1e6); };
     std::map<std::string, std::uint64_t> before, after;
     const trace::profile first = load_profile(options.recordings[0], "diff");
+    trace::profile second;
+    trace::diff_page page;
     if (options.recordings.size() == 2) {
-        const trace::profile second = load_profile(options.recordings[1], "diff");
+        second = load_profile(options.recordings[1], "diff");
         before = live_sites(first, UINT64_MAX);
         after = live_sites(second, UINT64_MAX);
+        page.compared =
+            "Live bytes at the end of " + options.recordings[0] + " (before) and of " + options.recordings[1] + " (after)";
     } else {
         before = live_sites(first, microseconds(options.at[0]));
         after = live_sites(first, microseconds(options.at[1]));
+        page.compared = "Live bytes of " + options.recordings[0] + " at " + trace::seconds_text(microseconds(options.at[0])) +
+                        " (before) and at " + trace::seconds_text(microseconds(options.at[1])) + " (after)";
     }
-    struct growth {
-        std::string site;
-        std::uint64_t before;
-        std::uint64_t after;
-    };
+    using growth = trace::site_growth;
     std::vector<growth> grown;
     for (const auto& [site, bytes] : after) {
         const auto found = before.find(site);
@@ -68,6 +76,24 @@ void run_diff(const diff_options& options) {
     for (const growth& row : grown)
         std::printf("  +%llu bytes (%llu -> %llu): %s\n", static_cast<unsigned long long>(row.after - row.before),
                     static_cast<unsigned long long>(row.before), static_cast<unsigned long long>(row.after), row.site.c_str());
+    if (options.html.empty()) return;
+    page.title =
+        "heapkit diff: " + options.recordings[0] + (options.recordings.size() == 2 ? " -> " + options.recordings[1] : "");
+    page.grown = std::move(grown);
+    const trace::profile_summary first_summary = trace::summarize(first);
+    page.timelines.push_back({options.recordings[0], &first_summary, first.seconds() > 0});
+    trace::profile_summary second_summary;
+    if (options.recordings.size() == 2) {
+        second_summary = trace::summarize(second);
+        page.timelines.push_back({options.recordings[1], &second_summary, second.seconds() > 0});
+    }
+    std::ostringstream html;
+    trace::write_diff_html(html, page);
+    try {
+        trace::write_text_file(options.html, html.str());
+    } catch (const trace::trace_error& error) {
+        throw failure(error.what());
+    }
 }
 
 }  // namespace
@@ -82,6 +108,8 @@ void add_diff_command(CLI::App& app) {
     diff->add_option("--at", options->at, "A moment of the recording, in seconds from its start (twice)")
         ->check(CLI::NonNegativeNumber);
     diff->add_option("--top", options->top, "Sites listed")->check(CLI::Range(1, 1000));
+    diff->add_option("--html", options->html, "Also write the diff as one HTML page to FILE.html")
+        ->check(file_name_ending({".html", ".htm"}, "the diff page is HTML"));
     diff->callback([options] { run_diff(*options); });
 }
 

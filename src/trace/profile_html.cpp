@@ -82,6 +82,14 @@ void write_chart(std::ostream& out, const char* id, const std::vector<chart_line
     out << "</svg>\n";
 }
 
+// A summary's live bytes over time as chart points (x in microseconds, or events).
+std::vector<std::pair<double, double>> live_points(const profile_summary& summary, bool timed) {
+    std::vector<std::pair<double, double>> points;
+    for (const live_point& point : summary.timeline)
+        points.emplace_back(static_cast<double>(timed ? point.time_us : point.event), static_cast<double>(point.live));
+    return points;
+}
+
 // Live bytes over time with each policy's footprint, the peak marked; then each policy's largest
 // hole below its footprint.
 void write_timelines(std::ostream& out, const report_page& page, bool timed) {
@@ -91,9 +99,7 @@ void write_timelines(std::ostream& out, const report_page& page, bool timed) {
         if (!timed) return static_cast<double>(event);
         return event == 0 ? 0.0 : static_cast<double>(recording.context[event - 1].time_us);
     };
-    std::vector<chart_line> live{{"live bytes", "live", "#2171b5", 2.0, {}}};
-    for (const live_point& point : summary.timeline)
-        live[0].points.emplace_back(x_at(point.event), static_cast<double>(point.live));
+    std::vector<chart_line> live{{"live bytes", "live", "#2171b5", 2.0, live_points(summary, timed)}};
     std::vector<chart_line> holes;
     for (std::size_t index = 0; index < page.policies.size(); ++index) {
         const policy_result& row = page.policies[index];
@@ -189,18 +195,23 @@ void write_site_table(std::ostream& out, const profile& recording, const profile
     out << "</table>\n";
 }
 
+// The page's head and style, and its heading.
+void write_page_start(std::ostream& out, const std::string& title) {
+    out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" << html_escaped(title)
+        << "</title>\n<style>\nbody{font-family:sans-serif;margin:2em;color:#222}\ntable{border-collapse:collapse;margin:0.5em "
+           "0}\n"
+        << "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}\ntd.site,th:last-child{text-align:left;"
+        << "font-family:monospace}\n.note{color:#555;max-width:60em}\n</style>\n</head>\n<body>\n<h1>" << html_escaped(title)
+        << "</h1>\n";
+}
+
 }  // namespace
 
 void write_profile_html(std::ostream& out, const report_page& page) {
     const profile& recording = *page.recording;
     const profile_summary& summary = *page.summary;
     const bool timed = recording.seconds() > 0;
-    out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" << html_escaped(page.title)
-        << "</title>\n<style>\nbody{font-family:sans-serif;margin:2em;color:#222}\ntable{border-collapse:collapse;margin:0.5em "
-           "0}\n"
-        << "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}\ntd.site,th:last-child{text-align:left;"
-        << "font-family:monospace}\n.note{color:#555;max-width:60em}\n</style>\n</head>\n<body>\n<h1>" << html_escaped(page.title)
-        << "</h1>\n";
+    write_page_start(out, page.title);
     out << "<p id=\"totals\">" << html_escaped(recording.format)
         << (recording.command.empty() ? "" : " of <code>" + html_escaped(recording.command) + "</code>") << ": "
         << summary.allocations << " allocations, " << summary.frees << " frees, " << summary.resizes << " reallocs"
@@ -252,6 +263,37 @@ void write_profile_html(std::ostream& out, const report_page& page) {
         out << "<h2>Memory map</h2>\n<div id=\"map\">\n" << svg << "</div>\n";
     }
     out << "</body>\n</html>\n";
+}
+
+void write_diff_html(std::ostream& out, const diff_page& page) {
+    write_page_start(out, page.title);
+    out << "<p id=\"compared\">" << html_escaped(page.compared) << ".</p>\n<h2>Live bytes over time</h2>\n";
+    std::vector<chart_line> lines;
+    bool timed = true;
+    double x_end = 0;
+    for (std::size_t index = 0; index < page.timelines.size(); ++index) {
+        const named_timeline& timeline = page.timelines[index];
+        timed = timed && timeline.timed;
+        lines.push_back({timeline.name, "live", index == 0 ? "#9ecae1" : "#2171b5", 2.0, {}});
+    }
+    for (std::size_t index = 0; index < page.timelines.size(); ++index) {
+        lines[index].points = live_points(*page.timelines[index].summary, timed);
+        if (!lines[index].points.empty()) x_end = std::max(x_end, lines[index].points.back().first);
+    }
+    write_chart(out, "timeline", lines, timed, x_end, nullptr);
+    std::uint64_t total = 0;
+    for (const site_growth& row : page.grown) total += row.after - row.before;
+    out << "<h2>Sites whose live bytes grew</h2>\n<p>" << page.grown.size() << (page.grown.size() == 1 ? " site" : " sites")
+        << ", " << bytes_text(total) << " in all.</p>\n<table id=\"grown\">\n<tr><th>growth</th><th>before</th><th>after</th>"
+        << "<th>site (innermost frame first)</th></tr>\n";
+    for (const site_growth& row : page.grown) {
+        out << "<tr class=\"grown\"><td data-bytes=\"" << row.after - row.before << "\">+" << bytes_text(row.after - row.before)
+            << "</td><td>" << bytes_text(row.before) << "</td><td>" << bytes_text(row.after) << "</td><td class=\"site\">"
+            << html_escaped(row.site) << "</td></tr>\n";
+    }
+    out << "</table>\n<p class=\"note\">Sites are matched by their innermost 8 frames as text (names where known, else "
+           "module+offset), so two runs of one program compare even when its modules load elsewhere.</p>\n</body>\n"
+           "</html>\n";
 }
 
 }  // namespace heapkit::trace

@@ -140,6 +140,16 @@ with tempfile.TemporaryDirectory() as scratch:
     check("heapkit diff A B names the one site that grew, by how much",
           diff.returncode == 0 and len(grown) >= 2 and grown[0] == "1 site whose live bytes grew:" and
           re.match(r"  \+2000 bytes \(1000 -> 3000\): make_small \(", grown[1]), diff.stdout + diff.stderr)
+    diff_page = os.path.join(scratch, "diff.html")
+    diff_html = run("diff", profile, more_profile, "--html", diff_page)
+    page_text = open(diff_page, encoding="utf-8").read() if diff_html.returncode == 0 else ""
+    rows = re.findall(r'<tr class="grown"><td data-bytes="(\d+)">.*?</td><td class="site">([^<]*)</td>', page_text)
+    check("heapkit diff --html writes the page: one grown row, make_small's 2000 bytes, both timelines",
+          len(rows) == 1 and rows[0][0] == "2000" and rows[0][1].startswith("make_small (") and
+          page_text.count('class="live"') == 2 and diff_html.stdout == diff.stdout, diff_html.stderr + page_text[-500:])
+    refused_diff = run("diff", profile, more_profile, "--html", os.path.join(scratch, "diff.txt"))
+    check("diff --html refuses a name that is not .html", refused_diff.returncode == 2 and "HTML" in refused_diff.stderr,
+          refused_diff.stderr)
     moments = run("diff", profile, "--at", "0", "--at", "1000")
     check("heapkit diff A --at T1 --at T2 compares two moments of one recording",
           moments.returncode == 0 and re.search(r"^  \+1000 bytes \(0 -> 1000\): make_small \(", moments.stdout, re.M),

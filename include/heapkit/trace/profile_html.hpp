@@ -3,9 +3,10 @@
 // totals, live bytes over time with the peak marked, the top sites by bytes at the peak, by
 // allocations and by leaked bytes (tables and icicle graphs of the stacks), temporary
 // allocations, the fragmentation table of each policy the trace was replayed under (its terms
-// explained on the page), and the memory map.
+// explained on the page), and the memory map. And the page of a diff between two recordings.
 #pragma once
 
+#include <cstdint>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -29,5 +30,30 @@ struct report_page {
 };
 
 void write_profile_html(std::ostream& out, const report_page& page);
+
+// A site whose live bytes grew between two moments (heapkit diff).
+struct site_growth {
+    std::string site;  // its frames as text, innermost first
+    std::uint64_t before = 0;
+    std::uint64_t after = 0;
+};
+
+// One recording's live bytes over time, drawn on the diff page.
+struct named_timeline {
+    std::string name;
+    const profile_summary* summary = nullptr;
+    bool timed = false;
+};
+
+struct diff_page {
+    std::string title;
+    std::string compared;                   // what was compared, in words
+    std::vector<named_timeline> timelines;  // drawn on one chart
+    std::vector<site_growth> grown;         // most growth first
+};
+
+// The diff as one self-contained page: what was compared, the recordings' live bytes over time,
+// and the table of sites that grew.
+void write_diff_html(std::ostream& out, const diff_page& page);
 
 }  // namespace heapkit::trace
