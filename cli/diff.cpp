@@ -89,11 +89,7 @@ void run_diff(const diff_options& options) {
     }
     std::ostringstream html;
     trace::write_diff_html(html, page);
-    try {
-        trace::write_text_file(options.html, html.str());
-    } catch (const trace::trace_error& error) {
-        throw failure(error.what());
-    }
+    save_output(options.html, html.str());
 }
 
 }  // namespace

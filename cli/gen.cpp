@@ -14,6 +14,7 @@
 #include "heapkit/trace/generate.hpp"
 #include "heapkit/trace/trace.hpp"
 #include "numbers.hpp"
+#include "trace_commands.hpp"
 
 namespace heapkit::cli {
 namespace {
@@ -30,11 +31,7 @@ void run_gen(const gen_options& options) {
     if (options.output.empty()) return trace::generate(kind, options.operations, options.seed, std::cout);
     std::ostringstream text;
     trace::generate(kind, options.operations, options.seed, text);
-    try {
-        trace::write_text_file(options.output, text.str());
-    } catch (const trace::trace_error& error) {
-        throw failure(error.what());
-    }
+    save_output(options.output, text.str());
 }
 
 }  // namespace

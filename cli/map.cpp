@@ -40,11 +40,7 @@ void run_map(const map_command_options& options) {
     std::ostringstream svg;
     with_policy_allocator(options.policy, options.capacity,
                           [&](auto make) { trace::draw_memory_map(svg, recording.sizes, make, drawing, title, times_us); });
-    try {
-        trace::write_text_file(options.output, svg.str());
-    } catch (const trace::trace_error& error) {
-        throw failure(error.what());
-    }
+    save_output(options.output, svg.str());
 }
 
 }  // namespace

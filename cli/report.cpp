@@ -126,11 +126,7 @@ void run_report(const report_options& options) {
     if (show_progress) std::fprintf(stderr, "\r%40s\r", "");
     std::ostringstream html;
     trace::write_profile_html(html, page);
-    try {
-        trace::write_text_file(options.output, html.str());
-    } catch (const trace::trace_error& error) {
-        throw failure(error.what());
-    }
+    save_output(options.output, html.str());
 }
 
 }  // namespace

@@ -95,6 +95,16 @@ inline trace::profile load_profile(const std::string& path, const char* command,
     return recording;
 }
 
+// Writes a command's output file (gzip-compressed when `path` ends in .gz); a file that cannot
+// be written is a failure naming it.
+inline void save_output(const std::string& path, const std::string& bytes) {
+    try {
+        trace::write_text_file(path, bytes);
+    } catch (const trace::trace_error& error) {
+        throw failure(error.what());
+    }
+}
+
 // A validator of output names: one of `endings` (".svg", ...), each also with ".gz" after it,
 // else "WHY: name the file FILE.ENDING, got 'NAME'", so that no file is mislabelled.
 inline CLI::Validator file_name_ending(std::vector<std::string> endings, std::string why) {
