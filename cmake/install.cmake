@@ -24,4 +24,4 @@ configure_package_config_file(cmake/heapkitConfig.cmake.in ${PROJECT_BINARY_DIR}
   INSTALL_DESTINATION ${HEAPKIT_CMAKE_DIR})
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/heapkitConfigVersion.cmake COMPATIBILITY SameMajorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/heapkitConfig.cmake ${PROJECT_BINARY_DIR}/heapkitConfigVersion.cmake
-  DESTINATION ${HEAPKIT_CMAKE_DIR})
+  cmake/Findlibdw.cmake DESTINATION ${HEAPKIT_CMAKE_DIR})

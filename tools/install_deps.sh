@@ -4,8 +4,8 @@
 # mallocs heapkit's is compared with (bench/malloc/compare.py).
 set -euo pipefail
 packages=(cmake ninja-build g++ make python3 googletest libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
-          clang clang-format libclang-rt-14-dev python3-dev pybind11-dev python3-pytest zlib1g-dev libzstd-dev git perl
-          chromium)
+          clang clang-format libclang-rt-14-dev python3-dev pybind11-dev python3-pytest zlib1g-dev libzstd-dev libdw-dev git perl
+          chromium librsvg2-bin imagemagick)
 if [ "${1:-}" = bench ]; then
   packages+=(libmimalloc2.0 libjemalloc2 libtcmalloc-minimal4)
 fi

@@ -24,6 +24,11 @@ constexpr const char* shade_colours[] = {"none", "#c6dbef", "#6baed6", "#2171b5"
 
 }  // namespace
 
+std::string quantity_text(std::uint64_t units, bool units_are_bytes, bool with_unit) {
+    if (units_are_bytes) return bytes_text(units);
+    return std::to_string(units) + (with_unit ? " units" : "");
+}
+
 memory_map_canvas::memory_map_canvas(Size extent, const map_options& options) : extent_(extent), options_(options) {}
 
 std::vector<std::size_t> row_ends(std::size_t operations, std::size_t rows, const std::vector<std::uint64_t>& times_us) {
@@ -113,9 +118,7 @@ void memory_map_canvas::write_svg(std::ostream& out, const map_labels& labels) c
     const std::size_t final_top = timeline_top + timeline_height + final_gap;
     const std::size_t height = final_top + final_pixels + footer_pixels + margin;
     const double pixels_per_unit = static_cast<double>(options_.columns) / static_cast<double>(extent_);
-    const auto amount = [&](Size units) {
-        return options_.units_are_bytes ? bytes_text(units) : std::to_string(units) + (units == extent_ ? " units" : "");
-    };
+    const auto amount = [&](Size units) { return quantity_text(units, options_.units_are_bytes, units == extent_); };
 
     out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height << "\" viewBox=\"0 0 "

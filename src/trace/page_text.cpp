@@ -42,4 +42,11 @@ std::string seconds_text(std::uint64_t time_us) {
     return text;
 }
 
+std::string axis_time_text(std::uint64_t time_us, std::uint64_t end_us) {
+    if (end_us >= 1'000'000) return seconds_text(time_us);
+    char text[32];
+    std::snprintf(text, sizeof text, "%.2f ms", static_cast<double>(time_us) / 1e3);
+    return text;
+}
+
 }  // namespace heapkit::trace

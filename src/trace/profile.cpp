@@ -289,14 +289,13 @@ std::string profile::frame_text(std::uint32_t frame) const {
     const code_location& where = frames[frame];
     const std::string& module = modules[where.module];
     const std::string module_name = module.substr(module.rfind('/') + 1);
-    if (!where.function.empty()) {
-        if (!where.file.empty())
-            return where.function + " (" + where.file + (where.line != 0 ? ":" + std::to_string(where.line) : "") + ")";
-        return where.function + (module_name.empty() ? "" : " (" + module_name + ")");
-    }
+    const std::string source =
+        where.file.empty() ? "" : " (" + where.file + (where.line != 0 ? ":" + std::to_string(where.line) : "") + ")";
+    if (!where.function.empty())
+        return where.function + (!source.empty() ? source : module_name.empty() ? "" : " (" + module_name + ")");
     char offset[32];
     std::snprintf(offset, sizeof offset, "+0x%llx", static_cast<unsigned long long>(where.offset));
-    return (module_name.empty() ? std::string("?") : module_name) + offset;
+    return (module_name.empty() ? std::string("?") : module_name) + offset + source;
 }
 
 bool is_profile_file(const std::string& path) {

@@ -17,14 +17,6 @@ namespace {
 
 constexpr const char* policy_colours[] = {"#e6550d", "#31a354", "#756bb1", "#636363", "#d6616b", "#8c6d31", "#17becf"};
 
-// A time on an axis that ends at `end_us`: in milliseconds when the whole axis is under a second.
-std::string tick_time_text(std::uint64_t time_us, double end_us) {
-    if (end_us >= 1e6) return seconds_text(time_us);
-    char text[32];
-    std::snprintf(text, sizeof text, "%.2f ms", static_cast<double>(time_us) / 1e3);
-    return text;
-}
-
 // One line of a chart over time: (x, bytes) points.
 struct chart_line {
     std::string name;
@@ -58,7 +50,7 @@ void write_chart(std::ostream& out, const char* id, const std::vector<chart_line
         out << "<text x=\"" << left - 6 << "\" y=\"" << y_of(y_end * fraction) + 4 << "\" text-anchor=\"end\">"
             << bytes_text(static_cast<std::uint64_t>(y_end * fraction)) << "</text>\n"
             << "<text x=\"" << x_of(x_end * fraction) << "\" y=\"" << height - 12 << "\" text-anchor=\"middle\">"
-            << (timed ? tick_time_text(at, x_end) : std::to_string(at) + " events") << "</text>\n";
+            << (timed ? axis_time_text(at, static_cast<std::uint64_t>(x_end)) : std::to_string(at) + " events") << "</text>\n";
     }
     for (std::size_t index = 0; index < lines.size(); ++index) {
         const chart_line& line = lines[index];

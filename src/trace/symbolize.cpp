@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "heapkit/trace/profile.hpp"
+#include "source_lines.hpp"
 
 namespace heapkit::trace {
 namespace {
@@ -101,6 +102,7 @@ void symbolize_profile(profile& recording) {
         const function_symbol& candidate = *std::prev(after);
         if (candidate.size == 0 || call < candidate.start + candidate.size) frame.function = candidate.name;
     }
+    detail::add_source_lines(recording);
 }
 
 }  // namespace heapkit::trace

@@ -42,11 +42,21 @@ def site_line(report, function):
     return ""
 
 
+def source_line(text):
+    """The line number in profiled_sites.c of the first line holding `text`."""
+    source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "malloc", "profiled_sites.c")
+    with open(source, encoding="utf-8") as file:
+        return next(number for number, line in enumerate(file, 1) if text in line)
+
+
 def check_sites(name, report):
     small = site_line(report, "make_small")
     check(f"{name}: make_small made 10 allocations, all leaked (1000 bytes)",
           re.search(r"^  1000 bytes at peak, 10 allocations, 0 temporary, 1000 bytes leaked in 10 blocks", small), small)
     check(f"{name}: make_small's caller is main", " < main (" in small, small)
+    check(f"{name}: the frames carry the file and line of each call (make_small's malloc, main's call)",
+          re.search(r"make_small \([^)]*profiled_sites\.c:" + str(source_line("malloc(100)")) + r"\) < main \([^)]*profiled_sites\.c:"
+                                                 + str(source_line("make_small();")) + r"\)", small), small)
     temporary = site_line(report, "make_temporary")
     check(f"{name}: make_temporary's 5 allocations are temporary, none live at the peak",
           re.search(r"^  0 bytes at peak, 5 allocations, 5 temporary, 0 bytes leaked", temporary), temporary)
@@ -114,8 +124,8 @@ with tempfile.TemporaryDirectory() as scratch:
     map_path = os.path.join(scratch, "sites.svg")
     by_time = run("map", profile, "-o", map_path)
     svg = open(map_path, encoding="utf-8").read() if by_time.returncode == 0 else ""
-    check("heapkit map of a profile spaces its rows in time and labels bytes and seconds",
-          "address across, time down" in svg and re.search(r'id="time-axis".*? s</text>', svg, re.S) and
+    check("heapkit map of a profile spaces its rows in time and labels bytes and milliseconds (a run under a second)",
+          "address across, time down" in svg and re.search(r'id="time-axis".*? ms</text>', svg, re.S) and
           " B</text>" in svg, by_time.stderr)
     by_operations = run("map", profile, "--spacing", "operations", "-o", map_path)
     svg = open(map_path, encoding="utf-8").read() if by_operations.returncode == 0 else ""

@@ -44,11 +44,8 @@ __attribute__((noinline)) void* make_in_thread(void* unused) {
 }
 
 int main(int argc, char** argv) {
-    make_small();
-    if (argc > 1 && strcmp(argv[1], "more") == 0) {
-        make_small();
-        make_small();
-    }
+    volatile int times = argc > 1 && strcmp(argv[1], "more") == 0 ? 3 : 1;  // one call site, so that a diff sees it grow
+    for (int i = 0; i < times; ++i) make_small();
     make_temporary();
     void* big = make_big();
     pthread_t thread;

@@ -24,6 +24,10 @@
 
 namespace heapkit::trace {
 
+// An amount of the resource as the map writes it: bytes_text for bytes, else "N units" (or just
+// "N" without `with_unit`, as on the address axis's inner ticks).
+std::string quantity_text(std::uint64_t units, bool units_are_bytes, bool with_unit = true);
+
 struct map_options {
     std::size_t columns = 1000;              // pixels across: the address range in equal slices
     std::size_t rows = 400;                  // moments sampled, evenly spaced in time (or operations)
@@ -168,9 +172,7 @@ void draw_memory_map(std::ostream& out, const trace& events, MakeAllocator make,
         });
         return live;
     };
-    const auto amount = [&](Size units) {
-        return options.units_are_bytes ? bytes_text(units) : std::to_string(units) + " units";
-    };
+    const auto amount = [&](Size units) { return quantity_text(units, options.units_are_bytes); };
     const bool timed = !times_us.empty() && times_us.back() > times_us.front();
     const auto moment = [&](std::size_t done) {
         std::string text = "after operation " + std::to_string(done);
@@ -193,7 +195,7 @@ void draw_memory_map(std::ostream& out, const trace& events, MakeAllocator make,
     });
     for (std::size_t tick = 0; tick <= 4 && !ends.empty(); ++tick) {
         const std::size_t at = tick * (ends.size() - 1) / 4;
-        labels.ticks.push_back({at, timed ? seconds_text(times_us[ends[at] - 1]) : std::to_string(ends[at])});
+        labels.ticks.push_back({at, timed ? axis_time_text(times_us[ends[at] - 1], times_us.back()) : std::to_string(ends[at])});
     }
     canvas.set_final(live_now(drawing.inner));
     labels.caption = std::to_string(operations) + " operations, peak live " + amount(metrics.peak_live) + ", peak footprint " +

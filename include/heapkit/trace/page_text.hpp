@@ -17,4 +17,8 @@ std::string bytes_text(std::uint64_t bytes);
 // "1.234 s".
 std::string seconds_text(std::uint64_t time_us);
 
+// A time on an axis that ends at `end_us`: "1.234 s", or "12.34 ms" when the whole axis is under
+// a second.
+std::string axis_time_text(std::uint64_t time_us, std::uint64_t end_us);
+
 }  // namespace heapkit::trace

@@ -53,7 +53,8 @@ struct profile {
 
     // The frames of a node's stack, innermost first.
     std::vector<std::uint32_t> stack_frames(std::uint32_t node) const;
-    // A frame as a person reads it: "function (file:line)", "function (module)" or "module+0xOFFSET".
+    // A frame as a person reads it: "function (file:line)", "function (module)",
+    // "module+0xOFFSET (file:line)" or "module+0xOFFSET".
     std::string frame_text(std::uint32_t frame) const;
     double seconds() const { return context.empty() ? 0.0 : static_cast<double>(context.back().time_us) / 1e6; }
     // Each event's time, in event order (what draw_memory_map spaces its rows by).
@@ -68,8 +69,9 @@ bool is_profile_file(const std::string& path);
 profile read_profile_file(const std::string& path);
 
 // Names the frames of heapkit's profiles from the modules' symbol tables (ELF .symtab, else
-// .dynsym; C++ names demangled). Frames already named, and modules that cannot be read, are
-// left as they are.
+// .dynsym; C++ names demangled) and gives them the file and line of the call from the modules'
+// DWARF line tables (their own, or separate debug files under /usr/lib/debug). Frames already
+// named, and modules that cannot be read, are left as they are.
 void symbolize_profile(profile& recording);
 
 }  // namespace heapkit::trace
