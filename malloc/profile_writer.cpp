@@ -361,14 +361,15 @@ bool start() noexcept {
 }
 
 // Runs `write` under the lock with the caller's stack id, unless profiling is off or this is a
-// nested call from inside the writer (a fallback unwinder that allocates): those go without a stack.
+// nested call from inside the writer: the profiler's own blocks (the stack bounds' reading of
+// /proc/self/maps, a fallback unwinder's) are not the program's, and go unrecorded, as heaptrack
+// leaves out its own. A reader takes a free of a block it never saw as an unknown free.
 template <class Write>
 void with_writer(bool wants_stack, Write write) noexcept {
-    if (!profiling()) return;
+    if (inside_writer || !profiling()) return;
     std::uintptr_t frames[stack_depth];
     std::size_t depth = 0;
-    const bool nested = inside_writer;
-    if (wants_stack && !nested) {
+    if (wants_stack) {
         inside_writer = true;
         depth = program_frames(frames);
         inside_writer = false;

@@ -78,6 +78,8 @@ with tempfile.TemporaryDirectory() as scratch:
           re.match(r"heapkit profile 1 of \S*profiled_sites: \d+ allocations, \d+ frees, \d+ reallocs in [0-9.]+ s, 2 threads\n",
                    report.stdout), report.stdout.splitlines()[0] if report.stdout else "")
     check_sites("heapkit", report.stdout)
+    check("every allocation recorded has its stack (the profiler's own blocks are left out)",
+          "(no stack recorded)" not in report.stdout, report.stdout)
     with open(profile, "rb") as file:
         size = len(file.read())
     check("the started /bin/true left the profile to its parent (one process record)", size > 100)
