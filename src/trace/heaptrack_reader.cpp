@@ -11,6 +11,7 @@
 // heaptrack records no addresses: a free names only the kind, and frees the most recently
 // allocated live block of it.
 #include <charconv>
+#include <cstdint>
 #include <vector>
 
 #include "heapkit/trace/printable.hpp"
@@ -149,7 +150,13 @@ profile read_heaptrack(std::string_view text, const std::string& source) {
                 }
                 break;
             }
-            case 'c': time_us = fields.hex("a time") * 1000; break;
+            case 'c': {
+                const std::uint64_t ms = fields.hex("a time");
+                if (ms > UINT64_MAX / 1000 || ms * 1000 < time_us)
+                    blocks.fail("time " + std::to_string(ms) + " ms comes before the previous one, or is out of range");
+                time_us = ms * 1000;
+                break;
+            }
             default: break;  // RSS, page size, comments, and records this reader does not use
         }
     }

@@ -7,10 +7,12 @@
 #include <zstd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <sstream>
+#include <stdexcept>
 #include <utility>
 
 #include "profile_readers.hpp"
@@ -100,6 +102,12 @@ public:
             value |= static_cast<std::uint64_t>(next & 0x7f) << shift;
             if ((next & 0x80) == 0) return value;
         }
+    }
+    // `time_us` advanced by the time step read next; a step past the largest time is refused.
+    std::uint64_t time_after(std::uint64_t time_us) {
+        const std::uint64_t step = number();
+        if (step > UINT64_MAX - time_us) fail("a time step runs past the largest time");
+        return time_us + step;
     }
     std::int64_t signed_number() {
         const std::uint64_t zigzag = number();
@@ -217,7 +225,7 @@ profile read_heapkit_profile(std::string_view bytes, const std::string& source) 
             }
             case 'A':
             case 'L': {
-                time_us += in.number();
+                time_us = in.time_after(time_us);
                 const std::uint32_t stack = node_of(in.number());
                 address += static_cast<std::uint64_t>(in.signed_number());
                 const std::uint64_t size = in.number();
@@ -232,7 +240,7 @@ profile read_heapkit_profile(std::string_view bytes, const std::string& source) 
                 break;
             }
             case 'F':
-                time_us += in.number();
+                time_us = in.time_after(time_us);
                 address += static_cast<std::uint64_t>(in.signed_number());
                 with_context(0, [&] {
                     if (blocks.is_live(address))
@@ -242,7 +250,7 @@ profile read_heapkit_profile(std::string_view bytes, const std::string& source) 
                 });
                 break;
             case 'R': {
-                time_us += in.number();
+                time_us = in.time_after(time_us);
                 const std::uint32_t stack = node_of(in.number());
                 address += static_cast<std::uint64_t>(in.signed_number());
                 const std::uint64_t old_address = address;
@@ -260,7 +268,7 @@ profile read_heapkit_profile(std::string_view bytes, const std::string& source) 
                 break;
             }
             case 'E':
-                time_us += in.number();
+                time_us = in.time_after(time_us);
                 result.ended = true;
                 break;
             default: in.fail("unknown record kind " + std::to_string(kind));
@@ -277,6 +285,30 @@ std::vector<std::uint64_t> profile::event_times_us() const {
     times.reserve(context.size());
     for (const event_context& each : context) times.push_back(each.time_us);
     return times;
+}
+
+void profile::validate() const {
+    const auto broken = [](const char* invariant, const std::string& detail) {
+        throw std::logic_error(std::string("heapkit::trace::profile invariant ") + invariant + " broken: " + detail);
+    };
+    if (context.size() != sizes.events.size())
+        broken("P1", std::to_string(context.size()) + " contexts for " + std::to_string(sizes.events.size()) + " events");
+    if (modules.empty() || nodes.empty() || nodes[0].frame != 0 || nodes[0].parent != 0)
+        broken("P2", "no module 0 or no root node");
+    for (std::size_t i = 0; i < frames.size(); ++i)
+        if (frames[i].module >= modules.size()) broken("P3", "frame " + std::to_string(i) + " names a module not listed");
+    for (std::size_t i = 1; i < nodes.size(); ++i)
+        if (nodes[i].parent >= i || nodes[i].frame >= frames.size())
+            broken("P4", "stack node " + std::to_string(i) + " has a later parent or an unknown frame");
+    std::uint64_t previous_us = 0;
+    for (std::size_t i = 0; i < context.size(); ++i) {
+        const event_context& each = context[i];
+        if (each.stack >= nodes.size()) broken("P5", "event " + std::to_string(i) + " names an unknown stack");
+        if (each.thread >= std::max<std::size_t>(threads, 1))
+            broken("P5", "event " + std::to_string(i) + " names an unknown thread");
+        if (each.time_us < previous_us) broken("P6", "event " + std::to_string(i) + " comes before the one ahead of it");
+        previous_us = each.time_us;
+    }
 }
 
 std::vector<std::uint32_t> profile::stack_frames(std::uint32_t node) const {

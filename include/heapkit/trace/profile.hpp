@@ -51,6 +51,11 @@ struct profile {
     std::size_t threads = 0;
     bool ended = true;  // whether the recording saw the program's exit (heapkit's end record)
 
+    // Throws std::logic_error naming the broken invariant: one context per event (P1), module 0
+    // and the root node present (P2), frames in listed modules (P3), each stack node after its
+    // parent and on a known frame (P4), events on known stacks and threads (P5), times never
+    // going back (P6). Every reader's result holds them (the profile reader fuzz target checks).
+    void validate() const;
     // The frames of a node's stack, innermost first.
     std::vector<std::uint32_t> stack_frames(std::uint32_t node) const;
     // A frame as a person reads it: "function (file:line)", "function (module)",
