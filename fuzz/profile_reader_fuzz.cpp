@@ -5,9 +5,6 @@
 // a profile that holds validate()'s invariants, and everything the commands do with one (the
 // summary, its sites' text, the diff's live bytes by site, the memory map spaced in time) takes it
 // without failing.
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <cstdint>
 #include <optional>
 #include <sstream>
@@ -29,15 +26,13 @@ constexpr const char* headers[] = {"heapkit profile 1\n", "v 10300 3\n", ""};
 
 // Reads `bytes` through read_profile_file, from a file that lives in memory.
 std::optional<trace::profile> read_file(const std::string& bytes) {
-    const int file = memfd_create("heapkit_profile_fuzz", 0);
-    if (file < 0) fail("memfd_create", 0, 0);
-    if (::write(file, bytes.data(), bytes.size()) != static_cast<ssize_t>(bytes.size())) fail("write", bytes.size(), 0);
-    std::optional<trace::profile> read;
-    try {
-        read = trace::read_profile_file("/proc/self/fd/" + std::to_string(file));
-    } catch (const trace::trace_error&) {}
-    ::close(file);
-    return read;
+    return fuzz::with_memory_file(bytes, [](const std::string& path) -> std::optional<trace::profile> {
+        try {
+            return trace::read_profile_file(path);
+        } catch (const trace::trace_error&) {
+            return std::nullopt;
+        }
+    });
 }
 
 }  // namespace

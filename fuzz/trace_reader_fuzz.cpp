@@ -3,8 +3,6 @@
 // mtrace and valgrind logs, plain and gzip-compressed, whole and cut short). A trace that reads
 // must survive write -> read unchanged; the compressed copy must read the same, and any cut of
 // it must either read the same or be refused with trace_error (never a shorter trace).
-#include <sys/mman.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <cstdint>
@@ -56,15 +54,13 @@ std::string compressed(const std::string& bytes) {
 
 // Reads `bytes` through read_trace_file, from a file that lives in memory.
 std::optional<trace::trace> read_file(const std::string& bytes) {
-    const int file = memfd_create("heapkit_trace_fuzz", 0);
-    if (file < 0) fail("memfd_create", 0, 0);
-    if (::write(file, bytes.data(), bytes.size()) != static_cast<ssize_t>(bytes.size())) fail("write", bytes.size(), 0);
-    std::optional<trace::trace> read;
-    try {
-        read = trace::read_trace_file("/proc/self/fd/" + std::to_string(file));
-    } catch (const trace::trace_error&) {}
-    ::close(file);
-    return read;
+    return fuzz::with_memory_file(bytes, [](const std::string& path) -> std::optional<trace::trace> {
+        try {
+            return trace::read_trace_file(path);
+        } catch (const trace::trace_error&) {
+            return std::nullopt;
+        }
+    });
 }
 
 }  // namespace
