@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // symbolize_profile: a frame in this very test binary gets its function from the symbol table
-// and its file and line from the DWARF line table (the tests build with -g); frames already
+// and its file and line from the DWARF line table (the tests build with -g), the line in the
+// function itself when the call sits in code inlined into it; frames already
 // named, frames without a module and modules that cannot be read are left as they are.
 #include <dlfcn.h>
 #include <link.h>
@@ -16,6 +17,11 @@ namespace heapkit::trace {
 namespace {
 
 __attribute__((noinline)) void* return_address() { return __builtin_return_address(0); }
+// Code inlined into its caller: the frame's line must be the caller's, where this was called.
+__attribute__((always_inline)) inline void* inlined_return_address() {
+    void* const address = return_address();
+    return address;
+}
 
 // A profile of one frame at `address` in this test binary, as the profile writer records one.
 profile profile_of(void* address) {
@@ -38,6 +44,17 @@ TEST(SymbolizeProfile, NamesTheFunctionFileAndLineOfACall) {
     EXPECT_TRUE(frame.file.ends_with("symbolize_test.cpp")) << frame.file;
     EXPECT_EQ(frame.line, static_cast<std::uint32_t>(call_line));
     EXPECT_EQ(recording.frame_text(0), frame.function + " (" + frame.file + ":" + std::to_string(call_line) + ")");
+}
+
+TEST(SymbolizeProfile, GivesCodeInlinedIntoAFunctionTheLineOfTheInlinedCall) {
+    void* const address = inlined_return_address();
+    const int call_line = __LINE__ - 1;
+    profile recording = profile_of(address);
+    symbolize_profile(recording);
+    const code_location& frame = recording.frames[0];
+    EXPECT_NE(frame.function.find("GivesCodeInlinedIntoAFunctionTheLineOfTheInlinedCall"), std::string::npos) << frame.function;
+    EXPECT_TRUE(frame.file.ends_with("symbolize_test.cpp")) << frame.file;
+    EXPECT_EQ(frame.line, static_cast<std::uint32_t>(call_line));
 }
 
 TEST(SymbolizeProfile, LeavesKnownFramesAndUnreadableModulesAlone) {
