@@ -115,7 +115,9 @@ void run_report(const report_options& options) {
                 failed = std::current_exception();
             }
             const std::lock_guard<std::mutex> hold(lock);
-            if (show_progress) std::fprintf(stderr, "\rreplayed %zu of %zu policies and the map...   ", ++done, tasks);
+            if (show_progress)
+                std::fprintf(stderr, "\rheapkit report: %zu of %zu parts drawn (a replay per policy, and the map)...", ++done,
+                             tasks);
         }
     };
     std::vector<std::thread> workers(std::min<std::size_t>(tasks, std::max(1u, std::thread::hardware_concurrency())) - 1);
@@ -123,7 +125,7 @@ void run_report(const report_options& options) {
     work();
     for (std::thread& worker : workers) worker.join();
     if (failed) std::rethrow_exception(failed);
-    if (show_progress) std::fprintf(stderr, "\r%40s\r", "");
+    if (show_progress) std::fprintf(stderr, "\r%80s\r", "");
     std::ostringstream html;
     trace::write_profile_html(html, page);
     save_output(options.output, html.str());
