@@ -136,6 +136,21 @@ std::size_t random_size(std::mt19937_64& random) {
     return pick < 5 ? random() % 129 : 1 + random() % slab_max_bytes;
 }
 
+TEST(SizeClasses, PageSizedRecordsWithAHeaderWasteAtMostAnEighth) {
+    // sqlite's page cache (4096-byte pages and their headers), and the class edges around them.
+    EXPECT_EQ(size_class_bytes(size_class_of(4096)), 4096u);
+    EXPECT_EQ(size_class_bytes(size_class_of(4104)), 4608u);
+    EXPECT_EQ(size_class_bytes(size_class_of(4368)), 4608u);
+    EXPECT_EQ(size_class_bytes(size_class_of(4609)), 5120u);
+    EXPECT_EQ(size_class_bytes(size_class_of(8200)), 9216u);
+    EXPECT_EQ(size_class_bytes(size_class_of(16384)), 16384u);
+    EXPECT_EQ(size_class_bytes(size_class_of(16385)), 20480u);  // the thread caches' classes: four per doubling
+    for (std::size_t size = 4097; size <= slab_max_bytes; ++size) {
+        const std::size_t bytes = size_class_bytes(size_class_of(size));
+        ASSERT_LE(8 * (bytes - size), bytes) << size;
+    }
+}
+
 TEST(SlabHeap, ShadowModelGrowsShrinksAndReusesPages) {
     std::mt19937_64 random(seed_for("ShadowModelGrowsShrinksAndReusesPages"));
     shadow_model model;
