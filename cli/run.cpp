@@ -63,6 +63,7 @@ std::string absolute(const std::string& file) { return std::filesystem::absolute
     if (const char* existing = std::getenv("LD_PRELOAD"); existing != nullptr && *existing != '\0')
         preload += std::string(":") + existing;
     ::setenv("LD_PRELOAD", preload.c_str(), 1);
+    ::setenv("HEAPKIT_RUN", "1", 1);  // the library says at exit when the program never called it
     if (options.debug) ::setenv("HEAPKIT_DEBUG", "1", 1);
     if (!options.guard.empty()) ::setenv("HEAPKIT_GUARD", options.guard.c_str(), 1);
     if (options.stats) ::setenv("HEAPKIT_STATS", "1", 1);

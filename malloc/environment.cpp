@@ -2,11 +2,13 @@
 // Reading HEAPKIT_* from environ with no allocation: the first call may come before main.
 #include "environment.hpp"
 
+#include <errno.h>  // program_invocation_short_name
 #include <fcntl.h>
 #include <pthread.h>
 #include <string.h>  // strerrordesc_np
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -19,9 +21,11 @@ namespace heapkit::malloc_layer {
 
 namespace {
 
-constexpr const char* known_variables[] = {"HEAPKIT_DEBUG", "HEAPKIT_DEBUG_EXITCODE", "HEAPKIT_GUARD",
-                                           "HEAPKIT_LOG",   "HEAPKIT_PROFILE",        "HEAPKIT_PROFILE_SAMPLE",
-                                           "HEAPKIT_STATS", "HEAPKIT_SUPPRESS",       "HEAPKIT_TRACE"};
+constexpr const char* known_variables[] = {"HEAPKIT_DEBUG",    "HEAPKIT_DEBUG_EXITCODE", "HEAPKIT_GUARD", "HEAPKIT_LOG",
+                                           "HEAPKIT_PROFILE",  "HEAPKIT_PROFILE_SAMPLE", "HEAPKIT_RUN",   "HEAPKIT_STATS",
+                                           "HEAPKIT_SUPPRESS", "HEAPKIT_TRACE"};
+
+std::atomic<bool> settings_read{false};  // whether any call reached the library (each one reads the settings first)
 
 // The value of `name=` in entry, or null.
 const char* value_of(const char* entry, const char* name) noexcept {
@@ -103,12 +107,13 @@ environment_settings read_environment() noexcept {
     for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
         if (std::strncmp(*entry, "HEAPKIT_", 8) != 0) continue;
         if (!is_known(*entry)) {
-            char line[256];
-            std::snprintf(line, sizeof line,
-                          "heapkit: unknown variable %.*s ignored (known: HEAPKIT_DEBUG, HEAPKIT_DEBUG_EXITCODE, HEAPKIT_GUARD, "
-                          "HEAPKIT_LOG, HEAPKIT_PROFILE, HEAPKIT_PROFILE_SAMPLE, HEAPKIT_STATS, HEAPKIT_SUPPRESS, "
-                          "HEAPKIT_TRACE)\n",
-                          static_cast<int>(std::strcspn(*entry, "=")), *entry);
+            char line[512];
+            int length = std::snprintf(line, sizeof line, "heapkit: unknown variable %.*s ignored (known:",
+                                       static_cast<int>(std::min<std::size_t>(std::strcspn(*entry, "="), 200)), *entry);
+            for (const char* name : known_variables)
+                length += std::snprintf(line + length, sizeof line - static_cast<std::size_t>(length), "%s %s",
+                                        name == known_variables[0] ? "" : ",", name);
+            std::snprintf(line + length, sizeof line - static_cast<std::size_t>(length), ")\n");
             say_to(report_to, line);
         } else if (const char* debug = value_of(*entry, "HEAPKIT_DEBUG")) {
             found.debug = is_yes(debug);
@@ -168,17 +173,34 @@ const environment_settings& settings() noexcept {
     // A function-local static would take a guard that may allocate on some ABIs; a flag, a
     // statically initialised mutex and plain storage do not.
     static environment_settings values;
-    static std::atomic<bool> read{false};
     static pthread_mutex_t reading = PTHREAD_MUTEX_INITIALIZER;
-    if (!read.load(std::memory_order_acquire)) {
+    if (!settings_read.load(std::memory_order_acquire)) {
         pthread_mutex_lock(&reading);
-        if (!read.load(std::memory_order_relaxed)) {
+        if (!settings_read.load(std::memory_order_relaxed)) {
             values = read_environment();
-            read.store(true, std::memory_order_release);
+            settings_read.store(true, std::memory_order_release);
         }
         pthread_mutex_unlock(&reading);
     }
     return values;
+}
+
+// At the process's exit, which runs this even where no call ever reached the library: under
+// `heapkit run` (HEAPKIT_RUN=1), a program that never called heapkit's malloc is said to have
+// been neither checked nor recorded. A program that exports a malloc of its own (rustc links
+// jemalloc) takes every call of the process itself, LD_PRELOAD or not.
+__attribute__((destructor)) void say_when_never_called() noexcept {
+    if (settings_read.load(std::memory_order_acquire)) return;
+    bool under_run = false;
+    for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry)
+        if (const char* value = value_of(*entry, "HEAPKIT_RUN"); value != nullptr) under_run = is_yes(value);
+    if (!under_run) return;
+    char line[512];
+    std::snprintf(line, sizeof line,
+                  "heapkit: %s (pid %d) never called heapkit's malloc: nothing was checked or recorded (a program "
+                  "with a malloc of its own, as rustc has, is not served through LD_PRELOAD)\n",
+                  program_invocation_short_name, static_cast<int>(::getpid()));
+    say_to(STDERR_FILENO, line);
 }
 
 }  // namespace heapkit::malloc_layer

@@ -6,8 +6,9 @@
 // instead of stderr ("%p" in a FILE becomes the process id, for programs that start others),
 // HEAPKIT_GUARD puts blocks against guard pages (guard_pages.hpp), HEAPKIT_DEBUG_EXITCODE and
 // HEAPKIT_SUPPRESS shape debug mode's leak report, HEAPKIT_PROFILE=FILE and HEAPKIT_PROFILE_SAMPLE=N
-// record a profile (profile_writer.hpp). Any other HEAPKIT_* variable,
-// and a value that cannot be read, is reported once.
+// record a profile (profile_writer.hpp); HEAPKIT_RUN=1 (set by `heapkit run`) has the library say
+// at exit when no call ever reached it. Any other HEAPKIT_* variable, and a value that cannot be
+// read, is reported once.
 #pragma once
 
 #include <atomic>

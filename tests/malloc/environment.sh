@@ -4,10 +4,12 @@
 # the pid and program), HEAPKIT_TRACE=FILE (with %p) writes a trace that `heapkit replay` reads
 # back, HEAPKIT_LOG=FILE (with %p) takes every report off stderr, and an unknown HEAPKIT_*
 # variable is reported once; `heapkit run --stats --trace FILE --log FILE` sets the first three
-# (a relative FILE is the starting directory's), and `heapkit run --debug` HEAPKIT_DEBUG.
-# Usage: environment.sh LIBRARY HEAPKIT
+# (a relative FILE is the starting directory's), and `heapkit run --debug` HEAPKIT_DEBUG; under
+# `heapkit run` a program with a malloc of its own (OWN_MALLOC, tests/malloc/own_malloc.c) is
+# said at exit never to have called heapkit's, and a program that did call it is not.
+# Usage: environment.sh LIBRARY HEAPKIT OWN_MALLOC
 set -u
-library=$1 heapkit=$2
+library=$1 heapkit=$2 own_malloc=$3
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 seq 1 20000 | awk '{print ($1 * 7919) % 20000}' > "$scratch/numbers"
@@ -59,5 +61,11 @@ check "a malformed HEAPKIT_GUARD is reported" \
     grep -q '^heapkit: HEAPKIT_GUARD=sample:0 not understood (all, all:left, sample:N, sample:N:left); no guard pages$' "$scratch/bad_guard"
 LD_PRELOAD="$library" HEAPKIT_GUARD=sample:5 sort -n "$scratch/numbers" > "$scratch/guard_sorted" 2> "$scratch/guard_stderr"
 check "sort under HEAPKIT_GUARD=sample:5 still sorts, silently" sh -c "cmp -s '$scratch/sorted' '$scratch/guard_sorted' && test ! -s '$scratch/guard_stderr'"
-cat "$scratch/stderr" "$scratch/run_stderr"
+"$heapkit" run --stats -- "$own_malloc" > "$scratch/own_stdout" 2> "$scratch/own_stderr"
+check "heapkit run says when the program never called heapkit's malloc" sh -c "test \"\$(cat '$scratch/own_stdout')\" = done &&
+    grep -qE \"^heapkit: $(basename "$own_malloc") \\(pid [0-9]+\\) never called heapkit's malloc: nothing was checked or recorded\" '$scratch/own_stderr'"
+check "and not when it did" sh -c "! grep -q 'never called' '$scratch/run_stderr'"
+LD_PRELOAD="$library" HEAPKIT_STATS=1 "$own_malloc" > /dev/null 2> "$scratch/own_preloaded"
+check "outside heapkit run the library keeps quiet about it" test ! -s "$scratch/own_preloaded"
+cat "$scratch/stderr" "$scratch/run_stderr" "$scratch/own_stderr"
 exit $((failures != 0))
