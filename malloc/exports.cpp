@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The symbols libheapkit_malloc.so exports: the C allocation functions with glibc's semantics
-// and every form of operator new and delete, all over process_heap. Everything else in the
-// library is hidden.
+// and every form of operator new and delete, all over process_heap (glibc's introspection
+// functions are in glibc_introspection.cpp). Everything else in the library is hidden.
 #include <errno.h>
 
 #include <cstddef>
@@ -10,14 +10,13 @@
 #include <new>
 
 #include "debug_mode.hpp"
+#include "export.hpp"
 #include "heapkit/malloc.h"
 #include "heapkit/offset/units.hpp"
 #include "heapkit/version.hpp"
 #include "os_memory.hpp"
 #include "process_heap.hpp"
 #include "recorder.hpp"
-
-#define HEAPKIT_EXPORT extern "C" __attribute__((visibility("default")))
 
 namespace {
 

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 
+#include <atomic>
 #include <cstdint>
 
 #include "fatal.hpp"
@@ -110,6 +111,28 @@ void give_back(void* mapping, std::size_t bytes) noexcept {
     for (std::size_t i = 0; i < evicted; ++i) os_memory::unmap(evicted_mappings[i].mapping, evicted_mappings[i].bytes);
 }
 
+// The live blocks' count and mapped bytes, and the most of each so far (large_census).
+constinit std::atomic<std::size_t> live_blocks{0};
+constinit std::atomic<std::size_t> live_mapped_bytes{0};
+constinit std::atomic<std::size_t> most_blocks{0};
+constinit std::atomic<std::size_t> most_mapped_bytes{0};
+
+void raise_to(std::atomic<std::size_t>& most, std::size_t value) noexcept {
+    std::size_t seen = most.load(std::memory_order_relaxed);
+    while (seen < value && !most.compare_exchange_weak(seen, value, std::memory_order_relaxed)) {}
+}
+
+// Counts a mapping of `bytes` coming into use (or, with `sign` -1, going out of it).
+void count_mapping(std::size_t bytes, int sign) noexcept {
+    if (sign > 0) {
+        raise_to(most_blocks, live_blocks.fetch_add(1, std::memory_order_relaxed) + 1);
+        raise_to(most_mapped_bytes, live_mapped_bytes.fetch_add(bytes, std::memory_order_relaxed) + bytes);
+    } else {
+        live_blocks.fetch_sub(1, std::memory_order_relaxed);
+        live_mapped_bytes.fetch_sub(bytes, std::memory_order_relaxed);
+    }
+}
+
 }  // namespace
 
 void lock_large_cache() noexcept {
@@ -143,6 +166,7 @@ void* allocate_large(std::size_t size, std::size_t alignment) noexcept {
         give_back(mapping, mapping_bytes);
         return nullptr;
     }
+    count_mapping(mapping_bytes, 1);
     return pointer;
 }
 
@@ -156,6 +180,7 @@ std::size_t free_large(void* pointer) noexcept {
     }
     large_header* header = header_of(pointer);
     const std::size_t usable = header->usable_bytes;
+    count_mapping(header->mapping_bytes, -1);
     give_back(header->mapping, header->mapping_bytes);
     return usable;
 }
@@ -168,15 +193,43 @@ void* reallocate_large(void* pointer, std::size_t size) noexcept {
     if (size > ~std::size_t{0} - offset) return nullptr;
     const std::size_t mapping_bytes = os_memory::round_up_to_pages(offset + size);
     if (mapping_bytes == 0) return nullptr;
-    void* moved = os_memory::remap(header->mapping, header->mapping_bytes, mapping_bytes);
+    const std::size_t old_mapping_bytes = header->mapping_bytes;
+    void* moved = os_memory::remap(header->mapping, old_mapping_bytes, mapping_bytes);
     if (moved == nullptr) return nullptr;
     void* user = static_cast<char*>(moved) + offset;  // 16-aligned still; realloc promises no more
+    count_mapping(old_mapping_bytes, -1);             // the header moved with the mapping: read before
+    count_mapping(mapping_bytes, 1);
     *header_of(user) = {moved, mapping_bytes, mapping_bytes - offset};
     if (user != pointer) {  // the registry has room: one address out, one in
         large_registry::remove(pointer);
         large_registry::add(user);
     }
     return user;
+}
+
+large_totals large_census() noexcept {
+    large_totals totals;
+    totals.live_blocks = live_blocks.load(std::memory_order_relaxed);
+    totals.live_mapped_bytes = live_mapped_bytes.load(std::memory_order_relaxed);
+    totals.most_blocks = most_blocks.load(std::memory_order_relaxed);
+    totals.most_mapped_bytes = most_mapped_bytes.load(std::memory_order_relaxed);
+    pthread_mutex_lock(&cache_mutex);
+    totals.cached_bytes = cached_bytes;
+    pthread_mutex_unlock(&cache_mutex);
+    return totals;
+}
+
+std::size_t large_trim() noexcept {
+    cached_mapping all[cached_mapping_limit];
+    pthread_mutex_lock(&cache_mutex);
+    const std::size_t count = cached_count;
+    std::size_t bytes = 0;
+    for (std::size_t i = 0; i < count; ++i) bytes += (all[i] = cache[i]).bytes;
+    cached_count = 0;
+    cached_bytes = 0;
+    pthread_mutex_unlock(&cache_mutex);
+    for (std::size_t i = 0; i < count; ++i) os_memory::unmap(all[i].mapping, all[i].bytes);
+    return bytes;
 }
 
 }  // namespace heapkit::malloc_layer

@@ -28,4 +28,16 @@ std::size_t large_usable_size(const void* pointer) noexcept;
 // Grows or shrinks a large block (mremap may move it), or nullptr with the block unchanged.
 void* reallocate_large(void* pointer, std::size_t size) noexcept;
 
+// What the large blocks hold (mallinfo2's hblks and hblkhd, malloc_stats' max mmap lines).
+struct large_totals {
+    std::size_t live_blocks = 0;
+    std::size_t live_mapped_bytes = 0;  // their mappings' lengths, headers and page tails included
+    std::size_t most_blocks = 0;        // the most live at once since the start
+    std::size_t most_mapped_bytes = 0;
+    std::size_t cached_bytes = 0;  // freed mappings kept for reuse
+};
+large_totals large_census() noexcept;
+// Unmaps every cached mapping (malloc_trim); the bytes given back.
+std::size_t large_trim() noexcept;
+
 }  // namespace heapkit::malloc_layer

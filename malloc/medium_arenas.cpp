@@ -116,7 +116,11 @@ bool grow(arena& locked, std::size_t size, std::size_t alignment) noexcept {
     return true;
 }
 
-void release_pages(void*, std::byte* start, std::size_t bytes) { os_memory::discard(start, bytes); }
+// Gives the pages back; a non-null `released` (a std::size_t) counts their bytes.
+void release_pages(void* released, std::byte* start, std::size_t bytes) {
+    os_memory::discard(start, bytes);
+    if (released != nullptr) *static_cast<std::size_t*>(released) += bytes;
+}
 
 // Counts `bytes` freed and trims when it is time; with 0, only trims when it is time (an
 // allocation, so that a program whose frees all stop in thread caches still gets its pages back).
@@ -181,6 +185,34 @@ void lock_arenas() noexcept {
 
 void unlock_arenas() noexcept {
     for (arena& each : arenas) pthread_mutex_unlock(&each.mutex);
+}
+
+arena_totals arena_census() noexcept {
+    arena_totals totals;
+    for (arena& each : arenas) {
+        pthread_mutex_lock(&each.mutex);
+        const unlock_at_exit unlock(each);
+        if (!each.built) continue;
+        const heap_stats counted = each.heap().stats();
+        totals.mapped_bytes += counted.capacity_bytes;
+        totals.in_use_bytes += counted.in_use_bytes;
+        totals.free_bytes += counted.free_bytes;
+        totals.free_blocks += counted.free_block_count;
+    }
+    return totals;
+}
+
+std::size_t arena_trim() noexcept {
+    std::size_t released = 0;
+    for (arena& each : arenas) {
+        pthread_mutex_lock(&each.mutex);
+        const unlock_at_exit unlock(each);
+        if (!each.built) continue;
+        each.heap().flush_quick_lists();
+        each.heap().for_each_free_span(os_memory::page_bytes(), release_pages, &released);
+        each.freed_since_trim = 0;
+    }
+    return released;
 }
 
 const char* arenas_validate() noexcept {

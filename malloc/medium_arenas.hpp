@@ -34,6 +34,19 @@ void* arena_reallocate(void* pointer, std::size_t size) noexcept;
 void lock_arenas() noexcept;
 void unlock_arenas() noexcept;
 
+// What the arenas hold (mallinfo2's arena, uordblks, ordblks; malloc_stats): one lock at a time.
+// Blocks that threads keep in their medium caches (medium_cache.hpp) count as in use here.
+struct arena_totals {
+    std::size_t mapped_bytes = 0;  // the regions' bytes
+    std::size_t in_use_bytes = 0;  // live blocks, headers included
+    std::size_t free_bytes = 0;
+    std::size_t free_blocks = 0;
+};
+arena_totals arena_census() noexcept;
+// Gives the pages inside every free block back to the kernel now (malloc_trim), not at the next
+// timed trim; the bytes given back (as far as whole pages go).
+std::size_t arena_trim() noexcept;
+
 // Checks every arena's heap; nullptr when they hold, else a line naming the arena that does not.
 const char* arenas_validate() noexcept;
 

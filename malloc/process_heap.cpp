@@ -283,4 +283,11 @@ const char* validate() noexcept {
     return arenas_validate();
 }
 
+heap_census take_census() noexcept { return {slab_census(), arena_census(), large_census()}; }
+
+std::size_t trim_memory() noexcept {
+    medium_cache_drain(release_to_arena);
+    return arena_trim() + slab_trim() + large_trim();
+}
+
 }  // namespace heapkit::malloc_layer

@@ -26,6 +26,9 @@
 #include <cstddef>
 
 #include "heapkit/heap/debug_report.hpp"
+#include "large_blocks.hpp"
+#include "medium_arenas.hpp"
+#include "slab_heap.hpp"
 
 namespace heapkit::malloc_layer {
 
@@ -41,6 +44,19 @@ void deallocate(void* pointer, allocation_kind kind = allocation_kind::malloc, s
 void* reallocate(void* pointer, std::size_t size) noexcept;
 // The bytes usable at a live block.
 std::size_t usable_size(const void* pointer) noexcept;
+// What the heap holds, tier by tier: heapkit's answer to mallinfo2, malloc_stats and malloc_info
+// (glibc_introspection.cpp). Blocks of debug mode and guard pages are not counted.
+struct heap_census {
+    slab_totals slabs;
+    arena_totals arenas;
+    large_totals large;
+};
+heap_census take_census() noexcept;
+// malloc_trim's work: the calling thread's cached medium blocks back to their arenas, then the
+// pages of every arena's free blocks, the calling thread's unused slab pages and the cached
+// large mappings back to the kernel. The bytes given back.
+std::size_t trim_memory() noexcept;
+
 // Checks the calling thread's slabs and the arenas; nullptr when every invariant holds, else a
 // line naming the first that does not. O(free blocks + pages + regions).
 const char* validate() noexcept;

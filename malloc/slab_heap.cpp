@@ -66,6 +66,7 @@ struct slab_segment {
     slab_heap* owner;    // the heap whose thread allocates here
     slab_segment* next;  // the owner's segments
     std::size_t pages_in_use;
+    slab_segment* next_in_process;       // every segment, newest first (all_segments)
     slab_page pages[pages_per_segment];  // pages[0] describes this header: never used
 };
 static_assert(sizeof(slab_segment) <= slab_page_bytes);
@@ -99,7 +100,15 @@ constinit std::atomic<unsigned> exit_key{~0u};
 constexpr std::size_t segment_slots = os_memory::user_address_end / segment_bytes;
 constinit std::atomic<std::uint64_t> segment_map[segment_slots / 64];
 
+constinit std::atomic<slab_segment*> all_segments{nullptr};  // pushed once per segment, never popped
+
 using freed_block::address_of;
+
+// A page's `used` and `block_bytes` are written by its owner alone, and read by slab_census from
+// any thread: the owner writes them as relaxed atomics (plain stores on every target heapkit
+// runs on) and reads them plainly; the census reads them as relaxed atomics.
+void set_owned(std::uint32_t& field, std::uint32_t value) noexcept { __atomic_store_n(&field, value, __ATOMIC_RELAXED); }
+std::uint32_t read_owned(const std::uint32_t& field) noexcept { return __atomic_load_n(&field, __ATOMIC_RELAXED); }
 
 void mark_segment(const slab_segment* segment) noexcept {
     const std::size_t slot = address_of(segment) / segment_bytes;
@@ -160,7 +169,7 @@ void* take_block(slab_page* page) noexcept {
         block = page_start(page) + std::size_t{page->carved++} * page->block_bytes;
     }
     freed_block::clear_key(block);  // also a fresh block: a page used before may hold an old key there
-    ++page->used;
+    set_owned(page->used, page->used + 1);
     return block;
 }
 
@@ -178,7 +187,7 @@ void collect_remote(slab_page* page) noexcept {
     }
     freed_block::link(last, page->free);
     page->free = list;
-    page->used -= count;
+    set_owned(page->used, page->used - count);
 }
 
 void purge_dirty_pages(slab_heap& heap) noexcept {
@@ -194,8 +203,10 @@ void purge_dirty_pages(slab_heap& heap) noexcept {
 bool add_segment(slab_heap& heap) noexcept {
     void* memory = os_memory::map_aligned(segment_bytes, segment_bytes);
     if (memory == nullptr) return false;
-    auto* segment = new (memory) slab_segment{&heap, heap.segments, 0, {}};
+    auto* segment = new (memory) slab_segment{&heap, heap.segments, 0, all_segments.load(std::memory_order_relaxed), {}};
     heap.segments = segment;
+    while (!all_segments.compare_exchange_weak(segment->next_in_process, segment, std::memory_order_release,
+                                               std::memory_order_relaxed)) {}
     for (std::size_t i = pages_per_segment - 1; i >= 1; --i) push_front(heap.free_pages, &segment->pages[i]);
     mark_segment(segment);
     return true;
@@ -211,10 +222,11 @@ slab_page* start_page(slab_heap& heap, std::size_t klass) noexcept {
     }
     ++segment_of(page)->pages_in_use;
     page->klass = static_cast<std::uint8_t>(klass);
-    page->block_bytes = static_cast<std::uint32_t>(size_class_bytes(klass));
+    set_owned(page->block_bytes, static_cast<std::uint32_t>(size_class_bytes(klass)));
     page->block_reciprocal = static_cast<std::uint32_t>(((std::uint64_t{1} << 32) + page->block_bytes - 1) / page->block_bytes);
     page->capacity = static_cast<std::uint32_t>(slab_page_bytes / page->block_bytes);
-    page->carved = page->used = 0;
+    page->carved = 0;
+    set_owned(page->used, 0);
     page->free = nullptr;
     push_front(heap.classes[klass], page);
     return page;
@@ -243,7 +255,8 @@ void drain_noticed(slab_heap& heap) noexcept {
 // space of a segment is kept, its memory is not).
 void retire_page(slab_heap& heap, slab_page* page) noexcept {
     unlink(heap.classes[page->klass], page);
-    page->block_bytes = page->capacity = 0;
+    set_owned(page->block_bytes, 0);
+    page->capacity = 0;
     page->dirty = true;
     ++heap.dirty_pages;
     push_front(heap.free_pages, page);
@@ -310,7 +323,7 @@ void remote_free(slab_page* page, void* block) noexcept {
 void local_free(slab_heap& heap, slab_page* page, void* block) noexcept {
     freed_block::link(block, page->free);
     page->free = block;
-    --page->used;
+    set_owned(page->used, page->used - 1);
     if (page->full) {
         page->full = false;
         notice_state expected = notice_wanted;  // a queued page stays queued: the drain skips it
@@ -451,6 +464,30 @@ void slab_abandon_thread(void*) noexcept {
 
 void slab_lock_for_fork() noexcept { pthread_mutex_lock(&heaps_mutex); }
 void slab_unlock_after_fork() noexcept { pthread_mutex_unlock(&heaps_mutex); }
+
+slab_totals slab_census() noexcept {
+    slab_totals totals;
+    for (const slab_segment* segment = all_segments.load(std::memory_order_acquire); segment != nullptr;
+         segment = segment->next_in_process) {
+        totals.mapped_bytes += segment_bytes;
+        for (std::size_t index = 1; index < pages_per_segment; ++index) {
+            const slab_page& page = segment->pages[index];
+            const std::uint32_t block_bytes = read_owned(page.block_bytes);
+            if (block_bytes == 0) continue;
+            ++totals.in_use_pages;
+            totals.in_use_bytes += std::size_t{read_owned(page.used)} * block_bytes;
+        }
+    }
+    return totals;
+}
+
+std::size_t slab_trim() noexcept {
+    slab_heap* heap = current_heap;
+    if (heap == nullptr || heap == exited_thread()) return 0;
+    const std::size_t bytes = heap->dirty_pages * slab_page_bytes;
+    purge_dirty_pages(*heap);
+    return bytes;
+}
 
 const char* slab_validate() noexcept {
     slab_heap* heap = current_heap;

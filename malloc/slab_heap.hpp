@@ -40,6 +40,19 @@ void slab_abandon_thread(void*) noexcept;
 void slab_lock_for_fork() noexcept;
 void slab_unlock_after_fork() noexcept;
 
+// What the slabs hold (mallinfo2's arena and uordblks, malloc_stats), summed over every
+// thread's segments without a lock: `used` as each page's owner last wrote it, so blocks other
+// threads freed count as in use until the owner collects them.
+struct slab_totals {
+    std::size_t mapped_bytes = 0;  // every segment's bytes (their unused pages' memory may be back with the kernel)
+    std::size_t in_use_bytes = 0;  // blocks out, at their class's size
+    std::size_t in_use_pages = 0;  // pages with a size class
+};
+slab_totals slab_census() noexcept;
+// Gives the memory of the calling thread's unused pages back to the kernel now (malloc_trim;
+// other threads' heaps are their owners' alone); the bytes given back.
+std::size_t slab_trim() noexcept;
+
 // Checks every invariant of the calling thread's heap (SG1-SG2, PG1-PG4, HP1-HP3 in
 // slab_heap.cpp); nullptr when they hold, else the id and text of the first that does not.
 // O(blocks on the heap's free lists + pages).

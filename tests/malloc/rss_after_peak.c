@@ -11,13 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static long resident_bytes(void) {
-    long pages_total = 0, pages_resident = 0;
-    FILE* statm = fopen("/proc/self/statm", "r");
-    if (statm == NULL || fscanf(statm, "%ld %ld", &pages_total, &pages_resident) != 2) return -1;
-    fclose(statm);
-    return pages_resident * sysconf(_SC_PAGESIZE);
-}
+#include "resident_bytes.h"
 
 /* 256 MiB in `count` blocks of `block` bytes, written, then freed; 0 when RSS came down. */
 static int peak_and_release(const char* name, size_t count, size_t block) {
