@@ -151,6 +151,29 @@ TEST(SizeClasses, PageSizedRecordsWithAHeaderWasteAtMostAnEighth) {
     }
 }
 
+TEST(SlabHeap, CensusCountsBlocksOutWhileAnotherThreadAllocates) {
+    // The census reads every thread's pages while their owners write them (under TSan in
+    // `make test`: the reads and the owners' writes must not race).
+    std::atomic<bool> stop{false};
+    std::thread reader([&] {
+        while (!stop.load()) {
+            const slab_totals seen = slab_census();
+            ASSERT_LE(seen.in_use_bytes, seen.mapped_bytes);
+        }
+    });
+    const std::size_t klass = size_class_of(1000);
+    const slab_totals before = slab_census();
+    std::vector<void*> blocks;
+    for (int i = 0; i < 500; ++i) blocks.push_back(slab_allocate(klass));
+    const slab_totals with_blocks = slab_census();
+    EXPECT_EQ(with_blocks.in_use_bytes - before.in_use_bytes, 500 * size_class_bytes(klass));
+    EXPECT_GE(with_blocks.mapped_bytes, with_blocks.in_use_bytes);
+    for (void* block : blocks) slab_free(block);
+    EXPECT_EQ(slab_census().in_use_bytes, before.in_use_bytes);
+    stop = true;
+    reader.join();
+}
+
 TEST(SlabHeap, ShadowModelGrowsShrinksAndReusesPages) {
     std::mt19937_64 random(seed_for("ShadowModelGrowsShrinksAndReusesPages"));
     shadow_model model;
