@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT
  * heapkit's malloc under threads, run under LD_PRELOAD by ctest: producers allocate and fill
  * blocks that consumers check and free (every free cross-thread), threads that exit, and fork()
- * while other threads allocate, the child allocating and exiting cleanly. Every thread checks
- * its own heap with heapkit_malloc_validate() before it ends. Exits 1 on a failure. */
+ * while other threads allocate, the child allocating and exiting cleanly, also fork() from a
+ * thread other than main (the child frees that thread's blocks, of every tier, and allocates
+ * again). Every thread checks its own heap with heapkit_malloc_validate() before it ends. Exits 1
+ * on a failure. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <pthread.h>
@@ -101,6 +103,34 @@ static void* churn(void* unused) {
     return NULL;
 }
 
+/* Forks from this thread, whose heap is not the main thread's: the child, where this thread is
+ * the only one, frees the blocks it took before the fork (slab, arena and large sizes) and
+ * allocates again. */
+static void* fork_from_thread(void* unused) {
+    (void)unused;
+    enum { kept_count = 64 };
+    void* kept[kept_count];
+    for (int i = 0; i < kept_count; ++i) kept[i] = malloc((size_t)i * i * 300 + 1); /* 1 byte .. 1.2 MB */
+    const pid_t child = fork();
+    if (child == 0) {
+        for (int i = 0; i < kept_count; ++i) free(kept[i]);
+        for (int round = 0; round < 2000; ++round) {
+            char* p = malloc((size_t)round * 37 % 70000 + 1);
+            p[0] = 1;
+            free(p);
+        }
+        check_heap("a child forked from a thread");
+        _exit(failed);
+    }
+    int status = 0;
+    if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        printf("FAIL: the child forked from a thread did not exit cleanly (status %d)\n", status);
+        failed = 1;
+    }
+    for (int i = 0; i < kept_count; ++i) free(kept[i]);
+    return NULL;
+}
+
 int main(void) {
     pthread_t producers[pairs], consumers[pairs], churner;
     for (int i = 0; i < pairs; ++i) {
@@ -125,6 +155,9 @@ int main(void) {
             failed = 1;
         }
     }
+    pthread_t forker;
+    pthread_create(&forker, NULL, fork_from_thread, NULL);
+    pthread_join(forker, NULL);
     for (int i = 0; i < pairs; ++i) {
         pthread_join(producers[i], NULL);
         pthread_join(consumers[i], NULL);
