@@ -21,9 +21,9 @@ namespace heapkit::malloc_layer {
 
 namespace {
 
-constexpr const char* known_variables[] = {"HEAPKIT_DEBUG",    "HEAPKIT_DEBUG_EXITCODE", "HEAPKIT_GUARD", "HEAPKIT_LOG",
-                                           "HEAPKIT_PROFILE",  "HEAPKIT_PROFILE_SAMPLE", "HEAPKIT_RUN",   "HEAPKIT_STATS",
-                                           "HEAPKIT_SUPPRESS", "HEAPKIT_TRACE"};
+constexpr const char* known_variables[] = {"HEAPKIT_DEBUG",   "HEAPKIT_DEBUG_EXITCODE", "HEAPKIT_GUARD",        "HEAPKIT_LOG",
+                                           "HEAPKIT_PROFILE", "HEAPKIT_PROFILE_SAMPLE", "HEAPKIT_PURGE_THREAD", "HEAPKIT_RUN",
+                                           "HEAPKIT_STATS",   "HEAPKIT_SUPPRESS",       "HEAPKIT_TRACE"};
 
 std::atomic<bool> settings_read{false};  // whether any call reached the library (each one reads the settings first)
 
@@ -154,6 +154,8 @@ environment_settings read_environment() noexcept {
             found.profile_sample_bytes = bytes;
         } else if (const char* file = value_of(*entry, "HEAPKIT_SUPPRESS")) {
             std::snprintf(found.suppressions, sizeof found.suppressions, "%s", file);
+        } else if (const char* purge = value_of(*entry, "HEAPKIT_PURGE_THREAD")) {
+            found.purge_thread = is_yes(purge);
         } else if (const char* stats = value_of(*entry, "HEAPKIT_STATS")) {
             found.stats = is_yes(stats);
         } else if (const char* trace = value_of(*entry, "HEAPKIT_TRACE"); trace != nullptr && trace[0] != '\0') {

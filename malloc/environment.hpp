@@ -6,7 +6,8 @@
 // instead of stderr ("%p" in a FILE becomes the process id, for programs that start others),
 // HEAPKIT_GUARD puts blocks against guard pages (guard_pages.hpp), HEAPKIT_DEBUG_EXITCODE and
 // HEAPKIT_SUPPRESS shape debug mode's leak report, HEAPKIT_PROFILE=FILE and HEAPKIT_PROFILE_SAMPLE=N
-// record a profile (profile_writer.hpp); HEAPKIT_RUN=1 (set by `heapkit run`) has the library say
+// record a profile (profile_writer.hpp); HEAPKIT_PURGE_THREAD=0 leaves freed memory to be given
+// back at calls only (background_purge.hpp); HEAPKIT_RUN=1 (set by `heapkit run`) has the library say
 // at exit when no call ever reached it. Any other HEAPKIT_* variable, and a value that cannot be
 // read, is reported once.
 #pragma once
@@ -31,6 +32,7 @@ struct environment_settings {
     char suppressions[4096] = {};  // HEAPKIT_SUPPRESS=FILE: leak sites to leave out of the report; empty: none
     char profile_path[4096] = {};  // HEAPKIT_PROFILE=FILE, "%p" replaced (profile_writer.hpp opens it); empty: none
     unsigned long long profile_sample_bytes = 0;  // HEAPKIT_PROFILE_SAMPLE=N: one allocation per N bytes; 0: every one
+    bool purge_thread = true;                     // HEAPKIT_PURGE_THREAD=0: no background purge (background_purge.hpp)
 };
 
 // The settings, read on the first call (which also reports unknown variables). Thread-safe.

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "background_purge.hpp"
 #include "fatal.hpp"
 #include "heapkit/heap/detail/os.hpp"
 #include "large_registry.hpp"
@@ -182,6 +183,7 @@ std::size_t free_large(void* pointer) noexcept {
     const std::size_t usable = header->usable_bytes;
     count_mapping(header->mapping_bytes, -1);
     give_back(header->mapping, header->mapping_bytes);
+    wake_background_purge();  // the mapping may now be cached: it goes if the program goes idle
     return usable;
 }
 
@@ -217,6 +219,16 @@ large_totals large_census() noexcept {
     totals.cached_bytes = cached_bytes;
     pthread_mutex_unlock(&cache_mutex);
     return totals;
+}
+
+bool large_drop_expired() noexcept {
+    cached_mapping expired[cached_mapping_limit];
+    pthread_mutex_lock(&cache_mutex);
+    const std::size_t evicted = evict(os::monotonic_seconds(), 0, expired);
+    const bool still_cached = cached_count != 0;
+    pthread_mutex_unlock(&cache_mutex);
+    for (std::size_t i = 0; i < evicted; ++i) os_memory::unmap(expired[i].mapping, expired[i].bytes);
+    return still_cached;
 }
 
 std::size_t large_trim() noexcept {

@@ -39,5 +39,8 @@ struct large_totals {
 large_totals large_census() noexcept;
 // Unmaps every cached mapping (malloc_trim); the bytes given back.
 std::size_t large_trim() noexcept;
+// The purge thread's round (background_purge.hpp): unmaps the cached mappings older than the
+// cache keeps them; whether any are still cached.
+bool large_drop_expired() noexcept;
 
 }  // namespace heapkit::malloc_layer

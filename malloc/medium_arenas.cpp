@@ -10,6 +10,7 @@
 #include <iterator>
 #include <new>
 
+#include "background_purge.hpp"
 #include "fatal.hpp"
 #include "heap_region.hpp"
 #include "heapkit/heap/boundary_tag_heap.hpp"
@@ -32,6 +33,9 @@ constexpr std::size_t region_bytes = std::size_t{64} << 20;  // a region's size,
 constexpr std::size_t trim_every_bytes = std::size_t{32} << 20;       // may be tuned
 constexpr std::int64_t trim_interval_seconds = 1;                     // may be tuned
 constexpr std::size_t trim_min_block_bytes = std::size_t{256} << 10;  // may be tuned
+// Freed bytes at which an arena wakes the purge thread, which trims them once they have stayed a
+// second, so that an idle program's memory comes back too (background_purge.hpp).
+constexpr std::size_t purge_wake_bytes = std::size_t{2} << 20;  // may be tuned
 
 // AR1: every region of an arena's heap has its table slots set to that arena's number, and a
 // slot names an arena only when that arena's heap holds the slot's memory.
@@ -122,16 +126,23 @@ void release_pages(void* released, std::byte* start, std::size_t bytes) {
     if (released != nullptr) *static_cast<std::size_t*>(released) += bytes;
 }
 
-// Counts `bytes` freed and trims when it is time; with 0, only trims when it is time (an
-// allocation, so that a program whose frees all stop in thread caches still gets its pages back).
-void note_freed(arena& locked, std::size_t bytes) noexcept {
-    locked.freed_since_trim += bytes;
-    if (locked.freed_since_trim < trim_every_bytes) return;
-    const std::int64_t now = os::monotonic_seconds();
-    if (now - locked.last_trim_seconds < trim_interval_seconds) return;
+// Gives back the pages of the locked arena's large free blocks, now.
+void trim(arena& locked, std::int64_t now) noexcept {
     locked.last_trim_seconds = now;
     locked.freed_since_trim = 0;
     locked.heap().for_each_free_span(trim_min_block_bytes, release_pages, nullptr);
+}
+
+// Counts `bytes` freed and trims when it is time; with 0, only trims when it is time (an
+// allocation, so that a program whose frees all stop in thread caches still gets its pages back).
+// Whether freed bytes wait that the purge thread should see to (wake it after unlocking).
+bool note_freed(arena& locked, std::size_t bytes) noexcept {
+    locked.freed_since_trim += bytes;
+    if (locked.freed_since_trim < trim_every_bytes) return locked.freed_since_trim >= purge_wake_bytes;
+    const std::int64_t now = os::monotonic_seconds();
+    if (now - locked.last_trim_seconds < trim_interval_seconds) return true;
+    trim(locked, now);
+    return false;
 }
 
 }  // namespace
@@ -151,14 +162,19 @@ bool arena_owns(const void* pointer) noexcept {
 }
 
 std::size_t arena_free(void* pointer) noexcept {
-    arena& owner = lock_arena_of(pointer);
-    const unlock_at_exit unlock(owner);
-    const std::size_t bytes = boundary_tag_heap::usable_size(pointer);  // read before the block goes
-    if (const errc why = owner.heap().try_deallocate(pointer); why != errc::ok) {
-        const bool freed_before = why == errc::invalid_free && owner.heap().was_freed(pointer);
-        fatal(freed_before ? misuse::double_free : misuse::foreign_free, pointer);
+    std::size_t bytes = 0;
+    bool purge_later = false;
+    {
+        arena& owner = lock_arena_of(pointer);
+        const unlock_at_exit unlock(owner);
+        bytes = boundary_tag_heap::usable_size(pointer);  // read before the block goes
+        if (const errc why = owner.heap().try_deallocate(pointer); why != errc::ok) {
+            const bool freed_before = why == errc::invalid_free && owner.heap().was_freed(pointer);
+            fatal(freed_before ? misuse::double_free : misuse::foreign_free, pointer);
+        }
+        purge_later = note_freed(owner, bytes);
     }
-    note_freed(owner, bytes);
+    if (purge_later) wake_background_purge();
     return bytes;
 }
 
@@ -213,6 +229,24 @@ std::size_t arena_trim() noexcept {
         each.freed_since_trim = 0;
     }
     return released;
+}
+
+bool arena_trim_idle() noexcept {
+    bool waiting = false;
+    const std::int64_t now = os::monotonic_seconds();
+    for (arena& each : arenas) {
+        if (pthread_mutex_trylock(&each.mutex) != 0) {
+            waiting = true;  // busy: its own calls trim it, or the next round does
+            continue;
+        }
+        const unlock_at_exit unlock(each);
+        if (!each.built || each.freed_since_trim == 0) continue;
+        if (now - each.last_trim_seconds < trim_interval_seconds)
+            waiting = true;
+        else
+            trim(each, now);
+    }
+    return waiting;
 }
 
 const char* arenas_validate() noexcept {

@@ -47,6 +47,11 @@ arena_totals arena_census() noexcept;
 // timed trim; the bytes given back (as far as whole pages go).
 std::size_t arena_trim() noexcept;
 
+// The purge thread's round (background_purge.hpp): every arena with freed bytes not trimmed for
+// a second gives back the pages of its free blocks of at least 256 KiB (an arena another thread
+// holds is left for the next round); whether any arena still holds freed bytes to trim.
+bool arena_trim_idle() noexcept;
+
 // Checks every arena's heap; nullptr when they hold, else a line naming the arena that does not.
 const char* arenas_validate() noexcept;
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "background_purge.hpp"
 #include "debug_mode.hpp"
 #include "environment.hpp"
 #include "fatal.hpp"
@@ -47,6 +48,7 @@ void unlock_in_parent() noexcept {
 }
 void unlock_in_child() noexcept {
     stop_tracing_in_child();
+    forget_background_purge_in_child();
     unlock_large_cache();
     unlock_arenas();
     slab_unlock_after_fork();

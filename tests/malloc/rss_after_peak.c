@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT
- * RSS comes back down after a peak, for the heap and for the slabs: 256 MiB in 100 KiB blocks
- * (below the large-block threshold, so they live in the heap's arenas), then 256 MiB in 64-byte
- * blocks (slabs), are written and freed; a little over a second later (heapkit returns freed
- * memory at most about once a second, at a call that reaches an arena) a 300 KiB block (above
- * the thread caches' sizes) is allocated and freed, and resident memory must have fallen below
- * a quarter of the peak. Run under LD_PRELOAD by ctest. */
+ * RSS comes back down after a peak, for the heap, the slabs and the large blocks: 256 MiB in 100
+ * KiB blocks (below the large-block threshold, so they live in the heap's arenas), in 64-byte
+ * blocks (slabs), in 1 MiB blocks (mappings of their own), are written and freed; resident memory
+ * must then fall below a quarter of the peak. Twice for each: once with a call a little over a
+ * second later (heapkit returns freed memory at most about once a second, at a call that reaches
+ * an arena: a 300 KiB block, above the thread caches' sizes), and once with the program idle (no
+ * call at all for 2.6 s: the purge thread gives it back). Run under LD_PRELOAD by ctest. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +14,9 @@
 
 #include "resident_bytes.h"
 
-/* 256 MiB in `count` blocks of `block` bytes, written, then freed; 0 when RSS came down. */
-static int peak_and_release(const char* name, size_t count, size_t block) {
+/* 256 MiB in `count` blocks of `block` bytes, written, then freed, then a wait (`idle`: with no
+ * call at all); 0 when RSS came down. */
+static int peak_and_release(const char* name, size_t count, size_t block, int idle) {
     char** blocks = malloc(count * sizeof *blocks);
     if (blocks == NULL) return 2;
     for (size_t i = 0; i < count; ++i) {
@@ -25,16 +27,25 @@ static int peak_and_release(const char* name, size_t count, size_t block) {
     const long peak = resident_bytes();
     for (size_t i = 0; i < count; ++i) free(blocks[i]);
     free(blocks);
-    const struct timespec wait = {1, 200 * 1000 * 1000};
-    nanosleep(&wait, NULL);
-    free(malloc(300 << 10));
+    if (idle) {
+        const struct timespec wait = {2, 600 * 1000 * 1000};
+        nanosleep(&wait, NULL);
+    } else {
+        const struct timespec wait = {1, 200 * 1000 * 1000};
+        nanosleep(&wait, NULL);
+        free(malloc(300 << 10));
+    }
     const long after = resident_bytes();
-    printf("rss_after_peak %s: peak %ld MiB, after freeing %ld MiB\n", name, peak >> 20, after >> 20);
+    printf("rss_after_peak %s%s: peak %ld MiB, after freeing %ld MiB\n", name, idle ? ", idle" : "", peak >> 20, after >> 20);
     return peak > (200L << 20) && after < peak / 4 ? 0 : 1;
 }
 
 int main(void) {
-    const int heap = peak_and_release("heap (100 KiB blocks)", 2560, 100 << 10);
-    const int slabs = peak_and_release("slabs (64-byte blocks)", (size_t)4 << 20, 64);
-    return heap != 0 ? heap : slabs;
+    int failed = 0;
+    for (int idle = 1; idle >= 0; --idle) { /* idle first: nothing has started the purge thread yet */
+        failed |= peak_and_release("heap (100 KiB blocks)", 2560, 100 << 10, idle);
+        failed |= peak_and_release("slabs (64-byte blocks)", (size_t)4 << 20, 64, idle);
+        failed |= peak_and_release("large blocks (1 MiB)", 256, 1 << 20, idle);
+    }
+    return failed;
 }
