@@ -3,14 +3,15 @@
 # Compares mallocs through LD_PRELOAD on the workloads of bench/malloc/workloads.cpp: glibc,
 # heapkit, mimalloc, jemalloc and tcmalloc, run alternately, REPETITIONS times each; prints the
 # median wall time and peak RSS of every pair with ratios to glibc and to mimalloc, and the
-# geometric means. Usage: compare.py WORKLOADS_BINARY HEAPKIT_LIBRARY [REPETITIONS]
+# geometric means. Usage: compare.py WORKLOADS_BINARY HEAPKIT_LIBRARY [REPETITIONS [WORKLOAD...]]
 import math
 import os
 import statistics
 import subprocess
 import sys
 
-WORKLOADS = ["small_objects", "producer_consumer", "server", "medium_server", "false_sharing", "large_blocks", "realloc_growth"]
+WORKLOADS = ["small_objects", "producer_consumer", "server", "medium_server", "false_sharing", "large_blocks", "realloc_growth",
+             "glibc_thread", "glibc_simple", "mstress"]
 LIBRARIES = "/usr/lib/x86_64-linux-gnu"
 
 
@@ -40,6 +41,11 @@ def geometric_mean(values):
 def main():
     binary, heapkit = sys.argv[1], sys.argv[2]
     repetitions = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    if len(sys.argv) > 4:
+        unknown = [w for w in sys.argv[4:] if w not in WORKLOADS]
+        if unknown:
+            raise SystemExit(f"compare: unknown workloads {unknown}; known: {' '.join(WORKLOADS)}")
+        WORKLOADS[:] = sys.argv[4:]
     chosen = allocators(heapkit)
     times = {(w, name): [] for w in WORKLOADS for name, _ in chosen}
     rss = {(w, name): [] for w in WORKLOADS for name, _ in chosen}

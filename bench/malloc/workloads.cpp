@@ -3,8 +3,10 @@
 // modelled on well-known patterns: small short-lived objects (bignum arithmetic), producer and
 // consumer threads (every free cross-thread), a server with random sizes in several threads
 // (Larson), the same with medium sizes, small objects written by several threads (false sharing,
-// cache-scratch), very large blocks, and realloc growth. Usage: heapkit_malloc_workloads NAME;
-// prints a checksum.
+// cache-scratch), very large blocks, realloc growth, and three written from the public suites'
+// descriptions of their tests: glibc's bench-malloc-thread and bench-malloc-simple, and
+// mimalloc's stress test (threads that come and go, handing blocks to each other). Usage:
+// heapkit_malloc_workloads NAME; prints a checksum.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -163,6 +165,112 @@ std::uint64_t large_blocks() {
     return checksum;
 }
 
+// glibc's own benchmark (benchtests/bench-malloc-thread.c), as it describes itself: each of two
+// threads keeps a working set of 1024 blocks and replaces a random one, again and again, with a
+// block of 4 to 32768 bytes drawn so that small sizes are far more frequent than large ones (the
+// size's reciprocal uniform: density about 1/size^2).
+std::uint64_t glibc_thread() {
+    constexpr int threads = 2;
+    std::atomic<std::uint64_t> checksum{0};
+    std::vector<std::thread> running;
+    for (int t = 0; t < threads; ++t) {
+        running.emplace_back([&, t] {
+            xorshift random{static_cast<std::uint64_t>(t) * 13 + 1};
+            constexpr double min_inverse = 1.0 / 4, max_inverse = 1.0 / 32768;
+            std::vector<std::size_t> sizes(4096);
+            for (std::size_t& size : sizes) {
+                const double uniform = static_cast<double>(random.next() % 1'000'000) / 1e6;
+                size = static_cast<std::size_t>(1.0 / (min_inverse + uniform * (max_inverse - min_inverse)));
+            }
+            std::vector<char*> working_set(1024, nullptr);
+            std::uint64_t sum = 0;
+            for (int step = 0; step < 30'000'000; ++step) {
+                char*& slot = working_set[random.next() % working_set.size()];
+                if (slot != nullptr) sum += static_cast<unsigned char>(slot[0]);
+                std::free(slot);
+                slot = static_cast<char*>(std::malloc(sizes[static_cast<std::size_t>(step) % sizes.size()]));
+                slot[0] = static_cast<char>(step);
+            }
+            for (char* block : working_set) std::free(block);
+            checksum += sum;
+        });
+    }
+    for (std::thread& thread : running) thread.join();
+    return checksum;
+}
+
+// glibc's simple benchmark (benchtests/bench-malloc-simple.c): one thread allocates a batch of
+// blocks of one size and frees them in the order it took them, for batches of 25 to 1600 blocks
+// of 16 to 4096 bytes: the fast paths without randomness.
+std::uint64_t glibc_simple() {
+    std::uint64_t checksum = 0;
+    std::vector<void*> batch(1600);
+    for (const std::size_t size : {std::size_t{16}, std::size_t{256}, std::size_t{1024}, std::size_t{4096}}) {
+        for (const std::size_t count : {std::size_t{25}, std::size_t{100}, std::size_t{400}, std::size_t{1600}}) {
+            for (std::size_t round = 0; round < 10'000'000 / count / 16; ++round) {
+                for (std::size_t i = 0; i < count; ++i) {
+                    batch[i] = std::malloc(size);
+                    static_cast<char*>(batch[i])[0] = static_cast<char>(i);
+                }
+                checksum += static_cast<unsigned char>(static_cast<char*>(batch[round % count])[0]);
+                for (std::size_t i = 0; i < count; ++i) std::free(batch[i]);
+            }
+        }
+    }
+    return checksum;
+}
+
+// mimalloc's stress test (test/test-stress.c), as its comments describe it: rounds of short-lived
+// threads that allocate objects of mostly small sizes (1 in 100 up to 1 MiB), keep some, free
+// others, and hand some to a shared transfer array, so that later threads (of the same round or
+// the next ones) free and replace what earlier ones allocated, and threads end holding blocks.
+std::uint64_t mstress() {
+    constexpr int rounds = 10, threads = 4, items = 100'000;
+    constexpr std::size_t transfer_slots = 1000;
+    std::vector<std::atomic<std::uint64_t*>> transfer(transfer_slots);
+    for (auto& slot : transfer) slot.store(nullptr);
+    std::atomic<std::uint64_t> checksum{0};
+    const auto allocate = [](xorshift& random) {
+        std::size_t words = 1 + random.next() % 32;
+        if (random.next() % 100 == 0) words *= 1 + random.next() % 4096;  // up to 1 MiB
+        auto* object = static_cast<std::uint64_t*>(std::malloc(words * sizeof(std::uint64_t)));
+        object[0] = words;
+        object[words - 1] = words;
+        return object;
+    };
+    const auto release = [](std::uint64_t* object) {
+        if (object == nullptr) return std::uint64_t{0};
+        const std::uint64_t words = object[0];
+        const std::uint64_t check = object[words - 1] == words ? words : ~std::uint64_t{0};
+        std::free(object);
+        return check;
+    };
+    for (int round = 0; round < rounds; ++round) {
+        std::vector<std::thread> running;
+        for (int t = 0; t < threads; ++t) {
+            running.emplace_back([&, round, t] {
+                xorshift random{static_cast<std::uint64_t>(round) * 131 + static_cast<std::uint64_t>(t) * 7 + 1};
+                std::vector<std::uint64_t*> kept(items / 10, nullptr);
+                std::uint64_t sum = 0;
+                for (int step = 0; step < items; ++step) {
+                    std::uint64_t*& own = kept[random.next() % kept.size()];
+                    sum += release(own);
+                    own = allocate(random);
+                    if (random.next() % 4 == 0) {  // swap one with whatever another thread left
+                        std::uint64_t* given = transfer[random.next() % transfer_slots].exchange(allocate(random));
+                        sum += release(given);
+                    }
+                }
+                for (std::size_t i = 0; i < kept.size() / 2; ++i) sum += release(kept[i]);  // the rest stay allocated
+                checksum += sum;
+            });
+        }
+        for (std::thread& thread : running) thread.join();
+    }
+    for (auto& slot : transfer) checksum += release(slot.exchange(nullptr));
+    return checksum;
+}
+
 // Buffers grown by realloc, as strings and vectors of unknown final size do.
 std::uint64_t realloc_growth() {
     std::uint64_t checksum = 0;
@@ -202,9 +310,16 @@ int main(int argc, char** argv) {
         checksum = large_blocks();
     else if (name == "realloc_growth")
         checksum = realloc_growth();
+    else if (name == "glibc_thread")
+        checksum = glibc_thread();
+    else if (name == "glibc_simple")
+        checksum = glibc_simple();
+    else if (name == "mstress")
+        checksum = mstress();
     else {
         std::fprintf(stderr,
-                     "usage: %s small_objects|producer_consumer|server|medium_server|false_sharing|large_blocks|realloc_growth\n",
+                     "usage: %s small_objects|producer_consumer|server|medium_server|false_sharing|large_blocks|realloc_growth|"
+                     "glibc_thread|glibc_simple|mstress\n",
                      argv[0]);
         return 2;
     }
