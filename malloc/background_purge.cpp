@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The purge thread: wake, sleep a second, trim the arenas and the large-mapping cache, again
-// while anything waits, then end.
+// The purge thread: wake, sleep a second, trim the arenas, the large-mapping cache and the slab
+// pages unused for a second, again while anything waits, then end.
 #include "background_purge.hpp"
 
 #include <pthread.h>
@@ -12,6 +12,7 @@
 #include "environment.hpp"
 #include "large_blocks.hpp"
 #include "medium_arenas.hpp"
+#include "slab_heap.hpp"
 
 namespace heapkit::malloc_layer {
 
@@ -26,7 +27,8 @@ constinit std::atomic<bool> gave_up{false};  // pthread_create refused once: do 
 bool purge_round() noexcept {
     const bool arenas_wait = arena_trim_idle();
     const bool mappings_wait = large_drop_expired();
-    return arenas_wait || mappings_wait;
+    const bool pages_wait = slab_purge_aged(slab_purge_age_ms);
+    return arenas_wait || mappings_wait || pages_wait;
 }
 
 void* purge_loop(void*) noexcept {

@@ -69,6 +69,7 @@ void after_first_use() noexcept {
     pthread_key_t key;
     if (pthread_key_create(&key, slab_abandon_thread) == 0) slab_set_exit_key(static_cast<unsigned>(key));
     if (pthread_key_create(&key, drain_medium_cache) == 0) medium_cache_set_exit_key(static_cast<unsigned>(key));
+    slab_set_purge_waker(wake_background_purge);
     register_exit_work();
 }
 

@@ -4,6 +4,8 @@
 #include "slab_heap.hpp"
 
 #include <pthread.h>
+#include <sched.h>
+#include <time.h>
 
 #include <atomic>
 #include <cstdint>
@@ -21,7 +23,8 @@ namespace {
 constexpr std::size_t segment_bytes = std::size_t{4} << 20;                 // may be tuned: a power of two, many pages
 constexpr std::size_t slab_page_bytes = std::size_t{64} << 10;              // may be tuned: holds 4 of the largest class
 constexpr std::size_t pages_per_segment = segment_bytes / slab_page_bytes;  // page 0 holds the segment's header
-constexpr std::size_t purge_after_pages = 16;  // may be tuned: unused pages a heap keeps before returning their memory
+constexpr std::size_t purge_after_pages = 16;  // may be tuned: unused pages a heap keeps before the purge thread looks
+constexpr std::size_t purge_now_pages = 256;   // may be tuned: unused pages past which the owner returns them itself
 static_assert(slab_page_bytes % slab_max_bytes == 0 &&
               slab_page_bytes * slab_max_bytes < (std::uint64_t{1} << 32));  // see page_of_block
 
@@ -32,6 +35,14 @@ enum notice_state : unsigned char {
     notice_idle,    // not full, or full and already queued before (see queued)
     notice_wanted,  // full: the next remote free queues the page on its heap's `noticed` stack
     notice_queued,  // on the `noticed` stack (at most once: only wanted -> queued pushes it)
+};
+
+// Whether the purge thread may give a page's memory back (slab_purge_aged) and whether it is
+// doing so; written by the owner and the purge thread, each with a CAS that the other respects.
+enum purge_state : unsigned char {
+    purge_none,     // in use, or clean, or taken back by the owner: the purge thread leaves it alone
+    purge_waiting,  // unused and dirty since retired_ms: the purge thread may take it
+    purge_running,  // the purge thread is discarding its memory; it stores purge_none after
 };
 
 // One page's descriptor, in its segment's header. Owner-only fields are plain; fields that other
@@ -57,6 +68,8 @@ struct slab_page {
     slab_page* next = nullptr;           // class list or free_pages list
     slab_page* previous = nullptr;
     slab_page* next_noticed = nullptr;  // on the owner's `noticed` stack
+    std::atomic<purge_state> purge{purge_none};
+    std::atomic<std::uint32_t> retired_ms{0};  // when it last became unused (monotonic_ms), written before purge
 };
 
 // SG1: owner is fixed for the segment's life (which is the process's); pages_in_use == pages
@@ -190,13 +203,37 @@ void collect_remote(slab_page* page) noexcept {
     set_owned(page->used, page->used - count);
 }
 
+// Milliseconds of a coarse monotonic clock (a few ms of resolution; wraps after 49 days, which the
+// unsigned differences below survive).
+std::uint32_t monotonic_ms() noexcept {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    return static_cast<std::uint32_t>(static_cast<std::uint64_t>(now.tv_sec) * 1000 +
+                                      static_cast<std::uint64_t>(now.tv_nsec) / 1'000'000);
+}
+
+// The owner takes a dirty page back from the purge thread before it uses or discards its memory
+// itself; while the purge thread is discarding it, waits for that to end. Afterwards the page's
+// memory is the owner's alone (and may already be back with the kernel: zeros on next touch).
+void take_back_from_purge(slab_page* page) noexcept {
+    purge_state expected = purge_waiting;
+    while (!page->purge.compare_exchange_weak(expected, purge_none, std::memory_order_acquire, std::memory_order_acquire)) {
+        if (expected == purge_none) return;
+        expected = purge_waiting;  // purge_running: one madvise, a few microseconds
+        sched_yield();
+    }
+}
+
 void purge_dirty_pages(slab_heap& heap) noexcept {
     for (slab_page* page = heap.free_pages; page != nullptr && page->dirty; page = page->next) {
+        take_back_from_purge(page);
         os_memory::discard(page_start(page), slab_page_bytes);
         page->dirty = false;
     }
     heap.dirty_pages = 0;
 }
+
+constinit std::atomic<void (*)() noexcept> purge_waker{nullptr};
 
 // A fresh 4 MiB segment aligned to its size, its pages on the heap's free list; false when the
 // kernel refuses (map_aligned keeps it inside the segment map).
@@ -217,6 +254,7 @@ slab_page* start_page(slab_heap& heap, std::size_t klass) noexcept {
     slab_page* page = heap.free_pages;
     unlink(heap.free_pages, page);
     if (page->dirty) {
+        take_back_from_purge(page);
         page->dirty = false;
         --heap.dirty_pages;
     }
@@ -248,8 +286,11 @@ void drain_noticed(slab_heap& heap) noexcept {
     }
 }
 
-// An empty page back to the heap's unused pages; their memory goes back to the kernel when
-// there are more than purge_after_pages of them. Segments themselves are never unmapped: a
+// An empty page back to the heap's unused pages. Their memory goes back to the kernel once they
+// have stayed unused slab_purge_age_ms (the purge thread, woken by local_free when there are more than
+// purge_after_pages), or at once when there are more than purge_now_pages: a program that frees
+// and takes a batch of pages again and again (glibc's bench-malloc-simple) keeps them instead of
+// faulting them in each time. Segments themselves are never unmapped: a
 // thread freeing into a page may still read its descriptor just after its push (remote_free),
 // however quickly the owner empties the page, so descriptors must stay readable (the address
 // space of a segment is kept, its memory is not).
@@ -261,7 +302,9 @@ void retire_page(slab_heap& heap, slab_page* page) noexcept {
     ++heap.dirty_pages;
     push_front(heap.free_pages, page);
     --segment_of(page)->pages_in_use;
-    if (heap.dirty_pages > purge_after_pages) purge_dirty_pages(heap);
+    page->retired_ms.store(monotonic_ms(), std::memory_order_relaxed);
+    page->purge.store(purge_waiting, std::memory_order_release);
+    if (heap.dirty_pages > purge_now_pages) purge_dirty_pages(heap);
 }
 
 // Takes a page with no room off its class list; other threads' frees into it will queue it on
@@ -330,7 +373,11 @@ void local_free(slab_heap& heap, slab_page* page, void* block) noexcept {
         page->notice.compare_exchange_strong(expected, notice_idle, std::memory_order_seq_cst);
         insert_with_room(heap, page);
     }
-    if (page->used == 0 && heap.classes[page->klass] != page) retire_page(heap, page);
+    if (page->used == 0 && heap.classes[page->klass] != page) {
+        retire_page(heap, page);
+        if (heap.dirty_pages > purge_after_pages)  // last: waking may allocate, which may use this heap
+            if (void (*wake)() noexcept = purge_waker.load(std::memory_order_relaxed)) wake();
+    }
 }
 
 // The page of a pointer in a mapped segment, or the end of the program when it is no block's
@@ -479,6 +526,29 @@ slab_totals slab_census() noexcept {
         }
     }
     return totals;
+}
+
+void slab_set_purge_waker(void (*wake)() noexcept) noexcept { purge_waker.store(wake, std::memory_order_relaxed); }
+
+bool slab_purge_aged(std::uint32_t age_ms) noexcept {
+    bool waiting = false;
+    const std::uint32_t now = monotonic_ms();
+    for (slab_segment* segment = all_segments.load(std::memory_order_acquire); segment != nullptr;
+         segment = segment->next_in_process) {
+        for (std::size_t index = 1; index < pages_per_segment; ++index) {
+            slab_page& page = segment->pages[index];
+            if (page.purge.load(std::memory_order_relaxed) != purge_waiting) continue;
+            if (now - page.retired_ms.load(std::memory_order_relaxed) < age_ms) {
+                waiting = true;
+                continue;
+            }
+            purge_state expected = purge_waiting;
+            if (!page.purge.compare_exchange_strong(expected, purge_running, std::memory_order_acquire)) continue;
+            os_memory::discard(page_start(&page), slab_page_bytes);
+            page.purge.store(purge_none, std::memory_order_release);
+        }
+    }
+    return waiting;
 }
 
 std::size_t slab_trim() noexcept {

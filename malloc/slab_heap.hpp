@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "fatal.hpp"
 
@@ -49,6 +50,14 @@ struct slab_totals {
     std::size_t in_use_pages = 0;  // pages with a size class
 };
 slab_totals slab_census() noexcept;
+// The purge thread (background_purge.hpp): `wake` is called by a free that leaves its heap more
+// than 16 unused pages; slab_purge_aged then gives back the memory of every thread's pages that
+// have stayed unused `age_ms` (taking each from its owner with a CAS the owner respects) and says
+// whether younger unused pages wait.
+inline constexpr std::uint32_t slab_purge_age_ms = 1000;  // may be tuned: what the purge thread passes
+void slab_set_purge_waker(void (*wake)() noexcept) noexcept;
+bool slab_purge_aged(std::uint32_t age_ms) noexcept;
+
 // Gives the memory of the calling thread's unused pages back to the kernel now (malloc_trim;
 // other threads' heaps are their owners' alone); the bytes given back.
 std::size_t slab_trim() noexcept;

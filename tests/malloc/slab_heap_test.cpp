@@ -174,6 +174,39 @@ TEST(SlabHeap, CensusCountsBlocksOutWhileAnotherThreadAllocates) {
     reader.join();
 }
 
+TEST(SlabHeap, PurgingUnusedPagesFromAnotherThreadNeverTouchesBlocksInUse) {
+    // The owner empties and refills pages over and over (each batch retires them, the next takes
+    // them back) while another thread gives back the memory of every unused page at once (age 0):
+    // a page the owner took back must keep what is written in it. Under TSan in `make test`.
+    std::atomic<bool> stop{false};
+    std::atomic<std::size_t> purging_rounds{0};
+    std::thread purger([&] {
+        while (!stop.load()) {
+            slab_purge_aged(0);
+            purging_rounds.fetch_add(1);
+        }
+    });
+    const std::size_t klass = size_class_of(4096);
+    std::vector<unsigned char*> blocks(1600);
+    for (int round = 0; round < 200; ++round) {
+        for (std::size_t i = 0; i < blocks.size(); ++i) {
+            blocks[i] = static_cast<unsigned char*>(slab_allocate(klass));
+            ASSERT_NE(blocks[i], nullptr);
+            std::memset(blocks[i], static_cast<int>((i + static_cast<std::size_t>(round)) % 251 + 1), 4096);
+        }
+        for (std::size_t i = 0; i < blocks.size(); ++i) {
+            const auto expected = static_cast<unsigned char>((i + static_cast<std::size_t>(round)) % 251 + 1);
+            ASSERT_TRUE(blocks[i][0] == expected && blocks[i][2048] == expected && blocks[i][4095] == expected)
+                << "round " << round << ", block " << i << ": a page in use lost its contents";
+            slab_free(blocks[i]);
+        }
+    }
+    stop = true;
+    purger.join();
+    EXPECT_GT(purging_rounds.load(), 0u);
+    EXPECT_EQ(slab_validate(), nullptr);
+}
+
 TEST(SlabHeap, ShadowModelGrowsShrinksAndReusesPages) {
     std::mt19937_64 random(seed_for("ShadowModelGrowsShrinksAndReusesPages"));
     shadow_model model;
