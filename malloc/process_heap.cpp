@@ -61,16 +61,22 @@ void release_to_arena(void* block) noexcept { arena_free(block); }
 void drain_medium_cache(void*) noexcept { medium_cache_drain(release_to_arena); }
 
 // Once, after the first allocation and outside the lock, since pthread_atfork and atexit may
-// allocate: the fork handlers and the work at exit.
-void after_first_use() noexcept {
-    static std::atomic<bool> done{false};
-    if (done.load(std::memory_order_relaxed) || done.exchange(true)) return;
+// allocate: the fork handlers and the work at exit. The check is inline (every allocation makes
+// it), the work out of line.
+constinit std::atomic<bool> first_use_done{false};
+
+[[gnu::noinline]] void set_up_after_first_use() noexcept {
+    if (first_use_done.exchange(true)) return;
     pthread_atfork(lock_for_fork, unlock_in_parent, unlock_in_child);
     pthread_key_t key;
     if (pthread_key_create(&key, slab_abandon_thread) == 0) slab_set_exit_key(static_cast<unsigned>(key));
     if (pthread_key_create(&key, drain_medium_cache) == 0) medium_cache_set_exit_key(static_cast<unsigned>(key));
     slab_set_purge_waker(wake_background_purge);
     register_exit_work();
+}
+
+inline void after_first_use() noexcept {
+    if (!first_use_done.load(std::memory_order_relaxed)) set_up_after_first_use();
 }
 
 bool recording_enabled() noexcept { return recording_flag.get(); }

@@ -174,7 +174,7 @@ void insert_with_room(slab_heap& heap, slab_page* page) noexcept {
 
 bool has_room(const slab_page* page) noexcept { return page->free != nullptr || page->carved < page->capacity; }
 
-void* take_block(slab_page* page) noexcept {
+[[gnu::always_inline]] inline void* take_block(slab_page* page) noexcept {  // the fast path's pop
     void* block = page->free;
     if (block != nullptr) {
         page->free = next_of(block);
@@ -383,7 +383,7 @@ void local_free(slab_heap& heap, slab_page* page, void* block) noexcept {
 // The page of a pointer in a mapped segment, or the end of the program when it is no block's
 // start. offset * reciprocal >> 32 is offset / block_bytes exactly, since offset * block_bytes
 // < 2^32 (a division costs more than the rest of free).
-slab_page* page_of_block(const void* pointer, misuse what) noexcept {
+[[gnu::always_inline]] inline slab_page* page_of_block(const void* pointer, misuse what) noexcept {
     slab_segment* segment = segment_of(pointer);
     const std::size_t index = page_index(segment, pointer);
     slab_page* page = &segment->pages[index];
