@@ -5,10 +5,12 @@
  * must then fall below a quarter of the peak. Twice for each: once with a call a little over a
  * second later (heapkit returns freed memory at most about once a second, at a call that reaches
  * an arena: a 300 KiB block, above the thread caches' sizes), and once with the program idle (no
- * call at all for 2.6 s: the purge thread gives it back). Run under LD_PRELOAD by ctest. */
+ * call at all for 2.6 s: the purge thread gives it back), also in a fork child. Run under
+ * LD_PRELOAD by ctest. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,5 +49,15 @@ int main(void) {
         failed |= peak_and_release("slabs (64-byte blocks)", (size_t)4 << 20, 64, idle);
         failed |= peak_and_release("large blocks (1 MiB)", 256, 1 << 20, idle);
     }
+    /* A fork child, where the parent's purge thread does not exist, starts its own. */
+    fflush(stdout);
+    const pid_t child = fork();
+    if (child == 0) {
+        const int child_failed = peak_and_release("heap in a fork child (100 KiB blocks)", 2560, 100 << 10, 1);
+        fflush(stdout);
+        _exit(child_failed);
+    }
+    int status = 0;
+    failed |= waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0;
     return failed;
 }
