@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The purge thread: wake, sleep a second, trim the arenas, the large-mapping cache and the slab
-// pages unused for a second, again while anything waits, then end.
+// pages unused for a second, collect the blocks freed into exited threads' heaps, again while
+// anything waits, then end.
 #include "background_purge.hpp"
 
 #include <pthread.h>
@@ -28,7 +29,8 @@ bool purge_round() noexcept {
     const bool arenas_wait = arena_trim_idle();
     const bool mappings_wait = large_drop_expired();
     const bool pages_wait = slab_purge_aged(slab_purge_age_ms);
-    return arenas_wait || mappings_wait || pages_wait;
+    const bool abandoned_wait = slab_collect_abandoned();
+    return arenas_wait || mappings_wait || pages_wait || abandoned_wait;
 }
 
 void* purge_loop(void*) noexcept {

@@ -2,7 +2,7 @@
 // Memory freed after a peak goes back to the kernel within about two seconds even when the
 // program makes no more calls (it went idle, or sleeps): a tier that holds freed memory it will
 // give back only later (an arena's free pages not trimmed yet, cached large mappings, more than 16
-// unused slab pages of a thread) wakes one
+// unused slab pages of a thread, an exited thread's pages with blocks still out) wakes one
 // purge thread, which every second trims what has stayed unused for a second and ends when
 // nothing waits. The thread blocks every signal, and a fork child starts its own when it needs
 // one. HEAPKIT_PURGE_THREAD=0 leaves it off (memory then goes back only at calls, as before).

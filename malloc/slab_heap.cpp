@@ -24,7 +24,10 @@ constexpr std::size_t segment_bytes = std::size_t{4} << 20;                 // m
 constexpr std::size_t slab_page_bytes = std::size_t{64} << 10;              // may be tuned: holds 4 of the largest class
 constexpr std::size_t pages_per_segment = segment_bytes / slab_page_bytes;  // page 0 holds the segment's header
 constexpr std::size_t purge_after_pages = 16;  // may be tuned: unused pages a heap keeps before the purge thread looks
-constexpr std::size_t purge_now_pages = 256;   // may be tuned: unused pages past which the owner returns them itself
+// A spare heap with blocks out keeps the purge thread coming while frees arrive, and this many
+// rounds (seconds) after the last.
+constexpr std::uint8_t abandoned_quiet_rounds = 5;  // may be tuned
+constexpr std::size_t purge_now_pages = 256;        // may be tuned: unused pages past which the owner returns them itself
 static_assert(slab_page_bytes % slab_max_bytes == 0 &&
               slab_page_bytes * slab_max_bytes < (std::uint64_t{1} << 32));  // see page_of_block
 
@@ -95,6 +98,7 @@ struct slab_heap {
     std::atomic<slab_page*> noticed{nullptr};  // full pages that received a remote free
     slab_heap* next_spare = nullptr;           // on the spare list (heaps_mutex)
     bool exit_registered = false;              // the exit key names this heap
+    std::uint8_t quiet_rounds_left = 0;        // spare: purge rounds to wait for frees into its pages
 };
 
 // The calling thread's heap; nullptr before its first slab allocation, exited_thread() after
@@ -186,10 +190,10 @@ bool has_room(const slab_page* page) noexcept { return page->free != nullptr || 
     return block;
 }
 
-// Moves the blocks other threads freed onto the owner's list (PG1 holds again).
-void collect_remote(slab_page* page) noexcept {
+// Moves the blocks other threads freed onto the owner's list (PG1 holds again); how many.
+std::uint32_t collect_remote(slab_page* page) noexcept {
     void* list = page->remote.exchange(nullptr, std::memory_order_acquire);
-    if (list == nullptr) return;
+    if (list == nullptr) return 0;
     std::uint32_t count = 0;
     void* last = list;
     const std::byte* carved_end = page_start(page) + std::size_t{page->carved} * page->block_bytes;
@@ -201,6 +205,7 @@ void collect_remote(slab_page* page) noexcept {
     freed_block::link(last, page->free);
     page->free = list;
     set_owned(page->used, page->used - count);
+    return count;
 }
 
 // Milliseconds of a coarse monotonic clock (a few ms of resolution; wraps after 49 days, which the
@@ -488,25 +493,69 @@ std::size_t slab_block_bytes(const void* pointer, misuse what) noexcept {
 
 void slab_set_exit_key(unsigned key) noexcept { exit_key.store(key, std::memory_order_relaxed); }
 
-void slab_abandon_thread(void*) noexcept {
-    slab_heap* heap = current_heap;
-    if (heap == nullptr || heap == exited_thread()) return;
-    drain_noticed(*heap);
-    for (slab_page*& head : heap->classes) {
+// For a heap no thread allocates from (its thread is exiting, or it is spare and held by the
+// purge thread): collects what other threads freed into its pages, retires every page that
+// empties (even the one allocated from) and gives their memory back. The blocks collected, and
+// whether pages with blocks out remain.
+struct collected {
+    std::size_t blocks = 0;
+    bool pages_in_use = false;
+};
+collected collect_and_retire(slab_heap& heap) noexcept {
+    collected result;
+    drain_noticed(heap);
+    for (slab_page*& head : heap.classes) {
         for (slab_page* page = head; page != nullptr;) {
             slab_page* next = page->next;
-            collect_remote(page);
-            if (page->used == 0) retire_page(*heap, page);  // even the page allocated from
+            result.blocks += collect_remote(page);
+            if (page->used == 0) retire_page(heap, page);
             page = next;
         }
     }
-    purge_dirty_pages(*heap);
+    purge_dirty_pages(heap);
+    for (const slab_segment* segment = heap.segments; segment != nullptr; segment = segment->next)
+        result.pages_in_use = result.pages_in_use || segment->pages_in_use != 0;
+    return result;
+}
+
+void slab_abandon_thread(void*) noexcept {
+    slab_heap* heap = current_heap;
+    if (heap == nullptr || heap == exited_thread()) return;
+    const bool blocks_out = collect_and_retire(*heap).pages_in_use;
     heap->exit_registered = false;
+    heap->quiet_rounds_left = abandoned_quiet_rounds;
     current_heap = exited_thread();
     pthread_mutex_lock(&heaps_mutex);
     heap->next_spare = spare_heaps;
     spare_heaps = heap;
     pthread_mutex_unlock(&heaps_mutex);
+    // Blocks still out may be freed by other threads later: the purge thread collects them.
+    if (blocks_out)
+        if (void (*wake)() noexcept = purge_waker.load(std::memory_order_relaxed)) wake();
+}
+
+bool slab_collect_abandoned() noexcept {
+    pthread_mutex_lock(&heaps_mutex);
+    slab_heap* held = spare_heaps;  // all of them, off the list while this thread acts as their owner
+    spare_heaps = nullptr;
+    pthread_mutex_unlock(&heaps_mutex);
+    if (held == nullptr) return false;
+    bool more_may_come = false;
+    slab_heap* last = held;
+    for (slab_heap* heap = held; heap != nullptr; heap = heap->next_spare) {
+        const collected found = collect_and_retire(*heap);
+        if (found.blocks != 0) heap->quiet_rounds_left = abandoned_quiet_rounds;
+        if (found.pages_in_use && heap->quiet_rounds_left != 0) {
+            --heap->quiet_rounds_left;
+            more_may_come = true;
+        }
+        last = heap;
+    }
+    pthread_mutex_lock(&heaps_mutex);
+    last->next_spare = spare_heaps;
+    spare_heaps = held;
+    pthread_mutex_unlock(&heaps_mutex);
+    return more_may_come;
 }
 
 void slab_lock_for_fork() noexcept { pthread_mutex_lock(&heaps_mutex); }

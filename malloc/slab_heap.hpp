@@ -57,6 +57,11 @@ slab_totals slab_census() noexcept;
 inline constexpr std::uint32_t slab_purge_age_ms = 1000;  // may be tuned: what the purge thread passes
 void slab_set_purge_waker(void (*wake)() noexcept) noexcept;
 bool slab_purge_aged(std::uint32_t age_ms) noexcept;
+// The heaps of exited threads, until a new thread takes one: the purge thread (woken by a thread
+// that exits with blocks out) collects what other threads have freed into their pages since, and
+// gives the memory of the pages that empties back; whether to come again (blocks are still out,
+// and some came back within the last 5 rounds).
+bool slab_collect_abandoned() noexcept;
 
 // Gives the memory of the calling thread's unused pages back to the kernel now (malloc_trim;
 // other threads' heaps are their owners' alone); the bytes given back.

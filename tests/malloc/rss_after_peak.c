@@ -7,6 +7,7 @@
  * an arena: a 300 KiB block, above the thread caches' sizes), and once with the program idle (no
  * call at all for 2.6 s: the purge thread gives it back), also in a fork child. Run under
  * LD_PRELOAD by ctest. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,36 @@ static int peak_and_release(const char* name, size_t count, size_t block, int id
     return peak > (200L << 20) && after < peak / 4 ? 0 : 1;
 }
 
+static char** handed;
+enum { handed_count = 4 << 20 };
+
+static void* allocate_and_exit(void* unused) {
+    (void)unused;
+    for (size_t i = 0; i < handed_count; ++i) {
+        handed[i] = malloc(64);
+        memset(handed[i], (int)i, 64);
+    }
+    return NULL;
+}
+
+/* 256 MiB of 64-byte blocks from a thread that then exits; this thread frees them (into a heap no
+ * thread owns) and idles: the purge thread collects them and gives the pages back. */
+static int exited_thread_blocks_freed(void) {
+    handed = malloc(handed_count * sizeof *handed);
+    pthread_t thread;
+    if (handed == NULL || pthread_create(&thread, NULL, allocate_and_exit, NULL) != 0 || pthread_join(thread, NULL) != 0)
+        return 2;
+    const long peak = resident_bytes();
+    for (size_t i = 0; i < handed_count; ++i) free(handed[i]);
+    free(handed);
+    const struct timespec wait = {2, 600 * 1000 * 1000};
+    nanosleep(&wait, NULL);
+    const long after = resident_bytes();
+    printf("rss_after_peak slabs of an exited thread, freed by another, idle: peak %ld MiB, after freeing %ld MiB\n", peak >> 20,
+           after >> 20);
+    return peak > (200L << 20) && after < peak / 4 ? 0 : 1;
+}
+
 int main(void) {
     int failed = 0;
     for (int idle = 1; idle >= 0; --idle) { /* idle first: nothing has started the purge thread yet */
@@ -49,6 +80,7 @@ int main(void) {
         failed |= peak_and_release("slabs (64-byte blocks)", (size_t)4 << 20, 64, idle);
         failed |= peak_and_release("large blocks (1 MiB)", 256, 1 << 20, idle);
     }
+    failed |= exited_thread_blocks_freed();
     /* A fork child, where the parent's purge thread does not exist, starts its own. */
     fflush(stdout);
     const pid_t child = fork();

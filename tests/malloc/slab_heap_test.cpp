@@ -207,6 +207,27 @@ TEST(SlabHeap, PurgingUnusedPagesFromAnotherThreadNeverTouchesBlocksInUse) {
     EXPECT_EQ(slab_validate(), nullptr);
 }
 
+TEST(SlabHeap, AnExitedThreadsPagesComeBackWhenOthersFreeItsBlocks) {
+    // A thread allocates and exits; this one frees its blocks (each a remote free into a heap no
+    // thread owns now); slab_collect_abandoned (the purge thread's round) collects them and
+    // retires the pages they emptied.
+    const std::size_t klass = size_class_of(100);
+    const slab_totals before = slab_census();
+    std::vector<void*> blocks(20000);
+    std::thread([&] {
+        for (void*& block : blocks) block = slab_allocate(klass);
+    }).join();
+    for (void* block : blocks) slab_free(block);
+    const slab_totals freed = slab_census();
+    EXPECT_GE(freed.in_use_bytes, before.in_use_bytes + blocks.size() * size_class_bytes(klass))
+        << "the owner is gone: nobody has collected them yet";
+    slab_collect_abandoned();
+    const slab_totals collected = slab_census();
+    EXPECT_LE(collected.in_use_bytes, before.in_use_bytes);
+    EXPECT_LE(collected.in_use_pages, before.in_use_pages);
+    EXPECT_EQ(slab_validate(), nullptr);
+}
+
 TEST(SlabHeap, ShadowModelGrowsShrinksAndReusesPages) {
     std::mt19937_64 random(seed_for("ShadowModelGrowsShrinksAndReusesPages"));
     shadow_model model;
