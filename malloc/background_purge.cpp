@@ -28,7 +28,7 @@ constinit std::atomic<bool> gave_up{false};  // pthread_create refused once: do 
 bool purge_round() noexcept {
     const bool arenas_wait = arena_trim_idle();
     const bool mappings_wait = large_drop_expired();
-    const bool pages_wait = slab_purge_aged(slab_purge_age_ms);
+    const bool pages_wait = slab_purge_aged(settings().purge_delay_ms);
     const bool abandoned_wait = slab_collect_abandoned();
     return arenas_wait || mappings_wait || pages_wait || abandoned_wait;
 }

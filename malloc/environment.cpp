@@ -21,9 +21,10 @@ namespace heapkit::malloc_layer {
 
 namespace {
 
-constexpr const char* known_variables[] = {"HEAPKIT_DEBUG",   "HEAPKIT_DEBUG_EXITCODE", "HEAPKIT_GUARD",        "HEAPKIT_LOG",
-                                           "HEAPKIT_PROFILE", "HEAPKIT_PROFILE_SAMPLE", "HEAPKIT_PURGE_THREAD", "HEAPKIT_RUN",
-                                           "HEAPKIT_STATS",   "HEAPKIT_SUPPRESS",       "HEAPKIT_TRACE"};
+constexpr const char* known_variables[] = {
+    "HEAPKIT_ARENAS",       "HEAPKIT_DEBUG",   "HEAPKIT_DEBUG_EXITCODE", "HEAPKIT_GUARD",          "HEAPKIT_LOG",
+    "HEAPKIT_MEDIUM_CACHE", "HEAPKIT_PROFILE", "HEAPKIT_PROFILE_SAMPLE", "HEAPKIT_PURGE_DELAY_MS", "HEAPKIT_PURGE_THREAD",
+    "HEAPKIT_RUN",          "HEAPKIT_STATS",   "HEAPKIT_SUPPRESS",       "HEAPKIT_TRACE"};
 
 std::atomic<bool> settings_read{false};  // whether any call reached the library (each one reads the settings first)
 
@@ -72,6 +73,21 @@ int open_named(const char* pattern, int flags, const char* variable, const char*
         say_to(STDERR_FILENO, line);
     }
     return fd;
+}
+
+// A whole number from `low` to `high` written in decimal digits (at most 9 of them), or -1.
+long long number_in(const char* value, long long low, long long high) noexcept {
+    const std::size_t digits = std::strspn(value, "0123456789");
+    if (digits == 0 || digits > 9 || value[digits] != '\0') return -1;
+    const long long number = std::atoll(value);
+    return number >= low && number <= high ? number : -1;
+}
+
+// "heapkit: VARIABLE=VALUE not understood (RULE); CONSEQUENCE", on `fd`.
+void say_not_understood(int fd, const char* variable, const char* value, const char* rule, const char* consequence) noexcept {
+    char line[300];
+    std::snprintf(line, sizeof line, "heapkit: %s=%.40s not understood (%s); %s\n", variable, value, rule, consequence);
+    say_to(fd, line);
 }
 
 // HEAPKIT_GUARD's value: "all" or "sample:N" (N from 1 to 2^32), either with ":left".
@@ -156,6 +172,20 @@ environment_settings read_environment() noexcept {
             std::snprintf(found.suppressions, sizeof found.suppressions, "%s", file);
         } else if (const char* purge = value_of(*entry, "HEAPKIT_PURGE_THREAD")) {
             found.purge_thread = is_yes(purge);
+        } else if (const char* delay = value_of(*entry, "HEAPKIT_PURGE_DELAY_MS")) {
+            const long long milliseconds = number_in(delay, 0, 3'600'000);
+            if (milliseconds < 0)
+                say_not_understood(report_to, "HEAPKIT_PURGE_DELAY_MS", delay, "milliseconds, 0 to 3600000", "1000 kept");
+            else
+                found.purge_delay_ms = static_cast<unsigned>(milliseconds);
+        } else if (const char* arenas = value_of(*entry, "HEAPKIT_ARENAS")) {
+            const long long count = number_in(arenas, 1, 8);
+            if (count < 0)
+                say_not_understood(report_to, "HEAPKIT_ARENAS", arenas, "1 to 8", "8 kept");
+            else
+                found.arenas = static_cast<unsigned>(count);
+        } else if (const char* cache = value_of(*entry, "HEAPKIT_MEDIUM_CACHE")) {
+            found.medium_cache = is_yes(cache);
         } else if (const char* stats = value_of(*entry, "HEAPKIT_STATS")) {
             found.stats = is_yes(stats);
         } else if (const char* trace = value_of(*entry, "HEAPKIT_TRACE"); trace != nullptr && trace[0] != '\0') {

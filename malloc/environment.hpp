@@ -7,7 +7,9 @@
 // HEAPKIT_GUARD puts blocks against guard pages (guard_pages.hpp), HEAPKIT_DEBUG_EXITCODE and
 // HEAPKIT_SUPPRESS shape debug mode's leak report, HEAPKIT_PROFILE=FILE and HEAPKIT_PROFILE_SAMPLE=N
 // record a profile (profile_writer.hpp); HEAPKIT_PURGE_THREAD=0 leaves freed memory to be given
-// back at calls only (background_purge.hpp); HEAPKIT_RUN=1 (set by `heapkit run`) has the library say
+// back at calls only (background_purge.hpp); HEAPKIT_PURGE_DELAY_MS, HEAPKIT_ARENAS and
+// HEAPKIT_MEDIUM_CACHE tune how long freed memory is kept, how many arenas and whether threads
+// cache medium blocks; HEAPKIT_RUN=1 (set by `heapkit run`) has the library say
 // at exit when no call ever reached it. Any other HEAPKIT_* variable, and a value that cannot be
 // read, is reported once.
 #pragma once
@@ -33,6 +35,9 @@ struct environment_settings {
     char profile_path[4096] = {};  // HEAPKIT_PROFILE=FILE, "%p" replaced (profile_writer.hpp opens it); empty: none
     unsigned long long profile_sample_bytes = 0;  // HEAPKIT_PROFILE_SAMPLE=N: one allocation per N bytes; 0: every one
     bool purge_thread = true;                     // HEAPKIT_PURGE_THREAD=0: no background purge (background_purge.hpp)
+    unsigned purge_delay_ms = 1000;               // HEAPKIT_PURGE_DELAY_MS=N: how long freed memory is kept before it goes back
+    unsigned arenas = 8;                          // HEAPKIT_ARENAS=N (1 to 8): medium arenas dealt to threads
+    bool medium_cache = true;                     // HEAPKIT_MEDIUM_CACHE=0: no thread caches of medium blocks
 };
 
 // The settings, read on the first call (which also reports unknown variables). Thread-safe.

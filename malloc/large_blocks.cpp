@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "background_purge.hpp"
+#include "environment.hpp"
 #include "fatal.hpp"
 #include "heapkit/heap/detail/os.hpp"
 #include "large_registry.hpp"
@@ -31,14 +32,13 @@ large_header* header_of(const void* pointer) noexcept {
 
 // Freed mappings kept for the next large request: mmap, munmap and the page faults of fresh
 // memory cost far more than a lookup and an mremap. Bounded in count and bytes, and each kept
-// at most cached_seconds, so that RSS comes back down after a peak.
+// at most HEAPKIT_PURGE_DELAY_MS (a second by default), so that RSS comes back down after a peak.
 constexpr std::size_t cached_mapping_limit = 16;                   // may be tuned
 constexpr std::size_t cached_bytes_limit = std::size_t{64} << 20;  // may be tuned
-constexpr std::int64_t cached_seconds = 1;                         // may be tuned
 struct cached_mapping {
     void* mapping;
     std::size_t bytes;
-    std::int64_t freed_at;  // os::monotonic_seconds()
+    std::int64_t freed_at;  // os::monotonic_milliseconds()
 };
 pthread_mutex_t cache_mutex = PTHREAD_MUTEX_INITIALIZER;  // guards the cache
 cached_mapping cache[cached_mapping_limit];               // oldest first
@@ -54,12 +54,12 @@ cached_mapping remove_cached(std::size_t i) noexcept {
     return removed;
 }
 
-// Moves the entries older than cached_seconds, and the oldest until `room` more bytes and one
+// Moves the entries older than the purge delay, and the oldest until `room` more bytes and one
 // more entry fit, into `out`; returns how many. Call with the lock; unmap after it.
 std::size_t evict(std::int64_t now, std::size_t room, cached_mapping (&out)[cached_mapping_limit]) noexcept {
     std::size_t evicted = 0;
     while (cached_count > 0 &&
-           (now - cache[0].freed_at > cached_seconds || cached_count + (room != 0 ? 1 : 0) > cached_mapping_limit ||
+           (now - cache[0].freed_at > settings().purge_delay_ms || cached_count + (room != 0 ? 1 : 0) > cached_mapping_limit ||
             cached_bytes + room > cached_bytes_limit)) {
         out[evicted++] = remove_cached(0);
     }
@@ -73,7 +73,7 @@ std::size_t evict(std::int64_t now, std::size_t room, cached_mapping (&out)[cach
 cached_mapping take_cached(std::size_t bytes) noexcept {
     cached_mapping expired[cached_mapping_limit];
     pthread_mutex_lock(&cache_mutex);
-    const std::size_t evicted = evict(os::monotonic_seconds(), 0, expired);
+    const std::size_t evicted = evict(os::monotonic_milliseconds(), 0, expired);
     std::size_t best = cached_count;
     for (std::size_t i = 0; i < cached_count; ++i) {
         const bool holds = cache[i].bytes >= bytes;
@@ -104,7 +104,7 @@ void give_back(void* mapping, std::size_t bytes) noexcept {
     }
     cached_mapping evicted_mappings[cached_mapping_limit];
     pthread_mutex_lock(&cache_mutex);
-    const std::int64_t now = os::monotonic_seconds();
+    const std::int64_t now = os::monotonic_milliseconds();
     const std::size_t evicted = evict(now, bytes, evicted_mappings);
     cache[cached_count++] = {mapping, bytes, now};
     cached_bytes += bytes;
@@ -224,7 +224,7 @@ large_totals large_census() noexcept {
 bool large_drop_expired() noexcept {
     cached_mapping expired[cached_mapping_limit];
     pthread_mutex_lock(&cache_mutex);
-    const std::size_t evicted = evict(os::monotonic_seconds(), 0, expired);
+    const std::size_t evicted = evict(os::monotonic_milliseconds(), 0, expired);
     const bool still_cached = cached_count != 0;
     pthread_mutex_unlock(&cache_mutex);
     for (std::size_t i = 0; i < evicted; ++i) os_memory::unmap(expired[i].mapping, expired[i].bytes);

@@ -6,11 +6,13 @@
 #include <pthread.h>
 
 #include <atomic>
+#include <climits>
 #include <cstdint>
 #include <iterator>
 #include <new>
 
 #include "background_purge.hpp"
+#include "environment.hpp"
 #include "fatal.hpp"
 #include "heap_region.hpp"
 #include "heapkit/heap/boundary_tag_heap.hpp"
@@ -24,14 +26,15 @@ namespace {
 constexpr std::size_t arena_count = 8;                       // may be tuned: at most 255
 constexpr std::size_t region_bytes = std::size_t{64} << 20;  // a region's size, alignment and table granule
 
+// The arenas threads are dealt: HEAPKIT_ARENAS of the arena_count (all by default).
+std::size_t arenas_used() noexcept { return settings().arenas < arena_count ? settings().arenas : arena_count; }
+
 // Returning memory after a peak: once trim_every_bytes have been freed in an arena since its last
-// trim and the clock has moved on by trim_interval_seconds (whole seconds: at most about once a
-// second), the pages inside every free block of at least trim_min_block_bytes go back to the
+// trim and HEAPKIT_PURGE_DELAY_MS (a second by default) has passed since that trim, the pages inside every free block of at least trim_min_block_bytes go back to the
 // kernel (MADV_DONTNEED: the next touch maps a zero page), so RSS comes down. The wait keeps
 // memory that a program frees and takes again at once (a realloc loop) from being returned and
 // faulted back in every time: realloc_growth ran 3x slower with trims after every 32 MiB.
 constexpr std::size_t trim_every_bytes = std::size_t{32} << 20;       // may be tuned
-constexpr std::int64_t trim_interval_seconds = 1;                     // may be tuned
 constexpr std::size_t trim_min_block_bytes = std::size_t{256} << 10;  // may be tuned
 // Freed bytes at which an arena wakes the purge thread, which trims them once they have stayed a
 // second, so that an idle program's memory comes back too (background_purge.hpp).
@@ -44,7 +47,7 @@ struct arena {
     alignas(boundary_tag_heap) unsigned char storage[sizeof(boundary_tag_heap)] = {};  // = {}: else not constinit
     bool built = false;                                                                // storage holds the heap
     std::size_t freed_since_trim = 0;
-    std::int64_t last_trim_seconds = -trim_interval_seconds;
+    std::int64_t last_trim_ms = INT64_MIN / 2;  // os::monotonic_milliseconds() of the last trim
 
     boundary_tag_heap& heap() noexcept {
         if (!built) {
@@ -84,12 +87,13 @@ std::size_t number_of(const arena& which) noexcept { return static_cast<std::siz
 arena& lock_thread_arena() noexcept {
     std::size_t mine = thread_arena;
     if (mine == 0) {
-        mine = arenas_dealt.fetch_add(1, std::memory_order_relaxed) % arena_count + 1;
+        mine = arenas_dealt.fetch_add(1, std::memory_order_relaxed) % arenas_used() + 1;
         thread_arena = static_cast<std::uint8_t>(mine);
     }
     arena& own = arenas[mine - 1];
     if (pthread_mutex_trylock(&own.mutex) == 0) return own;
-    for (arena& other : arenas) {
+    for (std::size_t index = 0; index < arenas_used(); ++index) {
+        arena& other = arenas[index];
         if (&other != &own && pthread_mutex_trylock(&other.mutex) == 0) {
             thread_arena = static_cast<std::uint8_t>(number_of(other));
             return other;
@@ -128,7 +132,7 @@ void release_pages(void* released, std::byte* start, std::size_t bytes) {
 
 // Gives back the pages of the locked arena's large free blocks, now.
 void trim(arena& locked, std::int64_t now) noexcept {
-    locked.last_trim_seconds = now;
+    locked.last_trim_ms = now;
     locked.freed_since_trim = 0;
     locked.heap().for_each_free_span(trim_min_block_bytes, release_pages, nullptr);
 }
@@ -139,8 +143,8 @@ void trim(arena& locked, std::int64_t now) noexcept {
 bool note_freed(arena& locked, std::size_t bytes) noexcept {
     locked.freed_since_trim += bytes;
     if (locked.freed_since_trim < trim_every_bytes) return locked.freed_since_trim >= purge_wake_bytes;
-    const std::int64_t now = os::monotonic_seconds();
-    if (now - locked.last_trim_seconds < trim_interval_seconds) return true;
+    const std::int64_t now = os::monotonic_milliseconds();
+    if (now - locked.last_trim_ms < settings().purge_delay_ms) return true;
     trim(locked, now);
     return false;
 }
@@ -233,7 +237,7 @@ std::size_t arena_trim() noexcept {
 
 bool arena_trim_idle() noexcept {
     bool waiting = false;
-    const std::int64_t now = os::monotonic_seconds();
+    const std::int64_t now = os::monotonic_milliseconds();
     for (arena& each : arenas) {
         if (pthread_mutex_trylock(&each.mutex) != 0) {
             waiting = true;  // busy: its own calls trim it, or the next round does
@@ -241,7 +245,7 @@ bool arena_trim_idle() noexcept {
         }
         const unlock_at_exit unlock(each);
         if (!each.built || each.freed_since_trim == 0) continue;
-        if (now - each.last_trim_seconds < trim_interval_seconds)
+        if (now - each.last_trim_ms < settings().purge_delay_ms)
             waiting = true;
         else
             trim(each, now);

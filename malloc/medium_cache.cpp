@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "environment.hpp"
 #include "fatal.hpp"
 #include "freed_block.hpp"
 #include "heapkit/heap/boundary_tag_heap.hpp"
@@ -49,8 +50,10 @@ void* medium_cache_take(std::size_t klass) noexcept {
 }
 
 bool medium_cache_put(void* block, std::size_t usable_bytes) noexcept {
-    // Below the first medium class, or so far above the last that it would waste over a quarter.
+    // Below the first medium class, or so far above the last that it would waste over a quarter;
+    // or HEAPKIT_MEDIUM_CACHE=0.
     if (usable_bytes <= slab_max_bytes || usable_bytes >= medium_cached_max_bytes + medium_cached_max_bytes / 4) return false;
+    if (!settings().medium_cache) return false;
     freed_block::make_secret();
     if (freed_block::is_freed(block)) fatal(misuse::double_free, block);
     // The largest class the block can serve.

@@ -5,7 +5,6 @@
 
 #include <pthread.h>
 #include <sched.h>
-#include <time.h>
 
 #include <atomic>
 #include <cstdint>
@@ -13,6 +12,7 @@
 
 #include "fatal.hpp"
 #include "freed_block.hpp"
+#include "heapkit/heap/detail/os.hpp"
 #include "os_memory.hpp"
 #include "slab_classes.hpp"
 
@@ -208,14 +208,9 @@ std::uint32_t collect_remote(slab_page* page) noexcept {
     return count;
 }
 
-// Milliseconds of a coarse monotonic clock (a few ms of resolution; wraps after 49 days, which the
-// unsigned differences below survive).
-std::uint32_t monotonic_ms() noexcept {
-    timespec now{};
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-    return static_cast<std::uint32_t>(static_cast<std::uint64_t>(now.tv_sec) * 1000 +
-                                      static_cast<std::uint64_t>(now.tv_nsec) / 1'000'000);
-}
+// The low 32 bits of the monotonic clock's milliseconds: the unsigned differences below survive
+// its wrap after 49 days.
+std::uint32_t monotonic_ms() noexcept { return static_cast<std::uint32_t>(os::monotonic_milliseconds()); }
 
 // The owner takes a dirty page back from the purge thread before it uses or discards its memory
 // itself; while the purge thread is discarding it, waits for that to end. Afterwards the page's

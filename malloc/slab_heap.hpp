@@ -52,9 +52,9 @@ struct slab_totals {
 slab_totals slab_census() noexcept;
 // The purge thread (background_purge.hpp): `wake` is called by a free that leaves its heap more
 // than 16 unused pages; slab_purge_aged then gives back the memory of every thread's pages that
-// have stayed unused `age_ms` (taking each from its owner with a CAS the owner respects) and says
+// have stayed unused `age_ms` (HEAPKIT_PURGE_DELAY_MS; taking each from its owner with a CAS the
+// owner respects) and says
 // whether younger unused pages wait.
-inline constexpr std::uint32_t slab_purge_age_ms = 1000;  // may be tuned: what the purge thread passes
 void slab_set_purge_waker(void (*wake)() noexcept) noexcept;
 bool slab_purge_aged(std::uint32_t age_ms) noexcept;
 // The heaps of exited threads, until a new thread takes one: the purge thread (woken by a thread

@@ -140,6 +140,12 @@ std::int64_t monotonic_seconds() noexcept {
     return now.tv_sec;
 }
 
+std::int64_t monotonic_milliseconds() noexcept {
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    return static_cast<std::int64_t>(now.tv_sec) * 1000 + now.tv_nsec / 1'000'000;
+}
+
 unsigned current_cpu() noexcept {
     const int cpu = ::sched_getcpu();
     if (cpu >= 0) return static_cast<unsigned>(cpu);

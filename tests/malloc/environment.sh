@@ -6,10 +6,13 @@
 # variable is reported once; `heapkit run --stats --trace FILE --log FILE` sets the first three
 # (a relative FILE is the starting directory's), and `heapkit run --debug` HEAPKIT_DEBUG; under
 # `heapkit run` a program with a malloc of its own (OWN_MALLOC, tests/malloc/own_malloc.c) is
-# said at exit never to have called heapkit's, and a program that did call it is not.
-# Usage: environment.sh LIBRARY HEAPKIT OWN_MALLOC
+# said at exit never to have called heapkit's, and a program that did call it is not. The tuning
+# variables: malformed values are reported, sort works under every setting, and
+# HEAPKIT_PURGE_DELAY_MS decides whether an idle program's freed heap memory goes back (RSS_TEST,
+# tests/malloc/rss_after_peak.c).
+# Usage: environment.sh LIBRARY HEAPKIT OWN_MALLOC RSS_TEST
 set -u
-library=$1 heapkit=$2 own_malloc=$3
+library=$1 heapkit=$2 own_malloc=$3 rss_test=$4
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 seq 1 20000 | awk '{print ($1 * 7919) % 20000}' > "$scratch/numbers"
@@ -67,5 +70,17 @@ check "heapkit run says when the program never called heapkit's malloc" sh -c "t
 check "and not when it did" sh -c "! grep -q 'never called' '$scratch/run_stderr'"
 LD_PRELOAD="$library" HEAPKIT_STATS=1 "$own_malloc" > /dev/null 2> "$scratch/own_preloaded"
 check "outside heapkit run the library keeps quiet about it" test ! -s "$scratch/own_preloaded"
+LD_PRELOAD="$library" HEAPKIT_PURGE_DELAY_MS=soon HEAPKIT_ARENAS=9 sort -n "$scratch/numbers" > /dev/null 2> "$scratch/bad_tuning"
+check "a malformed HEAPKIT_PURGE_DELAY_MS is reported" \
+    grep -q '^heapkit: HEAPKIT_PURGE_DELAY_MS=soon not understood (milliseconds, 0 to 3600000); 1000 kept$' "$scratch/bad_tuning"
+check "a malformed HEAPKIT_ARENAS is reported" grep -q '^heapkit: HEAPKIT_ARENAS=9 not understood (1 to 8); 8 kept$' "$scratch/bad_tuning"
+LD_PRELOAD="$library" HEAPKIT_PURGE_DELAY_MS=0 HEAPKIT_ARENAS=1 HEAPKIT_MEDIUM_CACHE=0 HEAPKIT_PURGE_THREAD=0 \
+    sort -n "$scratch/numbers" > "$scratch/tuned_sorted" 2> "$scratch/tuned_stderr"
+check "sort under every tuning variable still sorts, silently" \
+    sh -c "cmp -s '$scratch/sorted' '$scratch/tuned_sorted' && test ! -s '$scratch/tuned_stderr'"
+check "with HEAPKIT_PURGE_DELAY_MS=100 an idle program's freed heap memory goes back" \
+    env LD_PRELOAD="$library" HEAPKIT_PURGE_DELAY_MS=100 "$rss_test" heap-idle
+check "with HEAPKIT_PURGE_DELAY_MS=3600000 it stays (the delay is obeyed)" \
+    sh -c "! env LD_PRELOAD='$library' HEAPKIT_PURGE_DELAY_MS=3600000 '$rss_test' heap-idle > /dev/null"
 cat "$scratch/stderr" "$scratch/run_stderr" "$scratch/own_stderr"
 exit $((failures != 0))

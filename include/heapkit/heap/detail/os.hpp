@@ -44,6 +44,8 @@ std::size_t page_bytes() noexcept;
 // Whole seconds of a monotonic clock (CLOCK_MONOTONIC_COARSE: a vDSO read, no system call), for
 // policies that wait "about a second".
 std::int64_t monotonic_seconds() noexcept;
+// The same clock in milliseconds (its resolution is a few milliseconds).
+std::int64_t monotonic_milliseconds() noexcept;
 
 // The CPU the calling thread runs on, or a hash of its thread id where the system cannot say.
 unsigned current_cpu() noexcept;
