@@ -23,11 +23,10 @@ namespace {
 constexpr std::size_t segment_bytes = std::size_t{4} << 20;                 // may be tuned: a power of two, many pages
 constexpr std::size_t slab_page_bytes = std::size_t{64} << 10;              // may be tuned: holds 4 of the largest class
 constexpr std::size_t pages_per_segment = segment_bytes / slab_page_bytes;  // page 0 holds the segment's header
-constexpr std::size_t purge_after_pages = 16;  // may be tuned: unused pages a heap keeps before the purge thread looks
+constexpr std::size_t purge_now_pages = 128;  // may be tuned: unused pages past which the owner returns them itself
 // A spare heap with blocks out keeps the purge thread coming while frees arrive, and this many
 // rounds (seconds) after the last.
 constexpr std::uint8_t abandoned_quiet_rounds = 5;  // may be tuned
-constexpr std::size_t purge_now_pages = 256;        // may be tuned: unused pages past which the owner returns them itself
 static_assert(slab_page_bytes % slab_max_bytes == 0 &&
               slab_page_bytes * slab_max_bytes < (std::uint64_t{1} << 32));  // see page_of_block
 
@@ -287,8 +286,8 @@ void drain_noticed(slab_heap& heap) noexcept {
 }
 
 // An empty page back to the heap's unused pages. Their memory goes back to the kernel once they
-// have stayed unused slab_purge_age_ms (the purge thread, woken by local_free when there are more than
-// purge_after_pages), or at once when there are more than purge_now_pages: a program that frees
+// have stayed unused HEAPKIT_PURGE_DELAY_MS (the purge thread, when it runs), or at once when
+// there are more than purge_now_pages: a program that frees
 // and takes a batch of pages again and again (glibc's bench-malloc-simple) keeps them instead of
 // faulting them in each time. Segments themselves are never unmapped: a
 // thread freeing into a page may still read its descriptor just after its push (remote_free),
@@ -373,11 +372,10 @@ void local_free(slab_heap& heap, slab_page* page, void* block) noexcept {
         page->notice.compare_exchange_strong(expected, notice_idle, std::memory_order_seq_cst);
         insert_with_room(heap, page);
     }
-    if (page->used == 0 && heap.classes[page->klass] != page) {
-        retire_page(heap, page);
-        if (heap.dirty_pages > purge_after_pages)  // last: waking may allocate, which may use this heap
-            if (void (*wake)() noexcept = purge_waker.load(std::memory_order_relaxed)) wake();
-    }
+    // No wake of the purge thread from here: glibc frees a thread's TLS vector under its stack
+    // cache lock, which creating a thread takes (a purge thread already running still sees these
+    // pages; without one, purge_now_pages bounds what an idle thread keeps).
+    if (page->used == 0 && heap.classes[page->klass] != page) retire_page(heap, page);
 }
 
 // The page of a pointer in a mapped segment, or the end of the program when it is no block's

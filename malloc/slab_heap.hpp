@@ -50,8 +50,9 @@ struct slab_totals {
     std::size_t in_use_pages = 0;  // pages with a size class
 };
 slab_totals slab_census() noexcept;
-// The purge thread (background_purge.hpp): `wake` is called by a free that leaves its heap more
-// than 16 unused pages; slab_purge_aged then gives back the memory of every thread's pages that
+// The purge thread (background_purge.hpp): `wake` is called by a thread that exits with blocks
+// out (never from a free: glibc frees a thread's TLS vector under a lock that creating a thread
+// takes); in its rounds slab_purge_aged gives back the memory of every thread's pages that
 // have stayed unused `age_ms` (HEAPKIT_PURGE_DELAY_MS; taking each from its owner with a CAS the
 // owner respects) and says
 // whether younger unused pages wait.

@@ -3,8 +3,9 @@
  * blocks that consumers check and free (every free cross-thread), threads that exit, and fork()
  * while other threads allocate, the child allocating and exiting cleanly, also fork() from a
  * thread other than main (the child frees that thread's blocks, of every tier, and allocates
- * again). Every thread checks its own heap with heapkit_malloc_validate() before it ends. Exits 1
- * on a failure. */
+ * again), and 20 rounds of 16 short threads (glibc frees their TLS under its stack lock).
+ * Every thread checks its own heap with heapkit_malloc_validate() before it ends. Exits 1 on a
+ * failure. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <pthread.h>
@@ -103,6 +104,35 @@ static void* churn(void* unused) {
     return NULL;
 }
 
+/* A short thread: small blocks, one medium block (its free may start the purge thread), gone. */
+static void* short_lived(void* unused) {
+    (void)unused;
+    void* small[64];
+    for (int i = 0; i < 64; ++i) small[i] = malloc((size_t)(i + 1) * 24);
+    free(malloc(100 << 10));
+    for (int i = 0; i < 64; ++i) free(small[i]);
+    return NULL;
+}
+
+/* 20 rounds of 16 threads at once, each freeing a medium block (which may start the purge thread)
+ * and small ones: their 8 MiB stacks overflow glibc's 40 MiB stack cache, which then frees their
+ * TLS vectors through free while it holds the lock that creating a thread takes (why no free of a
+ * small block starts the purge thread). A hang fails the test by its timeout. */
+static void churn_threads(void) {
+    enum { batch = 16 };
+    for (int round = 0; round < 20; ++round) {
+        pthread_t threads[batch];
+        for (int i = 0; i < batch; ++i) {
+            if (pthread_create(&threads[i], NULL, short_lived, NULL) != 0) {
+                printf("FAIL: thread %d of churn round %d\n", i, round);
+                failed = 1;
+                return;
+            }
+        }
+        for (int i = 0; i < batch; ++i) pthread_join(threads[i], NULL);
+    }
+}
+
 /* Forks from this thread, whose heap is not the main thread's: the child, where this thread is
  * the only one, frees the blocks it took before the fork (slab, arena and large sizes) and
  * allocates again. */
@@ -158,6 +188,7 @@ int main(void) {
     pthread_t forker;
     pthread_create(&forker, NULL, fork_from_thread, NULL);
     pthread_join(forker, NULL);
+    churn_threads();
     for (int i = 0; i < pairs; ++i) {
         pthread_join(producers[i], NULL);
         pthread_join(consumers[i], NULL);
