@@ -82,14 +82,17 @@ inline void after_first_use() noexcept {
 bool recording_enabled() noexcept { return recording_flag.get(); }
 
 // A block of a size class from the calling thread's slabs, or nullptr when the request is not
-// for one or the thread has none (it has exited).
+// for one or the thread has none (it has exited). `may_record`: false on the plain fast path,
+// which has already found recording off.
+template <bool may_record>
 void* allocate_from_slab(std::size_t size, std::size_t alignment) noexcept {
     if (size > slab_max_bytes || alignment > slab_max_bytes) return nullptr;
     const std::size_t klass = size_class_of(size, alignment);
     void* block = slab_allocate(klass);
     if (block != nullptr) {
         after_first_use();
-        if (recording_enabled()) record_allocate(block, size_class_bytes(klass), size, alignment, allocation_path::slab);
+        if (may_record && recording_enabled())
+            record_allocate(block, size_class_bytes(klass), size, alignment, allocation_path::slab);
     }
     return block;
 }
@@ -159,16 +162,18 @@ void* move_block(void* pointer, std::size_t size, std::size_t copied_bytes) noex
     return moved;
 }
 
-// The release tiers, with no checking mode.
+// The release tiers, with no checking mode (`may_record` as for allocate_from_slab).
+template <bool may_record = true>
 void* allocate_released(std::size_t size, std::size_t alignment) noexcept {
-    if (void* block = allocate_from_slab(size, alignment)) return block;
+    if (void* block = allocate_from_slab<may_record>(size, alignment)) return block;
     return allocate_medium_or_large(size, alignment);
 }
 
+template <bool may_record = true>
 void deallocate_released(void* pointer) noexcept {
     if (slab_owns(pointer)) {
         const std::size_t bytes = slab_free(pointer);
-        if (recording_enabled()) record_free(pointer, bytes);
+        if (may_record && recording_enabled()) record_free(pointer, bytes);
         return;
     }
     deallocate_medium_or_large(pointer);
@@ -218,6 +223,8 @@ std::size_t usable_size_released(const void* pointer) noexcept {
 // The checking modes (HEAPKIT_DEBUG, HEAPKIT_GUARD): guarded blocks first, then the debug heap,
 // else the release tiers. The machinery's own calls are not checked again.
 constinit cached_flag checking_flag{[]() noexcept { return settings().debug || settings().guard_every != 0; }};
+// Neither checking nor recording: what allocate and deallocate ask first, one load on the fast path.
+constinit cached_flag plain_flag{[]() noexcept { return !checking_flag.get() && !recording_enabled(); }};
 
 void* allocate_checked(std::size_t size, std::size_t alignment, allocation_kind kind) noexcept {
     if (current_caller == caller::program && guard_enabled() && guard_takes_next()) {
@@ -261,12 +268,14 @@ void* reallocate_checked(void* pointer, std::size_t size) noexcept {
 }  // namespace
 
 void* allocate(std::size_t size, std::size_t alignment, allocation_kind kind) noexcept {
+    if (plain_flag.get()) return allocate_released<false>(size, alignment);  // the fast path: one flag
     if (checking_flag.get()) return allocate_checked(size, alignment, kind);
     return allocate_released(size, alignment);
 }
 
 void deallocate(void* pointer, allocation_kind kind, std::size_t stated_size) noexcept {
     if (pointer == nullptr) return;
+    if (plain_flag.get()) return deallocate_released<false>(pointer);  // the fast path: one flag
     if (recording_enabled()) record_free_coming(pointer);
     if (checking_flag.get()) return deallocate_checked(pointer, kind, stated_size);
     deallocate_released(pointer);
