@@ -527,26 +527,19 @@ void slab_abandon_thread(void*) noexcept {
         if (void (*wake)() noexcept = purge_waker.load(std::memory_order_relaxed)) wake();
 }
 
+// Under heaps_mutex throughout, as slab_purge_aged: fork holds it too, so a child never inherits
+// a spare heap held here halfway through.
 bool slab_collect_abandoned() noexcept {
     pthread_mutex_lock(&heaps_mutex);
-    slab_heap* held = spare_heaps;  // all of them, off the list while this thread acts as their owner
-    spare_heaps = nullptr;
-    pthread_mutex_unlock(&heaps_mutex);
-    if (held == nullptr) return false;
     bool more_may_come = false;
-    slab_heap* last = held;
-    for (slab_heap* heap = held; heap != nullptr; heap = heap->next_spare) {
+    for (slab_heap* heap = spare_heaps; heap != nullptr; heap = heap->next_spare) {
         const collected found = collect_and_retire(*heap);
         if (found.blocks != 0) heap->quiet_rounds_left = abandoned_quiet_rounds;
         if (found.pages_in_use && heap->quiet_rounds_left != 0) {
             --heap->quiet_rounds_left;
             more_may_come = true;
         }
-        last = heap;
     }
-    pthread_mutex_lock(&heaps_mutex);
-    last->next_spare = spare_heaps;
-    spare_heaps = held;
     pthread_mutex_unlock(&heaps_mutex);
     return more_may_come;
 }
@@ -572,8 +565,11 @@ slab_totals slab_census() noexcept {
 
 void slab_set_purge_waker(void (*wake)() noexcept) noexcept { purge_waker.store(wake, std::memory_order_relaxed); }
 
+// Under heaps_mutex, which fork holds across it: a fork child never inherits a page left
+// purge_running by a purge thread that does not exist there (its owner would wait for it forever).
 bool slab_purge_aged(std::uint32_t age_ms) noexcept {
     bool waiting = false;
+    pthread_mutex_lock(&heaps_mutex);
     const std::uint32_t now = monotonic_ms();
     for (slab_segment* segment = all_segments.load(std::memory_order_acquire); segment != nullptr;
          segment = segment->next_in_process) {
@@ -590,6 +586,7 @@ bool slab_purge_aged(std::uint32_t age_ms) noexcept {
             page.purge.store(purge_none, std::memory_order_release);
         }
     }
+    pthread_mutex_unlock(&heaps_mutex);
     return waiting;
 }
 
