@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <new>
+#include <type_traits>
 
 #include "fatal.hpp"
 #include "freed_block.hpp"
@@ -59,20 +60,22 @@ struct slab_page {
     void* free = nullptr;                // blocks freed by the owner or collected, links encoded
     std::atomic<void*> remote{nullptr};  // blocks freed by other threads: a lock-free stack
     std::atomic<notice_state> notice{notice_idle};
-    bool full = false;                   // off its class list: had no room when last looked
-    bool dirty = false;                  // unused, and its memory not yet returned to the kernel
-    std::uint8_t klass = 0;              // size class while in use
-    std::uint32_t block_bytes = 0;       // 0 while unused
-    std::uint32_t block_reciprocal = 0;  // ceil(2^32 / block_bytes): offset / block_bytes without a division
-    std::uint32_t capacity = 0;          // blocks that fit
-    std::uint32_t carved = 0;            // blocks handed out at least once (PG1)
-    std::uint32_t used = 0;              // blocks out, as far as the owner knows (PG1)
-    slab_page* next = nullptr;           // class list or free_pages list
+    bool full = false;       // off its class list: had no room when last looked
+    bool dirty = false;      // unused, and its memory not yet returned to the kernel
+    std::uint8_t klass = 0;  // size class while in use
+    std::atomic<purge_state> purge{purge_none};
+    std::uint16_t capacity = 0;                // blocks that fit (at most slab_page_bytes / 16)
+    std::uint32_t block_bytes = 0;             // 0 while unused
+    std::uint32_t block_reciprocal = 0;        // ceil(2^32 / block_bytes): offset / block_bytes without a division
+    std::uint16_t carved = 0;                  // blocks handed out at least once (PG1)
+    std::uint16_t used = 0;                    // blocks out, as far as the owner knows (PG1)
+    std::atomic<std::uint32_t> retired_ms{0};  // when it last became unused (monotonic_ms), written before purge
+    slab_page* next = nullptr;                 // class list or free_pages list
     slab_page* previous = nullptr;
     slab_page* next_noticed = nullptr;  // on the owner's `noticed` stack
-    std::atomic<purge_state> purge{purge_none};
-    std::atomic<std::uint32_t> retired_ms{0};  // when it last became unused (monotonic_ms), written before purge
 };
+static_assert(sizeof(slab_page) == 64, "one cache line a page descriptor: free() reads one");
+static_assert(slab_page_bytes / 16 <= UINT16_MAX, "capacity, carved and used count blocks of at least 16 bytes");
 
 // SG1: owner is fixed for the segment's life (which is the process's); pages_in_use == pages
 // with block_bytes != 0.
@@ -123,8 +126,14 @@ using freed_block::address_of;
 // A page's `used` and `block_bytes` are written by its owner alone, and read by slab_census from
 // any thread: the owner writes them as relaxed atomics (plain stores on every target heapkit
 // runs on) and reads them plainly; the census reads them as relaxed atomics.
-void set_owned(std::uint32_t& field, std::uint32_t value) noexcept { __atomic_store_n(&field, value, __ATOMIC_RELAXED); }
-std::uint32_t read_owned(const std::uint32_t& field) noexcept { return __atomic_load_n(&field, __ATOMIC_RELAXED); }
+template <class Field>
+void set_owned(Field& field, std::type_identity_t<Field> value) noexcept {
+    __atomic_store_n(&field, value, __ATOMIC_RELAXED);
+}
+template <class Field>
+Field read_owned(const Field& field) noexcept {
+    return __atomic_load_n(&field, __ATOMIC_RELAXED);
+}
 
 void mark_segment(const slab_segment* segment) noexcept {
     const std::size_t slot = address_of(segment) / segment_bytes;
@@ -185,7 +194,7 @@ bool has_room(const slab_page* page) noexcept { return page->free != nullptr || 
         block = page_start(page) + std::size_t{page->carved++} * page->block_bytes;
     }
     freed_block::clear_key(block);  // also a fresh block: a page used before may hold an old key there
-    set_owned(page->used, page->used + 1);
+    set_owned(page->used, static_cast<std::uint16_t>(page->used + 1));
     return block;
 }
 
@@ -203,7 +212,7 @@ std::uint32_t collect_remote(slab_page* page) noexcept {
     }
     freed_block::link(last, page->free);
     page->free = list;
-    set_owned(page->used, page->used - count);
+    set_owned(page->used, static_cast<std::uint16_t>(page->used - count));
     return count;
 }
 
@@ -261,7 +270,7 @@ slab_page* start_page(slab_heap& heap, std::size_t klass) noexcept {
     page->klass = static_cast<std::uint8_t>(klass);
     set_owned(page->block_bytes, static_cast<std::uint32_t>(size_class_bytes(klass)));
     page->block_reciprocal = static_cast<std::uint32_t>(((std::uint64_t{1} << 32) + page->block_bytes - 1) / page->block_bytes);
-    page->capacity = static_cast<std::uint32_t>(slab_page_bytes / page->block_bytes);
+    page->capacity = static_cast<std::uint16_t>(slab_page_bytes / page->block_bytes);
     page->carved = 0;
     set_owned(page->used, 0);
     page->free = nullptr;
@@ -365,7 +374,7 @@ void remote_free(slab_page* page, void* block) noexcept {
 void local_free(slab_heap& heap, slab_page* page, void* block) noexcept {
     freed_block::link(block, page->free);
     page->free = block;
-    set_owned(page->used, page->used - 1);
+    set_owned(page->used, static_cast<std::uint16_t>(page->used - 1));
     if (page->full) {
         page->full = false;
         notice_state expected = notice_wanted;  // a queued page stays queued: the drain skips it
