@@ -106,7 +106,9 @@ void* allocate_in_debug_mode(std::size_t size, std::size_t alignment, allocation
     return checked;
 }
 
-void* allocate_medium_or_large(std::size_t size, std::size_t alignment) noexcept {
+// Out of line, as the checking paths below: inlined into allocate and deallocate, they made every
+// call save six registers (glibc_thread 0.30 -> 0.28 s without them).
+[[gnu::noinline]] void* allocate_medium_or_large(std::size_t size, std::size_t alignment) noexcept {
     const bool large = size >= large_threshold_bytes;
     void* pointer = nullptr;
     if (large) {
@@ -134,7 +136,7 @@ void deallocate_in_debug_mode(void* pointer, allocation_kind kind, std::size_t s
     debug_deallocate(pointer, kind, stated_size);
 }
 
-void deallocate_medium_or_large(void* pointer) noexcept {
+[[gnu::noinline]] void deallocate_medium_or_large(void* pointer) noexcept {
     if (arena_owns(pointer)) {
         if (reinterpret_cast<std::uintptr_t>(pointer) % boundary_tag_heap::alignment_bytes == 0 &&
             boundary_tag_heap::header_says_live(pointer)) {
@@ -226,7 +228,7 @@ constinit cached_flag checking_flag{[]() noexcept { return settings().debug || s
 // Neither checking nor recording: what allocate and deallocate ask first, one load on the fast path.
 constinit cached_flag plain_flag{[]() noexcept { return !checking_flag.get() && !recording_enabled(); }};
 
-void* allocate_checked(std::size_t size, std::size_t alignment, allocation_kind kind) noexcept {
+[[gnu::noinline]] void* allocate_checked(std::size_t size, std::size_t alignment, allocation_kind kind) noexcept {
     if (current_caller == caller::program && guard_enabled() && guard_takes_next()) {
         if (void* guarded = guarded_allocate(size, alignment, kind)) {
             after_first_use();
@@ -238,7 +240,7 @@ void* allocate_checked(std::size_t size, std::size_t alignment, allocation_kind 
     return allocate_released(size, alignment);
 }
 
-void deallocate_checked(void* pointer, allocation_kind kind, std::size_t stated_size) noexcept {
+[[gnu::noinline]] void deallocate_checked(void* pointer, allocation_kind kind, std::size_t stated_size) noexcept {
     if (current_caller != caller::guard_pool && guard_owns(pointer)) {
         if (recording()) record_free(pointer, guarded_live_size(pointer));
         return guarded_deallocate(pointer, kind, stated_size);

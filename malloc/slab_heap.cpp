@@ -302,7 +302,8 @@ void drain_noticed(slab_heap& heap) noexcept {
 // thread freeing into a page may still read its descriptor just after its push (remote_free),
 // however quickly the owner empties the page, so descriptors must stay readable (the address
 // space of a segment is kept, its memory is not).
-void retire_page(slab_heap& heap, slab_page* page) noexcept {
+// (Out of line, as allocate_slow, remote_free and acquire_heap: the fast paths' frames stay small.)
+[[gnu::noinline]] void retire_page(slab_heap& heap, slab_page* page) noexcept {
     unlink(heap.classes[page->klass], page);
     set_owned(page->block_bytes, 0);
     page->capacity = 0;
@@ -335,7 +336,7 @@ bool set_aside_full(slab_heap& heap, slab_page* page) noexcept {
     return true;
 }
 
-void* allocate_slow(slab_heap& heap, std::size_t klass) noexcept {
+[[gnu::noinline]] void* allocate_slow(slab_heap& heap, std::size_t klass) noexcept {
     drain_noticed(heap);  // before set_aside_full: a page is never queued twice
     for (slab_page* page = heap.classes[klass]; page != nullptr;) {
         slab_page* next = page->next;
@@ -356,7 +357,7 @@ void* allocate_slow(slab_heap& heap, std::size_t klass) noexcept {
 // After the push the owner may collect the block and even retire and reuse the page before the
 // notice below is looked at; a notice for such a page is harmless (the drain only unfulls a page
 // that is full), and its descriptor is still there (segments are never unmapped).
-void remote_free(slab_page* page, void* block) noexcept {
+[[gnu::noinline]] void remote_free(slab_page* page, void* block) noexcept {
     void* head = page->remote.load(std::memory_order_relaxed);
     do {
         freed_block::link(block, head);
@@ -401,7 +402,7 @@ void local_free(slab_heap& heap, slab_page* page, void* block) noexcept {
 }
 
 // A heap for a thread's first slab allocation: a spare one from an exited thread, or a new one.
-slab_heap* acquire_heap() noexcept {
+[[gnu::noinline]] slab_heap* acquire_heap() noexcept {
     pthread_mutex_lock(&heaps_mutex);
     freed_block::make_secret();
     slab_heap* heap = spare_heaps;
