@@ -41,8 +41,9 @@ std::vector<std::size_t> row_ends(std::size_t operations, std::size_t rows, cons
             continue;
         }
         const std::uint64_t first = times_us.front(), span = times_us.back() - first;
-        const std::uint64_t at =
-            first + static_cast<std::uint64_t>(static_cast<double>(span) * static_cast<double>(row) / static_cast<double>(rows));
+        // A span near 2^64 rounds up to 2^64 as a double, which no uint64_t holds: the last share is the span.
+        const double share = static_cast<double>(span) * static_cast<double>(row) / static_cast<double>(rows);
+        const std::uint64_t at = first + (share >= static_cast<double>(span) ? span : static_cast<std::uint64_t>(share));
         const auto done = static_cast<std::size_t>(std::upper_bound(times_us.begin(), times_us.end(), at) - times_us.begin());
         ends.push_back(row == rows ? operations : std::max<std::size_t>(done, 1));
     }

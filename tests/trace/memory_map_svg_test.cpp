@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <sstream>
 
 #include "heapkit/offset/allocators.hpp"
@@ -73,6 +74,9 @@ TEST(MemoryMapSvg, SpacesRowsByOperationsOrByTime) {
     EXPECT_EQ(row_ends(10, 4, times), (std::vector<std::size_t>{9, 9, 9, 10}));
     EXPECT_EQ(row_ends(3, 3, {7, 7, 7}), (std::vector<std::size_t>{1, 2, 3}));  // no time passed: by operations
     EXPECT_TRUE(row_ends(0, 3, {}).empty());
+    // A span of nearly 2^64 microseconds (a fuzzed profile's times) splits without overflow.
+    const std::uint64_t last = std::numeric_limits<std::uint64_t>::max();
+    EXPECT_EQ(row_ends(3, 3, {0, 1, last}), (std::vector<std::size_t>{2, 2, 3}));
 }
 
 TEST(MemoryMapSvg, LabelsBytesAndSecondsForAProfile) {
