@@ -27,6 +27,7 @@
 #include "heapkit/heap/detail/os.hpp"
 #include "leak_scan.hpp"
 #include "out_of_band_heap.hpp"
+#include "program_runtime.hpp"
 #include "reentry.hpp"
 #include "report_line.hpp"
 
@@ -254,6 +255,7 @@ std::size_t report_lost_blocks() {
 // process with that status (stdio flushed first: this runs after the program's own exit work).
 void check_at_exit() noexcept {
     std::size_t lost = 0;
+    program_runtime::release_own_exception_pool();  // frees through the debug heap: before its lock
     {
         const debug_section hold;
         try {
@@ -320,6 +322,7 @@ std::size_t debug_usable_size(const void* pointer) noexcept {
 
 long debug_leak_check() noexcept {
     if (!debug_enabled()) return -1;
+    program_runtime::release_own_exception_pool();
     const debug_section hold;
     try {
         return static_cast<long>(report_lost_blocks());

@@ -16,6 +16,7 @@
 #include "heapkit/version.hpp"
 #include "os_memory.hpp"
 #include "process_heap.hpp"
+#include "program_runtime.hpp"
 #include "recorder.hpp"
 
 namespace {
@@ -31,22 +32,36 @@ void* aligned(std::size_t alignment, std::size_t size, allocation_kind kind = al
     return allocate(size, alignment < fundamental_alignment ? fundamental_alignment : alignment, kind);
 }
 
-// operator new's loop: call the new handler until it gives up, then throw.
-void* new_or_throw(std::size_t size, std::size_t alignment, allocation_kind kind) {
+// operator new's loop: call the program's new handler until it gives up (it removes itself or
+// throws), then throw, or return null for the nothrow forms.
+template <bool Throws>
+void* new_with_handler(std::size_t size, std::size_t alignment, allocation_kind kind) noexcept(!Throws) {
     for (;;) {
         if (void* pointer = aligned(alignment, size, kind)) return pointer;
-        const std::new_handler handler = std::get_new_handler();
-        if (handler == nullptr) throw std::bad_alloc();
-        handler();
+        const std::new_handler handler = program_runtime::new_handler();
+        if (handler == nullptr) {
+            if constexpr (Throws) program_runtime::throw_bad_alloc();
+            return nullptr;
+        }
+        if constexpr (Throws) {
+            handler();
+        } else {
+            try {
+                handler();
+            } catch (...) {
+                program_runtime::caught_program_exception();
+                return nullptr;
+            }
+        }
     }
 }
 
+void* new_or_throw(std::size_t size, std::size_t alignment, allocation_kind kind) {
+    return new_with_handler<true>(size, alignment, kind);
+}
+
 void* new_or_null(std::size_t size, std::size_t alignment, allocation_kind kind) noexcept {
-    try {
-        return new_or_throw(size, alignment, kind);
-    } catch (...) {
-        return nullptr;
-    }
+    return new_with_handler<false>(size, alignment, kind);
 }
 
 constexpr allocation_kind single = allocation_kind::new_object;

@@ -47,7 +47,7 @@ struct arena {
     alignas(boundary_tag_heap) unsigned char storage[sizeof(boundary_tag_heap)] = {};  // = {}: else not constinit
     bool built = false;                                                                // storage holds the heap
     std::size_t freed_since_trim = 0;
-    std::int64_t last_trim_ms = INT64_MIN / 2;  // os::monotonic_milliseconds() of the last trim
+    std::int64_t next_trim_ms = 0;  // os::monotonic_milliseconds() from which a trim may run (0: any time)
 
     boundary_tag_heap& heap() noexcept {
         if (!built) {
@@ -58,7 +58,8 @@ struct arena {
     }
 };
 // constinit: a dynamic initialiser would run after the libraries loaded before it have already
-// allocated here (libstdc++'s emergency pool), and wipe their arena.
+// allocated here (libstdc++'s emergency pool), and wipe their arena. All zero, so in .bss: a
+// process maps a page of it only when an arena on that page is used.
 constinit arena arenas[arena_count];
 
 // The arena number (index + 1; 0: none) of every 64 MiB of the 47-bit address space: 2 MiB of
@@ -132,7 +133,7 @@ void release_pages(void* released, std::byte* start, std::size_t bytes) {
 
 // Gives back the pages of the locked arena's large free blocks, now.
 void trim(arena& locked, std::int64_t now) noexcept {
-    locked.last_trim_ms = now;
+    locked.next_trim_ms = now + settings().purge_delay_ms;
     locked.freed_since_trim = 0;
     locked.heap().for_each_free_span(trim_min_block_bytes, release_pages, nullptr);
 }
@@ -144,7 +145,7 @@ bool note_freed(arena& locked, std::size_t bytes) noexcept {
     locked.freed_since_trim += bytes;
     if (locked.freed_since_trim < trim_every_bytes) return locked.freed_since_trim >= purge_wake_bytes;
     const std::int64_t now = os::monotonic_milliseconds();
-    if (now - locked.last_trim_ms < settings().purge_delay_ms) return true;
+    if (now < locked.next_trim_ms) return true;
     trim(locked, now);
     return false;
 }
@@ -245,7 +246,7 @@ bool arena_trim_idle() noexcept {
         }
         const unlock_at_exit unlock(each);
         if (!each.built || each.freed_since_trim == 0) continue;
-        if (now - each.last_trim_ms < settings().purge_delay_ms)
+        if (now < each.next_trim_ms)
             waiting = true;
         else
             trim(each, now);
