@@ -33,35 +33,23 @@ void* aligned(std::size_t alignment, std::size_t size, allocation_kind kind = al
 }
 
 // operator new's loop: call the program's new handler until it gives up (it removes itself or
-// throws), then throw, or return null for the nothrow forms.
-template <bool Throws>
-void* new_with_handler(std::size_t size, std::size_t alignment, allocation_kind kind) noexcept(!Throws) {
+// throws), then throw through the program's runtime.
+void* new_or_throw(std::size_t size, std::size_t alignment, allocation_kind kind) {
     for (;;) {
         if (void* pointer = aligned(alignment, size, kind)) return pointer;
         const std::new_handler handler = program_runtime::new_handler();
-        if (handler == nullptr) {
-            if constexpr (Throws) program_runtime::throw_bad_alloc();
-            return nullptr;
-        }
-        if constexpr (Throws) {
-            handler();
-        } else {
-            try {
-                handler();
-            } catch (...) {
-                program_runtime::caught_program_exception();
-                return nullptr;
-            }
-        }
+        if (handler == nullptr) program_runtime::throw_bad_alloc();
+        handler();
     }
 }
 
-void* new_or_throw(std::size_t size, std::size_t alignment, allocation_kind kind) {
-    return new_with_handler<true>(size, alignment, kind);
-}
-
-void* new_or_null(std::size_t size, std::size_t alignment, allocation_kind kind) noexcept {
-    return new_with_handler<false>(size, alignment, kind);
+// The nothrow forms (`aligned_form`: those taking an align_val_t). Where a new handler is set,
+// the program's runtime runs the loop and catches what it throws: heapkit's code never catches a
+// program's exception.
+void* new_or_null(std::size_t size, std::size_t alignment, allocation_kind kind, bool aligned_form) noexcept {
+    if (void* pointer = aligned(alignment, size, kind)) return pointer;
+    if (program_runtime::new_handler() == nullptr) return nullptr;
+    return program_runtime::nothrow_new(size, aligned_form ? alignment : 0, kind == allocation_kind::new_array);
 }
 
 constexpr allocation_kind single = allocation_kind::new_object;
@@ -157,10 +145,10 @@ HEAPKIT_EXPORT std::size_t malloc_usable_size(void* pointer) { return pointer ==
 HEAPKIT_OPERATOR void* operator new(std::size_t size) { return new_or_throw(size, fundamental_alignment, single); }
 HEAPKIT_OPERATOR void* operator new[](std::size_t size) { return new_or_throw(size, fundamental_alignment, array); }
 HEAPKIT_OPERATOR void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-    return new_or_null(size, fundamental_alignment, single);
+    return new_or_null(size, fundamental_alignment, single, false);
 }
 HEAPKIT_OPERATOR void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-    return new_or_null(size, fundamental_alignment, array);
+    return new_or_null(size, fundamental_alignment, array, false);
 }
 HEAPKIT_OPERATOR void* operator new(std::size_t size, std::align_val_t alignment) {
     return new_or_throw(size, static_cast<std::size_t>(alignment), single);
@@ -169,10 +157,10 @@ HEAPKIT_OPERATOR void* operator new[](std::size_t size, std::align_val_t alignme
     return new_or_throw(size, static_cast<std::size_t>(alignment), array);
 }
 HEAPKIT_OPERATOR void* operator new(std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
-    return new_or_null(size, static_cast<std::size_t>(alignment), single);
+    return new_or_null(size, static_cast<std::size_t>(alignment), single, true);
 }
 HEAPKIT_OPERATOR void* operator new[](std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
-    return new_or_null(size, static_cast<std::size_t>(alignment), array);
+    return new_or_null(size, static_cast<std::size_t>(alignment), array, true);
 }
 
 HEAPKIT_OPERATOR void operator delete(void* pointer) noexcept { deallocate(pointer, single); }

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // program_runtime: the program's libstdc++ (or libc++) functions by their mangled names through
-// dlsym(RTLD_DEFAULT); heapkit's private copy is not in that scope (-Wl,--exclude-libs,ALL).
+// dlsym: RTLD_DEFAULT for those heapkit does not define, RTLD_NEXT for the operators it interposes.
+// heapkit's private copy is in neither scope (-Wl,--exclude-libs,ALL).
 #include "program_runtime.hpp"
 
-#include <cxxabi.h>
 #include <dlfcn.h>
 
 namespace __gnu_cxx {
@@ -15,38 +15,35 @@ namespace heapkit::malloc_layer::program_runtime {
 namespace {
 
 template <typename Function>
-Function* exported(const char* mangled_name) noexcept {
-    return reinterpret_cast<Function*>(dlsym(RTLD_DEFAULT, mangled_name));
+Function* exported(void* scope, const char* mangled_name) noexcept {
+    return reinterpret_cast<Function*>(dlsym(scope, mangled_name));
 }
-
-// The per-thread exception state, as the Itanium C++ ABI (2.2.2) lays it out for every runtime.
-struct exception_globals {
-    void* caught_exceptions;           // the innermost handled exception
-    unsigned int uncaught_exceptions;  // thrown and not yet caught
-};
-
-exception_globals* globals_of(abi::__cxa_eh_globals* globals) noexcept { return reinterpret_cast<exception_globals*>(globals); }
 
 }  // namespace
 
 std::new_handler new_handler() noexcept {
     using get_new_handler_function = std::new_handler() noexcept;
-    auto* get = exported<get_new_handler_function>("_ZSt15get_new_handlerv");  // std::get_new_handler()
+    auto* get = exported<get_new_handler_function>(RTLD_DEFAULT, "_ZSt15get_new_handlerv");  // std::get_new_handler()
     return get == nullptr ? nullptr : get();
 }
 
 void throw_bad_alloc() {
     using throw_function = void();
-    if (auto* program_throw = exported<throw_function>("_ZSt17__throw_bad_allocv")) program_throw();  // std::__throw_bad_alloc()
+    if (auto* program_throw = exported<throw_function>(RTLD_DEFAULT, "_ZSt17__throw_bad_allocv"))  // std::__throw_bad_alloc()
+        program_throw();
     throw std::bad_alloc();
 }
 
-void caught_program_exception() noexcept {
-    using get_globals_function = abi::__cxa_eh_globals*() noexcept;
-    auto* program_get_globals = exported<get_globals_function>("__cxa_get_globals");
-    if (program_get_globals == nullptr) return;  // heapkit's own copy threw it: the counts agree
-    --globals_of(program_get_globals())->uncaught_exceptions;
-    ++globals_of(abi::__cxa_get_globals())->uncaught_exceptions;
+void* nothrow_new(std::size_t size, std::size_t alignment, bool array) noexcept {
+    if (alignment == 0) {
+        using new_function = void*(std::size_t, const std::nothrow_t&) noexcept;
+        auto* program_new = exported<new_function>(RTLD_NEXT, array ? "_ZnamRKSt9nothrow_t" : "_ZnwmRKSt9nothrow_t");
+        return program_new == nullptr ? nullptr : program_new(size, std::nothrow);
+    }
+    using aligned_new_function = void*(std::size_t, std::align_val_t, const std::nothrow_t&) noexcept;
+    auto* program_new = exported<aligned_new_function>(
+        RTLD_NEXT, array ? "_ZnamSt11align_val_tRKSt9nothrow_t" : "_ZnwmSt11align_val_tRKSt9nothrow_t");
+    return program_new == nullptr ? nullptr : program_new(size, std::align_val_t{alignment}, std::nothrow);
 }
 
 void release_own_exception_pool() noexcept { __gnu_cxx::__freeres(); }

@@ -53,7 +53,7 @@ int main() {
 
     handler_calls = 0;
     std::set_new_handler(throw_from_handler);
-    if (::operator new(impossible_bytes, std::align_val_t{64}, std::nothrow) != nullptr || handler_calls != 1)
+    if (::operator new (impossible_bytes, std::align_val_t{64}, std::nothrow) != nullptr || handler_calls != 1)
         return failed("aligned nothrow new: a throwing handler once, then null");
     if (std::uncaught_exceptions() != 0) return failed("no uncaught exception left after the throwing handler");
 
