@@ -322,7 +322,6 @@ std::size_t debug_usable_size(const void* pointer) noexcept {
 
 long debug_leak_check() noexcept {
     if (!debug_enabled()) return -1;
-    program_runtime::release_own_exception_pool();
     const debug_section hold;
     try {
         return static_cast<long>(report_lost_blocks());

@@ -25,8 +25,9 @@ std::new_handler new_handler() noexcept;
 void* nothrow_new(std::size_t size, std::size_t alignment, bool array) noexcept;
 
 // Frees the emergency pool of heapkit's own copy (72 KiB that its start-up allocates, for an
-// exception thrown when malloc fails): heapkit's memory, not the program's, so the leak report
-// frees it first rather than guess from the scan. Later exceptions in heapkit's code use malloc.
+// exception thrown when malloc fails): heapkit's memory, not the program's, so the leak report at
+// exit frees it first rather than guess from the scan. Only at exit: the pool is not built again,
+// and a later exception of heapkit's that found malloc failing would have none.
 void release_own_exception_pool() noexcept;
 
 }  // namespace heapkit::malloc_layer::program_runtime
