@@ -53,6 +53,8 @@ public:
         const int known = state_.load(std::memory_order_relaxed);
         return known < 0 ? read_once() : known == 1;
     }
+    // Whether it has been read and is on: a fast path's test, which sends the unread case on to get().
+    bool known_on() const noexcept { return state_.load(std::memory_order_relaxed) == 1; }
 
 private:
     [[gnu::noinline]] bool read_once() noexcept {  // out of line, so that get() inlines to a load

@@ -267,20 +267,34 @@ void* reallocate_checked(void* pointer, std::size_t size) noexcept {
     return reallocate_released(pointer, size);
 }
 
-}  // namespace
-
-void* allocate(std::size_t size, std::size_t alignment, allocation_kind kind) noexcept {
-    if (plain_flag.get()) return allocate_released<false>(size, alignment);  // the fast path: one flag
+[[gnu::noinline]] void* allocate_full(std::size_t size, std::size_t alignment, allocation_kind kind) noexcept {
+    if (plain_flag.get()) return allocate_released<false>(size, alignment);
     if (checking_flag.get()) return allocate_checked(size, alignment, kind);
     return allocate_released(size, alignment);
 }
 
-void deallocate(void* pointer, allocation_kind kind, std::size_t stated_size) noexcept {
+[[gnu::noinline]] void deallocate_full(void* pointer, allocation_kind kind, std::size_t stated_size) noexcept {
     if (pointer == nullptr) return;
-    if (plain_flag.get()) return deallocate_released<false>(pointer);  // the fast path: one flag
+    if (plain_flag.get()) return deallocate_released<false>(pointer);
     if (recording_enabled()) record_free_coming(pointer);
     if (checking_flag.get()) return deallocate_checked(pointer, kind, stated_size);
     deallocate_released(pointer);
+}
+
+}  // namespace
+
+// The fast paths are leaves (a flag, a size class, a pop or a push: no call, no register saved);
+// anything else goes down the full path, which starts again from the top. A block from
+// slab_allocate_fast means the thread's heap exists, so after_first_use has run.
+void* allocate(std::size_t size, std::size_t alignment, allocation_kind kind) noexcept {
+    if (plain_flag.known_on() && size <= slab_max_bytes && alignment <= 16)
+        if (void* block = slab_allocate_fast(size_class_of(size))) return block;
+    return allocate_full(size, alignment, kind);
+}
+
+void deallocate(void* pointer, allocation_kind kind, std::size_t stated_size) noexcept {
+    if (plain_flag.known_on() && slab_free_fast(pointer)) return;
+    deallocate_full(pointer, kind, stated_size);
 }
 
 void* reallocate(void* pointer, std::size_t size) noexcept {

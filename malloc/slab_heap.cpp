@@ -474,6 +474,34 @@ void* slab_allocate(std::size_t klass) noexcept {
     return allocate_slow(*heap, klass);
 }
 
+void* slab_allocate_fast(std::size_t klass) noexcept {
+    slab_heap* heap = current_heap;
+    if (address_of(heap) <= address_of(exited_thread())) return nullptr;  // no heap yet, or the thread has exited
+    slab_page* page = heap->classes[klass];
+    if (page == nullptr || page->free == nullptr) return nullptr;
+    void* block = page->free;
+    page->free = next_of(block);
+    freed_block::clear_key(block);
+    set_owned(page->used, static_cast<std::uint16_t>(page->used + 1));
+    return block;
+}
+
+bool slab_free_fast(void* pointer) noexcept {
+    if (!slab_owns(pointer)) return false;
+    slab_segment* segment = segment_of(pointer);
+    if (segment->owner != current_heap) return false;  // another thread's page, or no heap yet
+    const std::size_t index = page_index(segment, pointer);
+    slab_page* page = &segment->pages[index];
+    const auto offset = static_cast<std::uint32_t>(address_of(pointer) % slab_page_bytes);
+    const auto block = static_cast<std::uint32_t>(std::uint64_t{offset} * page->block_reciprocal >> 32);
+    if (index == 0 || page->block_bytes == 0 || block * page->block_bytes != offset || block >= page->carved) return false;
+    if (is_freed(pointer) || page->full || page->used <= 1) return false;  // a verdict to give, or a list to change
+    freed_block::link(pointer, page->free);
+    page->free = pointer;
+    set_owned(page->used, static_cast<std::uint16_t>(page->used - 1));
+    return true;
+}
+
 std::size_t slab_free(void* pointer) noexcept {
     slab_page* page = page_of_block(pointer, misuse::foreign_free);
     if (is_freed(pointer)) fatal(misuse::double_free, pointer);

@@ -25,6 +25,13 @@ void* slab_allocate(std::size_t klass) noexcept;
 // block's start ends the program with one line.
 std::size_t slab_free(void* pointer) noexcept;
 
+// The fast paths, leaves that call nothing: a pop from the free list of the thread's current page
+// of `klass`, and a push of a live block onto a page of the thread's own that stays neither full
+// nor empty after it, with every check slab_free makes. nullptr and false, with nothing changed,
+// for everything else, which the caller sends down slab_allocate and slab_free.
+void* slab_allocate_fast(std::size_t klass) noexcept;
+bool slab_free_fast(void* pointer) noexcept;
+
 // The bytes of the live block at `pointer` (slab_owns); a freed block or a pointer that is no
 // block's start ends the program with the verdict of `what` (misuse::realloc_of_freed, say).
 std::size_t slab_block_bytes(const void* pointer, misuse what) noexcept;

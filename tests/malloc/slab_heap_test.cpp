@@ -80,9 +80,12 @@ bool intact(const void* block, const live_block& shape) {
 // One thread's blocks, checked against the model: no two live blocks overlap, contents survive.
 class shadow_model {
 public:
-    void* allocate(std::size_t size, std::size_t alignment, bool filled) {
+    // `fast`: slab_allocate_fast first (it serves any class; alignment comes from the class),
+    // slab_allocate where it declines.
+    void* allocate(std::size_t size, std::size_t alignment, bool filled, bool fast = false) {
         const std::size_t klass = size_class_of(size, alignment);
-        void* block = slab_allocate(klass);
+        void* block = fast ? slab_allocate_fast(klass) : nullptr;
+        if (block == nullptr) block = slab_allocate(klass);
         EXPECT_NE(block, nullptr);
         if (block == nullptr) return nullptr;
         const auto address = reinterpret_cast<std::uintptr_t>(block);
@@ -130,6 +133,12 @@ public:
 private:
     std::map<std::uintptr_t, live_block> live_;
 };
+
+// Frees through slab_free_fast where it accepts the block, else slab_free; the block's bytes.
+std::size_t free_either_way(const taken& each, bool fast) {
+    if (fast && slab_free_fast(each.block)) return each.block_bytes;
+    return slab_free(each.block);
+}
 
 std::size_t random_size(std::mt19937_64& random) {
     const std::uint64_t pick = random() % 8;
@@ -239,10 +248,11 @@ TEST(SlabHeap, ShadowModelGrowsShrinksAndReusesPages) {
         const std::size_t target = 1000 + random() % 4000;
         for (int step = 0; step < 200000; ++step) {
             const bool grow = step < 100000 ? model.size() < target || random() % 2 == 0 : random() % 3 == 0;
+            const bool fast = random() % 2 == 0;  // the fast paths interleaved with the full ones
             if (grow) {
-                model.allocate(random_size(random), alignments[random() % std::size(alignments)], random() % 2 == 0);
+                model.allocate(random_size(random), alignments[random() % std::size(alignments)], random() % 2 == 0, fast);
             } else if (const taken each = model.take(random); each.block != nullptr) {
-                EXPECT_EQ(slab_free(each.block), each.block_bytes);
+                EXPECT_EQ(free_either_way(each, fast), each.block_bytes);
             }
             if (step % 10000 == 0) expect_valid();
         }
@@ -372,6 +382,27 @@ TEST(SlabHeap, OwnsOnlyItsSegments) {
     void* block = slab_allocate(0);
     EXPECT_TRUE(slab_owns(block));
     slab_free(block);
+}
+
+TEST(SlabHeap, FastPathsDeclineWhatTheFullPathsMustJudge) {
+    const std::size_t klass = size_class_of(48);
+    void* first = slab_allocate(klass);  // the thread's heap and a current page for the class
+    void* second = slab_allocate_fast(klass);
+    if (second == nullptr) second = slab_allocate(klass);
+    void* third = slab_allocate(klass);
+    EXPECT_FALSE(slab_free_fast(static_cast<char*>(second) + 16)) << "a pointer inside a block";
+    std::size_t on_the_stack = 0;
+    EXPECT_FALSE(slab_free_fast(&on_the_stack)) << "a pointer outside the slabs";
+    void* others = nullptr;
+    std::thread([&] { others = slab_allocate(klass); }).join();
+    EXPECT_FALSE(slab_free_fast(others)) << "another thread's block";
+    EXPECT_EQ(slab_free(others), size_class_bytes(klass));
+    EXPECT_TRUE(slab_free_fast(second));
+    EXPECT_FALSE(slab_free_fast(second)) << "a double free";
+    EXPECT_EQ(slab_allocate_fast(klass), second) << "the last block freed is the first taken";
+    for (void* block : {first, second, third})
+        EXPECT_EQ(free_either_way({block, size_class_bytes(klass)}, true), size_class_bytes(klass));
+    expect_valid();
 }
 
 TEST(SlabHeapDeathTest, DoubleFreeEndsTheProgram) {
