@@ -388,16 +388,25 @@ void local_free(slab_heap& heap, slab_page* page, void* block) noexcept {
     if (page->used == 0 && heap.classes[page->klass] != page) retire_page(heap, page);
 }
 
-// The page of a pointer in a mapped segment, or the end of the program when it is no block's
-// start. offset * reciprocal >> 32 is offset / block_bytes exactly, since offset * block_bytes
-// < 2^32 (a division costs more than the rest of free).
-[[gnu::always_inline]] inline slab_page* page_of_block(const void* pointer, misuse what) noexcept {
+// The page of a pointer in a mapped segment and its block's index there, or nullptr when it is no
+// block's start. offset * reciprocal >> 32 is offset / block_bytes exactly, since offset *
+// block_bytes < 2^32 (a division costs more than the rest of free).
+[[gnu::always_inline]] inline slab_page* page_of_block_or_null(const void* pointer, std::uint32_t* block_index) noexcept {
     slab_segment* segment = segment_of(pointer);
     const std::size_t index = page_index(segment, pointer);
     slab_page* page = &segment->pages[index];
     const auto offset = static_cast<std::uint32_t>(address_of(pointer) % slab_page_bytes);
     const auto block = static_cast<std::uint32_t>(std::uint64_t{offset} * page->block_reciprocal >> 32);
-    if (index == 0 || page->block_bytes == 0 || block * page->block_bytes != offset) fatal(what, pointer);
+    if (index == 0 || page->block_bytes == 0 || block * page->block_bytes != offset) return nullptr;
+    *block_index = block;
+    return page;
+}
+
+// The same, or the end of the program with the verdict of `what`.
+[[gnu::always_inline]] inline slab_page* page_of_block(const void* pointer, misuse what) noexcept {
+    std::uint32_t block = 0;
+    slab_page* page = page_of_block_or_null(pointer, &block);
+    if (page == nullptr) fatal(what, pointer);
     return page;
 }
 
@@ -478,23 +487,17 @@ void* slab_allocate_fast(std::size_t klass) noexcept {
     slab_heap* heap = current_heap;
     if (address_of(heap) <= address_of(exited_thread())) return nullptr;  // no heap yet, or the thread has exited
     slab_page* page = heap->classes[klass];
-    if (page == nullptr || page->free == nullptr) return nullptr;
-    void* block = page->free;
-    page->free = next_of(block);
-    freed_block::clear_key(block);
-    set_owned(page->used, static_cast<std::uint16_t>(page->used + 1));
-    return block;
+    if (page == nullptr || page->free == nullptr) return nullptr;  // carving, collecting: slab_allocate
+    return take_block(page);
 }
 
 bool slab_free_fast(void* pointer) noexcept {
     if (!slab_owns(pointer)) return false;
     slab_segment* segment = segment_of(pointer);
     if (segment->owner != current_heap) return false;  // another thread's page, or no heap yet
-    const std::size_t index = page_index(segment, pointer);
-    slab_page* page = &segment->pages[index];
-    const auto offset = static_cast<std::uint32_t>(address_of(pointer) % slab_page_bytes);
-    const auto block = static_cast<std::uint32_t>(std::uint64_t{offset} * page->block_reciprocal >> 32);
-    if (index == 0 || page->block_bytes == 0 || block * page->block_bytes != offset || block >= page->carved) return false;
+    std::uint32_t block = 0;
+    slab_page* page = page_of_block_or_null(pointer, &block);
+    if (page == nullptr || block >= page->carved) return false;
     if (is_freed(pointer) || page->full || page->used <= 1) return false;  // a verdict to give, or a list to change
     freed_block::link(pointer, page->free);
     page->free = pointer;
