@@ -2,12 +2,15 @@
 // Freed blocks as heapkit's malloc keeps them on its lists (slab pages, thread caches): word 0
 // links to the next block, encoded with a per-process secret and the block's own address (a
 // stray write or a forged link points nowhere useful); word 1 holds a key derived from the
-// address, which marks the block freed and catches a second free. Header-only; every call O(1).
+// address, which marks the block freed and catches a second free. A block is checked again when
+// it is taken off its list (unlink): a write after free or an overflow that reached those words
+// is a verdict there instead of a wild link. Header-only; every call O(1).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 
+#include "fatal.hpp"
 #include "heapkit/heap/detail/os.hpp"
 
 namespace heapkit::malloc_layer::freed_block {
@@ -41,6 +44,20 @@ inline void link(void* block, void* next) noexcept {
     words(block)[0] = reinterpret_cast<void*>(address_of(next) ^ mixed);
     words(block)[1] = reinterpret_cast<void*>(~mixed);
 }
+// Takes `block` (the head of a list) off it: the next block, or nullptr at the end. Checks that
+// its words are what link() wrote, the key there and the link null or inside the same
+// `span_bytes`-aligned span as the block (a power of two, a slab page; 0: 2^64, any address), and
+// ends the program with the freed_block_written verdict when they are not.
+[[gnu::always_inline]] inline void* unlink(void* block, std::uintptr_t span_bytes) noexcept {
+    const std::uintptr_t mixed = address_of(block) ^ secret();  // one read of the secret for both words
+    const std::uintptr_t next = address_of(words(block)[0]) ^ mixed;
+    const bool key_kept = address_of(words(block)[1]) == ~mixed;
+    const bool link_kept = next == 0 || ((next ^ address_of(block)) & ~(span_bytes - 1)) == 0;
+    if (!(key_kept & link_kept)) [[unlikely]]
+        fatal(misuse::freed_block_written, block);
+    return reinterpret_cast<void*>(next);
+}
+
 // Unmarks a block handed out again (or one whose memory held a freed block before).
 inline void clear_key(void* block) noexcept { words(block)[1] = nullptr; }
 

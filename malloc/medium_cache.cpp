@@ -43,7 +43,7 @@ void* medium_cache_take(std::size_t klass) noexcept {
     const std::size_t index = klass - slab_class_count;
     void* block = cache.heads[index];
     if (block == nullptr) return nullptr;
-    cache.heads[index] = freed_block::next_of(block);
+    cache.heads[index] = freed_block::unlink(block, 0);  // cached blocks lie anywhere
     --cache.counts[index];
     freed_block::clear_key(block);
     return block;

@@ -189,7 +189,7 @@ bool has_room(const slab_page* page) noexcept { return page->free != nullptr || 
 [[gnu::always_inline]] inline void* take_block(slab_page* page) noexcept {  // the fast path's pop
     void* block = page->free;
     if (block != nullptr) {
-        page->free = next_of(block);
+        page->free = freed_block::unlink(block, slab_page_bytes);  // a written freed block is a verdict
     } else {
         block = page_start(page) + std::size_t{page->carved++} * page->block_bytes;
     }

@@ -158,5 +158,19 @@ TEST_F(MediumCache, SecondFreeEndsTheProgram) {
     EXPECT_DEATH(medium_cache_put(block, boundary_tag_heap::usable_size(block)), "^heapkit: double free of 0x[0-9a-f]+");
 }
 
+TEST_F(MediumCache, AWriteIntoACachedBlockEndsTheProgramWhenItIsTaken) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    const std::size_t klass = size_class_of(40000);  // 40960
+    auto* block = static_cast<unsigned char*>(block_of(size_class_bytes(klass)));
+    ASSERT_TRUE(medium_cache_put(block, boundary_tag_heap::usable_size(block)));
+    EXPECT_DEATH(
+        {
+            block[9] ^= 1;
+            medium_cache_take(klass);
+        },
+        "^heapkit: write after free \\(or an overflow\\) into the freed block at 0x[0-9a-f]+");
+    EXPECT_EQ(medium_cache_take(klass), block);
+}
+
 }  // namespace
 }  // namespace heapkit::malloc_layer

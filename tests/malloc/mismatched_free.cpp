@@ -2,7 +2,9 @@
 // One block freed by the wrong family per run, for HEAPKIT_DEBUG=1 and HEAPKIT_GUARD=all:
 // "free_of_new", "delete_of_new_array", "delete_array_of_new", "delete_of_malloc", and
 // "wrong_sized_delete" (a 24-byte block given back by a sized delete that says 32). Each lives in
-// a function of its own, which the report must name (linked with -rdynamic).
+// a function of its own, which the report must name (linked with -rdynamic). Prints NOT_CAUGHT
+// when the program got past the bug (bench/malloc/misuse_count.sh counts the mallocs that stop it).
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -46,5 +48,6 @@ int main(int argc, char** argv) {
     if (std::strcmp(bug, "delete_array_of_new") == 0) delete_array_of_new();
     if (std::strcmp(bug, "delete_of_malloc") == 0) delete_of_malloc();
     if (std::strcmp(bug, "wrong_sized_delete") == 0) wrong_sized_delete();
+    std::puts("NOT_CAUGHT");
     return 0;
 }

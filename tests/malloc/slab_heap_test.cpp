@@ -421,5 +421,36 @@ TEST(SlabHeapDeathTest, PointerInsideABlockEndsTheProgram) {
     EXPECT_DEATH(slab_block_bytes(block, misuse::realloc_of_freed), "^heapkit: realloc of a block that is not live: 0x");
 }
 
+// A write after free (or an overflow into a freed neighbour) that reaches a freed block's key or
+// its link is the verdict when the block is taken again, not a wild link followed.
+TEST(SlabHeapDeathTest, AFreedBlockWrittenBeforeItsReuseEndsTheProgram) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    const std::size_t klass = size_class_of(32);
+    void* kept = slab_allocate(klass);  // the page stays in use
+    void* below = slab_allocate(klass);
+    auto* freed = static_cast<unsigned char*>(slab_allocate(klass));
+    slab_free(below);
+    slab_free(freed);  // the head of its page's list, linked to `below`
+    const char* verdict = "^heapkit: write after free \\(or an overflow\\) into the freed block at 0x[0-9a-f]+\n$";
+    EXPECT_DEATH(
+        {
+            freed[12] ^= 1;
+            slab_allocate(klass);
+        },
+        verdict)
+        << "its key changed";
+    EXPECT_DEATH(
+        {
+            freed[2] ^= 1;
+            slab_allocate(klass);
+        },
+        verdict)
+        << "its link sent to another page";
+    EXPECT_EQ(slab_allocate(klass), freed) << "untouched, it is taken as usual";
+    EXPECT_EQ(slab_allocate(klass), below);
+    for (void* block : {kept, below, static_cast<void*>(freed)}) slab_free(block);
+    EXPECT_EQ(slab_validate(), nullptr);
+}
+
 }  // namespace
 }  // namespace heapkit::malloc_layer
