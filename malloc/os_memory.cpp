@@ -33,6 +33,20 @@ void* map_aligned(std::size_t bytes, std::size_t alignment, swap_reserve reserve
     return reinterpret_cast<void*>(start);
 }
 
+void* map_inaccessible(std::size_t bytes) noexcept {
+    void* mapping = ::mmap(nullptr, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (mapping == MAP_FAILED) return nullptr;
+    if (reinterpret_cast<std::uintptr_t>(mapping) + bytes > user_address_end) {
+        ::munmap(mapping, bytes);
+        return nullptr;
+    }
+    return mapping;
+}
+
+bool protect(void* start, std::size_t bytes, access allowed) noexcept {
+    return ::mprotect(start, bytes, allowed == access::read_write ? PROT_READ | PROT_WRITE : PROT_NONE) == 0;
+}
+
 void unmap(void* start, std::size_t bytes) noexcept { ::munmap(start, bytes); }
 
 void* remap(void* start, std::size_t old_bytes, std::size_t new_bytes) noexcept {

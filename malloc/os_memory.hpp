@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The malloc layer's one door to the kernel for memory: aligned anonymous mappings inside the
 // user address space that the layer's tables cover, unmapping, remapping, discarding pages, and
-// page rounding. Every call is one or a few system calls; none allocates, so any tier may call it
-// from inside malloc. Linux (mmap, munmap, mremap, madvise).
+// page protection and page rounding. Every call is one or a few system calls; none allocates, so any tier may call it
+// from inside malloc. Linux (mmap, munmap, mremap, madvise, mprotect).
 #pragma once
 
 #include <cstddef>
@@ -30,6 +30,18 @@ std::size_t round_up_to_pages(std::size_t bytes) noexcept;
 // bytes of slack and unmaps what is left over) and whose end is at most user_address_end.
 // nullptr when the kernel refuses or places it higher.
 void* map_aligned(std::size_t bytes, std::size_t alignment, swap_reserve reserve = swap_reserve::yes) noexcept;
+
+// Whether the pages of a mapping may be read and written.
+enum class access : bool { none, read_write };
+
+// A mapping of `bytes` (a multiple of the page) that no access may touch (PROT_NONE, no swap set
+// aside), whose end is at most user_address_end: address space for pointers that must fault
+// when used. nullptr when the kernel refuses or places it higher.
+void* map_inaccessible(std::size_t bytes) noexcept;
+
+// Changes the access of the pages [start, +bytes) (multiples of the page) of a mapping; false
+// when the kernel refuses (then nothing changed; mprotect fails as a whole).
+bool protect(void* start, std::size_t bytes, access allowed) noexcept;
 
 // Gives [start, +bytes) back to the kernel; both multiples of the page.
 void unmap(void* start, std::size_t bytes) noexcept;

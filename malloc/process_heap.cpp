@@ -23,6 +23,7 @@
 #include "reentry.hpp"
 #include "slab_classes.hpp"
 #include "slab_heap.hpp"
+#include "zero_size_blocks.hpp"
 
 namespace heapkit::malloc_layer {
 
@@ -165,8 +166,13 @@ void* move_block(void* pointer, std::size_t size, std::size_t copied_bytes) noex
 }
 
 // The release tiers, with no checking mode (`may_record` as for allocate_from_slab).
+// Without recording (the plain path), malloc(0) is an address no access may touch
+// (zero_size_blocks.hpp); a recording keeps it a 16-byte block, which its readers expect.
 template <bool may_record = true>
 void* allocate_released(std::size_t size, std::size_t alignment) noexcept {
+    if (!may_record && size == 0 && alignment <= 16) {
+        if (void* block = zero_size_allocate()) return block;
+    }
     if (void* block = allocate_from_slab<may_record>(size, alignment)) return block;
     return allocate_medium_or_large(size, alignment);
 }
@@ -178,6 +184,7 @@ void deallocate_released(void* pointer) noexcept {
         if (may_record && recording_enabled()) record_free(pointer, bytes);
         return;
     }
+    if (zero_size_owns(pointer)) return zero_size_free(pointer);
     deallocate_medium_or_large(pointer);
 }
 
@@ -189,6 +196,10 @@ void* reallocate_released(void* pointer, std::size_t size) noexcept {
             return pointer;
         }
         return move_block(pointer, size, size < bytes ? size : bytes);
+    }
+    if (zero_size_owns(pointer)) {
+        zero_size_check_live(pointer, misuse::realloc_of_freed, misuse::foreign_realloc);
+        return move_block(pointer, size, 0);
     }
     if (arena_owns(pointer)) {
         if (medium_cache_holds(pointer)) fatal(misuse::realloc_of_freed, pointer);
@@ -218,6 +229,10 @@ void* reallocate_released(void* pointer, std::size_t size) noexcept {
 
 std::size_t usable_size_released(const void* pointer) noexcept {
     if (slab_owns(pointer)) return slab_block_bytes(pointer, misuse::usable_size_of_freed);
+    if (zero_size_owns(pointer)) {
+        zero_size_check_live(pointer, misuse::usable_size_of_freed, misuse::usable_size_of_freed);
+        return 0;
+    }
     if (arena_owns(pointer)) return boundary_tag_heap::usable_size(pointer);
     return is_large(pointer) ? large_usable_size(pointer) : 0;
 }
@@ -287,7 +302,7 @@ void* reallocate_checked(void* pointer, std::size_t size) noexcept {
 // anything else goes down the full path, which starts again from the top. A block from
 // slab_allocate_fast means the thread's heap exists, so after_first_use has run.
 void* allocate(std::size_t size, std::size_t alignment, allocation_kind kind) noexcept {
-    if (plain_flag.known_on() && size <= slab_max_bytes && alignment <= 16)
+    if (plain_flag.known_on() && size - 1 < slab_max_bytes && alignment <= 16)  // 0 too goes down the full path
         if (void* block = slab_allocate_fast(size_class_of(size))) return block;
     return allocate_full(size, alignment, kind);
 }
@@ -314,6 +329,7 @@ const char* validate() noexcept {
     if (debug_enabled()) return nullptr;  // the debug heap checks itself on every call
     if (const char* broken = slab_validate()) return broken;
     if (const char* broken = medium_cache_validate()) return broken;
+    if (const char* broken = zero_size_validate()) return broken;
     return arenas_validate();
 }
 

@@ -2,7 +2,7 @@
 // The process's heap behind malloc: size-class slabs (slab_heap.hpp) for blocks up to 16 KiB,
 // each thread its own, lock-free; boundary-tag heaps in 8 arenas, each under its own lock
 // (medium_arenas.hpp), for blocks below large_threshold_bytes; larger blocks get mappings of
-// their own (large_blocks.hpp). Built on first use from static storage: nothing here allocates
+// their own (large_blocks.hpp); malloc(0) an address that faults when used (zero_size_blocks.hpp). Built on first use from static storage: nothing here allocates
 // through libc. fork() is safe: the locks are held across it and the child starts unlocked. With
 // HEAPKIT_GUARD, the blocks it picks go to guard_pages.hpp; with HEAPKIT_DEBUG=1 every other call
 // goes to debug_mode.hpp instead.
@@ -18,6 +18,7 @@
 // | medium cache  | freed key            | (left to the arena)                 | R: the block is in a cache                     |
 // | medium arenas | the heap's header    | unaligned, or a header not freed    | R: the heap's header                           |
 // | large blocks  | freed lately (64)    | not in the registry                 | foreign_realloc: not in the registry           |
+// | zero-size     | its live bit         | not a slot's start, or never out    | R, U: its live bit                             |
 //
 // In debug mode, debug_heap judges every call with its own, longer lines (debug_report.hpp);
 // bookkeeping_block_freed is debug mode's check of its own bookkeeping.

@@ -38,6 +38,19 @@ int main(void) {
     CHECK(zero != NULL);
     free(zero);
     free(NULL);
+    void* zeros[256]; /* malloc(0): distinct pointers, each freed once; one grows by realloc */
+    for (int i = 0; i < 256; ++i) {
+        zeros[i] = malloc(0);
+        CHECK(zeros[i] != NULL && aligned_to(zeros[i], 16));
+        for (int j = 0; j < i; ++j) CHECK(zeros[j] != zeros[i]);
+    }
+    zeros[7] = realloc(zeros[7], 100);
+    CHECK(zeros[7] != NULL && malloc_usable_size(zeros[7]) >= 100);
+    memset(zeros[7], 1, 100);
+    for (int i = 0; i < 256; ++i) free(zeros[i]);
+    void* aligned_zero = NULL;
+    CHECK(posix_memalign(&aligned_zero, 16, 0) == 0 && aligned_zero != NULL);
+    free(aligned_zero);
 
     unsigned char* p = malloc(100);
     CHECK(p != NULL && aligned_to(p, 16) && malloc_usable_size(p) >= 100);

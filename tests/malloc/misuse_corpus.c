@@ -48,7 +48,7 @@ static char* fresh(size_t size) {
 
 __attribute__((noinline)) void write_past(size_t size, size_t distance) {
     char* block = fresh(size);
-    block[size - 1 + distance] ^= 'A';  /* a flip, so that the byte surely changes */
+    block[size - 1 + distance] ^= 'A'; /* a flip, so that the byte surely changes */
     free(block);
     not_caught();
 }
@@ -192,32 +192,58 @@ int main(int argc, char** argv) {
     const char* kind = argv[1];
     const size_t size = strtoul(argv[2], NULL, 10);
     const size_t mib = (size_t)1 << 20;
-    if (strcmp(kind, "overflow_1") == 0) write_past(size, 1);
-    else if (strcmp(kind, "overflow_32") == 0) write_past(size, 32);
-    else if (strcmp(kind, "overflow_1m") == 0) write_past(size, mib);
-    else if (strcmp(kind, "underflow_1") == 0) write_before(size, 1);
-    else if (strcmp(kind, "underflow_32") == 0) write_before(size, 32);
-    else if (strcmp(kind, "underflow_1m") == 0) write_before(size, mib);
-    else if (strcmp(kind, "copy_overflow_1") == 0) copy_past(size, 1);
-    else if (strcmp(kind, "copy_overflow_32") == 0) copy_past(size, 32);
-    else if (strcmp(kind, "copy_underflow_1") == 0) copy_before(size, 1);
-    else if (strcmp(kind, "copy_underflow_32") == 0) copy_before(size, 32);
-    else if (strcmp(kind, "double_free") == 0) free_twice(size);
-    else if (strcmp(kind, "double_free_later") == 0) free_twice_later(size);
-    else if (strcmp(kind, "double_free_after_reuse") == 0) free_twice_after_reuse(size);
-    else if (strcmp(kind, "free_interior") == 0) free_shifted(size, 16);
-    else if (strcmp(kind, "free_far") == 0) free_shifted(size, (size_t)1 << 30);
-    else if (strcmp(kind, "free_unaligned") == 0) free_shifted(size, 1);
-    else if (strcmp(kind, "free_stack") == 0) free_local();
-    else if (strcmp(kind, "write_after_free") == 0) write_after_free(size);
-    else if (strcmp(kind, "write_after_free_reuse") == 0) write_after_free_reuse(size);
-    else if (strcmp(kind, "zero_after_free") == 0) read_after_free(size);
-    else if (strcmp(kind, "zero_on_malloc") == 0) read_fresh(size);
-    else if (strcmp(kind, "reuse_at_once") == 0) reuse_at_once(size);
-    else if (strcmp(kind, "reuse_after_realloc") == 0) reuse_after_realloc(size);
-    else if (strcmp(kind, "read_zero_size") == 0) touch_zero_size(0);
-    else if (strcmp(kind, "write_zero_size") == 0) touch_zero_size(1);
-    else if (strcmp(kind, "huge_request") == 0) huge_request(size);
+    if (strcmp(kind, "overflow_1") == 0)
+        write_past(size, 1);
+    else if (strcmp(kind, "overflow_32") == 0)
+        write_past(size, 32);
+    else if (strcmp(kind, "overflow_1m") == 0)
+        write_past(size, mib);
+    else if (strcmp(kind, "underflow_1") == 0)
+        write_before(size, 1);
+    else if (strcmp(kind, "underflow_32") == 0)
+        write_before(size, 32);
+    else if (strcmp(kind, "underflow_1m") == 0)
+        write_before(size, mib);
+    else if (strcmp(kind, "copy_overflow_1") == 0)
+        copy_past(size, 1);
+    else if (strcmp(kind, "copy_overflow_32") == 0)
+        copy_past(size, 32);
+    else if (strcmp(kind, "copy_underflow_1") == 0)
+        copy_before(size, 1);
+    else if (strcmp(kind, "copy_underflow_32") == 0)
+        copy_before(size, 32);
+    else if (strcmp(kind, "double_free") == 0)
+        free_twice(size);
+    else if (strcmp(kind, "double_free_later") == 0)
+        free_twice_later(size);
+    else if (strcmp(kind, "double_free_after_reuse") == 0)
+        free_twice_after_reuse(size);
+    else if (strcmp(kind, "free_interior") == 0)
+        free_shifted(size, 16);
+    else if (strcmp(kind, "free_far") == 0)
+        free_shifted(size, (size_t)1 << 30);
+    else if (strcmp(kind, "free_unaligned") == 0)
+        free_shifted(size, 1);
+    else if (strcmp(kind, "free_stack") == 0)
+        free_local();
+    else if (strcmp(kind, "write_after_free") == 0)
+        write_after_free(size);
+    else if (strcmp(kind, "write_after_free_reuse") == 0)
+        write_after_free_reuse(size);
+    else if (strcmp(kind, "zero_after_free") == 0)
+        read_after_free(size);
+    else if (strcmp(kind, "zero_on_malloc") == 0)
+        read_fresh(size);
+    else if (strcmp(kind, "reuse_at_once") == 0)
+        reuse_at_once(size);
+    else if (strcmp(kind, "reuse_after_realloc") == 0)
+        reuse_after_realloc(size);
+    else if (strcmp(kind, "read_zero_size") == 0)
+        touch_zero_size(0);
+    else if (strcmp(kind, "write_zero_size") == 0)
+        touch_zero_size(1);
+    else if (strcmp(kind, "huge_request") == 0)
+        huge_request(size);
     else {
         fprintf(stderr, "misuse_corpus: unknown kind %s\n", kind);
         return 2;
