@@ -24,7 +24,10 @@ namespace {
 constexpr std::size_t segment_bytes = std::size_t{4} << 20;                 // may be tuned: a power of two, many pages
 constexpr std::size_t slab_page_bytes = std::size_t{64} << 10;              // may be tuned: holds 4 of the largest class
 constexpr std::size_t pages_per_segment = segment_bytes / slab_page_bytes;  // page 0 holds the segment's header
-constexpr std::size_t purge_now_pages = 128;  // may be tuned: unused pages past which the owner returns them itself
+// A segment's pages past the last in use are PROT_NONE, made accessible this many at a time as
+// pages start: a write far past a block (an overflow by a megabyte, say) faults there.
+constexpr std::size_t accessible_batch_pages = 8;  // may be tuned: at most 16, so a megabyte past any block faults
+constexpr std::size_t purge_now_pages = 128;       // may be tuned: unused pages past which the owner returns them itself
 // A spare heap with blocks out keeps the purge thread coming while frees arrive, and this many
 // rounds (seconds) after the last.
 constexpr std::uint8_t abandoned_quiet_rounds = 5;  // may be tuned
@@ -80,10 +83,13 @@ static_assert(slab_page_bytes / 16 <= UINT16_MAX, "capacity, carved and used cou
 // SG1: owner is fixed for the segment's life (which is the process's); pages_in_use == pages
 // with block_bytes != 0.
 // SG2: the segment map's bit for the segment is set.
+// SG3: 1 <= accessible_pages <= pages_per_segment; the pages from it on are PROT_NONE, and none is
+// in use (started pages are never made inaccessible again).
 struct slab_segment {
     slab_heap* owner;    // the heap whose thread allocates here
     slab_segment* next;  // the owner's segments
     std::size_t pages_in_use;
+    std::size_t accessible_pages;        // SG3: pages [0, this) may be touched
     slab_segment* next_in_process;       // every segment, newest first (all_segments)
     slab_page pages[pages_per_segment];  // pages[0] describes this header: never used
 };
@@ -248,7 +254,12 @@ constinit std::atomic<void (*)() noexcept> purge_waker{nullptr};
 bool add_segment(slab_heap& heap) noexcept {
     void* memory = os_memory::map_aligned(segment_bytes, segment_bytes);
     if (memory == nullptr) return false;
-    auto* segment = new (memory) slab_segment{&heap, heap.segments, 0, all_segments.load(std::memory_order_relaxed), {}};
+    std::size_t accessible = 1 + accessible_batch_pages;  // the header, and the first pages to start
+    if (!os_memory::protect(static_cast<std::byte*>(memory) + accessible * slab_page_bytes,
+                            segment_bytes - accessible * slab_page_bytes, os_memory::access::none))
+        accessible = pages_per_segment;  // the kernel refused: the segment stays accessible as a whole
+    auto* segment =
+        new (memory) slab_segment{&heap, heap.segments, 0, accessible, all_segments.load(std::memory_order_relaxed), {}};
     heap.segments = segment;
     while (!all_segments.compare_exchange_weak(segment->next_in_process, segment, std::memory_order_release,
                                                std::memory_order_relaxed)) {}
@@ -257,9 +268,24 @@ bool add_segment(slab_heap& heap) noexcept {
     return true;
 }
 
+// Makes the unused `page` accessible, with the rest of its batch; false when the kernel refuses.
+bool make_accessible(slab_page* page) noexcept {
+    slab_segment* segment = segment_of(page);
+    const auto index = static_cast<std::size_t>(page - segment->pages);
+    if (index < segment->accessible_pages) return true;
+    const std::size_t end =
+        index + accessible_batch_pages < pages_per_segment ? index + accessible_batch_pages : pages_per_segment;
+    if (!os_memory::protect(page_start(&segment->pages[segment->accessible_pages]),
+                            (end - segment->accessible_pages) * slab_page_bytes, os_memory::access::read_write))
+        return false;
+    segment->accessible_pages = end;
+    return true;
+}
+
 slab_page* start_page(slab_heap& heap, std::size_t klass) noexcept {
     if (heap.free_pages == nullptr && !add_segment(heap)) return nullptr;
     slab_page* page = heap.free_pages;
+    if (!make_accessible(page)) return nullptr;
     unlink(heap.free_pages, page);
     if (page->dirty) {
         take_back_from_purge(page);
@@ -664,10 +690,13 @@ const char* slab_validate() noexcept {
     for (slab_segment* segment = heap->segments; segment != nullptr; segment = segment->next) {
         if (segment->owner != heap || !slab_owns(segment)) return "SG1/SG2: a segment of another heap, or missing from the map";
         std::size_t in_use = 0;
+        if (segment->accessible_pages < 1 || segment->accessible_pages > pages_per_segment)
+            return "SG3: accessible_pages is out of range";
         for (std::size_t i = 1; i < pages_per_segment; ++i) {
             slab_page* page = &segment->pages[i];
             if (const char* broken = validate_page(*heap, page)) return broken;
             in_use += page->block_bytes != 0 ? 1 : 0;
+            if (page->block_bytes != 0 && i >= segment->accessible_pages) return "SG3: a page in use is not accessible";
         }
         if (in_use != segment->pages_in_use) return "SG1: pages_in_use does not count the pages in use";
         unused += pages_per_segment - 1 - in_use;

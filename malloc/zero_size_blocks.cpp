@@ -18,10 +18,10 @@ constexpr std::size_t word_count = slot_count / 64;
 constexpr std::size_t words_tried = 4;  // before giving up on the region for one request
 
 struct zero_size_region {
-    std::atomic<std::uintptr_t> base{0};                   // the inaccessible region, 0 until made
+    std::atomic<std::uintptr_t> base{0};                     // the inaccessible region, 0 until made
     std::atomic<std::atomic<std::uint64_t>*> live{nullptr};  // bit s of word s / 64: slot s is live
-    std::atomic<std::size_t> cursor{0};                     // the next slot to try, modulo slot_count
-    std::atomic<std::size_t> reached{0};  // one past the highest slot ever handed out: those above never were
+    std::atomic<std::size_t> cursor{0};                      // the next slot to try, modulo slot_count
+    std::atomic<std::size_t> reached{0};                     // one past the highest slot ever handed out: those above never were
     std::atomic<std::size_t> live_count{0};
     std::atomic<bool> refused{false};  // the kernel refused the region: malloc(0) is a slab block
 };
@@ -55,7 +55,8 @@ bool made() noexcept {
 // none that was ever handed out.
 std::size_t slot_of(const void* pointer, misuse foreign) noexcept {
     const std::uintptr_t offset = reinterpret_cast<std::uintptr_t>(pointer) - region.base.load(std::memory_order_relaxed);
-    if (offset % slot_bytes != 0 || offset / slot_bytes >= region.reached.load(std::memory_order_relaxed)) fatal(foreign, pointer);
+    if (offset % slot_bytes != 0 || offset / slot_bytes >= region.reached.load(std::memory_order_relaxed))
+        fatal(foreign, pointer);
     return offset / slot_bytes;
 }
 
@@ -76,7 +77,8 @@ void* zero_size_allocate() noexcept {
             if (word.compare_exchange_weak(bits, bits | bit, std::memory_order_acq_rel, std::memory_order_relaxed)) {
                 region.live_count.fetch_add(1, std::memory_order_relaxed);
                 std::size_t reached = region.reached.load(std::memory_order_relaxed);
-                while (reached <= found && !region.reached.compare_exchange_weak(reached, found + 1, std::memory_order_relaxed)) {}
+                while (reached <= found && !region.reached.compare_exchange_weak(reached, found + 1, std::memory_order_relaxed)) {
+                }
                 return reinterpret_cast<void*>(region.base.load(std::memory_order_relaxed) + found * slot_bytes);
             }
         }

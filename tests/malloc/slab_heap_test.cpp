@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "fault_status.hpp"
 #include "slab_classes.hpp"
 
 namespace heapkit::malloc_layer {
@@ -419,6 +420,18 @@ TEST(SlabHeapDeathTest, PointerInsideABlockEndsTheProgram) {
     EXPECT_DEATH(slab_block_bytes(block + 16, misuse::realloc_of_freed), "^heapkit: realloc of a block that is not live: 0x");
     slab_free(block);
     EXPECT_DEATH(slab_block_bytes(block, misuse::realloc_of_freed), "^heapkit: realloc of a block that is not live: 0x");
+}
+
+// A segment's pages past those in use (and their batch) are PROT_NONE: a write a megabyte past a
+// block faults there. The death test's child runs this test alone, on a fresh heap.
+TEST(SlabHeapDeathTest, AWriteAMegabytePastABlockFaults) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_EXIT(
+        {
+            auto* block = static_cast<volatile char*>(slab_allocate(size_class_of(64)));
+            block[std::size_t{1} << 20] = 'x';
+        },
+        died_of_a_fault, fault_report);
 }
 
 // A write after free (or an overflow into a freed neighbour) that reaches a freed block's key or
