@@ -22,8 +22,7 @@ struct zero_size_region {
     std::atomic<std::atomic<std::uint64_t>*> live{nullptr};  // bit s of word s / 64: slot s is live
     std::atomic<std::size_t> cursor{0};                      // the next slot to try, modulo slot_count
     std::atomic<std::size_t> reached{0};                     // one past the highest slot ever handed out: those above never were
-    std::atomic<std::size_t> live_count{0};
-    std::atomic<bool> refused{false};  // the kernel refused the region: malloc(0) is a slab block
+    std::atomic<bool> refused{false};                        // the kernel refused the region: malloc(0) is a slab block
 };
 constinit zero_size_region region;
 
@@ -74,11 +73,9 @@ void* zero_size_allocate() noexcept {
             if (from_slot == 0) break;
             const std::size_t found = slot / 64 * 64 + static_cast<std::size_t>(std::countr_zero(from_slot));
             const std::uint64_t bit = std::uint64_t{1} << (found % 64);
+            std::size_t reached = region.reached.load(std::memory_order_relaxed);  // raised first (ZS1)
+            while (reached <= found && !region.reached.compare_exchange_weak(reached, found + 1, std::memory_order_relaxed)) {}
             if (word.compare_exchange_weak(bits, bits | bit, std::memory_order_acq_rel, std::memory_order_relaxed)) {
-                region.live_count.fetch_add(1, std::memory_order_relaxed);
-                std::size_t reached = region.reached.load(std::memory_order_relaxed);
-                while (reached <= found && !region.reached.compare_exchange_weak(reached, found + 1, std::memory_order_relaxed)) {
-                }
                 return reinterpret_cast<void*>(region.base.load(std::memory_order_relaxed) + found * slot_bytes);
             }
         }
@@ -98,7 +95,6 @@ void zero_size_free(void* pointer) noexcept {
     std::atomic<std::uint64_t>* live = region.live.load(std::memory_order_acquire);
     if (live == nullptr || (live[slot / 64].fetch_and(~bit, std::memory_order_acq_rel) & bit) == 0)
         fatal(misuse::double_free, pointer);
-    region.live_count.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void zero_size_check_live(const void* pointer, misuse freed_verdict, misuse foreign_verdict) noexcept {
@@ -110,10 +106,14 @@ void zero_size_check_live(const void* pointer, misuse freed_verdict, misuse fore
 
 const char* zero_size_validate() noexcept {
     std::atomic<std::uint64_t>* live = region.live.load(std::memory_order_acquire);
-    if (live == nullptr) return region.live_count.load() == 0 ? nullptr : "ZS1: zero-size blocks counted without a region";
-    std::size_t set = 0;
-    for (std::size_t word = 0; word < word_count; ++word) set += static_cast<std::size_t>(std::popcount(live[word].load()));
-    return set == region.live_count.load() ? nullptr : "ZS1: the live count is not the bitmap's set bits";
+    if (live == nullptr) return nullptr;
+    std::size_t highest_live = 0;  // one past the highest live slot seen
+    for (std::size_t word = 0; word < word_count; ++word) {
+        if (const std::uint64_t bits = live[word].load(std::memory_order_acquire); bits != 0)
+            highest_live = word * 64 + static_cast<std::size_t>(std::bit_width(bits));
+    }
+    if (highest_live > region.reached.load(std::memory_order_relaxed)) return "ZS1: a slot never handed out is live";
+    return nullptr;
 }
 
 }  // namespace heapkit::malloc_layer

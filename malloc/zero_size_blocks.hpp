@@ -28,8 +28,9 @@ void zero_size_free(void* pointer) noexcept;
 // live, `foreign_verdict` for one never handed out (realloc's and malloc_usable_size's verdicts).
 void zero_size_check_live(const void* pointer, misuse freed_verdict, misuse foreign_verdict) noexcept;
 
-// ZS1: the live count equals the bitmap's set bits (exact while no other thread allocates or
-// frees zero-size blocks). nullptr when it holds, else its id and text.
+// ZS1: no slot at or above `reached` (one past the highest ever handed out) is live; it holds
+// while other threads allocate, as `reached` is raised before a slot is taken. nullptr when it
+// holds, else its id and text. O(2^14 words).
 const char* zero_size_validate() noexcept;
 
 }  // namespace heapkit::malloc_layer
