@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The malloc layer's one door to the kernel for memory: aligned anonymous mappings inside the
 // user address space that the layer's tables cover, unmapping, remapping, discarding pages, and
-// page protection and page rounding. Every call is one or a few system calls; none allocates, so any tier may call it
-// from inside malloc. Linux (mmap, munmap, mremap, madvise, mprotect).
+// page protection and page rounding. Every call is one or a few system calls; none allocates,
+// so any tier may call it from inside malloc. Linux (mmap, munmap, mremap, madvise, mprotect).
 #pragma once
 
 #include <cstddef>

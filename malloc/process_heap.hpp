@@ -2,10 +2,10 @@
 // The process's heap behind malloc: size-class slabs (slab_heap.hpp) for blocks up to 16 KiB,
 // each thread its own, lock-free; boundary-tag heaps in 8 arenas, each under its own lock
 // (medium_arenas.hpp), for blocks below large_threshold_bytes; larger blocks get mappings of
-// their own (large_blocks.hpp); malloc(0) an address that faults when used (zero_size_blocks.hpp). Built on first use from static storage: nothing here allocates
-// through libc. fork() is safe: the locks are held across it and the child starts unlocked. With
-// HEAPKIT_GUARD, the blocks it picks go to guard_pages.hpp; with HEAPKIT_DEBUG=1 every other call
-// goes to debug_mode.hpp instead.
+// their own (large_blocks.hpp); malloc(0) an address that faults when used (zero_size_blocks.hpp).
+// Built on first use from static storage: nothing here allocates through libc. fork() is safe:
+// the locks are held across it and the child starts unlocked. With HEAPKIT_GUARD, the blocks it
+// picks go to guard_pages.hpp; with HEAPKIT_DEBUG=1 every other call goes to debug_mode.hpp instead.
 // Cost: a slab block takes no lock; otherwise the heap's O(1) plus one lock; large blocks one
 // system call unless a cached mapping fits.
 //
