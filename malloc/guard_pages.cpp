@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/mman.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -25,6 +24,7 @@
 #include "heapkit/heap/debug_report.hpp"
 #include "heapkit/heap/detail/os.hpp"
 #include "heapkit/offset/allocators.hpp"
+#include "os_memory.hpp"
 #include "reentry.hpp"
 #include "report_line.hpp"
 
@@ -186,13 +186,13 @@ void on_fault(int signal, siginfo_t* info, void* context) {
 
 bool build_pool() noexcept {
     const std::size_t page = os::page_bytes();
-    void* mapping = ::mmap(nullptr, pool_bytes + page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (mapping == MAP_FAILED) return false;
+    void* mapping = os_memory::map_inaccessible(pool_bytes + page);
+    if (mapping == nullptr) return false;
     try {
         new (pool_storage) guard_pool(static_cast<std::byte*>(mapping) + page, page);
         pool().live_limit = live_guarded_limit();
     } catch (...) {
-        ::munmap(mapping, pool_bytes + page);
+        os_memory::unmap(mapping, pool_bytes + page);
         return false;
     }
     struct sigaction handler {};
@@ -276,7 +276,7 @@ void* guarded_allocate(std::size_t size, std::size_t alignment, allocation_kind 
     }
     const auto run = reinterpret_cast<std::uintptr_t>(guarded.start) + *first * page;
     const std::uintptr_t data_end = run + data_pages * page;
-    if (::mprotect(reinterpret_cast<void*>(run), data_pages * page, PROT_READ | PROT_WRITE) != 0) {
+    if (!os_memory::protect(reinterpret_cast<void*>(run), data_pages * page, os_memory::access::read_write)) {
         guarded.pages.free(*first);
         say_unguarded_once(guarded, "the kernel refuses to change more pages (mprotect)");
         return nullptr;
@@ -293,7 +293,7 @@ void* guarded_allocate(std::size_t size, std::size_t alignment, allocation_kind 
     try {
         guarded.runs.emplace(run, block);
     } catch (...) {
-        ::mprotect(reinterpret_cast<void*>(run), data_pages * page, PROT_NONE);
+        os_memory::protect(reinterpret_cast<void*>(run), data_pages * page, os_memory::access::none);
         guarded.pages.free(*first);
         return nullptr;
     }
@@ -331,8 +331,8 @@ void guarded_deallocate(void* pointer, allocation_kind kind, std::size_t stated_
     block->freed_at.capture();
     block->freed = true;
     --guarded.live;
-    ::mprotect(reinterpret_cast<void*>(data_start), block->data_pages * guarded.page, PROT_NONE);
-    ::madvise(reinterpret_cast<void*>(data_start), block->data_pages * guarded.page, MADV_DONTNEED);
+    os_memory::protect(reinterpret_cast<void*>(data_start), block->data_pages * guarded.page, os_memory::access::none);
+    os_memory::discard(reinterpret_cast<void*>(data_start), block->data_pages * guarded.page);
     try {
         guarded.quarantine.push_back(data_start);
         guarded.quarantined_pages += run_pages(*block);
