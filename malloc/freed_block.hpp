@@ -38,12 +38,22 @@ inline void* next_of(void* block) noexcept { return encode(words(block)[0], bloc
 inline void* key_for(const void* at) noexcept { return reinterpret_cast<void*>(~address_of(at) ^ secret()); }
 inline bool is_freed(const void* block) noexcept { return static_cast<void* const*>(block)[1] == key_for(block); }
 
-// Marks `block` freed, linked to `next` (one read of the secret for both words).
-inline void link(void* block, void* next) noexcept {
-    const std::uintptr_t mixed = address_of(block) ^ secret();
+// Both words of a freed block, given `mixed` (its address ^ the secret).
+inline void write_words(void* block, void* next, std::uintptr_t mixed) noexcept {
     words(block)[0] = reinterpret_cast<void*>(address_of(next) ^ mixed);
     words(block)[1] = reinterpret_cast<void*>(~mixed);
 }
+// Marks `block` freed, linked to `next` (one read of the secret for both words).
+inline void link(void* block, void* next) noexcept { write_words(block, next, address_of(block) ^ secret()); }
+// link(), unless `block` is marked freed already (then false, and nothing written): the check and
+// the marking of a free with one read of the secret.
+[[gnu::always_inline]] inline bool link_unless_freed(void* block, void* next) noexcept {
+    const std::uintptr_t mixed = address_of(block) ^ secret();
+    if (address_of(words(block)[1]) == ~mixed) return false;
+    write_words(block, next, mixed);
+    return true;
+}
+
 // Takes `block` (the head of a list) off it: the next block, or nullptr at the end. Checks that
 // its words are what link() wrote, the key there and the link null or inside the same
 // `span_bytes`-aligned span as the block (a power of two, a slab page; 0: 2^64, any address), and

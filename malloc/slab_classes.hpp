@@ -23,7 +23,7 @@ inline constexpr std::size_t cached_class_count = 60;  // the slabs' classes, th
 
 // The class of a request of `size` bytes (0 < size <= medium_cached_max_bytes; 0 is served as 16).
 constexpr std::size_t size_class_of(std::size_t size) noexcept {
-    if (size <= 128) return (size - (size != 0)) / 16;  // 0 and 1..16: class 0, without a branch
+    if (size <= 128) return (size - (size != 0)) / 16;   // 0 and 1..16: class 0, without a branch
     const std::size_t width = std::bit_width(size - 1);  // 8 for 129..256
     constexpr std::size_t fine_width = std::bit_width(fine_classes_from);
     constexpr std::size_t coarse_width = std::bit_width(slab_max_bytes);

@@ -524,8 +524,8 @@ bool slab_free_fast(void* pointer) noexcept {
     std::uint32_t block = 0;
     slab_page* page = page_of_block_or_null(pointer, &block);
     if (page == nullptr || block >= page->carved) return false;
-    if (is_freed(pointer) || page->full || page->used <= 1) return false;  // a verdict to give, or a list to change
-    freed_block::link(pointer, page->free);
+    if (page->full || page->used <= 1) return false;                         // a list to change
+    if (!freed_block::link_unless_freed(pointer, page->free)) return false;  // a verdict to give
     page->free = pointer;
     set_owned(page->used, static_cast<std::uint16_t>(page->used - 1));
     return true;
