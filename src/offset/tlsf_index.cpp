@@ -18,6 +18,7 @@ namespace {
 
 tlsf_index::tlsf_index(Size capacity, Fit) : capacity_(capacity) {
     heads_.fill(nil);
+    nodes_.push_back(node{0, 0, nil, nil, allocated_mark, nil});  // scratch
     if (capacity == 0) return;
     first_ = acquire();
     nodes_[first_] = node{0, capacity, nil, nil, nil, nil};
@@ -103,7 +104,8 @@ void tlsf_index::validate() const {
     Offset expected_start = 0;
     link previous = nil;
     for (link at = first_; at != nil; previous = at, at = nodes_[at].next) {
-        if (at >= nodes_.size() || ++chained > nodes_.size()) broken("TL1", "the chain runs off its storage or loops");
+        if (at == scratch || at >= nodes_.size() || ++chained > nodes_.size())
+            broken("TL1", "the chain runs off its storage or loops");
         const node& here = nodes_[at];
         if (here.previous != previous) broken("TL1", "previous link of the block at " + std::to_string(here.start));
         if (here.start != expected_start || here.size == 0 || here.size > capacity_ - here.start) {
@@ -128,7 +130,8 @@ void tlsf_index::validate() const {
         }
         link before = nil;
         for (link at = heads_[flat]; at != nil; before = at, at = nodes_[at].free_next) {
-            if (at >= nodes_.size() || ++filed > nodes_.size()) broken("TL3", "a class list runs off its storage or loops");
+            if (at == scratch || at >= nodes_.size() || ++filed > nodes_.size())
+                broken("TL3", "a class list runs off its storage or loops");
             if (nodes_[at].free_previous != before)
                 broken("TL3", "free_previous of the block at " + std::to_string(nodes_[at].start));
             if (class_holding(nodes_[at].size).flat() != flat)
@@ -141,9 +144,10 @@ void tlsf_index::validate() const {
     }
     std::size_t spare = 0;
     for (link at = spare_; at != nil; at = nodes_[at].next) {
-        if (at >= nodes_.size() || ++spare > nodes_.size()) broken("TL5", "the spare chain runs off its storage or loops");
+        if (at == scratch || at >= nodes_.size() || ++spare > nodes_.size())
+            broken("TL5", "the spare chain runs off its storage or loops");
     }
-    if (chained + spare != nodes_.size()) broken("TL5", "nodes are neither chained nor spare");
+    if (chained + spare + 1 != nodes_.size()) broken("TL5", "nodes are neither chained, spare nor scratch");
 }
 
 }  // namespace heapkit

@@ -632,7 +632,7 @@ private:
         return found;
     }
 
-    std::optional<placement> find(Size size, Size alignment) const noexcept {
+    [[gnu::always_inline]] std::optional<placement> find(Size size, Size alignment) const noexcept {
         if (size > free_memory()) return std::nullopt;  // O(1) failure when memory is exhausted
         return index_.find({size, alignment, rover_});
     }
@@ -753,7 +753,7 @@ private:
     }
 
     // Strong guarantee: every step that may throw comes before the ones that cannot, or is undone.
-    result<slot_number> place(Size size, Size alignment, std::optional<Owner> owner) {
+    [[gnu::always_inline]] result<slot_number> place(Size size, Size alignment, std::optional<Owner> owner) {
         if (const errc kind = request_error(size, alignment); kind != errc::ok) return kind;
         const std::optional<placement> chosen = find(size, alignment);
         if (!chosen) return errc::out_of_memory;
@@ -764,7 +764,8 @@ private:
 
     // Records [address, +size) as live and has the index take it from the free block `chosen`;
     // returns its slot. Strong guarantee: if the index throws, the records are undone.
-    slot_number hold(const placement& chosen, Offset address, Size size, std::optional<Owner> owner, Size alignment) {
+    [[gnu::always_inline]] slot_number hold(const placement& chosen, Offset address, Size size, std::optional<Owner> owner,
+                                            Size alignment) {
         const slot_number at = ledger_.add(address, ledger_record{});
         try {
             take_into(at, chosen, size, owner, alignment);
@@ -777,7 +778,8 @@ private:
 
     // Has the index take [slot's address, +size) from `chosen` for the slot `at`, recording its
     // owner and alignment, and counts it. Strong guarantee: if anything throws, nothing of it stays.
-    void take_into(slot_number at, const placement& chosen, Size size, std::optional<Owner> owner, Size alignment) {
+    [[gnu::always_inline]] void take_into(slot_number at, const placement& chosen, Size size, std::optional<Owner> owner,
+                                          Size alignment) {
         remember(at, owner, alignment);
         try {
             ledger_[at].record.held = index_.take(chosen, size);
@@ -791,7 +793,7 @@ private:
     }
 
     // Adds the alignment above 1 and the owner's entries of the slot's address. Strong guarantee.
-    void remember(slot_number at, std::optional<Owner> owner, Size alignment) {
+    [[gnu::always_inline]] void remember(slot_number at, std::optional<Owner> owner, Size alignment) {
         const Offset address = ledger_[at].address;
         if (alignment > 1) alignments_.reserve(alignments_.size() + 1);  // may throw: nothing changed yet
         if (owner) {
@@ -807,7 +809,10 @@ private:
     }
 
     // Removes the owner and alignment entries remember() made; the slot stays.
-    void forget(slot_number at) noexcept {
+    [[gnu::always_inline]] void forget(slot_number at) noexcept {
+        if (alignments_.size() != 0 || owners_.size() != 0) forget_entries(at);
+    }
+    [[gnu::noinline]] void forget_entries(slot_number at) noexcept {
         const Offset address = ledger_[at].address;
         if (alignments_.size() != 0) {
             if (auto* aligned = alignments_.find(address)) alignments_.erase(aligned);
@@ -824,7 +829,7 @@ private:
 
     // Gives the block of slot `at` back to the index and forgets its owner and alignment; the
     // slot stays live for replace(). The index's release may throw; then nothing changed.
-    void release_block(slot_number at) {
+    [[gnu::always_inline]] void release_block(slot_number at) {
         const ledger_record& held = ledger_[at].record;
         const Size reserved = reserved_units(held);
         const Size size = size_of(held);
@@ -835,7 +840,7 @@ private:
     }
 
     // Releases the block of slot `at` and frees the slot.
-    void release(slot_number at) {
+    [[gnu::always_inline]] void release(slot_number at) {
         release_block(at);
         ledger_.remove(at);
     }

@@ -33,23 +33,27 @@ struct size_class {
     friend constexpr bool operator==(size_class, size_class) = default;
 };
 
-// The class a free block of `size` (> 0) is filed under: its size rounded down to a class boundary.
-constexpr size_class class_holding(Size size) noexcept {
-    if (size < second_level_count) return {0, static_cast<unsigned>(size)};
-    const auto top_bit = static_cast<unsigned>(std::bit_width(size) - 1);  // >= second_level_bits
-    return {top_bit - second_level_bits + 1, static_cast<unsigned>(size >> (top_bit - second_level_bits)) - second_level_count};
+// How many low bits of `size` (> 0) its class drops: none below 2^second_level_bits, else all
+// below the top second_level_bits + 1. Without a branch: a size's class is data that the branch
+// predictor cannot learn.
+[[gnu::always_inline]] constexpr unsigned class_shift(Size size) noexcept {
+    const auto top_bit = static_cast<unsigned>(63 - std::countl_zero(size | 1));
+    return top_bit > second_level_bits ? top_bit - second_level_bits : 0;
+}
+
+// The class a free block of `size` (> 0) is filed under: its size rounded down to a class
+// boundary. Flat, it is the size's kept top bits plus one level's count for each dropped bit.
+[[gnu::always_inline]] constexpr size_class class_holding(Size size) noexcept {
+    const unsigned shift = class_shift(size);
+    return size_class::from_flat(std::size_t{shift} * second_level_count + static_cast<std::size_t>(size >> shift));
 }
 
 // The lowest class whose every block holds at least `size` units (> 0), or nothing when no class
 // can promise that (sizes within one slice of 2^64).
-constexpr std::optional<size_class> class_guaranteeing(Size size) noexcept {
-    if (size >= second_level_count) {
-        const auto top_bit = static_cast<unsigned>(std::bit_width(size) - 1);
-        const Size round_up = (Size{1} << (top_bit - second_level_bits)) - 1;
-        if (size > ~Size{0} - round_up) return std::nullopt;
-        size += round_up;
-    }
-    return class_holding(size);
+[[gnu::always_inline]] constexpr std::optional<size_class> class_guaranteeing(Size size) noexcept {
+    const Size round_up = (Size{1} << class_shift(size)) - 1;  // 0 for the small sizes
+    if (size > ~Size{0} - round_up) return std::nullopt;
+    return class_holding(size + round_up);
 }
 
 // The smallest size filed under `klass`.
@@ -67,19 +71,25 @@ static_assert(class_floor(class_holding(1000)) <= 1000 && class_floor(*class_gua
 // Which classes are non-empty, as one word of first levels and one word of slices per level.
 class class_bitmap {
 public:
-    void mark(size_class klass) noexcept {
+    [[gnu::always_inline]] void mark(size_class klass) noexcept {
         first_levels_ |= std::uint64_t{1} << klass.first;
         second_levels_[klass.first] |= 1u << klass.second;
     }
-    void clear(size_class klass) noexcept {
+    [[gnu::always_inline]] void clear(size_class klass) noexcept {
         second_levels_[klass.first] &= ~(1u << klass.second);
         if (second_levels_[klass.first] == 0) first_levels_ &= ~(std::uint64_t{1} << klass.first);
+    }
+    // clear(klass) when `empty`, without a branch.
+    [[gnu::always_inline]] void clear_if(size_class klass, bool empty) noexcept {
+        std::uint32_t& level = second_levels_[klass.first];
+        level &= ~(std::uint32_t{empty} << klass.second);
+        first_levels_ &= ~(std::uint64_t{level == 0} << klass.first);
     }
     bool marked(size_class klass) const noexcept { return (second_levels_[klass.first] >> klass.second) & 1u; }
     bool any_in_first_level(unsigned first) const noexcept { return (first_levels_ >> first) & 1u; }
 
     // The lowest marked class at or above `from`.
-    std::optional<size_class> first_at_or_above(size_class from) const noexcept {
+    [[gnu::always_inline]] std::optional<size_class> first_at_or_above(size_class from) const noexcept {
         const std::uint32_t same_level = second_levels_[from.first] & (~0u << from.second);
         if (same_level != 0) return size_class{from.first, static_cast<unsigned>(std::countr_zero(same_level))};
         const std::uint64_t higher = from.first + 1 < 64 ? first_levels_ & (~std::uint64_t{0} << (from.first + 1)) : 0;

@@ -45,6 +45,11 @@ public:
     };
     static constexpr link allocated_mark = 0xFFFFFFFEu;
     static_assert(sizeof(node) == 32);
+    // Node 0 is in no chain or list: the class lists' updates write to it where a neighbour is
+    // nil, so that they need no branch on data the branch predictor cannot learn.
+    static constexpr link scratch = 0;
+    // `at`, or scratch where it is nil, by a mask: g++ turns a conditional select back into a branch.
+    static link or_scratch(link at) noexcept { return at & (static_cast<link>(at == nil) - 1u); }
 
     // Walks the physical chain, yielding the free blocks as free_block values.
     struct walk {
@@ -80,8 +85,8 @@ public:
 
     // TL1 the chain covers [0, capacity) without gaps, links symmetric; TL2 no two free blocks
     // touch; TL3 each free block is in the list of class_holding(size), lists symmetric, counts
-    // agree; TL4 the bitmap marks exactly the non-empty classes; TL5 every node is chained or
-    // spare. O(n); throws std::logic_error.
+    // agree; TL4 the bitmap marks exactly the non-empty classes; TL5 every node but the scratch
+    // one is chained or spare, and the scratch one in no chain or list. O(n); throws std::logic_error.
     void validate() const;
 
 private:
@@ -112,14 +117,14 @@ static_assert(free_space_index<tlsf_index>);
 
 // The hot path, inline: a free+allocate pair is a few dozen instructions of these.
 
-inline std::optional<size_class> tlsf_index::promising_class(const fit_request& request) const noexcept {
+[[gnu::always_inline]] inline std::optional<size_class> tlsf_index::promising_class(const fit_request& request) const noexcept {
     const Size slack = request.alignment - 1;  // any block of size + slack units holds the aligned request
     if (request.size > ~Size{0} - slack) return std::nullopt;
     const std::optional<size_class> promised = class_guaranteeing(request.size + slack);
     return promised ? non_empty_.first_at_or_above(*promised) : std::nullopt;
 }
 
-inline std::optional<placement> tlsf_index::find(const fit_request& request) const noexcept {
+[[gnu::always_inline]] inline std::optional<placement> tlsf_index::find(const fit_request& request) const noexcept {
     if (request.wanted != nullptr) return find_under_constraints(request);
     if (const std::optional<size_class> found = promising_class(request)) {
         const link head = heads_[found->flat()];  // fast path: the head fits
@@ -131,7 +136,7 @@ inline std::optional<placement> tlsf_index::find(const fit_request& request) con
     return search_classes_from(class_holding(request.size), request);
 }
 
-inline tlsf_index::handle tlsf_index::take(const placement& chosen, Size size) {
+[[gnu::always_inline]] inline tlsf_index::handle tlsf_index::take(const placement& chosen, Size size) {
     const link at = static_cast<link>(chosen.node);
     const Size gap = chosen.address - chosen.block.start;
     const Size tail = chosen.block.start + chosen.block.size - (chosen.address + size);
@@ -164,7 +169,7 @@ inline tlsf_index::handle tlsf_index::take(const placement& chosen, Size size) {
     return at;
 }
 
-inline void tlsf_index::release(handle allocated, Offset, Size) noexcept {
+[[gnu::always_inline]] inline void tlsf_index::release(handle allocated, Offset, Size) noexcept {
     link at = allocated;
     const link below = nodes_[at].previous;
     if (below != nil && is_free(below)) {
@@ -184,33 +189,35 @@ inline void tlsf_index::release(handle allocated, Offset, Size) noexcept {
     file(at);
 }
 
-inline void tlsf_index::file(link at) noexcept {
+[[gnu::always_inline]] inline void tlsf_index::file(link at) noexcept {
     const size_class klass = class_holding(nodes_[at].size);
     link& head = heads_[klass.flat()];
     nodes_[at].free_previous = nil;
     nodes_[at].free_next = head;
-    if (head != nil) nodes_[head].free_previous = at;
+    nodes_[or_scratch(head)].free_previous = at;
     head = at;
     non_empty_.mark(klass);
     ++free_count_;
 }
 
-inline void tlsf_index::unfile(link at) noexcept {
+[[gnu::always_inline]] inline void tlsf_index::unfile(link at) noexcept {
     node& gone = nodes_[at];
-    const size_class klass = class_holding(gone.size);
-    if (gone.free_previous == nil) {
-        heads_[klass.flat()] = gone.free_next;
-        if (gone.free_next == nil) non_empty_.clear(klass);
+    const link before = gone.free_previous;
+    const link after = gone.free_next;
+    nodes_[or_scratch(after)].free_previous = before;
+    if (before == nil) {  // the class is needed only here: a branch is cheaper than computing it always
+        const size_class klass = class_holding(gone.size);
+        heads_[klass.flat()] = after;
+        non_empty_.clear_if(klass, after == nil);
     } else {
-        nodes_[gone.free_previous].free_next = gone.free_next;
+        nodes_[before].free_next = after;
     }
-    if (gone.free_next != nil) nodes_[gone.free_next].free_previous = gone.free_previous;
     gone.free_previous = allocated_mark;
     gone.free_next = nil;
     --free_count_;
 }
 
-inline tlsf_index::link tlsf_index::acquire() {
+[[gnu::always_inline]] inline tlsf_index::link tlsf_index::acquire() {
     if (spare_ != nil) {
         const link reused = spare_;
         spare_ = nodes_[reused].next;
@@ -222,19 +229,19 @@ inline tlsf_index::link tlsf_index::acquire() {
     return static_cast<link>(nodes_.size() - 1);
 }
 
-inline void tlsf_index::unchain(link at) noexcept {
+[[gnu::always_inline]] inline void tlsf_index::unchain(link at) noexcept {
     const node& gone = nodes_[at];
     if (gone.previous != nil) nodes_[gone.previous].next = gone.next;
     if (gone.next != nil) nodes_[gone.next].previous = gone.previous;
     if (first_ == at) first_ = gone.next;
 }
 
-inline void tlsf_index::recycle(link at) noexcept {
+[[gnu::always_inline]] inline void tlsf_index::recycle(link at) noexcept {
     nodes_[at] = node{0, 0, nil, spare_, allocated_mark, nil};
     spare_ = at;
 }
 
-inline void tlsf_index::link_after(link previous, link fresh) noexcept {
+[[gnu::always_inline]] inline void tlsf_index::link_after(link previous, link fresh) noexcept {
     const link following = previous == nil ? first_ : nodes_[previous].next;
     nodes_[fresh].previous = previous;
     nodes_[fresh].next = following;

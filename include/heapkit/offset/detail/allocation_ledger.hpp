@@ -55,14 +55,11 @@ public:
 
     // A slot for a fresh live allocation at `address`. Strong guarantee: throws std::bad_alloc
     // (nothing changed) when the slots or the address index cannot grow.
-    slot_number add(Offset address, const Record& record) {
+    [[gnu::always_inline]] slot_number add(Offset address, const Record& record) {
         if (indexed_) by_address_.reserve(by_address_.size() + 1);
         slot_number at = free_;
         if (at == none) {
-            if (entries_.size() >= none) throw std::bad_alloc();  // 32-bit slot numbers are exhausted
-            room_for_one_more(entries_);
-            entries_.push_back(entry{none, 0, Record{}});
-            at = static_cast<slot_number>(entries_.size() - 1);
+            at = new_slot();
         } else {
             free_ = static_cast<slot_number>(entries_[at].address);
         }
@@ -198,6 +195,14 @@ private:
             by_address_.erase(entries_[at].address, address_of());
         }
         found_slot_ = none;
+    }
+
+    // A slot past the others, of generation 0 (free). Throws std::bad_alloc, adding none.
+    [[gnu::noinline]] slot_number new_slot() {
+        if (entries_.size() >= none) throw std::bad_alloc();  // 32-bit slot numbers are exhausted
+        room_for_one_more(entries_);
+        entries_.push_back(entry{none, 0, Record{}});
+        return static_cast<slot_number>(entries_.size() - 1);
     }
 
     void build_address_index() {
