@@ -49,12 +49,13 @@ public:
     }
 
     // Makes room for `count` entries in all, so that inserting up to that many cannot throw.
-    void reserve(std::size_t count) {
-        while (over_load(count)) grow();
+    [[gnu::always_inline]] void reserve(std::size_t count) {
+        if (over_load(count)) [[unlikely]]
+            grow_for(count);
     }
 
     // Adds `address` (absent) held by `slot`. Strong guarantee: if growing throws, nothing changed.
-    void insert(Offset address, slot_number slot) {
+    [[gnu::always_inline]] void insert(Offset address, slot_number slot) {
         reserve(count_ + 1);
         place({hash_of(address), slot});
         ++count_;
@@ -66,7 +67,7 @@ public:
         erase_cell(find_cell(address, address_of));
     }
     // Removes the entry in cell `hole` (from find_cell, no insert or erase since).
-    void erase_cell(std::size_t hole) noexcept {
+    [[gnu::always_inline]] void erase_cell(std::size_t hole) noexcept {
         hole = shift_back(
             cells_, hole, [](const cell& here) { return here.slot == none; },
             [this](const cell& here) { return home(here.hash); });
@@ -128,7 +129,8 @@ private:
     }
     std::size_t home(std::uint32_t hash) const noexcept { return hash >> shift_; }
     std::size_t next(std::size_t at) const noexcept { return (at + 1) & (cells_.size() - 1); }
-    bool over_load(std::size_t count) const noexcept { return count * 8 > cells_.size() * 3; }
+    static bool over_load(std::size_t count, std::size_t cells) noexcept { return count * 8 > cells * 3; }
+    bool over_load(std::size_t count) const noexcept { return over_load(count, cells_.size()); }
 
     void place(cell fresh) noexcept {
         std::size_t at = home(fresh.hash);
@@ -136,11 +138,18 @@ private:
         cells_[at] = fresh;
     }
 
-    void grow() {
-        if (shift_ == 0) throw std::bad_alloc();                  // 2^32 cells: 32-bit slot numbers fill them first
-        std::vector<cell> old(cells_.size() * 2, cell{0, none});  // may throw: nothing changed yet
+    // Doubles the cells until `count` entries fit (the load at most 3/8). Strong guarantee.
+    [[gnu::noinline]] void grow_for(std::size_t count) {
+        std::size_t cells = cells_.size();
+        unsigned shift = shift_;
+        while (over_load(count, cells)) {
+            if (shift == 0) throw std::bad_alloc();  // 2^32 cells: 32-bit slot numbers fill them first
+            cells *= 2;
+            shift -= 1;
+        }
+        std::vector<cell> old(cells, cell{0, none});  // may throw: nothing changed yet
         old.swap(cells_);
-        shift_ -= 1;
+        shift_ = shift;
         for (const cell& here : old) {
             if (here.slot != none) place(here);
         }
