@@ -50,6 +50,7 @@ public:
     static constexpr link scratch = 0;
     // `at`, or scratch where it is nil, by a mask: g++ turns a conditional select back into a branch.
     static link or_scratch(link at) noexcept { return at & (static_cast<link>(at == nil) - 1u); }
+    static_assert(scratch == 0, "or_scratch masks a nil link down to the scratch node");
 
     // Walks the physical chain, yielding the free blocks as free_block values.
     struct walk {
