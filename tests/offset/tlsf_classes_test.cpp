@@ -40,6 +40,22 @@ TEST(TlsfClasses, HoldingRoundsDownAndGuaranteeingRoundsUp) {
     }
 }
 
+// Every class boundary, from both sides: the branch-free class_holding and class_guaranteeing
+// against class_floor, which computes the boundaries from the two levels directly.
+TEST(TlsfClasses, EveryBoundaryFromBothSides) {
+    for (std::size_t flat = 1; flat < tlsf_class_count; ++flat) {
+        const size_class klass = size_class::from_flat(flat);
+        const Size floor = class_floor(klass);
+        ASSERT_EQ(class_holding(floor), klass) << floor;
+        ASSERT_EQ(class_holding(floor - 1).flat(), flat - 1) << floor;
+        ASSERT_EQ(class_guaranteeing(floor), klass) << floor;
+        if (floor - 1 > class_floor(size_class::from_flat(flat - 1))) {
+            ASSERT_EQ(class_guaranteeing(floor - 1), klass) << floor;  // rounded up to this boundary
+        }
+    }
+    EXPECT_EQ(class_holding(~Size{0}).flat(), tlsf_class_count - 1);
+}
+
 TEST(TlsfClasses, BitmapFindsTheLowestMarkedClassAtOrAbove) {
     class_bitmap bitmap;
     EXPECT_FALSE(bitmap.first_at_or_above({0, 0}));
