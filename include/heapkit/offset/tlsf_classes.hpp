@@ -75,10 +75,7 @@ public:
         first_levels_ |= std::uint64_t{1} << klass.first;
         second_levels_[klass.first] |= 1u << klass.second;
     }
-    [[gnu::always_inline]] void clear(size_class klass) noexcept {
-        second_levels_[klass.first] &= ~(1u << klass.second);
-        if (second_levels_[klass.first] == 0) first_levels_ &= ~(std::uint64_t{1} << klass.first);
-    }
+    [[gnu::always_inline]] void clear(size_class klass) noexcept { clear_if(klass, true); }
     // clear(klass) when `empty`, without a branch.
     [[gnu::always_inline]] void clear_if(size_class klass, bool empty) noexcept {
         std::uint32_t& level = second_levels_[klass.first];
