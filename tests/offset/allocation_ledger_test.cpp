@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // allocation_ledger (and the address_table inside it) against a model: random adds, removes,
 // moves and lookups by handle and by address, with dense and widely spread addresses, the address
-// index built midway, validate() as it goes. Then handles that must be refused.
+// index built midway, validate() as it goes, and records scrambled before they are removed or
+// replaced (the ledger is told their addresses). Then handles that must be refused.
 #include "heapkit/offset/detail/allocation_ledger.hpp"
 
 #include <gtest/gtest.h>
@@ -15,7 +16,21 @@
 namespace heapkit {
 namespace {
 
-using ledger = detail::allocation_ledger<std::uint32_t>;
+// What a facade whose index cannot name blocks keeps: the address, and a value standing for the rest.
+struct located {
+    Offset address;
+    std::uint32_t value;
+};
+using ledger = detail::allocation_ledger<located>;
+
+// Where the slots of `book` start, as the facade tells the ledger.
+auto addresses_in(const ledger& book) {
+    return [&book](ledger::slot_number at) { return book[at].record.address; };
+}
+
+// What a record reads after the index let its block go (tlsf recycles the node): remove and
+// replace must not need it.
+constexpr Offset released = 0xDEAD'0000'0000'0000;
 
 struct modelled {
     std::uint64_t handle;
@@ -56,44 +71,49 @@ TEST(AllocationLedger, MatchesAModel) {
         if (model.empty() || action < 3) {
             const Offset address = fresh_address();
             const auto record = static_cast<std::uint32_t>(random());
-            const ledger::slot_number at = book.add(address, record);
+            const ledger::slot_number at = book.add(address, {address, record});
             keep(address, {book.handle_of(at), record});
         } else if (action < 5) {
             const auto gone = pick();
-            const ledger::slot_number at =
-                step >= index_from && random() % 2 == 0 ? book.at_address(gone->first) : book.slot_of(gone->second.handle);
+            const ledger::slot_number at = step >= index_from && random() % 2 == 0
+                                               ? book.at_address(gone->first, addresses_in(book))
+                                               : book.slot_of(gone->second.handle);
             ASSERT_NE(at, ledger::none) << "step " << step;
-            ASSERT_EQ(book[at].record, gone->second.record);
-            book.remove(at);
+            ASSERT_EQ(book[at].record.value, gone->second.record);
+            book[at].record.address = released;
+            book.remove(at, gone->first);
             dead.push_back(gone->second.handle);
             drop(gone->first);
         } else if (action == 5) {  // readdress: the allocation moves, its handle stays
             const auto moving = pick();
             const Offset to = fresh_address();
             const modelled kept = moving->second;
-            book.readdress(book.slot_of(kept.handle), to);
+            const ledger::slot_number at = book.slot_of(kept.handle);
+            book.readdress(at, moving->first, to);
+            book[at].record.address = to;
             drop(moving->first);
             keep(to, kept);
         } else if (action == 6 && model.size() >= 2) {  // replace: a moved copy takes the old slot
             const auto old = pick();
             const Offset to = fresh_address();
             const auto record = static_cast<std::uint32_t>(random());
-            const ledger::slot_number copy = book.add(to, record);
+            const ledger::slot_number copy = book.add(to, {to, record});
             const modelled kept = old->second;
-            book.replace(book.slot_of(kept.handle), copy);
+            book[book.slot_of(kept.handle)].record.address = released;
+            book.replace(book.slot_of(kept.handle), old->first, copy, to);
             drop(old->first);
             keep(to, {kept.handle, record});
         } else {
             const auto probe = pick();
             const ledger::slot_number by_handle = book.slot_of(probe->second.handle);
             ASSERT_NE(by_handle, ledger::none);
-            ASSERT_EQ(book[by_handle].address, probe->first);
+            ASSERT_EQ(book[by_handle].record.address, probe->first);
             const ledger& view = book;
             if (step % 16 == 0) {
-                ASSERT_EQ(view.at_address(probe->first), by_handle);  // O(n) scan until the index exists
+                ASSERT_EQ(view.at_address(probe->first, addresses_in(book)), by_handle);  // O(n) scan until the index exists
             }
             if (step >= index_from) {
-                ASSERT_EQ(book.at_address(probe->first), by_handle);
+                ASSERT_EQ(book.at_address(probe->first, addresses_in(book)), by_handle);
             }
             if (!dead.empty()) {
                 ASSERT_EQ(book.slot_of(dead[random() % dead.size()]), ledger::none) << "step " << step;
@@ -101,34 +121,34 @@ TEST(AllocationLedger, MatchesAModel) {
         }
         ASSERT_EQ(book.size(), model.size());
         if (step % 61 == 0) {
-            ASSERT_NO_THROW(book.validate()) << "step " << step;
+            ASSERT_NO_THROW(book.validate(addresses_in(book))) << "step " << step;
         }
     }
-    book.validate();
+    book.validate(addresses_in(book));
     for (const auto& [address, known] : model) {
-        ASSERT_EQ(book[book.slot_of(known.handle)].address, address);
-        ASSERT_EQ(book.at_address(address), book.slot_of(known.handle));
+        ASSERT_EQ(book[book.slot_of(known.handle)].record.address, address);
+        ASSERT_EQ(book.at_address(address, addresses_in(book)), book.slot_of(known.handle));
     }
 }
 
 TEST(AllocationLedger, RefusesHandlesThatNameNothingLive) {
     ledger book;
     ledger other;
-    const ledger::slot_number at = book.add(40, 7);
+    const ledger::slot_number at = book.add(40, {40, 7});
     const std::uint64_t live = book.handle_of(at);
-    const std::uint64_t foreign = other.handle_of(other.add(40, 7));
+    const std::uint64_t foreign = other.handle_of(other.add(40, {40, 7}));
     EXPECT_EQ(book.slot_of(live), at);
     EXPECT_EQ(book.slot_of(foreign), ledger::none);                          // another ledger's, same slot and generation
     EXPECT_EQ(book.slot_of(live + 1), ledger::none);                         // a slot that does not exist
     EXPECT_EQ(book.slot_of(live ^ (std::uint64_t{2} << 32)), ledger::none);  // a generation never given
     EXPECT_EQ(book.slot_of(~std::uint64_t{0}), ledger::none);
-    book.remove(at);
+    book.remove(at, 40);
     EXPECT_EQ(book.slot_of(live), ledger::none);  // freed
-    const ledger::slot_number again = book.add(80, 9);
+    const ledger::slot_number again = book.add(80, {80, 9});
     EXPECT_EQ(again, at);                         // the slot is reused...
     EXPECT_EQ(book.slot_of(live), ledger::none);  // ...with a new generation
     EXPECT_NE(book.handle_of(again), live);
-    book.validate();
+    book.validate(addresses_in(book));
 }
 
 }  // namespace

@@ -111,10 +111,10 @@ public:
     // The address of `size` units aligned to `alignment`, placed by the policy. Throws
     // invalid_size (size 0), invalid_alignment (not a power of two), out_of_memory (no block
     // fits; the message says exhausted or fragmented). Cost: the index's find.
-    Offset allocate(Size size, Size alignment = 1) { return ledger_[allocate_or_throw(size, alignment, std::nullopt)].address; }
+    Offset allocate(Size size, Size alignment = 1) { return address_of(allocate_or_throw(size, alignment, std::nullopt)); }
     // As allocate, tagging the block with `owner` so that free_owner(owner) can free it.
     Offset allocate_for(Owner owner, Size size, Size alignment = 1) {
-        return ledger_[allocate_or_throw(size, alignment, owner)].address;
+        return address_of(allocate_or_throw(size, alignment, owner));
     }
     // As allocate, returning the address and a handle for free(handle).
     handled_allocation allocate_handle(Size size, Size alignment = 1) {
@@ -123,10 +123,10 @@ public:
     // As allocate, returning the error kind instead of throwing (out_of_memory also when the
     // metadata cannot grow).
     result<Offset> try_allocate(Size size, Size alignment = 1) noexcept {
-        return try_place<Offset>(size, alignment, std::nullopt, [&](slot_number at) { return ledger_[at].address; });
+        return try_place<Offset>(size, alignment, std::nullopt, [&](slot_number at) { return address_of(at); });
     }
     result<Offset> try_allocate_for(Owner owner, Size size, Size alignment = 1) noexcept {
-        return try_place<Offset>(size, alignment, owner, [&](slot_number at) { return ledger_[at].address; });
+        return try_place<Offset>(size, alignment, owner, [&](slot_number at) { return address_of(at); });
     }
     result<handled_allocation> try_allocate_handle(Size size, Size alignment = 1) noexcept {
         return try_place<handled_allocation>(size, alignment, std::nullopt, [&](slot_number at) { return handled(at); });
@@ -147,13 +147,13 @@ public:
     Offset allocate(Size size, const constraints& wanted) requires honours_constraints {
         const result<slot_number> placed = place_constrained(size, wanted);
         if (!placed) throw_error(placed.error(), constrained_failure(placed.error(), size, wanted));
-        return ledger_[*placed].address;
+        return address_of(*placed);
     }
     result<Offset> try_allocate(Size size, const constraints& wanted) noexcept requires honours_constraints {
         return guarded([&]() -> result<Offset> {
             const result<slot_number> placed = place_constrained(size, wanted);
             if (!placed) return placed.error();
-            return ledger_[*placed].address;
+            return address_of(*placed);
         });
     }
     // Where allocate(size, wanted) would place the request, or the error it would raise and why,
@@ -248,7 +248,7 @@ public:
         return guarded([&] {
             const slot_number at = ledger_.slot_of(handle.bits);
             if (at == ledger_type::none) return errc::invalid_free;
-            release(at);
+            release(at, address_of(at));
             return errc::ok;
         });
     }
@@ -256,7 +256,7 @@ public:
     std::optional<allocation> allocation_of(allocation_handle handle) const {
         const slot_number at = ledger_.slot_of(handle.bits);
         if (at == ledger_type::none) return std::nullopt;
-        return as_allocation(ledger_[at].address, ledger_[at].record);
+        return as_allocation(address_of(at), ledger_[at].record);
     }
 
     // --- deferred frees ----------------------------------------------------------------------
@@ -295,12 +295,12 @@ public:
     Size free_owner(Owner owner) {
         const auto found = owned_.find(owner);
         if (found == owned_.end()) return 0;
-        const std::vector<Offset> addresses(found->second.begin(), found->second.end());
+        const std::vector<Offset> owned_addresses(found->second.begin(), found->second.end());
         Size freed = 0;
-        for (Offset address : addresses) {
-            const slot_number at = ledger_.at_address(address);
+        for (Offset address : owned_addresses) {
+            const slot_number at = ledger_.at_address(address, addresses());
             freed += size_of(ledger_[at].record);
-            release(at);
+            release(at, address);
         }
         return freed;
     }
@@ -335,7 +335,7 @@ public:
     // index's release and take, plus a walk of the free blocks when `to` is not the start of one.
     // For indexes that can name the free block starting at an address (list, tree).
     Offset relocate(Offset from, Offset to) requires names_blocks {
-        const slot_number at = ledger_.at_address(from);
+        const slot_number at = ledger_.at_address(from, addresses());
         if (at == ledger_type::none) throw_error(errc::invalid_free, "relocate: no allocation starts at " + std::to_string(from));
         const Size size = size_of(ledger_[at].record);
         if (range_error(to, size) != errc::ok)
@@ -348,15 +348,15 @@ public:
                                                    std::to_string(alignment));
         if (to == from) return to;
         const std::optional<Owner> owner = owner_of(from);
-        release_block(at);
+        release_block(at, from);
         std::optional<placement> target = free_block_holding(to, size);
         const Offset destination = target ? to : from;
         if (!target) target = free_block_holding(from, size);  // just released, so it is free
-        ledger_.readdress(at, destination);                    // the slot, and so the handle, follows the allocation
+        ledger_.readdress(at, from, destination);              // the slot, and so the handle, follows the allocation
         try {
-            take_into(at, *target, size, owner, alignment);
+            take_into(at, *target, destination, size, owner, alignment);
         } catch (...) {
-            ledger_.remove(at);
+            ledger_.remove(at, destination);
             throw;
         }
         if (destination != to)
@@ -399,14 +399,15 @@ public:
     std::vector<allocation> allocations() const {
         std::vector<allocation> live;
         live.reserve(ledger_.size());
-        ledger_.for_each([&](Offset address, const ledger_record& record) { live.push_back(as_allocation(address, record)); });
+        ledger_.for_each(
+            [&](slot_number at, const ledger_record& record) { live.push_back(as_allocation(address_of(at), record)); });
         std::sort(live.begin(), live.end(), [](const allocation& a, const allocation& b) { return a.address < b.address; });
         return live;
     }
     // The live allocation starting at `address`, if any. O(1) expected once an address has
     // been looked up (a free, reallocate or relocate by address); O(allocations) before that.
     std::optional<allocation> allocation_at(Offset address) const {
-        const slot_number at = ledger_.at_address(address);
+        const slot_number at = ledger_.at_address(address, addresses());
         if (at == ledger_type::none) return std::nullopt;
         return as_allocation(address, ledger_[at].record);
     }
@@ -416,7 +417,9 @@ public:
     void for_each_block(Visitor visit) const {
         std::vector<free_block> held;
         held.reserve(ledger_.size() + queued_.size());
-        ledger_.for_each([&](Offset address, const ledger_record& record) { held.push_back({address, reserved_units(record)}); });
+        ledger_.for_each([&](slot_number at, const ledger_record& record) {
+            held.push_back({address_of(at), reserved_units(record)});
+        });
         for (const auto& [epoch, waiting] : queued_) held.push_back({waiting.address, waiting.reserved});
         std::sort(held.begin(), held.end(), [](const free_block& a, const free_block& b) { return a.start < b.start; });
         walk_blocks(held, index_.blocks(), visit);
@@ -439,7 +442,7 @@ public:
     // add up to queued_memory(). O(n log n); throws std::logic_error.
     void validate() const {
         index_.validate();
-        ledger_.validate();
+        ledger_.validate(addresses());
         spans_.validate();
         Size free_units = 0;
         for (const free_block block : index_.blocks()) free_units += block.size;
@@ -447,7 +450,8 @@ public:
         Size used_units = 0;
         Size reserved_units_total = 0;
         std::unordered_set<Offset> live;  // so that MA4 and MA6 need not build the address table
-        ledger_.for_each([&](Offset address, const ledger_record& record) {
+        ledger_.for_each([&](slot_number at, const ledger_record& record) {
+            const Offset address = address_of(at);
             live.insert(address);
             used_units += size_of(record);
             reserved_units_total += reserved_units(record);
@@ -488,24 +492,40 @@ public:
 private:
     using index_handle = typename Index::handle;
 
-    // What the ledger keeps per live allocation: the index's handle, and the units asked for
-    // unless the index remembers them under the handle (tlsf does), so that a slot is 16 bytes
-    // for list, tree and tlsf. Owner tags live apart, in owners_: most allocations have none.
-    static constexpr bool index_knows_sizes = requires(const Index& index, const index_handle& held) {
+    // What the ledger keeps per live allocation: the index's handle, and the address and the units
+    // asked for unless the index tells them from the handle (tlsf: its node), so that a slot is 8
+    // bytes for tlsf (24 for list and tree). Owner tags live apart, in owners_: most allocations
+    // have none.
+    static constexpr bool index_knows_blocks = requires(const Index& index, const index_handle& held) {
         { index.allocated_size(held) } -> std::same_as<Size>;
+        { index.allocated_address(held) } -> std::same_as<Offset>;
     };
-    struct sized_record {
+    struct located_record {
+        Offset address;                           // where the allocation starts
         Size size;                                // units asked for
         [[no_unique_address]] index_handle held;  // what the index remembers about the block
     };
     struct handle_record {
-        index_handle held;  // what the index remembers about the block, its size included
+        index_handle held;  // what the index remembers about the block, its address and size included
     };
-    using ledger_record = std::conditional_t<index_knows_sizes, handle_record, sized_record>;
+    using ledger_record = std::conditional_t<index_knows_blocks, handle_record, located_record>;
     using ledger_type = detail::allocation_ledger<ledger_record>;
     using slot_number = typename ledger_type::slot_number;
 
-    handled_allocation handled(slot_number at) const noexcept { return {ledger_[at].address, {ledger_.handle_of(at)}}; }
+    handled_allocation handled(slot_number at) const noexcept { return {address_of(at), {ledger_.handle_of(at)}}; }
+
+    // Where the allocation of the live slot `at` starts.
+    Offset address_of(slot_number at) const noexcept {
+        if constexpr (index_knows_blocks) {
+            return index_.allocated_address(ledger_[at].record.held);
+        } else {
+            return ledger_[at].record.address;
+        }
+    }
+    // address_of as the ledger's calls that look addresses up take it.
+    auto addresses() const noexcept {
+        return [this](slot_number at) { return address_of(at); };
+    }
 
     // A free that waits for its epoch: the block stays taken in the index.
     struct queued_free {
@@ -527,7 +547,7 @@ private:
 
     // Units the allocation asked for.
     Size size_of(const ledger_record& record) const noexcept {
-        if constexpr (index_knows_sizes) {
+        if constexpr (index_knows_blocks) {
             return index_.allocated_size(record.held);
         } else {
             return record.size;
@@ -595,7 +615,7 @@ private:
 
     // The state a message describes; `address` names the allocation the call was about.
     detail::failure_context context(std::optional<Offset> address = std::nullopt) const noexcept {
-        const slot_number found = address ? ledger_.at_address(*address) : ledger_type::none;
+        const slot_number found = address ? ledger_.at_address(*address, addresses()) : ledger_type::none;
         detail::failure_context state{
             capacity(), free_memory(), largest_free_block(),
             found == ledger_type::none ? std::nullopt : std::optional<Size>(size_of(ledger_[found].record)), std::nullopt};
@@ -692,7 +712,7 @@ private:
                 in_way = detail::obstacle{start, held_units, epoch};
         };
         ledger_.for_each(
-            [&](Offset start, const ledger_record& record) { consider(start, reserved_units(record), std::nullopt); });
+            [&](slot_number at, const ledger_record& record) { consider(address_of(at), reserved_units(record), std::nullopt); });
         for (const auto& [epoch, waiting] : queued_) consider(waiting.address, waiting.reserved, epoch);
         return in_way;
     }
@@ -768,33 +788,35 @@ private:
                                             Size alignment) {
         const slot_number at = ledger_.add(address, ledger_record{});
         try {
-            take_into(at, chosen, size, owner, alignment);
+            take_into(at, chosen, address, size, owner, alignment);
         } catch (...) {
-            ledger_.remove(at);
+            ledger_.remove(at, address);
             throw;
         }
         return at;
     }
 
-    // Has the index take [slot's address, +size) from `chosen` for the slot `at`, recording its
-    // owner and alignment, and counts it. Strong guarantee: if anything throws, nothing of it stays.
-    [[gnu::always_inline]] void take_into(slot_number at, const placement& chosen, Size size, std::optional<Owner> owner,
-                                          Size alignment) {
-        remember(at, owner, alignment);
+    // Has the index take [address, +size) from `chosen` for the slot `at`, recording its owner and
+    // alignment, and counts it. Strong guarantee: if anything throws, nothing of it stays.
+    [[gnu::always_inline]] void take_into(slot_number at, const placement& chosen, Offset address, Size size,
+                                          std::optional<Owner> owner, Size alignment) {
+        remember(address, owner, alignment);
         try {
             ledger_[at].record.held = index_.take(chosen, size);
         } catch (...) {
-            forget(at);
+            forget(address);
             throw;
         }
-        if constexpr (!index_knows_sizes) ledger_[at].record.size = size;
+        if constexpr (!index_knows_blocks) {
+            ledger_[at].record.address = address;
+            ledger_[at].record.size = size;
+        }
         used_memory_ += size;
         reserved_memory_ += reserved_units(ledger_[at].record);
     }
 
-    // Adds the alignment above 1 and the owner's entries of the slot's address. Strong guarantee.
-    [[gnu::always_inline]] void remember(slot_number at, std::optional<Owner> owner, Size alignment) {
-        const Offset address = ledger_[at].address;
+    // Adds the alignment above 1 and the owner's entries of `address`. Strong guarantee.
+    [[gnu::always_inline]] void remember(Offset address, std::optional<Owner> owner, Size alignment) {
         if (alignment > 1) alignments_.reserve(alignments_.size() + 1);  // may throw: nothing changed yet
         if (owner) {
             auto* owned_entry = &owners_.insert(address, *owner);
@@ -809,11 +831,10 @@ private:
     }
 
     // Removes the owner and alignment entries remember() made; the slot stays.
-    [[gnu::always_inline]] void forget(slot_number at) noexcept {
-        if (alignments_.size() != 0 || owners_.size() != 0) forget_entries(at);
+    [[gnu::always_inline]] void forget(Offset address) noexcept {
+        if (alignments_.size() != 0 || owners_.size() != 0) forget_entries(address);
     }
-    [[gnu::noinline]] void forget_entries(slot_number at) noexcept {
-        const Offset address = ledger_[at].address;
+    [[gnu::noinline]] void forget_entries(Offset address) noexcept {
         if (alignments_.size() != 0) {
             if (auto* aligned = alignments_.find(address)) alignments_.erase(aligned);
         }
@@ -827,55 +848,56 @@ private:
         }
     }
 
-    // Gives the block of slot `at` back to the index and forgets its owner and alignment; the
-    // slot stays live for replace(). The index's release may throw; then nothing changed.
-    [[gnu::always_inline]] void release_block(slot_number at) {
+    // Gives the block of slot `at`, at `address`, back to the index and forgets its owner and
+    // alignment; the slot stays live for replace(), but its address is no longer read from the
+    // index. The index's release may throw; then nothing changed.
+    [[gnu::always_inline]] void release_block(slot_number at, Offset address) {
         const ledger_record& held = ledger_[at].record;
         const Size reserved = reserved_units(held);
         const Size size = size_of(held);
-        index_.release(held.held, ledger_[at].address, size);
+        index_.release(held.held, address, size);
         used_memory_ -= size;
         reserved_memory_ -= reserved;
-        forget(at);
+        forget(address);
     }
 
-    // Releases the block of slot `at` and frees the slot.
-    [[gnu::always_inline]] void release(slot_number at) {
-        release_block(at);
-        ledger_.remove(at);
+    // Releases the block of slot `at`, at `address`, and frees the slot.
+    [[gnu::always_inline]] void release(slot_number at, Offset address) {
+        release_block(at, address);
+        ledger_.remove(at, address);
     }
 
     // Frees at once, or with an epoch queues the free until that epoch completes.
     errc free_checked(Offset address, std::optional<Size> size, std::optional<Epoch> epoch = std::nullopt) {
         if (const errc kind = range_error(address, size); kind != errc::ok) return kind;
-        const slot_number at = ledger_.at_address(address);
+        const slot_number at = ledger_.at_address(address, addresses());
         if (at == ledger_type::none || (size && size_of(ledger_[at].record) != *size)) return errc::invalid_free;
         if (epoch) {
-            queue(at, *epoch);
+            queue(at, address, *epoch);
         } else {
-            release(at);
+            release(at, address);
         }
         return errc::ok;
     }
 
-    // Moves the allocation of slot `at` from the ledger to the queue of deferred frees; its
-    // units stay taken. Strong guarantee (the queue's node is made first).
-    void queue(slot_number at, Epoch epoch) {
+    // Moves the allocation of slot `at`, at `address`, from the ledger to the queue of deferred
+    // frees; its units stay taken. Strong guarantee (the queue's node is made first).
+    void queue(slot_number at, Offset address, Epoch epoch) {
         const ledger_record& record = ledger_[at].record;
         const Size size = size_of(record);
         const Size reserved = reserved_units(record);
-        queued_.insert({epoch, queued_free{ledger_[at].address, size, reserved, record.held}});
+        queued_.insert({epoch, queued_free{address, size, reserved, record.held}});
         used_memory_ -= size;
         reserved_memory_ -= reserved;
         queued_memory_ += reserved;
-        forget(at);
-        ledger_.remove(at);
+        forget(address);
+        ledger_.remove(at, address);
     }
 
     result<Offset> reallocate_checked(Offset address, Size new_size, Size alignment) {
         if (spans_.holding(address) == nullptr) return errc::invalid_address;
         if (const errc kind = request_error(new_size, alignment); kind != errc::ok) return kind;
-        const slot_number at = ledger_.at_address(address);
+        const slot_number at = ledger_.at_address(address, addresses());
         if (at == ledger_type::none) return errc::invalid_free;
         ledger_record& record = ledger_[at].record;
         const Size old_size = size_of(record);
@@ -887,12 +909,12 @@ private:
         if (may_stay && kept_alignment > 1) alignments_.reserve(alignments_.size() + 1);  // may throw: nothing changed yet
         if (may_stay && index_.resize_in_place(record.held, address, old_size, new_size)) {
             used_memory_ = used_memory_ - old_size + new_size;
-            if constexpr (!index_knows_sizes) record.size = new_size;
+            if constexpr (!index_knows_blocks) record.size = new_size;
             reserved_memory_ = reserved_memory_ - reserved_before + reserved_units(record);
             set_alignment(address, kept_alignment);
             return address;
         }
-        return move(at, new_size, alignment);
+        return move(at, address, new_size, alignment);
     }
 
     // Records `alignment` for the live allocation at `address`; room must be reserved.
@@ -907,21 +929,23 @@ private:
         }
     }
 
-    // Moves the allocation of slot `at` to a new block; the slot, and so its handle, follows it.
-    result<Offset> move(slot_number at, Size new_size, Size alignment) {
-        const std::optional<Owner> owner = owner_of(ledger_[at].address);
+    // Moves the allocation of slot `at`, at `address`, to a new block; the slot, and so its
+    // handle, follows it.
+    result<Offset> move(slot_number at, Offset address, Size new_size, Size alignment) {
+        const std::optional<Owner> owner = owner_of(address);
         const result<slot_number> moved = place(new_size, alignment, owner);
         if (!moved) return moved.error();
+        const Offset destination = address_of(*moved);
         try {
-            release_block(at);
+            release_block(at, address);
         } catch (...) {
             // Releasing a block just taken merges back into the free space it came from, which
             // needs no new metadata, so this undo cannot throw.
-            release(*moved);
+            release(*moved, destination);
             throw;
         }
-        ledger_.replace(at, *moved);
-        return ledger_[at].address;
+        ledger_.replace(at, address, *moved, destination);
+        return destination;
     }
 
     Index index_;                                                  // where the free space is

@@ -73,8 +73,9 @@ public:
     handle take(const placement& chosen, Size size);
     // O(1): merges with free physical neighbours.
     void release(handle allocated, Offset address, Size size) noexcept;
-    // The units of the allocation `allocated` (what take or resize_in_place gave it), so that the
-    // facade's ledger need not keep them. O(1).
+    // Where the allocation `allocated` starts and its units (what take or resize_in_place gave it),
+    // so that the facade's ledger need not keep them. O(1).
+    Offset allocated_address(handle allocated) const noexcept { return nodes_[allocated].start; }
     Size allocated_size(handle allocated) const noexcept { return nodes_[allocated].size; }
     // O(1): shrinks into or grows from the physical neighbour above.
     bool resize_in_place(handle& allocated, Offset address, Size old_size, Size new_size);

@@ -61,11 +61,9 @@ public:
         ++count_;
     }
 
-    // Removes `address` (present) and shifts later cells of its probe run back.
-    template <class AddressOf>
-    void erase(Offset address, const AddressOf& address_of) noexcept {
-        erase_cell(find_cell(address, address_of));
-    }
+    // Removes the entry of `address` held by `slot` (present) and shifts later cells of its probe
+    // run back. Reads no slot: the entry is told by its hash and slot number.
+    void erase(Offset address, slot_number slot) noexcept { erase_cell(cell_of(address, slot)); }
     // Removes the entry in cell `hole` (from find_cell, no insert or erase since).
     [[gnu::always_inline]] void erase_cell(std::size_t hole) noexcept {
         hole = shift_back(
@@ -75,11 +73,8 @@ public:
         --count_;
     }
 
-    // The entry of `address` now names `slot`.
-    template <class AddressOf>
-    void rename(Offset address, slot_number slot, const AddressOf& address_of) noexcept {
-        cells_[find_cell(address, address_of)].slot = slot;
-    }
+    // The entry of `address` held by `from` (present) now names `to`. Reads no slot.
+    void rename(Offset address, slot_number from, slot_number to) noexcept { cells_[cell_of(address, from)].slot = to; }
 
     slot_number slot_in(std::size_t at) const noexcept { return cells_[at].slot; }
     std::size_t size() const noexcept { return count_; }
@@ -131,6 +126,14 @@ private:
     std::size_t next(std::size_t at) const noexcept { return (at + 1) & (cells_.size() - 1); }
     static bool over_load(std::size_t count, std::size_t cells) noexcept { return count * 8 > cells * 3; }
     bool over_load(std::size_t count) const noexcept { return over_load(count, cells_.size()); }
+
+    // The cell of the entry (address, slot), which is present.
+    std::size_t cell_of(Offset address, slot_number slot) const noexcept {
+        const std::uint32_t hash = hash_of(address);
+        std::size_t at = home(hash);
+        while (cells_[at].slot != slot || cells_[at].hash != hash) at = next(at);
+        return at;
+    }
 
     void place(cell fresh) noexcept {
         std::size_t at = home(fresh.hash);
