@@ -15,6 +15,7 @@ enum class misuse : unsigned char {
     foreign_realloc,          // realloc of a pointer that no tier handed out
     usable_size_of_freed,     // malloc_usable_size of a block that is free
     freed_block_written,      // a freed block's words changed before its reuse: a write after free, or an overflow
+    header_overwritten,       // a large block's header changed: a write before its start (an underflow)
     bookkeeping_block_freed,  // debug mode's own bookkeeping freed twice: heapkit's bug, not the program's
 };
 
@@ -27,6 +28,7 @@ constexpr const char* verdict(misuse kind) noexcept {
         case misuse::foreign_realloc: return "realloc of a pointer heapkit never handed out:";
         case misuse::usable_size_of_freed: return "malloc_usable_size of a block that is not live:";
         case misuse::freed_block_written: return "write after free (or an overflow) into the freed block at";
+        case misuse::header_overwritten: return "a write before the block (an underflow) overwrote the header of";
         case misuse::bookkeeping_block_freed: return "debug mode: bookkeeping block not live:";
     }
     return "misuse of";
