@@ -108,13 +108,14 @@ public:
         const std::size_t prefix = (detail::canary_bytes + alignment - 1) & ~(alignment - 1);
         if (size > ~std::size_t{0} - prefix - detail::canary_bytes || prefix > UINT32_MAX)
             throw_error(errc::out_of_memory, "heapkit::debug_heap: " + std::to_string(size) + " bytes is larger than any block");
-        const std::uint32_t site = sites_.intern(where);
         auto* block = static_cast<std::byte*>(inner_.allocate(prefix + size + detail::canary_bytes, alignment));
         std::byte* user = block + prefix;
+        blocks_.prefetch(key_of(user));  // the stack capture in intern hides the table's cache miss
         try {
+            const std::uint32_t site = sites_.intern(where);
             blocks_.insert(key_of(user),
                            record{size, next_sequence_, site, record::no_site, static_cast<std::uint32_t>(prefix), false, kind});
-        } catch (...) {  // no room for the record: the block goes back
+        } catch (...) {  // no room for the site or the record: the block goes back
             inner_.deallocate(block);
             throw;
         }
@@ -149,6 +150,14 @@ public:
     void deallocate(void* pointer, allocation_kind kind, std::size_t stated_size, call_site where = call_site::current()) {
         if (pointer == nullptr) return;
         const auto* user = static_cast<const std::byte*>(pointer);
+        // The stack capture in intern hides the cache misses of the two records this call reads:
+        // the block's own, and the oldest quarantined block's, which leaves quarantine below.
+        blocks_.prefetch(key_of(user));
+        if (!quarantine_.empty()) {
+            blocks_.prefetch(key_of(quarantine_.front()));
+            __builtin_prefetch(quarantine_.front());  // its fill is checked as it leaves
+        }
+        const std::uint32_t freed_site = options_.free_stacks ? sites_.intern(where) : record::no_site;
         auto* found = blocks_.find(key_of(user));
         if (found == nullptr) return report_stray(pointer);
         record& block = found->value;  // valid until the table next changes, below
@@ -164,7 +173,6 @@ public:
             options_.handler(wrong);
         }
         check_canaries(user, block);
-        const std::uint32_t freed_site = options_.free_stacks ? sites_.intern(where) : record::no_site;
         quarantine_.push_back(user);  // before any change, since these may throw: the block then stays live
         block.quarantined = true;
         block.freed_site = freed_site;
