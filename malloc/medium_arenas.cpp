@@ -51,7 +51,7 @@ struct arena {
 
     boundary_tag_heap& heap() noexcept {
         if (!built) {
-            new (storage) boundary_tag_heap();
+            new (storage) boundary_tag_heap(arena_tag);
             built = true;
         }
         return *std::launder(reinterpret_cast<boundary_tag_heap*>(storage));
@@ -174,8 +174,13 @@ std::size_t arena_free(void* pointer) noexcept {
         const unlock_at_exit unlock(owner);
         bytes = boundary_tag_heap::usable_size(pointer);  // read before the block goes
         if (const errc why = owner.heap().try_deallocate(pointer); why != errc::ok) {
-            const bool freed_before = why == errc::invalid_free && owner.heap().was_freed(pointer);
-            fatal(freed_before ? misuse::double_free : misuse::foreign_free, pointer);
+            if (why == errc::invalid_free && owner.heap().was_freed(pointer)) fatal(misuse::double_free, pointer);
+            // A live block's header but for its tag (its top bytes, right before the pointer).
+            const bool overwritten = why == errc::invalid_free &&
+                                     reinterpret_cast<std::uintptr_t>(pointer) % boundary_tag_heap::alignment_bytes == 0 &&
+                                     boundary_tag_heap::owner_tag(pointer) != arena_tag &&
+                                     boundary_tag_heap::header_says_live(pointer, boundary_tag_heap::owner_tag(pointer));
+            fatal(overwritten ? misuse::header_overwritten : misuse::foreign_free, pointer);
         }
         purge_later = note_freed(owner, bytes);
     }

@@ -8,8 +8,14 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace heapkit::malloc_layer {
+
+// The tag in the header of every arena's blocks (boundary_tag_heap.hpp). A block's arena is found
+// by its region, so one value serves all; not 0, so that a header overwritten by an underflow, or
+// user bytes before an interior pointer, rarely read as a live block's.
+inline constexpr std::uint16_t arena_tag = 0x4B48;
 
 // A block of `size` bytes at `alignment` (a power of two, at least 16) from the calling thread's
 // arena, or nullptr when mmap refuses a region.
@@ -19,7 +25,7 @@ void* arena_allocate(std::size_t size, std::size_t alignment) noexcept;
 bool arena_owns(const void* pointer) noexcept;
 
 // Frees a block arena_owns and returns its usable bytes; a block that is not live ends the
-// program ("double free of 0x...").
+// program ("double free of 0x...", or "... overwrote the header of 0x..." when only its tag is wrong).
 std::size_t arena_free(void* pointer) noexcept;
 
 // The usable bytes of a live block arena_owns; one that is not live ends the program with

@@ -140,7 +140,7 @@ void deallocate_in_debug_mode(void* pointer, allocation_kind kind, std::size_t s
 [[gnu::noinline]] void deallocate_medium_or_large(void* pointer) noexcept {
     if (arena_owns(pointer)) {
         if (reinterpret_cast<std::uintptr_t>(pointer) % boundary_tag_heap::alignment_bytes == 0 &&
-            boundary_tag_heap::header_says_live(pointer)) {
+            boundary_tag_heap::header_says_live(pointer, arena_tag)) {
             const std::size_t usable = boundary_tag_heap::usable_size(pointer);
             if (medium_cache_put(pointer, usable)) {
                 if (recording_enabled()) record_free(pointer, usable);

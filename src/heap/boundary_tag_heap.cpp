@@ -290,7 +290,7 @@ boundary_tag_heap::block* boundary_tag_heap::live_block_at(const void* pointer, 
         return nullptr;
     }
     block* live = block::of_payload(pointer);
-    if (!live->used() || live->quick() || !plausible_size(live, home)) {
+    if (!live->used() || live->quick() || live->tag() != tag_ || !plausible_size(live, home)) {  // BT4
         why = errc::invalid_free;
         return nullptr;
     }
@@ -405,10 +405,10 @@ std::size_t boundary_tag_heap::usable_size(const void* pointer) noexcept {
     return block::of_payload(pointer)->size() - header_bytes;
 }
 
-bool boundary_tag_heap::header_says_live(const void* pointer) noexcept {
+bool boundary_tag_heap::header_says_live(const void* pointer, tag_type tag) noexcept {
     const block* live = block::of_payload(pointer);
     const std::size_t size = live->size();
-    return live->used() && !live->quick() && size >= min_block_bytes && size % alignment_bytes == 0;
+    return live->used() && !live->quick() && live->tag() == tag && size >= min_block_bytes && size % alignment_bytes == 0;
 }
 
 boundary_tag_heap::tag_type boundary_tag_heap::owner_tag(const void* pointer) noexcept {

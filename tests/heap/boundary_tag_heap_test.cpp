@@ -243,6 +243,22 @@ TEST(BoundaryTagHeapRegions, TagsEveryBlockWithItsHeap) {
     heap.validate();
 }
 
+TEST(BoundaryTagHeapRegions, RefusesALiveBlockWhoseTagWasOverwritten) {
+    alignas(16) static std::byte memory[4096];
+    boundary_tag_heap heap(memory, 7);
+    auto* p = static_cast<unsigned char*>(heap.allocate(100));
+    p[-1] ^= 0x41;  // an underflow by one byte reaches the header's top byte: the tag
+    EXPECT_FALSE(heap.is_live(p));
+    EXPECT_EQ(heap.try_deallocate(p), errc::invalid_free);
+    EXPECT_TRUE(boundary_tag_heap::header_says_live(p, boundary_tag_heap::owner_tag(p)));  // live but for its tag
+    EXPECT_FALSE(boundary_tag_heap::header_says_live(p, 7));
+    p[-1] ^= 0x41;
+    EXPECT_TRUE(boundary_tag_heap::header_says_live(p, 7));
+    heap.validate();
+    EXPECT_EQ(heap.try_deallocate(p), errc::ok);
+    heap.validate();
+}
+
 TEST(BoundaryTagHeapStress, RandomOperationsAgainstAShadowModel) {
     const std::uint64_t seed = test::test_seed("BoundaryTagHeapStress.RandomOperationsAgainstAShadowModel");
     std::vector<std::byte> memory(256 << 10);

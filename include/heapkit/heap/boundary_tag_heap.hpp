@@ -104,12 +104,14 @@ public:
     // The tag of the heap that handed out `pointer` (a live block). O(1).
     static tag_type owner_tag(const void* pointer) noexcept;
     // Whether the header before `pointer` (16-aligned, inside one of some heap's regions) says
-    // "live": used, not in a quick list, a plausible size. Reads no heap state, so it may be
-    // called without the heap's lock; only the lock makes it final. O(1).
-    static bool header_says_live(const void* pointer) noexcept;
+    // "live" for the heap tagged `tag`: used, not in a quick list, that tag, a plausible size.
+    // Reads no heap state, so it may be called without the heap's lock; only the lock makes it
+    // final. O(1).
+    static bool header_says_live(const void* pointer, tag_type tag) noexcept;
     // Whether `pointer` lies in the payload space of one of this heap's regions. O(regions).
     bool owns(const void* pointer) const noexcept;
-    // Whether `pointer` is a live block of this heap (as far as its header tells). O(regions).
+    // Whether `pointer` is a live block of this heap (as far as its header tells: used, not
+    // quick, this heap's tag, a size that fits its region). O(regions).
     bool is_live(const void* pointer) const noexcept;
     // Whether the header before `pointer` reads as a block this heap freed (a quick block, a free
     // block with its footer, or one merged into the block before it): freeing it again is a
