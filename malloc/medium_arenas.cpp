@@ -175,11 +175,12 @@ std::size_t arena_free(void* pointer) noexcept {
         bytes = boundary_tag_heap::usable_size(pointer);  // read before the block goes
         if (const errc why = owner.heap().try_deallocate(pointer); why != errc::ok) {
             if (why == errc::invalid_free && owner.heap().was_freed(pointer)) fatal(misuse::double_free, pointer);
-            // A live block's header but for its tag (its top bytes, right before the pointer).
-            const bool overwritten = why == errc::invalid_free &&
-                                     reinterpret_cast<std::uintptr_t>(pointer) % boundary_tag_heap::alignment_bytes == 0 &&
-                                     boundary_tag_heap::owner_tag(pointer) != arena_tag &&
-                                     boundary_tag_heap::header_says_live(pointer, boundary_tag_heap::owner_tag(pointer));
+            // A live block's header but for its tag (its top bytes, right before the pointer); a
+            // pointer that is not a block's start by its alignment has no header to blame.
+            const bool readable =
+                why == errc::invalid_free && reinterpret_cast<std::uintptr_t>(pointer) % boundary_tag_heap::alignment_bytes == 0;
+            const auto tag = readable ? boundary_tag_heap::owner_tag(pointer) : arena_tag;
+            const bool overwritten = tag != arena_tag && boundary_tag_heap::header_says_live(pointer, tag);
             fatal(overwritten ? misuse::header_overwritten : misuse::foreign_free, pointer);
         }
         purge_later = note_freed(owner, bytes);

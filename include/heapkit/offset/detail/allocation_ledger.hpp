@@ -87,12 +87,8 @@ public:
     // Frees the live slot `at`, whose allocation starts at `address`: its handle and its address
     // stop naming it. Reads no record, so the allocation may already be gone from the index.
     void remove(slot_number at, Offset address) noexcept {
-        entry& gone = entries_[at];
         if (indexed_) unindex(at, address);
-        gone.generation += 1;
-        gone.next_free = free_;
-        free_ = at;
-        --live_;
+        free_slot(at);
     }
 
     // The live slot `at` now names the allocation at `to` instead of `from` (no other live slot's);
@@ -112,10 +108,7 @@ public:
             by_address_.rename(moved_address, moved, kept);
         }
         entries_[kept].record = entries_[moved].record;
-        entries_[moved].generation += 1;
-        entries_[moved].next_free = free_;
-        free_ = moved;
-        --live_;
+        free_slot(moved);
     }
 
     entry& operator[](slot_number at) noexcept { return entries_[at]; }
@@ -207,6 +200,14 @@ private:
             by_address_.erase(address, at);
         }
         found_slot_ = none;
+    }
+
+    // Ends the live slot `at` (its handles stop matching) and chains it first among the free ones.
+    void free_slot(slot_number at) noexcept {
+        entries_[at].generation += 1;
+        entries_[at].next_free = free_;
+        free_ = at;
+        --live_;
     }
 
     // A slot past the others, of generation 0 (free). Throws std::bad_alloc, adding none.
