@@ -75,9 +75,7 @@ HEAPKIT_EXPORT void* calloc(std::size_t count, std::size_t size) {
         errno = ENOMEM;
         return nullptr;
     }
-    void* pointer = allocate(bytes, fundamental_alignment);
-    if (pointer != nullptr) std::memset(pointer, 0, bytes);
-    return pointer;
+    return allocate_zeroed(bytes);
 }
 
 HEAPKIT_EXPORT void* realloc(void* pointer, std::size_t size) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Large blocks, one mapping each (os_memory.hpp), with a small cache of freed mappings.
+// Large blocks, a range of pages each (os_memory.hpp), with a small cache of freed ranges.
 #include "large_blocks.hpp"
 
 #include <pthread.h>
@@ -7,6 +7,7 @@
 #include <atomic>
 #include <bit>
 #include <cstdint>
+#include <cstring>
 
 #include "background_purge.hpp"
 #include "environment.hpp"
@@ -63,8 +64,8 @@ const large_header& checked_header(const void* pointer) noexcept {
 // Kept mappings stay accessible: making one PROT_NONE while it waits (so that a write after free
 // faults, as after munmap) took a 600 KB malloc+free from 0.1-0.16 to 3.6-4.3 us here (two
 // mprotects), and was not kept.
-constexpr std::size_t cached_mapping_limit = 16;                   // may be tuned
-constexpr std::size_t cached_bytes_limit = std::size_t{64} << 20;  // may be tuned
+constexpr std::size_t cached_mapping_limit = 16;                    // may be tuned
+constexpr std::size_t cached_bytes_limit = std::size_t{256} << 20;  // may be tuned
 struct cached_mapping {
     void* mapping;
     std::size_t bytes;
@@ -96,11 +97,20 @@ std::size_t evict(std::int64_t now, std::size_t room, cached_mapping (&out)[cach
     return evicted;
 }
 
-// A cached mapping for `bytes`: the smallest that holds them, as it is when it is at most twice
-// that, else shrunk to `bytes` (mremap gives the tail back); failing that the largest, grown by
-// mremap (its touched pages need no fault, only the new tail does). {nullptr, 0, 0} when the
-// cache is empty or mremap refuses.
-cached_mapping take_cached(std::size_t bytes) noexcept {
+// A mapping take_cached hands out: its first `dirty_bytes` held earlier blocks; the rest, grown by
+// mremap, is fresh and reads zero.
+struct reused_mapping {
+    void* mapping;
+    std::size_t bytes;
+    std::size_t dirty_bytes;
+};
+
+// A cached mapping for `bytes`: the smallest that holds them, whole when what it holds beyond them
+// would be less than a large block, else split (its first `bytes` taken, the rest left cached with
+// its age: no system call, and the rest stays resident for the next request); failing that the
+// largest, grown by mremap (its touched pages need no fault, only the new tail does). {nullptr, 0, 0}
+// when the cache is empty or mremap refuses.
+reused_mapping take_cached(std::size_t bytes) noexcept {
     cached_mapping expired[cached_mapping_limit];
     pthread_mutex_lock(&cache_mutex);
     const std::size_t evicted = evict(os::monotonic_milliseconds(), 0, expired);
@@ -113,33 +123,52 @@ cached_mapping take_cached(std::size_t bytes) noexcept {
             best = i;
         }
     }
-    const cached_mapping found = best != cached_count ? remove_cached(best) : cached_mapping{nullptr, 0, 0};
+    cached_mapping found{nullptr, 0, 0};
+    if (best != cached_count && cache[best].bytes >= bytes && cache[best].bytes - bytes >= large_threshold_bytes) {
+        found = {cache[best].mapping, bytes, 0};
+        cache[best].mapping = static_cast<char*>(cache[best].mapping) + bytes;
+        cache[best].bytes -= bytes;
+        cached_bytes -= bytes;
+    } else if (best != cached_count) {
+        found = remove_cached(best);
+    }
     pthread_mutex_unlock(&cache_mutex);
     for (std::size_t i = 0; i < evicted; ++i) os_memory::unmap(expired[i].mapping, expired[i].bytes);
-    if (found.mapping == nullptr || (found.bytes >= bytes && found.bytes / 2 <= bytes)) return found;
+    if (found.mapping == nullptr || found.bytes >= bytes) return {found.mapping, found.bytes, found.bytes};
     void* resized = os_memory::remap(found.mapping, found.bytes, bytes);
     if (resized == nullptr) {
         os_memory::unmap(found.mapping, found.bytes);
         return {nullptr, 0, 0};
     }
-    return {resized, bytes, 0};
+    return {resized, bytes, found.bytes};
 }
 
-// Keeps the mapping for reuse (making room by unmapping the oldest), or unmaps it when it alone
-// is over the limit.
+// Keeps the mapping for reuse, joined with the cached ones right before and after it (one range of
+// addresses: a later request may need all of it), making room by unmapping the oldest; or unmaps it
+// when it alone is over the limit.
 void give_back(void* mapping, std::size_t bytes) noexcept {
-    if (bytes > cached_bytes_limit) {
-        os_memory::unmap(mapping, bytes);
-        return;
-    }
     cached_mapping evicted_mappings[cached_mapping_limit];
+    std::size_t evicted = 0;
     pthread_mutex_lock(&cache_mutex);
-    const std::int64_t now = os::monotonic_milliseconds();
-    const std::size_t evicted = evict(now, bytes, evicted_mappings);
-    cache[cached_count++] = {mapping, bytes, now};
-    cached_bytes += bytes;
+    auto first = reinterpret_cast<std::uintptr_t>(mapping);
+    for (std::size_t i = cached_count; i-- > 0;) {
+        const auto start = reinterpret_cast<std::uintptr_t>(cache[i].mapping);
+        if (start + cache[i].bytes == first || first + bytes == start) {
+            bytes += remove_cached(i).bytes;
+            if (start < first) first = start;
+        }
+    }
+    mapping = reinterpret_cast<void*>(first);
+    const bool kept = bytes <= cached_bytes_limit;
+    if (kept) {
+        const std::int64_t now = os::monotonic_milliseconds();
+        evicted = evict(now, bytes, evicted_mappings);
+        cache[cached_count++] = {mapping, bytes, now};
+        cached_bytes += bytes;
+    }
     pthread_mutex_unlock(&cache_mutex);
     for (std::size_t i = 0; i < evicted; ++i) os_memory::unmap(evicted_mappings[i].mapping, evicted_mappings[i].bytes);
+    if (!kept) os_memory::unmap(mapping, bytes);
 }
 
 // The live blocks' count and mapped bytes, and the most of each so far (large_census).
@@ -175,7 +204,7 @@ void unlock_large_cache() noexcept {
     pthread_mutex_unlock(&cache_mutex);
 }
 
-void* allocate_large(std::size_t size, std::size_t alignment) noexcept {
+void* allocate_large(std::size_t size, std::size_t alignment, bool zeroed) noexcept {
     freed_block::make_secret();  // before the first seal, which it must outlive
     const std::size_t page = os_memory::page_bytes();
     const std::size_t lead = alignment > 16 ? alignment : 16;  // room for the header, aligned
@@ -183,9 +212,11 @@ void* allocate_large(std::size_t size, std::size_t alignment) noexcept {
     if (size > limit || lead > limit - size) return nullptr;
     std::size_t mapping_bytes = os_memory::round_up_to_pages(size + lead + sizeof(large_header));
     void* mapping = nullptr;
-    if (const cached_mapping reused = take_cached(mapping_bytes); reused.mapping != nullptr) {
+    std::size_t dirty_bytes = 0;
+    if (const reused_mapping reused = take_cached(mapping_bytes); reused.mapping != nullptr) {
         mapping = reused.mapping;
         mapping_bytes = reused.bytes;
+        dirty_bytes = reused.dirty_bytes;
     } else {
         mapping = os_memory::map_aligned(mapping_bytes, page);
         if (mapping == nullptr) return nullptr;
@@ -199,6 +230,9 @@ void* allocate_large(std::size_t size, std::size_t alignment) noexcept {
         return nullptr;
     }
     count_mapping(mapping_bytes, 1);
+    const std::size_t lead_bytes = user - reinterpret_cast<std::uintptr_t>(mapping);
+    if (zeroed && dirty_bytes > lead_bytes)
+        std::memset(pointer, 0, dirty_bytes - lead_bytes < size ? dirty_bytes - lead_bytes : size);
     return pointer;
 }
 

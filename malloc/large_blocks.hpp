@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-// Large blocks: each its own mapping from mmap, with a small header right before the pointer
-// that names the mapping, and its address in a registry (large_registry.hpp), so free() can tell
-// one from any other pointer and unmap it. A freed mapping
-// is kept (16 of them, 64 MiB, 1 second at most) and the next request takes the one closest in
-// size, resized by mremap: a program that cycles large blocks pays one system call and faults in
-// only what grew; otherwise each call is one (mmap, munmap or mremap).
+// Large blocks: each in a range of pages of its own (from mmap, or part of a freed one), with a
+// small header right before the pointer that names the range, and its address in a registry
+// (large_registry.hpp), so free() can tell one from any other pointer. Freed ranges are kept (16
+// of them, 256 MiB, 1 second at most), joined with kept ones right beside them; the next request
+// takes the smallest that holds it (split when the rest is a large block's worth) or grows the
+// largest by mremap, so a program that cycles large blocks faults in little more than what its
+// live blocks grow by, and pays no system call when a kept range holds the request.
 #pragma once
 
 #include <cstddef>
@@ -14,8 +15,10 @@ namespace heapkit::malloc_layer {
 // At or above this many bytes a request gets its own mapping.
 inline constexpr std::size_t large_threshold_bytes = std::size_t{512} << 10;
 
-// A mapping holding `size` bytes aligned to `alignment` (a power of two), or nullptr.
-void* allocate_large(std::size_t size, std::size_t alignment) noexcept;
+// A mapping holding `size` bytes aligned to `alignment` (a power of two), or nullptr. With
+// `zeroed`, those bytes read zero: only what a reused mapping held before is cleared, so a fresh
+// mapping's pages stay untouched (calloc of a large block costs no fault until it is used).
+void* allocate_large(std::size_t size, std::size_t alignment, bool zeroed = false) noexcept;
 // Whether `pointer` is a live large block (asks large_registry.hpp; reads no memory at it).
 bool is_large(const void* pointer) noexcept;
 // Frees a large block and returns the bytes it had usable; a pointer that is not a live large

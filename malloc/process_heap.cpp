@@ -109,11 +109,12 @@ void* allocate_in_debug_mode(std::size_t size, std::size_t alignment, allocation
 
 // Out of line, as the checking paths below: inlined into allocate and deallocate, they made every
 // call save six registers (glibc_thread 0.30 -> 0.28 s without them).
-[[gnu::noinline]] void* allocate_medium_or_large(std::size_t size, std::size_t alignment) noexcept {
+// With `zeroed` (calloc's), a large block's bytes read zero (allocate_large's).
+[[gnu::noinline]] void* allocate_medium_or_large(std::size_t size, std::size_t alignment, bool zeroed = false) noexcept {
     const bool large = size >= large_threshold_bytes;
     void* pointer = nullptr;
     if (large) {
-        pointer = allocate_large(size, alignment);
+        pointer = allocate_large(size, alignment, zeroed);
     } else if (size > slab_max_bytes && size <= medium_cached_max_bytes && alignment <= boundary_tag_heap::alignment_bytes) {
         const std::size_t klass = size_class_of(size);  // rounded up, so that a cached block of the class fits
         pointer = medium_cache_take(klass);
@@ -217,11 +218,10 @@ void* reallocate_released(void* pointer, std::size_t size) noexcept {
     if (size >= large_threshold_bytes) {
         const std::size_t before = large_usable_size(pointer);
         void* resized = reallocate_large(pointer, size);
-        if (resized == nullptr) {
-            errno = ENOMEM;
-        } else if (recording_enabled()) {
-            record_resize(pointer, before, resized, large_usable_size(resized), size);
-        }
+        // mremap refuses a block that spans more than one kernel mapping (the program's madvise or
+        // mprotect of a part splits one): such a block moves by copying
+        if (resized == nullptr) return move_block(pointer, size, size < before ? size : before);
+        if (recording_enabled()) record_resize(pointer, before, resized, large_usable_size(resized), size);
         return resized;
     }
     return move_block(pointer, size, size);  // small again: back into the slabs or an arena
@@ -310,6 +310,14 @@ void* allocate(std::size_t size, std::size_t alignment, allocation_kind kind) no
 void deallocate(void* pointer, allocation_kind kind, std::size_t stated_size) noexcept {
     if (plain_flag.known_on() && slab_free_fast(pointer)) return;
     deallocate_full(pointer, kind, stated_size);
+}
+
+void* allocate_zeroed(std::size_t size) noexcept {
+    if (size >= large_threshold_bytes && !checking_flag.get())
+        return allocate_medium_or_large(size, default_alignment_bytes, true);
+    void* pointer = allocate(size, default_alignment_bytes);
+    if (pointer != nullptr) std::memset(pointer, 0, size);
+    return pointer;
 }
 
 void* reallocate(void* pointer, std::size_t size) noexcept {

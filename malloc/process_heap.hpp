@@ -40,6 +40,9 @@ void* allocate(std::size_t size, std::size_t alignment, allocation_kind kind = a
 // handed out ends the program with one line naming it; in the checking modes so does a block of
 // another family than `kind`, or a `stated_size` (a sized delete's; 0: none) not the block's.
 void deallocate(void* pointer, allocation_kind kind = allocation_kind::malloc, std::size_t stated_size = 0) noexcept;
+// calloc's `size` bytes, zeroed, at the default alignment, or nullptr (errno ENOMEM). A large
+// block in a fresh mapping is not written: its pages cost nothing until the program uses them.
+void* allocate_zeroed(std::size_t size) noexcept;
 // realloc's rules for a non-null pointer and a non-zero size; nullptr (errno ENOMEM) leaves the
 // block as it was.
 void* reallocate(void* pointer, std::size_t size) noexcept;

@@ -10,7 +10,7 @@ import statistics
 import subprocess
 import sys
 
-WORKLOADS = ["small_objects", "producer_consumer", "server", "medium_server", "false_sharing", "large_blocks", "realloc_growth",
+WORKLOADS = ["small_objects", "producer_consumer", "server", "medium_server", "false_sharing", "large_blocks", "malloc_large", "realloc_growth",
              "glibc_thread", "glibc_simple", "mstress"]
 LIBRARIES = "/usr/lib/x86_64-linux-gnu"
 

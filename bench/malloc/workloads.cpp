@@ -3,9 +3,9 @@
 // modelled on well-known patterns: small short-lived objects (bignum arithmetic), producer and
 // consumer threads (every free cross-thread), a server with random sizes in several threads
 // (Larson), the same with medium sizes, small objects written by several threads (false sharing,
-// cache-scratch), very large blocks, realloc growth, and three written from the public suites'
+// cache-scratch), very large blocks, realloc growth, and four written from the public suites'
 // descriptions of their tests: glibc's bench-malloc-thread and bench-malloc-simple, and
-// mimalloc's stress test (threads that come and go, handing blocks to each other). Usage:
+// mimalloc's stress test (threads that come and go, handing blocks to each other) and malloc-large. Usage:
 // heapkit_malloc_workloads NAME; prints a checksum.
 #include <atomic>
 #include <condition_variable>
@@ -165,6 +165,28 @@ std::uint64_t large_blocks() {
     return checksum;
 }
 
+// mimalloc-bench's malloc-large, as its README describes it: 20 buffers of 5 to 25 MiB, a random
+// one replaced again and again by a new buffer, which is made (and zero-filled, as
+// std::make_unique<char[]> does) before the one it replaces is freed.
+std::uint64_t malloc_large() {
+    xorshift random{42};
+    constexpr std::size_t buffers = 20, smallest = std::size_t{5} << 20, spread = std::size_t{20} << 20;
+    std::vector<char*> held(buffers, nullptr);
+    std::uint64_t checksum = 0;
+    for (int step = 0; step < 500; ++step) {
+        const std::size_t slot = random.next() % buffers;
+        const std::size_t size = smallest + random.next() % spread;
+        char* fresh = static_cast<char*>(std::malloc(size));
+        std::memset(fresh, 0, size);
+        fresh[size - 1] = static_cast<char>(step);
+        std::free(held[slot]);
+        held[slot] = fresh;
+        checksum += static_cast<unsigned char>(fresh[size - 1]);
+    }
+    for (char* block : held) std::free(block);
+    return checksum;
+}
+
 // glibc's own benchmark (benchtests/bench-malloc-thread.c), as it describes itself: each of two
 // threads keeps a working set of 1024 blocks and replaces a random one, again and again, with a
 // block of 4 to 32768 bytes drawn so that small sizes are far more frequent than large ones (the
@@ -308,6 +330,8 @@ int main(int argc, char** argv) {
         checksum = false_sharing();
     else if (name == "large_blocks")
         checksum = large_blocks();
+    else if (name == "malloc_large")
+        checksum = malloc_large();
     else if (name == "realloc_growth")
         checksum = realloc_growth();
     else if (name == "glibc_thread")
@@ -317,10 +341,12 @@ int main(int argc, char** argv) {
     else if (name == "mstress")
         checksum = mstress();
     else {
-        std::fprintf(stderr,
-                     "usage: %s small_objects|producer_consumer|server|medium_server|false_sharing|large_blocks|realloc_growth|"
-                     "glibc_thread|glibc_simple|mstress\n",
-                     argv[0]);
+        std::fprintf(
+            stderr,
+            "usage: %s "
+            "small_objects|producer_consumer|server|medium_server|false_sharing|large_blocks|malloc_large|realloc_growth|"
+            "glibc_thread|glibc_simple|mstress\n",
+            argv[0]);
         return 2;
     }
     std::printf("%s %llu\n", name.c_str(), static_cast<unsigned long long>(checksum));

@@ -3,7 +3,8 @@
  * its edge cases (free(NULL), realloc(NULL, n), realloc(p, 0), calloc and reallocarray
  * overflow, errno ENOMEM, alignments above the page size, posix_memalign's EINVAL), contents
  * kept across realloc between small and large blocks, and proof that heapkit's is the malloc in
- * use. Prints one line per failed check and exits 1 if any failed. */
+ * use, large blocks reused from freed ones, and calloc of a fresh large block leaving its pages
+ * untouched (release mode). Prints one line per failed check and exits 1 if any failed. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -12,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
+
+#include "resident_bytes.h"
 
 static int failures = 0;
 #define CHECK(condition)                                        \
@@ -33,6 +37,16 @@ static int holds(const unsigned char* data, size_t size, unsigned char value) {
 
 int main(void) {
     CHECK(dlsym(RTLD_DEFAULT, "heapkit_malloc_version") != NULL); /* heapkit's malloc is in use */
+
+    const int release_mode = getenv("HEAPKIT_DEBUG") == NULL && getenv("HEAPKIT_GUARD") == NULL;
+    if (release_mode) {
+        /* Before any large block: the 256 MiB come from a fresh mapping, already zero. */
+        const long before = resident_bytes();
+        unsigned char* zeroed_pages = calloc(256, 1 << 20);
+        CHECK(zeroed_pages != NULL && resident_bytes() - before < (16L << 20));
+        CHECK(zeroed_pages[0] == 0 && zeroed_pages[(256u << 20) - 1] == 0);
+        free(zeroed_pages);
+    }
 
     void* zero = malloc(0);
     CHECK(zero != NULL);
@@ -115,6 +129,47 @@ int main(void) {
     CHECK(pv != NULL && aligned_to(pv, page) && malloc_usable_size(pv) >= 2 * page);
     free(pv);
     CHECK(malloc_usable_size(NULL) == 0);
+
+    /* Large blocks taken from freed ones: parts of one freed mapping, each its own, zeroed by
+     * calloc, joined again when freed. */
+    const size_t mib = (size_t)1 << 20;
+    unsigned char* whole = malloc(40 * mib);
+    CHECK(whole != NULL);
+    memset(whole, 1, 40 * mib);
+    const uintptr_t freed_start = (uintptr_t)whole;
+    free(whole);
+    unsigned char* parts[4];
+    for (int i = 0; i < 3; ++i) {
+        parts[i] = malloc(8 * mib);
+        CHECK(parts[i] != NULL && malloc_usable_size(parts[i]) >= 8 * mib);
+        if (release_mode) CHECK((uintptr_t)parts[i] >= freed_start && (uintptr_t)parts[i] + 8 * mib <= freed_start + 40 * mib);
+        memset(parts[i], 2 + i, 8 * mib);
+    }
+    parts[3] = calloc(6, mib);
+    CHECK(parts[3] != NULL && holds(parts[3], 6 * mib, 0));
+    for (int i = 0; i < 3; ++i) CHECK(holds(parts[i], 8 * mib, (unsigned char)(2 + i)));
+    for (int i = 0; i < 4; ++i) free(parts[i]);
+    whole = malloc(30 * mib);
+    CHECK(whole != NULL);
+    if (release_mode) CHECK((uintptr_t)whole == freed_start); /* the three parts and the rest, one range again */
+    memset(whole, 5, 30 * mib);
+    CHECK(holds(whole, 30 * mib, 5));
+    free(whole);
+
+    /* A large block the program split into two kernel mappings (madvise of a part): mremap
+     * refuses it, and realloc copies instead of failing. */
+    unsigned char* split = malloc(4 * mib);
+    CHECK(split != NULL);
+    memset(split, 6, 4 * mib);
+    unsigned char* inside = (unsigned char*)(((uintptr_t)split + mib + page - 1) & ~(uintptr_t)(page - 1));
+    CHECK(madvise(inside, mib, MADV_DONTFORK) == 0);
+    split = realloc(split, 12 * mib);
+    CHECK(split != NULL && holds(split, 4 * mib, 6));
+    inside = (unsigned char*)(((uintptr_t)split + mib + page - 1) & ~(uintptr_t)(page - 1));
+    CHECK(madvise(inside, page, MADV_DONTFORK) == 0);
+    split = realloc(split, 2 * mib);
+    CHECK(split != NULL && holds(split, 2 * mib, 6));
+    free(split);
 
     /* Many blocks of many sizes, each checked before it goes. */
     enum { count = 20000 };
