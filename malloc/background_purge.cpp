@@ -48,7 +48,7 @@ void* purge_loop(void*) noexcept {
 
 }  // namespace
 
-void wake_background_purge() noexcept {
+[[gnu::hot]] void wake_background_purge() noexcept {
     if (running.load(std::memory_order_relaxed) || gave_up.load(std::memory_order_relaxed) || !settings().purge_thread) return;
     bool stopped = false;
     if (!running.compare_exchange_strong(stopped, true, std::memory_order_seq_cst)) return;

@@ -114,7 +114,7 @@ bool read_guard(const char* value, environment_settings& found) noexcept {
     return rest[0] == '\0';
 }
 
-environment_settings read_environment() noexcept {
+[[gnu::hot]] environment_settings read_environment() noexcept {
     environment_settings found;
     for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry)  // the log first: the rest reports there
         if (const char* file = value_of(*entry, "HEAPKIT_LOG"); file != nullptr && file[0] != '\0')
@@ -201,7 +201,7 @@ environment_settings read_environment() noexcept {
 
 }  // namespace
 
-const environment_settings& settings() noexcept {
+[[gnu::hot]] const environment_settings& settings() noexcept {
     // A function-local static would take a guard that may allocate on some ABIs; a flag, a
     // statically initialised mutex and plain storage do not.
     static environment_settings values;

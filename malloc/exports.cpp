@@ -28,13 +28,13 @@ using heapkit::malloc_layer::os_memory::page_bytes;
 
 constexpr std::size_t fundamental_alignment = alignof(std::max_align_t);
 
-void* aligned(std::size_t alignment, std::size_t size, allocation_kind kind = allocation_kind::malloc) noexcept {
+[[gnu::hot]] void* aligned(std::size_t alignment, std::size_t size, allocation_kind kind = allocation_kind::malloc) noexcept {
     return allocate(size, alignment < fundamental_alignment ? fundamental_alignment : alignment, kind);
 }
 
 // operator new's loop: call the program's new handler until it gives up (it removes itself or
 // throws), then throw through the program's runtime.
-void* new_or_throw(std::size_t size, std::size_t alignment, allocation_kind kind) {
+[[gnu::hot]] void* new_or_throw(std::size_t size, std::size_t alignment, allocation_kind kind) {
     for (;;) {
         if (void* pointer = aligned(alignment, size, kind)) return pointer;
         const std::new_handler handler = program_runtime::new_handler();
@@ -46,11 +46,15 @@ void* new_or_throw(std::size_t size, std::size_t alignment, allocation_kind kind
 // The nothrow forms (`aligned_form`: those taking an align_val_t). Where a new handler is set,
 // the program's runtime runs the loop and catches what it throws: heapkit's code never catches a
 // program's exception.
-void* new_or_null(std::size_t size, std::size_t alignment, allocation_kind kind, bool aligned_form) noexcept {
+[[gnu::hot]] void* new_or_null(std::size_t size, std::size_t alignment, allocation_kind kind, bool aligned_form) noexcept {
     if (void* pointer = aligned(alignment, size, kind)) return pointer;
     if (program_runtime::new_handler() == nullptr) return nullptr;
     return program_runtime::nothrow_new(size, aligned_form ? alignment : 0, kind == allocation_kind::new_array);
 }
+
+// The allocation calls, [[gnu::hot]] as every function on a process's usual path (malloc/CMakeLists.txt
+// says why).
+#define HEAPKIT_ALLOCATION_CALL HEAPKIT_EXPORT __attribute__((hot))
 
 constexpr allocation_kind single = allocation_kind::new_object;
 constexpr allocation_kind array = allocation_kind::new_array;
@@ -65,11 +69,11 @@ HEAPKIT_EXPORT const char* heapkit_malloc_validate() { return validate(); }
 
 HEAPKIT_EXPORT long heapkit_malloc_leak_check() { return debug_leak_check(); }
 
-HEAPKIT_EXPORT void* malloc(std::size_t size) { return allocate(size, fundamental_alignment); }
+HEAPKIT_ALLOCATION_CALL void* malloc(std::size_t size) { return allocate(size, fundamental_alignment); }
 
-HEAPKIT_EXPORT void free(void* pointer) { deallocate(pointer); }
+HEAPKIT_ALLOCATION_CALL void free(void* pointer) { deallocate(pointer); }
 
-HEAPKIT_EXPORT void* calloc(std::size_t count, std::size_t size) {
+HEAPKIT_ALLOCATION_CALL void* calloc(std::size_t count, std::size_t size) {
     std::size_t bytes = 0;
     if (__builtin_mul_overflow(count, size, &bytes)) {
         errno = ENOMEM;
@@ -78,7 +82,7 @@ HEAPKIT_EXPORT void* calloc(std::size_t count, std::size_t size) {
     return allocate_zeroed(bytes);
 }
 
-HEAPKIT_EXPORT void* realloc(void* pointer, std::size_t size) {
+HEAPKIT_ALLOCATION_CALL void* realloc(void* pointer, std::size_t size) {
     if (pointer == nullptr) return allocate(size, fundamental_alignment);
     if (size == 0) {  // glibc: frees and returns null
         deallocate(pointer);
@@ -87,7 +91,7 @@ HEAPKIT_EXPORT void* realloc(void* pointer, std::size_t size) {
     return reallocate(pointer, size);
 }
 
-HEAPKIT_EXPORT void* reallocarray(void* pointer, std::size_t count, std::size_t size) {
+HEAPKIT_ALLOCATION_CALL void* reallocarray(void* pointer, std::size_t count, std::size_t size) {
     std::size_t bytes = 0;
     if (__builtin_mul_overflow(count, size, &bytes)) {
         errno = ENOMEM;
@@ -96,7 +100,7 @@ HEAPKIT_EXPORT void* reallocarray(void* pointer, std::size_t count, std::size_t 
     return realloc(pointer, bytes);
 }
 
-HEAPKIT_EXPORT int posix_memalign(void** out, std::size_t alignment, std::size_t size) {
+HEAPKIT_ALLOCATION_CALL int posix_memalign(void** out, std::size_t alignment, std::size_t size) {
     if (!is_power_of_two(alignment) || alignment % sizeof(void*) != 0) return EINVAL;
     const int saved = errno;
     void* pointer = aligned(alignment, size);
@@ -106,7 +110,7 @@ HEAPKIT_EXPORT int posix_memalign(void** out, std::size_t alignment, std::size_t
     return 0;
 }
 
-HEAPKIT_EXPORT void* aligned_alloc(std::size_t alignment, std::size_t size) {
+HEAPKIT_ALLOCATION_CALL void* aligned_alloc(std::size_t alignment, std::size_t size) {
     if (!is_power_of_two(alignment)) {
         errno = EINVAL;
         return nullptr;
@@ -114,7 +118,7 @@ HEAPKIT_EXPORT void* aligned_alloc(std::size_t alignment, std::size_t size) {
     return aligned(alignment, size);
 }
 
-HEAPKIT_EXPORT void* memalign(std::size_t alignment, std::size_t size) {
+HEAPKIT_ALLOCATION_CALL void* memalign(std::size_t alignment, std::size_t size) {
     if (alignment > (~std::size_t{0} >> 1) + 1) {
         errno = EINVAL;
         return nullptr;
@@ -124,9 +128,9 @@ HEAPKIT_EXPORT void* memalign(std::size_t alignment, std::size_t size) {
     return aligned(power, size);
 }
 
-HEAPKIT_EXPORT void* valloc(std::size_t size) { return aligned(page_bytes(), size); }
+HEAPKIT_ALLOCATION_CALL void* valloc(std::size_t size) { return aligned(page_bytes(), size); }
 
-HEAPKIT_EXPORT void* pvalloc(std::size_t size) {
+HEAPKIT_ALLOCATION_CALL void* pvalloc(std::size_t size) {
     const std::size_t page = page_bytes();
     if (size > ~std::size_t{0} - page) {
         errno = ENOMEM;
@@ -135,10 +139,10 @@ HEAPKIT_EXPORT void* pvalloc(std::size_t size) {
     return aligned(page, size == 0 ? page : (size + page - 1) / page * page);
 }
 
-HEAPKIT_EXPORT std::size_t malloc_usable_size(void* pointer) { return pointer == nullptr ? 0 : usable_size(pointer); }
+HEAPKIT_ALLOCATION_CALL std::size_t malloc_usable_size(void* pointer) { return pointer == nullptr ? 0 : usable_size(pointer); }
 
 // --- operator new and delete, every form -----------------------------------------------------
-#define HEAPKIT_OPERATOR __attribute__((visibility("default")))
+#define HEAPKIT_OPERATOR __attribute__((visibility("default"), hot))
 
 HEAPKIT_OPERATOR void* operator new(std::size_t size) { return new_or_throw(size, fundamental_alignment, single); }
 HEAPKIT_OPERATOR void* operator new[](std::size_t size) { return new_or_throw(size, fundamental_alignment, array); }

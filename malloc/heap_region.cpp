@@ -9,8 +9,8 @@
 
 namespace heapkit::malloc_layer {
 
-std::span<std::byte> map_heap_region(std::size_t size, std::size_t alignment, std::size_t minimum_bytes,
-                                     std::size_t granule_bytes) noexcept {
+[[gnu::hot]] std::span<std::byte> map_heap_region(std::size_t size, std::size_t alignment, std::size_t minimum_bytes,
+                                                  std::size_t granule_bytes) noexcept {
     const std::size_t granule = std::max(granule_bytes, os_memory::page_bytes());
     const std::size_t overhead = alignment + boundary_tag_heap::region_overhead_bytes + 2 * boundary_tag_heap::min_block_bytes;
     if (size > ~std::size_t{0} - overhead - 2 * granule) return {};  // so that bytes + slack cannot overflow

@@ -44,14 +44,14 @@ std::uintptr_t seal_for(const large_header& header, const void* pointer) noexcep
 }
 
 // Writes the header of the block at `pointer`, sealed.
-void write_header(void* pointer, void* mapping, std::size_t mapping_bytes, std::size_t usable_bytes) noexcept {
+[[gnu::hot]] void write_header(void* pointer, void* mapping, std::size_t mapping_bytes, std::size_t usable_bytes) noexcept {
     large_header* header = header_of(pointer);
     *header = {0, mapping, mapping_bytes, usable_bytes};
     header->seal = seal_for(*header, pointer);
 }
 
 // The header of the live block at `pointer`, once its seal is checked.
-const large_header& checked_header(const void* pointer) noexcept {
+[[gnu::hot]] const large_header& checked_header(const void* pointer) noexcept {
     const large_header* header = header_of(pointer);
     if (header->seal != seal_for(*header, pointer)) [[unlikely]]
         fatal(misuse::header_overwritten, pointer);
@@ -77,7 +77,7 @@ std::size_t cached_count = 0;
 std::size_t cached_bytes = 0;
 
 // Removes entry `i` (keeping the age order); call with the lock.
-cached_mapping remove_cached(std::size_t i) noexcept {
+[[gnu::hot]] cached_mapping remove_cached(std::size_t i) noexcept {
     const cached_mapping removed = cache[i];
     for (std::size_t j = i + 1; j < cached_count; ++j) cache[j - 1] = cache[j];
     --cached_count;
@@ -87,7 +87,7 @@ cached_mapping remove_cached(std::size_t i) noexcept {
 
 // Moves the entries older than the purge delay, and the oldest until `room` more bytes and one
 // more entry fit, into `out`; returns how many. Call with the lock; unmap after it.
-std::size_t evict(std::int64_t now, std::size_t room, cached_mapping (&out)[cached_mapping_limit]) noexcept {
+[[gnu::hot]] std::size_t evict(std::int64_t now, std::size_t room, cached_mapping (&out)[cached_mapping_limit]) noexcept {
     std::size_t evicted = 0;
     while (cached_count > 0 &&
            (now - cache[0].freed_at > settings().purge_delay_ms || cached_count + (room != 0 ? 1 : 0) > cached_mapping_limit ||
@@ -110,7 +110,7 @@ struct reused_mapping {
 // its age: no system call, and the rest stays resident for the next request); failing that the
 // largest, grown by mremap (its touched pages need no fault, only the new tail does). {nullptr, 0, 0}
 // when the cache is empty or mremap refuses.
-reused_mapping take_cached(std::size_t bytes) noexcept {
+[[gnu::hot]] reused_mapping take_cached(std::size_t bytes) noexcept {
     cached_mapping expired[cached_mapping_limit];
     pthread_mutex_lock(&cache_mutex);
     const std::size_t evicted = evict(os::monotonic_milliseconds(), 0, expired);
@@ -146,7 +146,7 @@ reused_mapping take_cached(std::size_t bytes) noexcept {
 // Keeps the mapping for reuse, joined with the cached ones right before and after it (one range of
 // addresses: a later request may need all of it), making room by unmapping the oldest; or unmaps it
 // when it alone is over the limit.
-void give_back(void* mapping, std::size_t bytes) noexcept {
+[[gnu::hot]] void give_back(void* mapping, std::size_t bytes) noexcept {
     cached_mapping evicted_mappings[cached_mapping_limit];
     std::size_t evicted = 0;
     pthread_mutex_lock(&cache_mutex);
@@ -183,7 +183,7 @@ void raise_to(std::atomic<std::size_t>& most, std::size_t value) noexcept {
 }
 
 // Counts a mapping of `bytes` coming into use (or, with `sign` -1, going out of it).
-void count_mapping(std::size_t bytes, int sign) noexcept {
+[[gnu::hot]] void count_mapping(std::size_t bytes, int sign) noexcept {
     if (sign > 0) {
         raise_to(most_blocks, live_blocks.fetch_add(1, std::memory_order_relaxed) + 1);
         raise_to(most_mapped_bytes, live_mapped_bytes.fetch_add(bytes, std::memory_order_relaxed) + bytes);
@@ -204,7 +204,7 @@ void unlock_large_cache() noexcept {
     pthread_mutex_unlock(&cache_mutex);
 }
 
-void* allocate_large(std::size_t size, std::size_t alignment, bool zeroed) noexcept {
+[[gnu::hot]] void* allocate_large(std::size_t size, std::size_t alignment, bool zeroed) noexcept {
     freed_block::make_secret();  // before the first seal, which it must outlive
     const std::size_t page = os_memory::page_bytes();
     const std::size_t lead = alignment > 16 ? alignment : 16;  // room for the header, aligned
@@ -236,9 +236,9 @@ void* allocate_large(std::size_t size, std::size_t alignment, bool zeroed) noexc
     return pointer;
 }
 
-bool is_large(const void* pointer) noexcept { return large_registry::holds(pointer); }
+[[gnu::hot]] bool is_large(const void* pointer) noexcept { return large_registry::holds(pointer); }
 
-std::size_t free_large(void* pointer) noexcept {
+[[gnu::hot]] std::size_t free_large(void* pointer) noexcept {
     switch (large_registry::remove(pointer)) {
         case large_registry::removal::removed: break;
         case large_registry::removal::freed_lately: fatal(misuse::double_free, pointer);
@@ -252,9 +252,9 @@ std::size_t free_large(void* pointer) noexcept {
     return usable;
 }
 
-std::size_t large_usable_size(const void* pointer) noexcept { return checked_header(pointer).usable_bytes; }
+[[gnu::hot]] std::size_t large_usable_size(const void* pointer) noexcept { return checked_header(pointer).usable_bytes; }
 
-void* reallocate_large(void* pointer, std::size_t size) noexcept {
+[[gnu::hot]] void* reallocate_large(void* pointer, std::size_t size) noexcept {
     const large_header& header = checked_header(pointer);
     const auto offset = static_cast<std::size_t>(static_cast<char*>(pointer) - static_cast<char*>(header.mapping));
     if (size > ~std::size_t{0} - offset) return nullptr;

@@ -36,7 +36,7 @@ std::size_t cell_of(std::uintptr_t address) noexcept {
 }
 
 // Twice the cells (one page's worth at first), everything rehashed. False when mmap refuses.
-bool grow() noexcept {
+[[gnu::hot]] bool grow() noexcept {
     const std::size_t page = os_memory::page_bytes();
     const std::size_t bytes = cells.empty() ? page : cells.size() * sizeof(std::uintptr_t) * 2;
     void* mapping = os_memory::map_aligned(bytes, page);
@@ -59,7 +59,7 @@ struct locked {
 
 }  // namespace
 
-bool add(const void* pointer) noexcept {
+[[gnu::hot]] bool add(const void* pointer) noexcept {
     const auto address = reinterpret_cast<std::uintptr_t>(pointer);
     const locked guard;
     if ((live_count + 1) * 2 > cells.size() && !grow()) return false;
@@ -71,13 +71,13 @@ bool add(const void* pointer) noexcept {
     return true;
 }
 
-bool holds(const void* pointer) noexcept {
+[[gnu::hot]] bool holds(const void* pointer) noexcept {
     const auto address = reinterpret_cast<std::uintptr_t>(pointer);
     const locked guard;
     return !cells.empty() && cells[cell_of(address)] == address;
 }
 
-removal remove(const void* pointer) noexcept {
+[[gnu::hot]] removal remove(const void* pointer) noexcept {
     const auto address = reinterpret_cast<std::uintptr_t>(pointer);
     const locked guard;
     if (cells.empty() || cells[cell_of(address)] != address) {

@@ -85,7 +85,7 @@ std::size_t number_of(const arena& which) noexcept { return static_cast<std::siz
 
 // The calling thread's arena, locked: its own when free, else the first free other one (which
 // becomes its own), else its own after waiting.
-arena& lock_thread_arena() noexcept {
+[[gnu::hot]] arena& lock_thread_arena() noexcept {
     std::size_t mine = thread_arena;
     if (mine == 0) {
         mine = arenas_dealt.fetch_add(1, std::memory_order_relaxed) % arenas_used() + 1;
@@ -105,7 +105,7 @@ arena& lock_thread_arena() noexcept {
 }
 
 // The arena whose region holds `pointer` (arena_owns), locked.
-arena& lock_arena_of(const void* pointer) noexcept {
+[[gnu::hot]] arena& lock_arena_of(const void* pointer) noexcept {
     arena& owner =
         arenas[region_arena[reinterpret_cast<std::uintptr_t>(pointer) / region_bytes].load(std::memory_order_acquire) - 1];
     pthread_mutex_lock(&owner.mutex);
@@ -114,7 +114,7 @@ arena& lock_arena_of(const void* pointer) noexcept {
 
 // Adds a region big enough for `size` at `alignment` to the locked arena; false when the kernel
 // refuses (map_heap_region keeps it inside the table).
-bool grow(arena& locked, std::size_t size, std::size_t alignment) noexcept {
+[[gnu::hot]] bool grow(arena& locked, std::size_t size, std::size_t alignment) noexcept {
     const std::span<std::byte> region = map_heap_region(size, alignment, region_bytes, region_bytes);
     if (region.empty()) return false;
     const auto start = reinterpret_cast<std::uintptr_t>(region.data());
@@ -141,7 +141,7 @@ void trim(arena& locked, std::int64_t now) noexcept {
 // Counts `bytes` freed and trims when it is time; with 0, only trims when it is time (an
 // allocation, so that a program whose frees all stop in thread caches still gets its pages back).
 // Whether freed bytes wait that the purge thread should see to (wake it after unlocking).
-bool note_freed(arena& locked, std::size_t bytes) noexcept {
+[[gnu::hot]] bool note_freed(arena& locked, std::size_t bytes) noexcept {
     locked.freed_since_trim += bytes;
     if (locked.freed_since_trim < trim_every_bytes) return locked.freed_since_trim >= purge_wake_bytes;
     const std::int64_t now = os::monotonic_milliseconds();
@@ -152,7 +152,7 @@ bool note_freed(arena& locked, std::size_t bytes) noexcept {
 
 }  // namespace
 
-void* arena_allocate(std::size_t size, std::size_t alignment) noexcept {
+[[gnu::hot]] void* arena_allocate(std::size_t size, std::size_t alignment) noexcept {
     arena& place = lock_thread_arena();
     const unlock_at_exit unlock(place);
     note_freed(place, 0);
@@ -161,12 +161,12 @@ void* arena_allocate(std::size_t size, std::size_t alignment) noexcept {
     return pointer;
 }
 
-bool arena_owns(const void* pointer) noexcept {
+[[gnu::hot]] bool arena_owns(const void* pointer) noexcept {
     const auto address = reinterpret_cast<std::uintptr_t>(pointer);
     return address < os_memory::user_address_end && region_arena[address / region_bytes].load(std::memory_order_relaxed) != 0;
 }
 
-std::size_t arena_free(void* pointer) noexcept {
+[[gnu::hot]] std::size_t arena_free(void* pointer) noexcept {
     std::size_t bytes = 0;
     bool purge_later = false;
     {
@@ -189,14 +189,14 @@ std::size_t arena_free(void* pointer) noexcept {
     return bytes;
 }
 
-std::size_t arena_live_usable_size(void* pointer) noexcept {
+[[gnu::hot]] std::size_t arena_live_usable_size(void* pointer) noexcept {
     arena& owner = lock_arena_of(pointer);
     const unlock_at_exit unlock(owner);
     if (!owner.heap().is_live(pointer)) fatal(misuse::realloc_of_freed, pointer);
     return boundary_tag_heap::usable_size(pointer);
 }
 
-void* arena_reallocate(void* pointer, std::size_t size) noexcept {
+[[gnu::hot]] void* arena_reallocate(void* pointer, std::size_t size) noexcept {
     arena& owner = lock_arena_of(pointer);
     const unlock_at_exit unlock(owner);
     if (!owner.heap().is_live(pointer)) fatal(misuse::realloc_of_freed, pointer);

@@ -39,7 +39,7 @@ constexpr std::size_t limit_of(std::size_t index) noexcept {
 
 }  // namespace
 
-void* medium_cache_take(std::size_t klass) noexcept {
+[[gnu::hot]] void* medium_cache_take(std::size_t klass) noexcept {
     const std::size_t index = klass - slab_class_count;
     void* block = cache.heads[index];
     if (block == nullptr) return nullptr;
@@ -49,7 +49,7 @@ void* medium_cache_take(std::size_t klass) noexcept {
     return block;
 }
 
-bool medium_cache_put(void* block, std::size_t usable_bytes) noexcept {
+[[gnu::hot]] bool medium_cache_put(void* block, std::size_t usable_bytes) noexcept {
     // Below the first medium class, or so far above the last that it would waste over a quarter;
     // or HEAPKIT_MEDIUM_CACHE=0.
     if (usable_bytes <= slab_max_bytes || usable_bytes >= medium_cached_max_bytes + medium_cached_max_bytes / 4) return false;

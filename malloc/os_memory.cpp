@@ -16,7 +16,7 @@ std::size_t round_up_to_pages(std::size_t bytes) noexcept {
     return (bytes + page - 1) & ~(page - 1);
 }
 
-void* map_aligned(std::size_t bytes, std::size_t alignment, swap_reserve reserve) noexcept {
+[[gnu::hot]] void* map_aligned(std::size_t bytes, std::size_t alignment, swap_reserve reserve) noexcept {
     const std::size_t slack = alignment <= page_bytes() ? 0 : alignment;  // room to slide to an aligned start
     if (bytes > ~std::size_t{0} - slack) return nullptr;
     const int flags = MAP_PRIVATE | MAP_ANONYMOUS | (reserve == swap_reserve::no ? MAP_NORESERVE : 0);
@@ -33,7 +33,7 @@ void* map_aligned(std::size_t bytes, std::size_t alignment, swap_reserve reserve
     return reinterpret_cast<void*>(start);
 }
 
-void* map_inaccessible(std::size_t bytes) noexcept {
+[[gnu::hot]] void* map_inaccessible(std::size_t bytes) noexcept {
     void* mapping = ::mmap(nullptr, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (mapping == MAP_FAILED) return nullptr;
     if (reinterpret_cast<std::uintptr_t>(mapping) + bytes > user_address_end) {
@@ -43,18 +43,18 @@ void* map_inaccessible(std::size_t bytes) noexcept {
     return mapping;
 }
 
-bool protect(void* start, std::size_t bytes, access allowed) noexcept {
+[[gnu::hot]] bool protect(void* start, std::size_t bytes, access allowed) noexcept {
     return ::mprotect(start, bytes, allowed == access::read_write ? PROT_READ | PROT_WRITE : PROT_NONE) == 0;
 }
 
 void unmap(void* start, std::size_t bytes) noexcept { ::munmap(start, bytes); }
 
-void* remap(void* start, std::size_t old_bytes, std::size_t new_bytes) noexcept {
+[[gnu::hot]] void* remap(void* start, std::size_t old_bytes, std::size_t new_bytes) noexcept {
     void* moved = ::mremap(start, old_bytes, new_bytes, MREMAP_MAYMOVE);
     return moved == MAP_FAILED ? nullptr : moved;
 }
 
-void discard(void* start, std::size_t bytes) noexcept {
+[[gnu::hot]] void discard(void* start, std::size_t bytes) noexcept {
     const std::uintptr_t page = page_bytes();
     const std::uintptr_t first = (reinterpret_cast<std::uintptr_t>(start) + page - 1) & ~(page - 1);
     const std::uintptr_t last = (reinterpret_cast<std::uintptr_t>(start) + bytes) & ~(page - 1);

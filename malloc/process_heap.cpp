@@ -61,14 +61,21 @@ void unlock_in_child() noexcept {
 void release_to_arena(void* block) noexcept { arena_free(block); }
 void drain_medium_cache(void*) noexcept { medium_cache_drain(release_to_arena); }
 
+// What glibc's pthread_atfork calls, with the library's own handle (so that the handlers go if the
+// library is unloaded). pthread_atfork itself is a stub of libc_nonshared.a, which the linker puts
+// at the end of the library's text: calling it would map a page (and the kernel's fault-around, 64
+// KiB of the text) that nothing else a short process runs touches.
+extern "C" int __register_atfork(void (*prepare)(), void (*parent)(), void (*child)(), void* dso_handle);
+extern "C" void* __dso_handle;
+
 // Once, after the first allocation and outside the lock, since pthread_atfork and atexit may
 // allocate: the fork handlers and the work at exit. The check is inline (every allocation makes
 // it), the work out of line.
 constinit std::atomic<bool> first_use_done{false};
 
-[[gnu::noinline]] void set_up_after_first_use() noexcept {
+[[gnu::hot, gnu::noinline]] void set_up_after_first_use() noexcept {
     if (first_use_done.exchange(true)) return;
-    pthread_atfork(lock_for_fork, unlock_in_parent, unlock_in_child);
+    __register_atfork(lock_for_fork, unlock_in_parent, unlock_in_child, &__dso_handle);
     pthread_key_t key;
     if (pthread_key_create(&key, slab_abandon_thread) == 0) slab_set_exit_key(static_cast<unsigned>(key));
     if (pthread_key_create(&key, drain_medium_cache) == 0) medium_cache_set_exit_key(static_cast<unsigned>(key));
@@ -110,7 +117,8 @@ void* allocate_in_debug_mode(std::size_t size, std::size_t alignment, allocation
 // Out of line, as the checking paths below: inlined into allocate and deallocate, they made every
 // call save six registers (glibc_thread 0.30 -> 0.28 s without them).
 // With `zeroed` (calloc's), a large block's bytes read zero (allocate_large's).
-[[gnu::noinline]] void* allocate_medium_or_large(std::size_t size, std::size_t alignment, bool zeroed = false) noexcept {
+[[gnu::hot, gnu::noinline]] void* allocate_medium_or_large(std::size_t size, std::size_t alignment,
+                                                           bool zeroed = false) noexcept {
     const bool large = size >= large_threshold_bytes;
     void* pointer = nullptr;
     if (large) {
@@ -138,7 +146,7 @@ void deallocate_in_debug_mode(void* pointer, allocation_kind kind, std::size_t s
     debug_deallocate(pointer, kind, stated_size);
 }
 
-[[gnu::noinline]] void deallocate_medium_or_large(void* pointer) noexcept {
+[[gnu::hot, gnu::noinline]] void deallocate_medium_or_large(void* pointer) noexcept {
     if (arena_owns(pointer)) {
         if (reinterpret_cast<std::uintptr_t>(pointer) % boundary_tag_heap::alignment_bytes == 0 &&
             boundary_tag_heap::header_says_live(pointer, arena_tag)) {
@@ -158,7 +166,7 @@ void deallocate_in_debug_mode(void* pointer, allocation_kind kind, std::size_t s
 
 // realloc by moving: a new block of `size` bytes, the first `copied_bytes` copied, the old block
 // freed; nullptr (errno ENOMEM, the old block kept) when there is no memory.
-void* move_block(void* pointer, std::size_t size, std::size_t copied_bytes) noexcept {
+[[gnu::hot]] void* move_block(void* pointer, std::size_t size, std::size_t copied_bytes) noexcept {
     void* moved = allocate(size, boundary_tag_heap::alignment_bytes);
     if (moved == nullptr) return nullptr;
     std::memcpy(moved, pointer, copied_bytes);
@@ -189,7 +197,7 @@ void deallocate_released(void* pointer) noexcept {
     deallocate_medium_or_large(pointer);
 }
 
-void* reallocate_released(void* pointer, std::size_t size) noexcept {
+[[gnu::hot]] void* reallocate_released(void* pointer, std::size_t size) noexcept {
     if (slab_owns(pointer)) {
         const std::size_t bytes = slab_block_bytes(pointer, misuse::realloc_of_freed);
         if (size <= bytes && size_class_of(size) == size_class_of(bytes)) {
@@ -227,7 +235,7 @@ void* reallocate_released(void* pointer, std::size_t size) noexcept {
     return move_block(pointer, size, size);  // small again: back into the slabs or an arena
 }
 
-std::size_t usable_size_released(const void* pointer) noexcept {
+[[gnu::hot]] std::size_t usable_size_released(const void* pointer) noexcept {
     if (slab_owns(pointer)) return slab_block_bytes(pointer, misuse::usable_size_of_freed);
     if (zero_size_owns(pointer)) {
         zero_size_check_live(pointer, misuse::usable_size_of_freed, misuse::usable_size_of_freed);
@@ -282,13 +290,13 @@ void* reallocate_checked(void* pointer, std::size_t size) noexcept {
     return reallocate_released(pointer, size);
 }
 
-[[gnu::noinline]] void* allocate_full(std::size_t size, std::size_t alignment, allocation_kind kind) noexcept {
+[[gnu::hot, gnu::noinline]] void* allocate_full(std::size_t size, std::size_t alignment, allocation_kind kind) noexcept {
     if (plain_flag.get()) return allocate_released<false>(size, alignment);
     if (checking_flag.get()) return allocate_checked(size, alignment, kind);
     return allocate_released(size, alignment);
 }
 
-[[gnu::noinline]] void deallocate_full(void* pointer, allocation_kind kind, std::size_t stated_size) noexcept {
+[[gnu::hot, gnu::noinline]] void deallocate_full(void* pointer, allocation_kind kind, std::size_t stated_size) noexcept {
     if (pointer == nullptr) return;
     if (plain_flag.get()) return deallocate_released<false>(pointer);
     if (recording_enabled()) record_free_coming(pointer);
@@ -301,18 +309,18 @@ void* reallocate_checked(void* pointer, std::size_t size) noexcept {
 // The fast paths are leaves (a flag, a size class, a pop or a push: no call, no register saved);
 // anything else goes down the full path, which starts again from the top. A block from
 // slab_allocate_fast means the thread's heap exists, so after_first_use has run.
-void* allocate(std::size_t size, std::size_t alignment, allocation_kind kind) noexcept {
+[[gnu::hot]] void* allocate(std::size_t size, std::size_t alignment, allocation_kind kind) noexcept {
     if (plain_flag.known_on() && size - 1 < slab_max_bytes && alignment <= 16)  // 0 too goes down the full path
         if (void* block = slab_allocate_fast(size_class_of(size))) return block;
     return allocate_full(size, alignment, kind);
 }
 
-void deallocate(void* pointer, allocation_kind kind, std::size_t stated_size) noexcept {
+[[gnu::hot]] void deallocate(void* pointer, allocation_kind kind, std::size_t stated_size) noexcept {
     if (plain_flag.known_on() && slab_free_fast(pointer)) return;
     deallocate_full(pointer, kind, stated_size);
 }
 
-void* allocate_zeroed(std::size_t size) noexcept {
+[[gnu::hot]] void* allocate_zeroed(std::size_t size) noexcept {
     if (size >= large_threshold_bytes && !checking_flag.get())
         return allocate_medium_or_large(size, default_alignment_bytes, true);
     void* pointer = allocate(size, default_alignment_bytes);
@@ -320,12 +328,12 @@ void* allocate_zeroed(std::size_t size) noexcept {
     return pointer;
 }
 
-void* reallocate(void* pointer, std::size_t size) noexcept {
+[[gnu::hot]] void* reallocate(void* pointer, std::size_t size) noexcept {
     if (checking_flag.get()) return reallocate_checked(pointer, size);
     return reallocate_released(pointer, size);
 }
 
-std::size_t usable_size(const void* pointer) noexcept {
+[[gnu::hot]] std::size_t usable_size(const void* pointer) noexcept {
     if (checking_flag.get()) {
         if (current_caller != caller::guard_pool && guard_owns(pointer)) return guarded_live_size(pointer);
         if (current_caller != caller::guard_pool && debug_enabled()) return debug_usable_size(pointer);

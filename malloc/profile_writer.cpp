@@ -310,7 +310,7 @@ bool taken_by_another(int fd) noexcept {
     return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
 }
 
-bool start() noexcept {
+[[gnu::hot]] bool start() noexcept {
     const environment_settings& found = settings();
     if (found.profile_path[0] == '\0') return false;
     const int fd = ::open(found.profile_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -381,7 +381,7 @@ void with_writer(bool wants_stack, Write write) noexcept {
 
 }  // namespace
 
-bool profiling() noexcept {
+[[gnu::hot]] bool profiling() noexcept {
     const int known = active.load(std::memory_order_acquire);
     if (known >= 0) return known == 1;
     if (inside_writer) return false;  // an allocation made while starting (reporting a failure may allocate)

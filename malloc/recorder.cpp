@@ -99,7 +99,7 @@ void at_exit() noexcept {
 
 }  // namespace
 
-bool recording() noexcept {
+[[gnu::hot]] bool recording() noexcept {
     static std::atomic<bool> read{false};
     if (!read.load(std::memory_order_acquire)) {
         const environment_settings& found = settings();

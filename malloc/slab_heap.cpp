@@ -179,7 +179,7 @@ void push_front(slab_page*& head, slab_page* page) noexcept {
 }
 
 // Back on its class list behind the page being allocated from (which keeps its place).
-void insert_with_room(slab_heap& heap, slab_page* page) noexcept {
+[[gnu::hot]] void insert_with_room(slab_heap& heap, slab_page* page) noexcept {
     slab_page*& head = heap.classes[page->klass];
     if (head == nullptr) return push_front(head, page);
     page->previous = head;
@@ -205,7 +205,7 @@ bool has_room(const slab_page* page) noexcept { return page->free != nullptr || 
 }
 
 // Moves the blocks other threads freed onto the owner's list (PG1 holds again); how many.
-std::uint32_t collect_remote(slab_page* page) noexcept {
+[[gnu::hot]] std::uint32_t collect_remote(slab_page* page) noexcept {
     void* list = page->remote.exchange(nullptr, std::memory_order_acquire);
     if (list == nullptr) return 0;
     std::uint32_t count = 0;
@@ -229,7 +229,7 @@ std::uint32_t monotonic_ms() noexcept { return static_cast<std::uint32_t>(os::mo
 // The owner takes a dirty page back from the purge thread before it uses or discards its memory
 // itself; while the purge thread is discarding it, waits for that to end. Afterwards the page's
 // memory is the owner's alone (and may already be back with the kernel: zeros on next touch).
-void take_back_from_purge(slab_page* page) noexcept {
+[[gnu::hot]] void take_back_from_purge(slab_page* page) noexcept {
     purge_state expected = purge_waiting;
     while (!page->purge.compare_exchange_weak(expected, purge_none, std::memory_order_acquire, std::memory_order_acquire)) {
         if (expected == purge_none) return;
@@ -251,7 +251,7 @@ constinit std::atomic<void (*)() noexcept> purge_waker{nullptr};
 
 // A fresh 4 MiB segment aligned to its size, its pages on the heap's free list; false when the
 // kernel refuses (map_aligned keeps it inside the segment map).
-bool add_segment(slab_heap& heap) noexcept {
+[[gnu::hot]] bool add_segment(slab_heap& heap) noexcept {
     void* memory = os_memory::map_aligned(segment_bytes, segment_bytes);
     if (memory == nullptr) return false;
     std::size_t accessible = 1 + accessible_batch_pages;  // the header, and the first pages to start
@@ -269,7 +269,7 @@ bool add_segment(slab_heap& heap) noexcept {
 }
 
 // Makes the unused `page` accessible, with the rest of its batch; false when the kernel refuses.
-bool make_accessible(slab_page* page) noexcept {
+[[gnu::hot]] bool make_accessible(slab_page* page) noexcept {
     slab_segment* segment = segment_of(page);
     const auto index = static_cast<std::size_t>(page - segment->pages);
     if (index < segment->accessible_pages) return true;
@@ -282,7 +282,7 @@ bool make_accessible(slab_page* page) noexcept {
     return true;
 }
 
-slab_page* start_page(slab_heap& heap, std::size_t klass) noexcept {
+[[gnu::hot]] slab_page* start_page(slab_heap& heap, std::size_t klass) noexcept {
     if (heap.free_pages == nullptr && !add_segment(heap)) return nullptr;
     slab_page* page = heap.free_pages;
     if (!make_accessible(page)) return nullptr;
@@ -305,7 +305,7 @@ slab_page* start_page(slab_heap& heap, std::size_t klass) noexcept {
 }
 
 // Brings back the full pages that other threads freed blocks into.
-void drain_noticed(slab_heap& heap) noexcept {
+[[gnu::hot]] void drain_noticed(slab_heap& heap) noexcept {
     if (heap.noticed.load(std::memory_order_relaxed) == nullptr) return;
     slab_page* page = heap.noticed.exchange(nullptr, std::memory_order_acquire);
     while (page != nullptr) {
@@ -329,7 +329,7 @@ void drain_noticed(slab_heap& heap) noexcept {
 // however quickly the owner empties the page, so descriptors must stay readable (the address
 // space of a segment is kept, its memory is not).
 // (Out of line, as allocate_slow, remote_free and acquire_heap: the fast paths' frames stay small.)
-[[gnu::noinline]] void retire_page(slab_heap& heap, slab_page* page) noexcept {
+[[gnu::hot, gnu::noinline]] void retire_page(slab_heap& heap, slab_page* page) noexcept {
     unlink(heap.classes[page->klass], page);
     set_owned(page->block_bytes, 0);
     page->capacity = 0;
@@ -346,7 +346,7 @@ void drain_noticed(slab_heap& heap) noexcept {
 // `noticed` (PG4). Dekker-style with remote_free: either this sees the block they pushed, or
 // they see notice_wanted; when both do, whoever wins wanted -> idle / wanted -> queued acts.
 // false when the page turned out to have room after all (it stays on the list).
-bool set_aside_full(slab_heap& heap, slab_page* page) noexcept {
+[[gnu::hot]] bool set_aside_full(slab_heap& heap, slab_page* page) noexcept {
     notice_state expected = notice_idle;
     if (page->notice.compare_exchange_strong(expected, notice_wanted, std::memory_order_seq_cst) &&
         page->remote.load(std::memory_order_seq_cst) != nullptr) {
@@ -362,7 +362,7 @@ bool set_aside_full(slab_heap& heap, slab_page* page) noexcept {
     return true;
 }
 
-[[gnu::noinline]] void* allocate_slow(slab_heap& heap, std::size_t klass) noexcept {
+[[gnu::hot, gnu::noinline]] void* allocate_slow(slab_heap& heap, std::size_t klass) noexcept {
     drain_noticed(heap);  // before set_aside_full: a page is never queued twice
     for (slab_page* page = heap.classes[klass]; page != nullptr;) {
         slab_page* next = page->next;
@@ -383,7 +383,7 @@ bool set_aside_full(slab_heap& heap, slab_page* page) noexcept {
 // After the push the owner may collect the block and even retire and reuse the page before the
 // notice below is looked at; a notice for such a page is harmless (the drain only unfulls a page
 // that is full), and its descriptor is still there (segments are never unmapped).
-[[gnu::noinline]] void remote_free(slab_page* page, void* block) noexcept {
+[[gnu::hot, gnu::noinline]] void remote_free(slab_page* page, void* block) noexcept {
     void* head = page->remote.load(std::memory_order_relaxed);
     do {
         freed_block::link(block, head);
@@ -398,7 +398,7 @@ bool set_aside_full(slab_heap& heap, slab_page* page) noexcept {
     } while (!owner->noticed.compare_exchange_weak(top, page, std::memory_order_release, std::memory_order_relaxed));
 }
 
-void local_free(slab_heap& heap, slab_page* page, void* block) noexcept {
+[[gnu::hot]] void local_free(slab_heap& heap, slab_page* page, void* block) noexcept {
     freed_block::link(block, page->free);
     page->free = block;
     set_owned(page->used, static_cast<std::uint16_t>(page->used - 1));
@@ -437,7 +437,7 @@ void local_free(slab_heap& heap, slab_page* page, void* block) noexcept {
 }
 
 // A heap for a thread's first slab allocation: a spare one from an exited thread, or a new one.
-[[gnu::noinline]] slab_heap* acquire_heap() noexcept {
+[[gnu::hot, gnu::noinline]] slab_heap* acquire_heap() noexcept {
     pthread_mutex_lock(&heaps_mutex);
     freed_block::make_secret();
     slab_heap* heap = spare_heaps;
@@ -452,7 +452,7 @@ void local_free(slab_heap& heap, slab_page* page, void* block) noexcept {
 }
 
 // Makes the thread's exit hand its heap on (once the caller has made the exit key).
-void register_exit(slab_heap& heap) noexcept {
+[[gnu::hot]] void register_exit(slab_heap& heap) noexcept {
     const unsigned key = exit_key.load(std::memory_order_relaxed);
     if (key != ~0u) pthread_setspecific(static_cast<pthread_key_t>(key), &heap);
     heap.exit_registered = key != ~0u;
@@ -487,14 +487,14 @@ const char* validate_page(const slab_heap& heap, slab_page* page) noexcept {
 
 }  // namespace
 
-bool slab_owns(const void* pointer) noexcept {
+[[gnu::hot]] bool slab_owns(const void* pointer) noexcept {
     const std::uintptr_t address = address_of(pointer);
     if (address >= os_memory::user_address_end) return false;
     const std::size_t slot = address / segment_bytes;
     return (segment_map[slot / 64].load(std::memory_order_relaxed) >> (slot % 64) & 1) != 0;
 }
 
-void* slab_allocate(std::size_t klass) noexcept {
+[[gnu::hot]] void* slab_allocate(std::size_t klass) noexcept {
     slab_heap* heap = current_heap;
     if (heap == nullptr) {
         heap = acquire_heap();
@@ -509,7 +509,7 @@ void* slab_allocate(std::size_t klass) noexcept {
     return allocate_slow(*heap, klass);
 }
 
-void* slab_allocate_fast(std::size_t klass) noexcept {
+[[gnu::hot]] void* slab_allocate_fast(std::size_t klass) noexcept {
     slab_heap* heap = current_heap;
     if (address_of(heap) <= address_of(exited_thread())) return nullptr;  // no heap yet, or the thread has exited
     slab_page* page = heap->classes[klass];
@@ -517,7 +517,7 @@ void* slab_allocate_fast(std::size_t klass) noexcept {
     return take_block(page);
 }
 
-bool slab_free_fast(void* pointer) noexcept {
+[[gnu::hot]] bool slab_free_fast(void* pointer) noexcept {
     if (!slab_owns(pointer)) return false;
     slab_segment* segment = segment_of(pointer);
     if (segment->owner != current_heap) return false;  // another thread's page, or no heap yet
@@ -531,7 +531,7 @@ bool slab_free_fast(void* pointer) noexcept {
     return true;
 }
 
-std::size_t slab_free(void* pointer) noexcept {
+[[gnu::hot]] std::size_t slab_free(void* pointer) noexcept {
     slab_page* page = page_of_block(pointer, misuse::foreign_free);
     if (is_freed(pointer)) fatal(misuse::double_free, pointer);
     const std::size_t bytes = page->block_bytes;
@@ -545,7 +545,7 @@ std::size_t slab_free(void* pointer) noexcept {
     return bytes;
 }
 
-std::size_t slab_block_bytes(const void* pointer, misuse what) noexcept {
+[[gnu::hot]] std::size_t slab_block_bytes(const void* pointer, misuse what) noexcept {
     const slab_page* page = page_of_block(pointer, what);
     if (is_freed(pointer)) fatal(what, pointer);
     return page->block_bytes;

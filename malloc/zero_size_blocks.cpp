@@ -28,7 +28,7 @@ constinit zero_size_region region;
 
 // Makes the region and its bitmap on the first malloc(0); false when the kernel refuses. Two
 // threads that race each map one, and the loser gives its mappings back.
-bool made() noexcept {
+[[gnu::hot]] bool made() noexcept {
     if (region.live.load(std::memory_order_acquire) != nullptr) return true;
     if (region.refused.load(std::memory_order_relaxed)) return false;
     void* addresses = os_memory::map_inaccessible(region_bytes);
@@ -52,7 +52,7 @@ bool made() noexcept {
 
 // The slot of `pointer` (in the region), or the end of the program with `foreign` when it starts
 // none that was ever handed out.
-std::size_t slot_of(const void* pointer, misuse foreign) noexcept {
+[[gnu::hot]] std::size_t slot_of(const void* pointer, misuse foreign) noexcept {
     const std::uintptr_t offset = reinterpret_cast<std::uintptr_t>(pointer) - region.base.load(std::memory_order_relaxed);
     if (offset % slot_bytes != 0 || offset / slot_bytes >= region.reached.load(std::memory_order_relaxed))
         fatal(foreign, pointer);
@@ -61,7 +61,7 @@ std::size_t slot_of(const void* pointer, misuse foreign) noexcept {
 
 }  // namespace
 
-void* zero_size_allocate() noexcept {
+[[gnu::hot]] void* zero_size_allocate() noexcept {
     if (!made()) return nullptr;
     std::atomic<std::uint64_t>* live = region.live.load(std::memory_order_acquire);
     std::size_t slot = region.cursor.fetch_add(1, std::memory_order_relaxed) % slot_count;
@@ -84,12 +84,12 @@ void* zero_size_allocate() noexcept {
     return nullptr;
 }
 
-bool zero_size_owns(const void* pointer) noexcept {
+[[gnu::hot]] bool zero_size_owns(const void* pointer) noexcept {
     const std::uintptr_t base = region.base.load(std::memory_order_relaxed);
     return base != 0 && reinterpret_cast<std::uintptr_t>(pointer) - base < region_bytes;
 }
 
-void zero_size_free(void* pointer) noexcept {
+[[gnu::hot]] void zero_size_free(void* pointer) noexcept {
     const std::size_t slot = slot_of(pointer, misuse::foreign_free);
     const std::uint64_t bit = std::uint64_t{1} << (slot % 64);
     std::atomic<std::uint64_t>* live = region.live.load(std::memory_order_acquire);
@@ -97,7 +97,7 @@ void zero_size_free(void* pointer) noexcept {
         fatal(misuse::double_free, pointer);
 }
 
-void zero_size_check_live(const void* pointer, misuse freed_verdict, misuse foreign_verdict) noexcept {
+[[gnu::hot]] void zero_size_check_live(const void* pointer, misuse freed_verdict, misuse foreign_verdict) noexcept {
     const std::size_t slot = slot_of(pointer, foreign_verdict);
     std::atomic<std::uint64_t>* live = region.live.load(std::memory_order_acquire);
     if (live == nullptr || (live[slot / 64].load(std::memory_order_acquire) >> (slot % 64) & 1) == 0)

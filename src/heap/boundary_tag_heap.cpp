@@ -97,11 +97,11 @@ struct boundary_tag_heap::region {
 };
 static_assert(sizeof(void*) == 8, "the layout drawing assumes 64-bit pointers");
 
-boundary_tag_heap::boundary_tag_heap(tag_type tag) noexcept : tag_(tag) {}
+[[gnu::hot]] boundary_tag_heap::boundary_tag_heap(tag_type tag) noexcept : tag_(tag) {}
 
 boundary_tag_heap::boundary_tag_heap(std::span<std::byte> memory, tag_type tag) : tag_(tag) { add_region(memory); }
 
-void boundary_tag_heap::add_region(std::span<std::byte> memory) {
+[[gnu::hot]] void boundary_tag_heap::add_region(std::span<std::byte> memory) {
     const auto begin = reinterpret_cast<std::uintptr_t>(memory.data());
     const std::uintptr_t end = begin + memory.size();
     const std::uintptr_t header_at = align_up(begin, alignment_bytes);
@@ -124,7 +124,7 @@ void boundary_tag_heap::add_region(std::span<std::byte> memory) {
     file(first);
 }
 
-void boundary_tag_heap::file(block* free_block) noexcept {
+[[gnu::hot]] void boundary_tag_heap::file(block* free_block) noexcept {
     const std::size_t klass = class_holding(free_block->size()).flat();
     free_block->prev_free = nullptr;
     free_block->next_free = free_lists_[klass];
@@ -135,7 +135,7 @@ void boundary_tag_heap::file(block* free_block) noexcept {
     ++free_block_count_;
 }
 
-void boundary_tag_heap::unfile(block* free_block) noexcept {
+[[gnu::hot]] void boundary_tag_heap::unfile(block* free_block) noexcept {
     const std::size_t klass = class_holding(free_block->size()).flat();
     if (free_block->prev_free != nullptr)
         free_block->prev_free->next_free = free_block->next_free;
@@ -161,13 +161,14 @@ std::size_t leading_gap(std::uintptr_t start, std::size_t alignment) noexcept {
 
 }  // namespace
 
-std::size_t boundary_tag_heap::block_bytes_for(std::size_t size) noexcept {
+[[gnu::hot]] std::size_t boundary_tag_heap::block_bytes_for(std::size_t size) noexcept {
     constexpr std::size_t largest_request = max_block_bytes - header_bytes;
     if (size > largest_request) return 0;
     return std::max<std::size_t>(align_up(size + header_bytes, alignment_bytes), min_block_bytes);
 }
 
-boundary_tag_heap::block* boundary_tag_heap::find_free_block(std::size_t block_bytes, std::size_t alignment) const noexcept {
+[[gnu::hot]] boundary_tag_heap::block* boundary_tag_heap::find_free_block(std::size_t block_bytes,
+                                                                          std::size_t alignment) const noexcept {
     if (alignment > max_block_bytes) return nullptr;
     // Fastest path: the most recently freed block of the request's own class, when it fits. Below
     // 1 KiB classes are exact, so this is an exact fit with no split, and its memory is likely
@@ -194,7 +195,7 @@ boundary_tag_heap::block* boundary_tag_heap::find_free_block(std::size_t block_b
     return nullptr;
 }
 
-void* boundary_tag_heap::place(block* free_block, std::size_t block_bytes, std::size_t alignment) noexcept {
+[[gnu::hot]] void* boundary_tag_heap::place(block* free_block, std::size_t block_bytes, std::size_t alignment) noexcept {
     unfile(free_block);
     block* chosen = free_block;
     if (const std::size_t gap = leading_gap(reinterpret_cast<std::uintptr_t>(free_block), alignment); gap != 0) {
@@ -213,7 +214,7 @@ void* boundary_tag_heap::place(block* free_block, std::size_t block_bytes, std::
     return chosen->payload();
 }
 
-void boundary_tag_heap::split_tail(block* live_block, std::size_t block_bytes) noexcept {
+[[gnu::hot]] void boundary_tag_heap::split_tail(block* live_block, std::size_t block_bytes) noexcept {
     const std::size_t remainder = live_block->size() - block_bytes;
     if (remainder < min_block_bytes) return;
     live_block->set_size(block_bytes);
@@ -231,7 +232,7 @@ void boundary_tag_heap::split_tail(block* live_block, std::size_t block_bytes) n
     tail->next()->set_flag(previous_used_bit, false);
 }
 
-void* boundary_tag_heap::try_allocate(std::size_t size, std::size_t alignment) noexcept {
+[[gnu::hot]] void* boundary_tag_heap::try_allocate(std::size_t size, std::size_t alignment) noexcept {
     if (!is_power_of_two(alignment)) return nullptr;
     alignment = std::max(alignment, alignment_bytes);
     const std::size_t block_bytes = block_bytes_for(size);
@@ -272,18 +273,18 @@ void boundary_tag_heap::throw_request_error(std::size_t size, std::size_t alignm
                                          " bytes aligned to " + std::to_string(alignment));
 }
 
-const boundary_tag_heap::region* boundary_tag_heap::home_of(const void* pointer) const noexcept {
+[[gnu::hot]] const boundary_tag_heap::region* boundary_tag_heap::home_of(const void* pointer) const noexcept {
     return reinterpret_cast<std::uintptr_t>(pointer) % alignment_bytes == 0 ? region_of(pointer) : nullptr;
 }
 
-bool boundary_tag_heap::plausible_size(const block* candidate, const region* home) noexcept {
+[[gnu::hot]] bool boundary_tag_heap::plausible_size(const block* candidate, const region* home) noexcept {
     const std::size_t size = candidate->size();
     return size >= min_block_bytes && size % alignment_bytes == 0 &&
            size <= static_cast<std::size_t>(reinterpret_cast<const std::byte*>(home->epilogue) -
                                             reinterpret_cast<const std::byte*>(candidate));
 }
 
-boundary_tag_heap::block* boundary_tag_heap::live_block_at(const void* pointer, errc& why) const noexcept {
+[[gnu::hot]] boundary_tag_heap::block* boundary_tag_heap::live_block_at(const void* pointer, errc& why) const noexcept {
     const region* home = home_of(pointer);
     if (home == nullptr) {
         why = errc::invalid_address;
@@ -307,7 +308,7 @@ void boundary_tag_heap::deallocate(void* pointer) {
     if (const errc why = try_deallocate(pointer); why != errc::ok) throw_not_live(pointer, why);
 }
 
-errc boundary_tag_heap::try_deallocate(void* pointer) noexcept {
+[[gnu::hot]] errc boundary_tag_heap::try_deallocate(void* pointer) noexcept {
     if (pointer == nullptr) return errc::ok;
     errc why = errc::ok;
     block* freed = live_block_at(pointer, why);
@@ -330,7 +331,7 @@ errc boundary_tag_heap::try_deallocate(void* pointer) noexcept {
     return errc::ok;
 }
 
-void boundary_tag_heap::release(block* freed) noexcept {
+[[gnu::hot]] void boundary_tag_heap::release(block* freed) noexcept {
     std::size_t bytes = freed->size();
     block* start = freed;
     if (block* after = freed->next(); !after->used()) {
@@ -362,7 +363,7 @@ void boundary_tag_heap::flush_quick_lists() noexcept {
     quick_bytes_ = 0;
 }
 
-void* boundary_tag_heap::try_reallocate(void* pointer, std::size_t size, std::size_t alignment) noexcept {
+[[gnu::hot]] void* boundary_tag_heap::try_reallocate(void* pointer, std::size_t size, std::size_t alignment) noexcept {
     if (pointer == nullptr) return try_allocate(size, alignment);
     if (!is_power_of_two(alignment)) return nullptr;
     const std::size_t block_bytes = block_bytes_for(size);
@@ -401,21 +402,21 @@ void* boundary_tag_heap::reallocate(void* pointer, std::size_t size, std::size_t
     throw_request_error(size, alignment);
 }
 
-std::size_t boundary_tag_heap::usable_size(const void* pointer) noexcept {
+[[gnu::hot]] std::size_t boundary_tag_heap::usable_size(const void* pointer) noexcept {
     return block::of_payload(pointer)->size() - header_bytes;
 }
 
-bool boundary_tag_heap::header_says_live(const void* pointer, tag_type tag) noexcept {
+[[gnu::hot]] bool boundary_tag_heap::header_says_live(const void* pointer, tag_type tag) noexcept {
     const block* live = block::of_payload(pointer);
     const std::size_t size = live->size();
     return live->used() && !live->quick() && live->tag() == tag && size >= min_block_bytes && size % alignment_bytes == 0;
 }
 
-boundary_tag_heap::tag_type boundary_tag_heap::owner_tag(const void* pointer) noexcept {
+[[gnu::hot]] boundary_tag_heap::tag_type boundary_tag_heap::owner_tag(const void* pointer) noexcept {
     return block::of_payload(pointer)->tag();
 }
 
-const boundary_tag_heap::region* boundary_tag_heap::region_of(const void* pointer) const noexcept {
+[[gnu::hot]] const boundary_tag_heap::region* boundary_tag_heap::region_of(const void* pointer) const noexcept {
     const auto address = reinterpret_cast<std::uintptr_t>(pointer);
     for (const region* r = regions_; r != nullptr; r = r->next) {
         if (address >= reinterpret_cast<std::uintptr_t>(r->first->payload()) &&
@@ -427,7 +428,7 @@ const boundary_tag_heap::region* boundary_tag_heap::region_of(const void* pointe
 
 bool boundary_tag_heap::owns(const void* pointer) const noexcept { return region_of(pointer) != nullptr; }
 
-bool boundary_tag_heap::was_freed(const void* pointer) const noexcept {
+[[gnu::hot]] bool boundary_tag_heap::was_freed(const void* pointer) const noexcept {
     const region* home = home_of(pointer);
     if (home == nullptr) return false;
     block* freed = block::of_payload(pointer);
@@ -436,7 +437,7 @@ bool boundary_tag_heap::was_freed(const void* pointer) const noexcept {
     return freed->tag() == 0 && plausible_size(freed, home) && freed->footer() == freed->size();
 }
 
-bool boundary_tag_heap::is_live(const void* pointer) const noexcept {
+[[gnu::hot]] bool boundary_tag_heap::is_live(const void* pointer) const noexcept {
     errc why = errc::ok;
     return live_block_at(pointer, why) != nullptr;
 }

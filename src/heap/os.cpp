@@ -129,9 +129,14 @@ std::string describe_frame(const void* return_address) {
     return name + buffer + " (" + binary + ")";
 }
 
-std::size_t page_bytes() noexcept {
-    static const auto bytes = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-    return bytes;
+[[gnu::hot]] std::size_t page_bytes() noexcept {
+    static constinit std::atomic<std::size_t> bytes{0};  // no guard: two threads would store the same
+    std::size_t known = bytes.load(std::memory_order_relaxed);
+    if (known == 0) {
+        known = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+        bytes.store(known, std::memory_order_relaxed);
+    }
+    return known;
 }
 
 std::int64_t monotonic_seconds() noexcept {
@@ -140,7 +145,7 @@ std::int64_t monotonic_seconds() noexcept {
     return now.tv_sec;
 }
 
-std::int64_t monotonic_milliseconds() noexcept {
+[[gnu::hot]] std::int64_t monotonic_milliseconds() noexcept {
     timespec now{};
     ::clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
     return static_cast<std::int64_t>(now.tv_sec) * 1000 + now.tv_nsec / 1'000'000;
@@ -152,7 +157,7 @@ unsigned current_cpu() noexcept {
     return static_cast<unsigned>(std::hash<std::thread::id>{}(std::this_thread::get_id()));
 }
 
-std::uint64_t random_secret() noexcept {
+[[gnu::hot]] std::uint64_t random_secret() noexcept {
     std::uint64_t secret = 0;
     if (::getrandom(&secret, sizeof secret, 0) == static_cast<ssize_t>(sizeof secret)) return secret;
     const auto now = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
