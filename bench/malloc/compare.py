@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 WORKLOADS = ["small_objects", "producer_consumer", "server", "medium_server", "false_sharing", "large_blocks", "malloc_large", "realloc_growth",
-             "glibc_thread", "glibc_simple", "mstress"]
+             "glibc_thread", "glibc_simple", "mstress", "xmalloc", "cache_scratch", "alloc_test"]
 LIBRARIES = "/usr/lib/x86_64-linux-gnu"
 
 

@@ -3,11 +3,13 @@
 // modelled on well-known patterns: small short-lived objects (bignum arithmetic), producer and
 // consumer threads (every free cross-thread), a server with random sizes in several threads
 // (Larson), the same with medium sizes, small objects written by several threads (false sharing,
-// cache-scratch), very large blocks, realloc growth, and four written from the public suites'
-// descriptions of their tests: glibc's bench-malloc-thread and bench-malloc-simple, and
-// mimalloc's stress test (threads that come and go, handing blocks to each other) and malloc-large. Usage:
+// cache-thrash), very large blocks, realloc growth, and seven written from the public suites'
+// descriptions of their tests: glibc's bench-malloc-thread and bench-malloc-simple, mimalloc's
+// stress test (threads that come and go, handing blocks to each other), and mimalloc-bench's
+// malloc-large, xmalloc-test, cache-scratch and alloc-test. Usage:
 // heapkit_malloc_workloads NAME; prints a checksum.
 #include <atomic>
+#include <cmath>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
@@ -242,6 +244,111 @@ std::uint64_t glibc_simple() {
     return checksum;
 }
 
+// xmalloc-test (Lever and Boreham's malloc-test, in mimalloc-bench as xmalloc-testN), as its paper
+// describes it: some threads only allocate and others only free. Here one thread allocates batches
+// of 4096 blocks of 8-1024 bytes and hands each batch, through a lock-protected stack of at most 8,
+// to a thread that frees it: every free is of a block another thread allocated.
+std::uint64_t xmalloc() {
+    constexpr std::size_t batch_blocks = 4096, batches = 1000, most_waiting = 8;
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<std::vector<char*>> waiting;
+    bool done = false;
+    std::uint64_t checksum = 0;
+    std::thread freer([&] {
+        for (;;) {
+            std::unique_lock hold(mutex);
+            changed.wait(hold, [&] { return !waiting.empty() || done; });
+            if (waiting.empty()) return;
+            std::vector<char*> batch = std::move(waiting.back());
+            waiting.pop_back();
+            changed.notify_all();
+            hold.unlock();
+            for (char* block : batch) {
+                checksum += static_cast<unsigned char>(block[0]);
+                std::free(block);
+            }
+        }
+    });
+    xorshift random{3};
+    for (std::size_t b = 0; b < batches; ++b) {
+        std::vector<char*> batch(batch_blocks);
+        for (char*& block : batch) {
+            block = static_cast<char*>(std::malloc(8 + random.next() % 1017));
+            block[0] = static_cast<char>(b);
+        }
+        std::unique_lock hold(mutex);
+        changed.wait(hold, [&] { return waiting.size() < most_waiting; });
+        waiting.push_back(std::move(batch));
+        changed.notify_all();
+    }
+    {
+        std::lock_guard hold(mutex);
+        done = true;
+    }
+    changed.notify_all();
+    freer.join();
+    return checksum;
+}
+
+// Hoard's cache-scratch, as its paper describes it: the main thread allocates one small object
+// for each thread and hands it over; each thread frees it, then again and again allocates an
+// object of that size, writes it many times and frees it. An allocator that gives a thread the
+// memory another thread's object shares a cache line with makes the lines bounce.
+std::uint64_t cache_scratch() {
+    std::vector<char*> handed(worker_threads);
+    for (char*& object : handed) object = static_cast<char*>(std::malloc(8));
+    std::atomic<std::uint64_t> checksum{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < worker_threads; ++t) {
+        threads.emplace_back([&, t] {
+            std::free(handed[static_cast<std::size_t>(t)]);
+            std::uint64_t sum = 0;
+            for (int round = 0; round < 20000; ++round) {
+                auto* object = static_cast<volatile char*>(std::malloc(8));
+                for (int write = 0; write < 5000; ++write) object[write % 8] = static_cast<char>(object[write % 8] + 1);
+                sum += static_cast<unsigned char>(object[0]);
+                std::free(const_cast<char*>(object));
+            }
+            checksum += sum;
+        });
+    }
+    for (std::thread& thread : threads) thread.join();
+    return checksum;
+}
+
+// alloc-test (OLogN's, in mimalloc-bench as alloc-test1 and alloc-testN), as its README describes
+// it: intensive allocation with sizes drawn from a Pareto distribution, objects up to 1 KiB, random
+// lifetimes. Here each of two threads replaces random slots of a 16384-slot working set.
+std::uint64_t alloc_test() {
+    std::atomic<std::uint64_t> checksum{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 2; ++t) {
+        threads.emplace_back([&, t] {
+            xorshift random{static_cast<std::uint64_t>(t) * 17 + 9};
+            std::vector<std::size_t> sizes(8192);
+            for (std::size_t& size : sizes) {  // Pareto, shape 1.2, from 8 bytes, capped at 1 KiB
+                const double uniform = static_cast<double>(random.next() % 1'000'000 + 1) / 1e6;
+                const double drawn = 8.0 / std::pow(uniform, 1.0 / 1.2);
+                size = drawn > 1024.0 ? 1024 : static_cast<std::size_t>(drawn);
+            }
+            std::vector<char*> slots(16384, nullptr);
+            std::uint64_t sum = 0;
+            for (int step = 0; step < 20'000'000; ++step) {
+                char*& slot = slots[random.next() % slots.size()];
+                if (slot != nullptr) sum += static_cast<unsigned char>(slot[0]);
+                std::free(slot);
+                slot = static_cast<char*>(std::malloc(sizes[static_cast<std::size_t>(step) % sizes.size()]));
+                slot[0] = static_cast<char>(step);
+            }
+            for (char* slot : slots) std::free(slot);
+            checksum += sum;
+        });
+    }
+    for (std::thread& thread : threads) thread.join();
+    return checksum;
+}
+
 // mimalloc's stress test (test/test-stress.c), as its comments describe it: rounds of short-lived
 // threads that allocate objects of mostly small sizes (1 in 100 up to 1 MiB), keep some, free
 // others, and hand some to a shared transfer array, so that later threads (of the same round or
@@ -340,12 +447,18 @@ int main(int argc, char** argv) {
         checksum = glibc_simple();
     else if (name == "mstress")
         checksum = mstress();
+    else if (name == "xmalloc")
+        checksum = xmalloc();
+    else if (name == "cache_scratch")
+        checksum = cache_scratch();
+    else if (name == "alloc_test")
+        checksum = alloc_test();
     else {
         std::fprintf(
             stderr,
             "usage: %s "
             "small_objects|producer_consumer|server|medium_server|false_sharing|large_blocks|malloc_large|realloc_growth|"
-            "glibc_thread|glibc_simple|mstress\n",
+            "glibc_thread|glibc_simple|mstress|xmalloc|cache_scratch|alloc_test\n",
             argv[0]);
         return 2;
     }
