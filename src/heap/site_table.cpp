@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 #include <functional>
 #include <string_view>
@@ -21,8 +22,11 @@ std::uint64_t mix(std::uint64_t hash, std::uint64_t value) noexcept {
     return hash;
 }
 
+// Call sites' strings are compared by address first: they are string literals.
+bool same_string(const char* a, const char* b) noexcept { return a == b || std::string_view(a) == b; }
+
 bool same_location(const call_site& a, const call_site& b) noexcept {
-    return a.line == b.line && std::string_view(a.file) == b.file && std::string_view(a.function) == b.function;
+    return a.line == b.line && same_string(a.file, b.file) && same_string(a.function, b.function);
 }
 
 }  // namespace
@@ -42,19 +46,51 @@ std::uint32_t site_table::intern(const call_site& location) {
     return find_or_add(location, std::span(stack).first(depth));
 }
 
-std::uint32_t site_table::find_or_add(const call_site& location, std::span<void* const> stack) {
-    std::uint64_t hash = mix(mix(0, location.line), std::hash<std::string_view>{}(location.file));
-    for (void* frame : stack) hash = mix(hash, reinterpret_cast<std::uintptr_t>(frame));
-    const auto [first, last] = ids_.equal_range(hash);
-    for (auto candidate = first; candidate != last; ++candidate) {
-        const allocation_site& known = sites_[candidate->second];
-        if (same_location(known.location, location) &&
-            std::equal(known.frames.begin(), known.frames.end(), stack.begin(), stack.end()))
-            return candidate->second;
+std::uint64_t site_table::file_hash(const char* file) noexcept {
+    recent_file& recent = recent_files_[(reinterpret_cast<std::uintptr_t>(file) >> 3) % recent_file_count];
+    if (recent.file != file) recent = {file, std::hash<std::string_view>{}(file)};
+    return recent.hash;
+}
+
+// Fibonacci hashing: the top bits of hash * 2^64/phi, so that every bit of the hash counts.
+std::size_t site_table::home(std::uint64_t hash) const noexcept {
+    return static_cast<std::size_t>((hash * 0x9E3779B97F4A7C15ull) >> index_shift_);
+}
+
+void site_table::place(id_cell cell) noexcept {
+    const std::size_t mask = ids_.size() - 1;
+    std::size_t at = home(cell.hash);
+    while (ids_[at].id != no_id) at = (at + 1) & mask;
+    ids_[at] = cell;
+}
+
+// Doubles the index (64 cells at first) and files every site again. Strong guarantee.
+void site_table::grow_index() {
+    std::vector<id_cell> old(ids_.empty() ? 64 : ids_.size() * 2, id_cell{0, no_id});  // may throw
+    old.swap(ids_);
+    index_shift_ = 64 - static_cast<unsigned>(std::countr_zero(ids_.size()));
+    for (const id_cell& cell : old) {
+        if (cell.id != no_id) place(cell);
     }
+}
+
+std::uint32_t site_table::find_or_add(const call_site& location, std::span<void* const> stack) {
+    std::uint64_t hash = mix(mix(0, location.line), file_hash(location.file));
+    for (void* frame : stack) hash = mix(hash, reinterpret_cast<std::uintptr_t>(frame));
+    if (!ids_.empty()) {
+        const std::size_t mask = ids_.size() - 1;
+        for (std::size_t at = home(hash); ids_[at].id != no_id; at = (at + 1) & mask) {
+            if (ids_[at].hash != hash) continue;
+            const allocation_site& known = sites_[ids_[at].id];
+            if (same_location(known.location, location) &&
+                std::equal(known.frames.begin(), known.frames.end(), stack.begin(), stack.end()))
+                return ids_[at].id;
+        }
+    }
+    if ((sites_.size() + 1) * 2 > ids_.size()) grow_index();
     const auto id = static_cast<std::uint32_t>(sites_.size());
     sites_.push_back({location, std::vector<const void*>(stack.begin(), stack.end())});
-    ids_.emplace(hash, id);
+    place({hash, id});
     return id;
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // site_table: interns allocation sites so that a block stores a 32-bit id instead of its stack.
-// intern() captures the caller's stack and finds or adds the site: O(depth) expected.
+// intern() captures the caller's stack and finds or adds the site: O(depth) expected, in an index
+// of open addressing from the site's hash to its id.
 #pragma once
 
 #include <array>
@@ -8,7 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <span>
-#include <unordered_map>
+#include <vector>
 
 #include "heapkit/heap/debug_report.hpp"
 #include "heapkit/heap/detail/os.hpp"
@@ -36,13 +37,34 @@ private:
     };
     static constexpr std::size_t recent_count = 256;
 
+    // The hash of a source file's name, cached by the name's address (a call site's file is a
+    // string literal: hashing its characters on every call cost more than the lookup).
+    struct recent_file {
+        const char* file = nullptr;
+        std::uint64_t hash = 0;
+    };
+    static constexpr std::size_t recent_file_count = 64;
+
+    // A cell of the id index: open addressing, linear probing, at most half full, never erased.
+    struct id_cell {
+        std::uint64_t hash;  // of the site's location and frames
+        std::uint32_t id;    // no_id: empty
+    };
+    static constexpr std::uint32_t no_id = ~std::uint32_t{0};
+
     std::uint32_t find_or_add(const call_site& location, std::span<void* const> stack);
+    std::uint64_t file_hash(const char* file) noexcept;
+    std::size_t home(std::uint64_t hash) const noexcept;
+    void place(id_cell cell) noexcept;
+    void grow_index();
 
     std::array<recent_location, recent_count> recent_{};
+    std::array<recent_file, recent_file_count> recent_files_{};
     std::size_t depth_;  // frames captured per site
     os::stack_walk walk_;
-    std::deque<allocation_site> sites_;                          // by id; a deque keeps addresses stable
-    std::unordered_multimap<std::uint64_t, std::uint32_t> ids_;  // site hash -> id
+    std::deque<allocation_site> sites_;  // by id; a deque keeps addresses stable
+    std::vector<id_cell> ids_;           // site hash -> id; a power of two cells (or none yet)
+    unsigned index_shift_ = 64;          // 64 - log2(ids_.size())
 };
 
 }  // namespace heapkit::detail
