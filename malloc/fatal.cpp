@@ -8,21 +8,26 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
+#include <string_view>
 
 #include "environment.hpp"
 
 namespace heapkit::malloc_layer {
 
-void fatal(misuse kind, const void* address) noexcept {
+namespace {
+
+// Writes "heapkit: " + the pieces + " 0xADDRESS" in one write(2) and aborts.
+[[noreturn]] void write_and_abort(std::initializer_list<std::string_view> pieces, const void* address) noexcept {
     char line[256];
     std::size_t length = 0;
-    const auto append = [&](const char* text) {
-        const std::size_t n = std::min(std::strlen(text), sizeof line - 1 - length);
-        std::memcpy(line + length, text, n);
+    const auto append = [&](std::string_view text) {
+        const std::size_t n = std::min(text.size(), sizeof line - 1 - length);
+        std::memcpy(line + length, text.data(), n);
         length += n;
     };
     append("heapkit: ");
-    append(verdict(kind));
+    for (const std::string_view piece : pieces) append(piece);
     append(" 0x");
     char digits[17];
     auto value = reinterpret_cast<std::uintptr_t>(address);
@@ -36,6 +41,15 @@ void fatal(misuse kind, const void* address) noexcept {
     const int report_fd = settings().report_fd;
     [[maybe_unused]] const ssize_t written = ::write(report_fd >= 0 ? report_fd : STDERR_FILENO, line, length);
     std::abort();
+}
+
+}  // namespace
+
+void fatal(misuse kind, const void* address) noexcept { write_and_abort({verdict(kind)}, address); }
+
+void fatal_mismatched(allocation_kind allocated, allocation_kind freed, const void* address) noexcept {
+    write_and_abort({"mismatched free (allocated by ", allocator_name(allocated), ", freed by ", deallocator_name(freed), ") of"},
+                    address);
 }
 
 }  // namespace heapkit::malloc_layer

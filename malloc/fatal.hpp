@@ -5,6 +5,8 @@
 // here once.
 #pragma once
 
+#include "heapkit/heap/debug_report.hpp"
+
 namespace heapkit::malloc_layer {
 
 // What a program did wrong, as the tiers detect it (process_heap.hpp says which checks what).
@@ -36,5 +38,9 @@ constexpr const char* verdict(misuse kind) noexcept {
 
 // Prints "heapkit: VERDICT 0xADDRESS" and aborts.
 [[noreturn]] void fatal(misuse kind, const void* address) noexcept;
+// Prints "heapkit: mismatched free (allocated by A, freed by F) of 0xADDRESS" and aborts: a block
+// given back by another family than the one that allocated it (A is malloc, new or new[]; F free,
+// delete or delete[]; realloc is of the free family).
+[[noreturn]] void fatal_mismatched(allocation_kind allocated, allocation_kind freed, const void* address) noexcept;
 
 }  // namespace heapkit::malloc_layer

@@ -93,10 +93,10 @@ bool recording_enabled() noexcept { return recording_flag.get(); }
 // for one or the thread has none (it has exited). `may_record`: false on the plain fast path,
 // which has already found recording off.
 template <bool may_record>
-void* allocate_from_slab(std::size_t size, std::size_t alignment) noexcept {
+void* allocate_from_slab(std::size_t size, std::size_t alignment, allocation_kind kind) noexcept {
     if (size > slab_max_bytes || alignment > slab_max_bytes) return nullptr;
     const std::size_t klass = size_class_of(size, alignment);
-    void* block = slab_allocate(klass);
+    void* block = slab_allocate(klass, kind);
     if (block != nullptr) {
         after_first_use();
         if (may_record && recording_enabled())
@@ -178,18 +178,18 @@ void deallocate_in_debug_mode(void* pointer, allocation_kind kind, std::size_t s
 // Without recording (the plain path), malloc(0) is an address no access may touch
 // (zero_size_blocks.hpp); a recording keeps it a 16-byte block, which its readers expect.
 template <bool may_record = true>
-void* allocate_released(std::size_t size, std::size_t alignment) noexcept {
+void* allocate_released(std::size_t size, std::size_t alignment, allocation_kind kind) noexcept {
     if (!may_record && size == 0 && alignment <= 16) {
         if (void* block = zero_size_allocate()) return block;
     }
-    if (void* block = allocate_from_slab<may_record>(size, alignment)) return block;
+    if (void* block = allocate_from_slab<may_record>(size, alignment, kind)) return block;
     return allocate_medium_or_large(size, alignment);
 }
 
 template <bool may_record = true>
-void deallocate_released(void* pointer) noexcept {
+void deallocate_released(void* pointer, allocation_kind kind) noexcept {
     if (slab_owns(pointer)) {
-        const std::size_t bytes = slab_free(pointer);
+        const std::size_t bytes = slab_free(pointer, kind);
         if (may_record && recording_enabled()) record_free(pointer, bytes);
         return;
     }
@@ -200,6 +200,8 @@ void deallocate_released(void* pointer) noexcept {
 [[gnu::hot]] void* reallocate_released(void* pointer, std::size_t size) noexcept {
     if (slab_owns(pointer)) {
         const std::size_t bytes = slab_block_bytes(pointer, misuse::realloc_of_freed);
+        if (const allocation_kind family = slab_block_family(pointer); family != allocation_kind::malloc)
+            fatal_mismatched(family, allocation_kind::malloc, pointer);
         if (size <= bytes && size_class_of(size) == size_class_of(bytes)) {
             if (recording_enabled()) record_resize(pointer, bytes, pointer, bytes, size);
             return pointer;
@@ -260,7 +262,7 @@ constinit cached_flag plain_flag{[]() noexcept { return !checking_flag.get() && 
         }
     }
     if (current_caller != caller::guard_pool && debug_enabled()) return allocate_in_debug_mode(size, alignment, kind);
-    return allocate_released(size, alignment);
+    return allocate_released(size, alignment, kind);
 }
 
 [[gnu::noinline]] void deallocate_checked(void* pointer, allocation_kind kind, std::size_t stated_size) noexcept {
@@ -269,7 +271,7 @@ constinit cached_flag plain_flag{[]() noexcept { return !checking_flag.get() && 
         return guarded_deallocate(pointer, kind, stated_size);
     }
     if (current_caller != caller::guard_pool && debug_enabled()) return deallocate_in_debug_mode(pointer, kind, stated_size);
-    deallocate_released(pointer);
+    deallocate_released(pointer, kind);
 }
 
 void* reallocate_checked(void* pointer, std::size_t size) noexcept {
@@ -291,17 +293,17 @@ void* reallocate_checked(void* pointer, std::size_t size) noexcept {
 }
 
 [[gnu::hot, gnu::noinline]] void* allocate_full(std::size_t size, std::size_t alignment, allocation_kind kind) noexcept {
-    if (plain_flag.get()) return allocate_released<false>(size, alignment);
+    if (plain_flag.get()) return allocate_released<false>(size, alignment, kind);
     if (checking_flag.get()) return allocate_checked(size, alignment, kind);
-    return allocate_released(size, alignment);
+    return allocate_released(size, alignment, kind);
 }
 
 [[gnu::hot, gnu::noinline]] void deallocate_full(void* pointer, allocation_kind kind, std::size_t stated_size) noexcept {
     if (pointer == nullptr) return;
-    if (plain_flag.get()) return deallocate_released<false>(pointer);
+    if (plain_flag.get()) return deallocate_released<false>(pointer, kind);
     if (recording_enabled()) record_free_coming(pointer);
     if (checking_flag.get()) return deallocate_checked(pointer, kind, stated_size);
-    deallocate_released(pointer);
+    deallocate_released(pointer, kind);
 }
 
 }  // namespace
@@ -311,12 +313,12 @@ void* reallocate_checked(void* pointer, std::size_t size) noexcept {
 // slab_allocate_fast means the thread's heap exists, so after_first_use has run.
 [[gnu::hot]] void* allocate(std::size_t size, std::size_t alignment, allocation_kind kind) noexcept {
     if (plain_flag.known_on() && size - 1 < slab_max_bytes && alignment <= 16)  // 0 too goes down the full path
-        if (void* block = slab_allocate_fast(size_class_of(size))) return block;
+        if (void* block = slab_allocate_fast(size_class_of(size), kind)) return block;
     return allocate_full(size, alignment, kind);
 }
 
 [[gnu::hot]] void deallocate(void* pointer, allocation_kind kind, std::size_t stated_size) noexcept {
-    if (plain_flag.known_on() && slab_free_fast(pointer)) return;
+    if (plain_flag.known_on() && slab_free_fast(pointer, kind)) return;
     deallocate_full(pointer, kind, stated_size);
 }
 

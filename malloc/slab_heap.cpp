@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// The slabs: 4 MiB segments of 64 KiB pages, one size class per page, one heap per thread that
-// owns its segments, lock-free remote frees, and a heap handed on when its thread exits.
+// The slabs: 4 MiB segments of 64 KiB pages, one size class and one family (malloc, new, new[])
+// per page, one heap per thread that owns its segments, lock-free remote frees, and a heap handed
+// on when its thread exits.
 #include "slab_heap.hpp"
 
 #include <pthread.h>
@@ -67,6 +68,7 @@ struct slab_page {
     bool dirty = false;      // unused, and its memory not yet returned to the kernel
     std::uint8_t klass = 0;  // size class while in use
     std::atomic<purge_state> purge{purge_none};
+    std::uint8_t family = 0;                   // while in use: the allocation_kind its blocks were allocated by
     std::uint16_t capacity = 0;                // blocks that fit (at most slab_page_bytes / 16)
     std::uint32_t block_bytes = 0;             // 0 while unused
     std::uint32_t block_reciprocal = 0;        // ceil(2^32 / block_bytes): offset / block_bytes without a division
@@ -95,13 +97,18 @@ struct slab_segment {
 };
 static_assert(sizeof(slab_segment) <= slab_page_bytes);
 
-// HP1: classes[k] lists pages of class k with (possibly) room, the one allocated from first.
+// A heap's page lists: one per size class and family (malloc, new, new[]), so that a block's page
+// says which family allocated it and a free by another is a verdict (list_of).
+constexpr std::size_t family_count = 3;
+constexpr std::size_t list_count = slab_class_count * family_count;
+
+// HP1: lists[l] lists pages of list l (list_of) with (possibly) room, the one allocated from first.
 // HP2: dirty_pages == dirty pages on free_pages, which come before every clean one.
 // HP3: a full page is on no list; it comes back through `noticed` or through a local free.
 struct slab_heap {
-    slab_page* classes[slab_class_count] = {};  // HP1
-    slab_page* free_pages = nullptr;            // unused pages of this heap's segments (HP2)
-    std::size_t dirty_pages = 0;                // HP2
+    slab_page* lists[list_count] = {};  // HP1
+    slab_page* free_pages = nullptr;    // unused pages of this heap's segments (HP2)
+    std::size_t dirty_pages = 0;        // HP2
     slab_segment* segments = nullptr;
     std::atomic<slab_page*> noticed{nullptr};  // full pages that received a remote free
     slab_heap* next_spare = nullptr;           // on the spare list (heaps_mutex)
@@ -114,6 +121,12 @@ struct slab_heap {
 // would be initialised at start-up, possibly after the first malloc).
 __attribute__((tls_model("initial-exec"))) thread_local slab_heap* current_heap = nullptr;
 slab_heap* exited_thread() noexcept { return reinterpret_cast<slab_heap*>(alignof(slab_heap)); }
+
+// The list of a size class's pages for one family: a class's lists side by side.
+constexpr std::size_t list_of(std::size_t klass, allocation_kind family) noexcept {
+    return klass * family_count + static_cast<std::size_t>(family);
+}
+std::size_t list_of(const slab_page* page) noexcept { return list_of(page->klass, static_cast<allocation_kind>(page->family)); }
 
 // All constinit: malloc runs before any dynamic initialiser of this library.
 constinit pthread_mutex_t heaps_mutex = PTHREAD_MUTEX_INITIALIZER;  // guards spare_heaps
@@ -180,7 +193,7 @@ void push_front(slab_page*& head, slab_page* page) noexcept {
 
 // Back on its class list behind the page being allocated from (which keeps its place).
 [[gnu::hot]] void insert_with_room(slab_heap& heap, slab_page* page) noexcept {
-    slab_page*& head = heap.classes[page->klass];
+    slab_page*& head = heap.lists[list_of(page)];
     if (head == nullptr) return push_front(head, page);
     page->previous = head;
     page->next = head->next;
@@ -282,7 +295,7 @@ constinit std::atomic<void (*)() noexcept> purge_waker{nullptr};
     return true;
 }
 
-[[gnu::hot]] slab_page* start_page(slab_heap& heap, std::size_t klass) noexcept {
+[[gnu::hot]] slab_page* start_page(slab_heap& heap, std::size_t list) noexcept {
     if (heap.free_pages == nullptr && !add_segment(heap)) return nullptr;
     slab_page* page = heap.free_pages;
     if (!make_accessible(page)) return nullptr;
@@ -293,14 +306,15 @@ constinit std::atomic<void (*)() noexcept> purge_waker{nullptr};
         --heap.dirty_pages;
     }
     ++segment_of(page)->pages_in_use;
-    page->klass = static_cast<std::uint8_t>(klass);
-    set_owned(page->block_bytes, static_cast<std::uint32_t>(size_class_bytes(klass)));
+    page->klass = static_cast<std::uint8_t>(list / family_count);
+    page->family = static_cast<std::uint8_t>(list % family_count);
+    set_owned(page->block_bytes, static_cast<std::uint32_t>(size_class_bytes(page->klass)));
     page->block_reciprocal = static_cast<std::uint32_t>(((std::uint64_t{1} << 32) + page->block_bytes - 1) / page->block_bytes);
     page->capacity = static_cast<std::uint16_t>(slab_page_bytes / page->block_bytes);
     page->carved = 0;
     set_owned(page->used, 0);
     page->free = nullptr;
-    push_front(heap.classes[klass], page);
+    push_front(heap.lists[list], page);
     return page;
 }
 
@@ -330,7 +344,7 @@ constinit std::atomic<void (*)() noexcept> purge_waker{nullptr};
 // space of a segment is kept, its memory is not).
 // (Out of line, as allocate_slow, remote_free and acquire_heap: the fast paths' frames stay small.)
 [[gnu::hot, gnu::noinline]] void retire_page(slab_heap& heap, slab_page* page) noexcept {
-    unlink(heap.classes[page->klass], page);
+    unlink(heap.lists[list_of(page)], page);
     set_owned(page->block_bytes, 0);
     page->capacity = 0;
     page->dirty = true;
@@ -357,26 +371,26 @@ constinit std::atomic<void (*)() noexcept> purge_waker{nullptr};
         }
     }
     // Still queued from an earlier time it was full, or queued just now: the drain brings it back.
-    unlink(heap.classes[page->klass], page);
+    unlink(heap.lists[list_of(page)], page);
     page->full = true;
     return true;
 }
 
-[[gnu::hot, gnu::noinline]] void* allocate_slow(slab_heap& heap, std::size_t klass) noexcept {
+[[gnu::hot, gnu::noinline]] void* allocate_slow(slab_heap& heap, std::size_t list) noexcept {
     drain_noticed(heap);  // before set_aside_full: a page is never queued twice
-    for (slab_page* page = heap.classes[klass]; page != nullptr;) {
+    for (slab_page* page = heap.lists[list]; page != nullptr;) {
         slab_page* next = page->next;
         if (page->free == nullptr) collect_remote(page);
         if (has_room(page) || !set_aside_full(heap, page)) {
-            if (page != heap.classes[klass]) {
-                unlink(heap.classes[klass], page);
-                push_front(heap.classes[klass], page);
+            if (page != heap.lists[list]) {
+                unlink(heap.lists[list], page);
+                push_front(heap.lists[list], page);
             }
             return take_block(page);
         }
         page = next;
     }
-    slab_page* fresh = start_page(heap, klass);
+    slab_page* fresh = start_page(heap, list);
     return fresh == nullptr ? nullptr : take_block(fresh);
 }
 
@@ -411,7 +425,7 @@ constinit std::atomic<void (*)() noexcept> purge_waker{nullptr};
     // No wake of the purge thread from here: glibc frees a thread's TLS vector under its stack
     // cache lock, which creating a thread takes (a purge thread already running still sees these
     // pages; without one, purge_now_pages bounds what an idle thread keeps).
-    if (page->used == 0 && heap.classes[page->klass] != page) retire_page(heap, page);
+    if (page->used == 0 && heap.lists[list_of(page)] != page) retire_page(heap, page);
 }
 
 // The page of a pointer in a mapped segment and its block's index there, or nullptr when it is no
@@ -480,7 +494,7 @@ const char* validate_page(const slab_heap& heap, slab_page* page) noexcept {
     }
     if (page->notice.load() == notice_wanted && !page->full) return "PG4: a page with room waits for a notice";
     bool listed = false;
-    for (const slab_page* at = heap.classes[page->klass]; at != nullptr; at = at->next) listed = listed || at == page;
+    for (const slab_page* at = heap.lists[list_of(page)]; at != nullptr; at = at->next) listed = listed || at == page;
     if (listed == page->full) return "PG3: a page in use is listed and full, or neither";
     return nullptr;
 }
@@ -494,7 +508,8 @@ const char* validate_page(const slab_heap& heap, slab_page* page) noexcept {
     return (segment_map[slot / 64].load(std::memory_order_relaxed) >> (slot % 64) & 1) != 0;
 }
 
-[[gnu::hot]] void* slab_allocate(std::size_t klass) noexcept {
+[[gnu::hot]] void* slab_allocate(std::size_t klass, allocation_kind family) noexcept {
+    const std::size_t list = list_of(klass, family);
     slab_heap* heap = current_heap;
     if (heap == nullptr) {
         heap = acquire_heap();
@@ -504,26 +519,27 @@ const char* validate_page(const slab_heap& heap, slab_page* page) noexcept {
     } else if (heap == exited_thread()) {
         return nullptr;
     }
-    if (slab_page* page = heap->classes[klass]; page != nullptr && has_room(page)) return take_block(page);
+    if (slab_page* page = heap->lists[list]; page != nullptr && has_room(page)) return take_block(page);
     if (!heap->exit_registered) register_exit(*heap);  // the key did not exist yet at the thread's first call
-    return allocate_slow(*heap, klass);
+    return allocate_slow(*heap, list);
 }
 
-[[gnu::hot]] void* slab_allocate_fast(std::size_t klass) noexcept {
+[[gnu::hot]] void* slab_allocate_fast(std::size_t klass, allocation_kind family) noexcept {
     slab_heap* heap = current_heap;
     if (address_of(heap) <= address_of(exited_thread())) return nullptr;  // no heap yet, or the thread has exited
-    slab_page* page = heap->classes[klass];
+    slab_page* page = heap->lists[list_of(klass, family)];
     if (page == nullptr || page->free == nullptr) return nullptr;  // carving, collecting: slab_allocate
     return take_block(page);
 }
 
-[[gnu::hot]] bool slab_free_fast(void* pointer) noexcept {
+[[gnu::hot]] bool slab_free_fast(void* pointer, allocation_kind family) noexcept {
     if (!slab_owns(pointer)) return false;
     slab_segment* segment = segment_of(pointer);
     if (segment->owner != current_heap) return false;  // another thread's page, or no heap yet
     std::uint32_t block = 0;
     slab_page* page = page_of_block_or_null(pointer, &block);
     if (page == nullptr || block >= page->carved) return false;
+    if (page->family != static_cast<std::uint8_t>(family)) return false;     // a verdict to give
     if (page->full || page->used <= 1) return false;                         // a list to change
     if (!freed_block::link_unless_freed(pointer, page->free)) return false;  // a verdict to give
     page->free = pointer;
@@ -531,9 +547,11 @@ const char* validate_page(const slab_heap& heap, slab_page* page) noexcept {
     return true;
 }
 
-[[gnu::hot]] std::size_t slab_free(void* pointer) noexcept {
+[[gnu::hot]] std::size_t slab_free(void* pointer, allocation_kind family) noexcept {
     slab_page* page = page_of_block(pointer, misuse::foreign_free);
     if (is_freed(pointer)) fatal(misuse::double_free, pointer);
+    if (page->family != static_cast<std::uint8_t>(family))
+        fatal_mismatched(static_cast<allocation_kind>(page->family), family, pointer);
     const std::size_t bytes = page->block_bytes;
     slab_heap* heap = current_heap;
     if (segment_of(page)->owner == heap) {
@@ -551,6 +569,10 @@ const char* validate_page(const slab_heap& heap, slab_page* page) noexcept {
     return page->block_bytes;
 }
 
+allocation_kind slab_block_family(const void* pointer) noexcept {
+    return static_cast<allocation_kind>(page_of_block(pointer, misuse::foreign_free)->family);
+}
+
 void slab_set_exit_key(unsigned key) noexcept { exit_key.store(key, std::memory_order_relaxed); }
 
 // For a heap no thread allocates from (its thread is exiting, or it is spare and held by the
@@ -564,7 +586,7 @@ struct collected {
 collected collect_and_retire(slab_heap& heap) noexcept {
     collected result;
     drain_noticed(heap);
-    for (slab_page*& head : heap.classes) {
+    for (slab_page*& head : heap.lists) {
         for (slab_page* page = head; page != nullptr;) {
             slab_page* next = page->next;
             result.blocks += collect_remote(page);
@@ -679,10 +701,10 @@ const char* slab_validate() noexcept {
         dirty += page->dirty ? 1 : 0;
     }
     if (dirty != heap->dirty_pages) return "HP2: dirty_pages does not count the dirty unused pages";
-    for (std::size_t klass = 0; klass < slab_class_count; ++klass) {
-        for (const slab_page* page = heap->classes[klass]; page != nullptr; page = page->next) {
-            if (page->klass != klass || page->block_bytes == 0 || page->full)
-                return "HP1: a class list holds a page of another class, unused or full";
+    for (std::size_t list = 0; list < list_count; ++list) {
+        for (const slab_page* page = heap->lists[list]; page != nullptr; page = page->next) {
+            if (list_of(page) != list || page->block_bytes == 0 || page->full)
+                return "HP1: a class list holds a page of another class or family, unused or full";
             if (page->next != nullptr && page->next->previous != page) return "HP1: a class list's links disagree";
         }
     }

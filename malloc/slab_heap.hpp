@@ -11,30 +11,35 @@
 #include <cstdint>
 
 #include "fatal.hpp"
+#include "heapkit/heap/debug_report.hpp"
 
 namespace heapkit::malloc_layer {
 
 // Whether `pointer` lies in a slab segment: one bit test, for any pointer.
 bool slab_owns(const void* pointer) noexcept;
 
-// A block of size class `klass` from the calling thread's heap, or nullptr when the thread has
-// exited (its destructors are still running) or mmap refuses a segment.
-void* slab_allocate(std::size_t klass) noexcept;
+// A block of size class `klass` from the calling thread's heap, on a page of blocks of `family`
+// alone (malloc's, new's or new[]'s), or nullptr when the thread has exited (its destructors are
+// still running) or mmap refuses a segment.
+void* slab_allocate(std::size_t klass, allocation_kind family) noexcept;
 
-// Frees a block that slab_owns and returns its size; a double free or a pointer that is no
-// block's start ends the program with one line.
-std::size_t slab_free(void* pointer) noexcept;
+// Frees a block that slab_owns, by the deallocator of `family` (free, delete, delete[]), and
+// returns its size; a double free, a pointer that is no block's start, or a block of another
+// family ends the program with one line.
+std::size_t slab_free(void* pointer, allocation_kind family) noexcept;
 
 // The fast paths, leaves that call nothing: a pop from the free list of the thread's current page
 // of `klass`, and a push of a live block onto a page of the thread's own that stays neither full
 // nor empty after it, with every check slab_free makes. nullptr and false, with nothing changed,
 // for everything else, which the caller sends down slab_allocate and slab_free.
-void* slab_allocate_fast(std::size_t klass) noexcept;
-bool slab_free_fast(void* pointer) noexcept;
+void* slab_allocate_fast(std::size_t klass, allocation_kind family) noexcept;
+bool slab_free_fast(void* pointer, allocation_kind family) noexcept;
 
 // The bytes of the live block at `pointer` (slab_owns); a freed block or a pointer that is no
 // block's start ends the program with the verdict of `what` (misuse::realloc_of_freed, say).
 std::size_t slab_block_bytes(const void* pointer, misuse what) noexcept;
+// The family that allocated the live block at `pointer` (one slab_block_bytes accepted).
+allocation_kind slab_block_family(const void* pointer) noexcept;
 
 // Makes the calling thread's heap go to the next new thread when this one exits: the first
 // allocation of each thread registers it with `key` (a pthread_key_t made once by the caller,

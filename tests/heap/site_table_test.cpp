@@ -14,7 +14,7 @@ namespace {
 
 TEST(SiteTable, FindsEverySiteAgainAndKeepsSitesApart) {
     detail::site_table table(0, os::stack_walk::frame_pointers);  // sites are their locations alone
-    constexpr unsigned sites = 5000;                               // the index grows from 64 cells, seven times
+    constexpr unsigned sites = 5000;                              // the index grows from 64 cells, seven times
     std::vector<std::uint32_t> ids;
     for (unsigned line = 1; line <= sites; ++line) ids.push_back(table.intern({"alpha.cpp", "work", line}));
     for (unsigned line = 1; line <= sites; ++line) {
@@ -27,7 +27,7 @@ TEST(SiteTable, FindsEverySiteAgainAndKeepsSitesApart) {
         EXPECT_FALSE(seen[id]) << "two lines share site " << id;
         seen[id] = true;
     }
-    EXPECT_NE(table.intern({"beta.cpp", "work", 1}), ids[0]);  // another file
+    EXPECT_NE(table.intern({"beta.cpp", "work", 1}), ids[0]);   // another file
     EXPECT_NE(table.intern({"alpha.cpp", "rest", 1}), ids[0]);  // another function
 }
 

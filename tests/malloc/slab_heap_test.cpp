@@ -56,11 +56,13 @@ struct live_block {
     std::size_t size;         // requested
     std::size_t block_bytes;  // its class's
     bool filled;
+    allocation_kind family = allocation_kind::malloc;
 };
 
 struct taken {
     void* block;
     std::size_t block_bytes;
+    allocation_kind family = allocation_kind::malloc;
 };
 
 void fill(void* block, const live_block& shape) {
@@ -83,10 +85,11 @@ class shadow_model {
 public:
     // `fast`: slab_allocate_fast first (it serves any class; alignment comes from the class),
     // slab_allocate where it declines.
-    void* allocate(std::size_t size, std::size_t alignment, bool filled, bool fast = false) {
+    void* allocate(std::size_t size, std::size_t alignment, bool filled, bool fast = false,
+                   allocation_kind family = allocation_kind::malloc) {
         const std::size_t klass = size_class_of(size, alignment);
-        void* block = fast ? slab_allocate_fast(klass) : nullptr;
-        if (block == nullptr) block = slab_allocate(klass);
+        void* block = fast ? slab_allocate_fast(klass, family) : nullptr;
+        if (block == nullptr) block = slab_allocate(klass, family);
         EXPECT_NE(block, nullptr);
         if (block == nullptr) return nullptr;
         const auto address = reinterpret_cast<std::uintptr_t>(block);
@@ -104,7 +107,7 @@ public:
                       address)
                 << "overlaps the previous block";
         }
-        const live_block shape{size, bytes, filled};
+        const live_block shape{size, bytes, filled, family};
         fill(block, shape);
         live_.emplace(address, shape);
         return block;
@@ -118,7 +121,7 @@ public:
         if (chosen == live_.end()) chosen = live_.begin();
         void* block = reinterpret_cast<void*>(chosen->first);
         EXPECT_TRUE(intact(block, chosen->second)) << "block " << block << " was overwritten";
-        const taken out{block, chosen->second.block_bytes};
+        const taken out{block, chosen->second.block_bytes, chosen->second.family};
         live_.erase(chosen);
         return out;
     }
@@ -126,7 +129,7 @@ public:
     // Frees every block left (checked) with slab_free.
     void free_all(std::mt19937_64& random) {
         for (taken each = take(random); each.block != nullptr; each = take(random))
-            EXPECT_EQ(slab_free(each.block), each.block_bytes);
+            EXPECT_EQ(slab_free(each.block, each.family), each.block_bytes);
     }
 
     std::size_t size() const { return live_.size(); }
@@ -137,8 +140,8 @@ private:
 
 // Frees through slab_free_fast where it accepts the block, else slab_free; the block's bytes.
 std::size_t free_either_way(const taken& each, bool fast) {
-    if (fast && slab_free_fast(each.block)) return each.block_bytes;
-    return slab_free(each.block);
+    if (fast && slab_free_fast(each.block, each.family)) return each.block_bytes;
+    return slab_free(each.block, each.family);
 }
 
 std::size_t random_size(std::mt19937_64& random) {
@@ -174,11 +177,11 @@ TEST(SlabHeap, CensusCountsBlocksOutWhileAnotherThreadAllocates) {
     const std::size_t klass = size_class_of(1000);
     const slab_totals before = slab_census();
     std::vector<void*> blocks;
-    for (int i = 0; i < 500; ++i) blocks.push_back(slab_allocate(klass));
+    for (int i = 0; i < 500; ++i) blocks.push_back(slab_allocate(klass, allocation_kind::malloc));
     const slab_totals with_blocks = slab_census();
     EXPECT_EQ(with_blocks.in_use_bytes - before.in_use_bytes, 500 * size_class_bytes(klass));
     EXPECT_GE(with_blocks.mapped_bytes, with_blocks.in_use_bytes);
-    for (void* block : blocks) slab_free(block);
+    for (void* block : blocks) slab_free(block, allocation_kind::malloc);
     EXPECT_EQ(slab_census().in_use_bytes, before.in_use_bytes);
     stop = true;
     reader.join();
@@ -200,7 +203,7 @@ TEST(SlabHeap, PurgingUnusedPagesFromAnotherThreadNeverTouchesBlocksInUse) {
     std::vector<unsigned char*> blocks(1600);
     for (int round = 0; round < 200; ++round) {
         for (std::size_t i = 0; i < blocks.size(); ++i) {
-            blocks[i] = static_cast<unsigned char*>(slab_allocate(klass));
+            blocks[i] = static_cast<unsigned char*>(slab_allocate(klass, allocation_kind::malloc));
             ASSERT_NE(blocks[i], nullptr);
             std::memset(blocks[i], static_cast<int>((i + static_cast<std::size_t>(round)) % 251 + 1), 4096);
         }
@@ -208,7 +211,7 @@ TEST(SlabHeap, PurgingUnusedPagesFromAnotherThreadNeverTouchesBlocksInUse) {
             const auto expected = static_cast<unsigned char>((i + static_cast<std::size_t>(round)) % 251 + 1);
             ASSERT_TRUE(blocks[i][0] == expected && blocks[i][2048] == expected && blocks[i][4095] == expected)
                 << "round " << round << ", block " << i << ": a page in use lost its contents";
-            slab_free(blocks[i]);
+            slab_free(blocks[i], allocation_kind::malloc);
         }
     }
     stop = true;
@@ -225,9 +228,9 @@ TEST(SlabHeap, AnExitedThreadsPagesComeBackWhenOthersFreeItsBlocks) {
     const slab_totals before = slab_census();
     std::vector<void*> blocks(20000);
     std::thread([&] {
-        for (void*& block : blocks) block = slab_allocate(klass);
+        for (void*& block : blocks) block = slab_allocate(klass, allocation_kind::malloc);
     }).join();
-    for (void* block : blocks) slab_free(block);
+    for (void* block : blocks) slab_free(block, allocation_kind::malloc);
     const slab_totals freed = slab_census();
     EXPECT_GE(freed.in_use_bytes, before.in_use_bytes + blocks.size() * size_class_bytes(klass))
         << "the owner is gone: nobody has collected them yet";
@@ -251,7 +254,9 @@ TEST(SlabHeap, ShadowModelGrowsShrinksAndReusesPages) {
             const bool grow = step < 100000 ? model.size() < target || random() % 2 == 0 : random() % 3 == 0;
             const bool fast = random() % 2 == 0;  // the fast paths interleaved with the full ones
             if (grow) {
-                model.allocate(random_size(random), alignments[random() % std::size(alignments)], random() % 2 == 0, fast);
+                const auto family = static_cast<allocation_kind>(random() % 3);  // malloc, new, new[]
+                model.allocate(random_size(random), alignments[random() % std::size(alignments)], random() % 2 == 0, fast,
+                               family);
             } else if (const taken each = model.take(random); each.block != nullptr) {
                 EXPECT_EQ(free_either_way(each, fast), each.block_bytes);
             }
@@ -287,14 +292,14 @@ TEST(SlabHeap, OtherThreadsFreesComeBackAndHeapsAreHandedOn) {
                 for (int step = 0; step < 40000; ++step) {
                     const std::uint64_t pick = random() % 8;
                     if (pick < 4) {
-                        mine.allocate(random_size(random), 16, true);
+                        mine.allocate(random_size(random), 16, true, false, static_cast<allocation_kind>(random() % 3));
                     } else if (pick < 6) {
                         if (const taken each = mine.take(random); each.block != nullptr) {
-                            EXPECT_EQ(slab_free(each.block), each.block_bytes);
+                            EXPECT_EQ(slab_free(each.block, each.family), each.block_bytes);
                         }
                     } else if (pick == 6) {
                         const std::size_t size = random_size(random);
-                        void* block = slab_allocate(size_class_of(size));
+                        void* block = slab_allocate(size_class_of(size), allocation_kind::malloc);
                         ASSERT_NE(block, nullptr);
                         const live_block shape{size, size_class_bytes(size_class_of(size)), true};
                         fill(block, shape);
@@ -308,7 +313,7 @@ TEST(SlabHeap, OtherThreadsFreesComeBackAndHeapsAreHandedOn) {
                         }
                         for (const handed& each : received) {
                             EXPECT_TRUE(intact(each.block, each.shape)) << "handed block " << each.block << " was overwritten";
-                            EXPECT_EQ(slab_free(each.block), each.shape.block_bytes);
+                            EXPECT_EQ(slab_free(each.block, allocation_kind::malloc), each.shape.block_bytes);
                         }
                     }
                     if (step % 4000 == 0) expect_valid();
@@ -322,7 +327,7 @@ TEST(SlabHeap, OtherThreadsFreesComeBackAndHeapsAreHandedOn) {
     for (mailbox& each : mailboxes) {  // into heaps whose threads have exited
         for (const handed& block : each.blocks) {
             EXPECT_TRUE(intact(block.block, block.shape));
-            slab_free(block.block);
+            slab_free(block.block, allocation_kind::malloc);
         }
     }
 }
@@ -338,16 +343,16 @@ TEST(SlabHeap, FullPagesComeBackWhenAnotherThreadFrees) {
     std::set<void*> second;
     std::atomic<int> stage{0};
     std::thread owner([&] {
-        for (std::size_t i = 0; i < blocks; ++i) first.push_back(slab_allocate(klass));
+        for (std::size_t i = 0; i < blocks; ++i) first.push_back(slab_allocate(klass, allocation_kind::malloc));
         expect_valid();
         stage = 1;
         while (stage.load() != 2) std::this_thread::yield();
-        for (std::size_t i = 0; i < blocks; ++i) second.insert(slab_allocate(klass));
+        for (std::size_t i = 0; i < blocks; ++i) second.insert(slab_allocate(klass, allocation_kind::malloc));
         expect_valid();
-        for (void* block : second) slab_free(block);
+        for (void* block : second) slab_free(block, allocation_kind::malloc);
     });
     while (stage.load() != 1) std::this_thread::yield();
-    for (void* block : first) EXPECT_EQ(slab_free(block), block_bytes);
+    for (void* block : first) EXPECT_EQ(slab_free(block, allocation_kind::malloc), block_bytes);
     stage = 2;
     owner.join();
     EXPECT_EQ(second, std::set<void*>(first.begin(), first.end()));
@@ -360,17 +365,19 @@ TEST(SlabHeap, ExitedThreadsHeapGoesToTheNextThread) {
     constexpr std::uintptr_t segment_mask = ~((std::uintptr_t{4} << 20) - 1);
     const auto segment = [](void* block) { return reinterpret_cast<std::uintptr_t>(block) & segment_mask; };
     void* first = nullptr;
-    std::thread([&] { first = slab_allocate(size_class_of(100)); }).join();
+    std::thread([&] { first = slab_allocate(size_class_of(100), allocation_kind::malloc); }).join();
     void* second = nullptr;
-    std::thread([&] { second = slab_allocate(size_class_of(100)); }).join();  // one fast-path call, then exit
+    std::thread([&] {
+        second = slab_allocate(size_class_of(100), allocation_kind::malloc);
+    }).join();  // one fast-path call, then exit
     void* third = nullptr;
     std::thread([&] {
-        third = slab_allocate(size_class_of(100));
+        third = slab_allocate(size_class_of(100), allocation_kind::malloc);
         expect_valid();
-        slab_free(first);  // now local frees: the heap is this thread's
-        slab_free(second);
+        slab_free(first, allocation_kind::malloc);  // now local frees: the heap is this thread's
+        slab_free(second, allocation_kind::malloc);
         expect_valid();
-        slab_free(third);
+        slab_free(third, allocation_kind::malloc);
     }).join();
     EXPECT_EQ(segment(second), segment(first));
     EXPECT_EQ(segment(third), segment(first));
@@ -380,27 +387,27 @@ TEST(SlabHeap, OwnsOnlyItsSegments) {
     static long not_a_block[4];
     EXPECT_FALSE(slab_owns(not_a_block));
     EXPECT_FALSE(slab_owns(reinterpret_cast<void*>(~std::uintptr_t{0} - 15)));
-    void* block = slab_allocate(0);
+    void* block = slab_allocate(0, allocation_kind::malloc);
     EXPECT_TRUE(slab_owns(block));
-    slab_free(block);
+    slab_free(block, allocation_kind::malloc);
 }
 
 TEST(SlabHeap, FastPathsDeclineWhatTheFullPathsMustJudge) {
     const std::size_t klass = size_class_of(48);
-    void* first = slab_allocate(klass);  // the thread's heap and a current page for the class
-    void* second = slab_allocate_fast(klass);
-    if (second == nullptr) second = slab_allocate(klass);
-    void* third = slab_allocate(klass);
-    EXPECT_FALSE(slab_free_fast(static_cast<char*>(second) + 16)) << "a pointer inside a block";
+    void* first = slab_allocate(klass, allocation_kind::malloc);  // the thread's heap and a current page for the class
+    void* second = slab_allocate_fast(klass, allocation_kind::malloc);
+    if (second == nullptr) second = slab_allocate(klass, allocation_kind::malloc);
+    void* third = slab_allocate(klass, allocation_kind::malloc);
+    EXPECT_FALSE(slab_free_fast(static_cast<char*>(second) + 16, allocation_kind::malloc)) << "a pointer inside a block";
     std::size_t on_the_stack = 0;
-    EXPECT_FALSE(slab_free_fast(&on_the_stack)) << "a pointer outside the slabs";
+    EXPECT_FALSE(slab_free_fast(&on_the_stack, allocation_kind::malloc)) << "a pointer outside the slabs";
     void* others = nullptr;
-    std::thread([&] { others = slab_allocate(klass); }).join();
-    EXPECT_FALSE(slab_free_fast(others)) << "another thread's block";
-    EXPECT_EQ(slab_free(others), size_class_bytes(klass));
-    EXPECT_TRUE(slab_free_fast(second));
-    EXPECT_FALSE(slab_free_fast(second)) << "a double free";
-    EXPECT_EQ(slab_allocate_fast(klass), second) << "the last block freed is the first taken";
+    std::thread([&] { others = slab_allocate(klass, allocation_kind::malloc); }).join();
+    EXPECT_FALSE(slab_free_fast(others, allocation_kind::malloc)) << "another thread's block";
+    EXPECT_EQ(slab_free(others, allocation_kind::malloc), size_class_bytes(klass));
+    EXPECT_TRUE(slab_free_fast(second, allocation_kind::malloc));
+    EXPECT_FALSE(slab_free_fast(second, allocation_kind::malloc)) << "a double free";
+    EXPECT_EQ(slab_allocate_fast(klass, allocation_kind::malloc), second) << "the last block freed is the first taken";
     for (void* block : {first, second, third})
         EXPECT_EQ(free_either_way({block, size_class_bytes(klass)}, true), size_class_bytes(klass));
     expect_valid();
@@ -408,17 +415,53 @@ TEST(SlabHeap, FastPathsDeclineWhatTheFullPathsMustJudge) {
 
 TEST(SlabHeapDeathTest, DoubleFreeEndsTheProgram) {
     GTEST_FLAG_SET(death_test_style, "threadsafe");
-    void* block = slab_allocate(size_class_of(48));
-    slab_free(block);
-    EXPECT_DEATH(slab_free(block), "^heapkit: double free of 0x[0-9a-f]+\n$");
+    void* block = slab_allocate(size_class_of(48), allocation_kind::malloc);
+    slab_free(block, allocation_kind::malloc);
+    EXPECT_DEATH(slab_free(block, allocation_kind::malloc), "^heapkit: double free of 0x[0-9a-f]+\n$");
+}
+
+TEST(SlabHeapDeathTest, AFreeByAnotherFamilyIsTheMismatchedLine) {
+    void* by_new = slab_allocate(size_class_of(4), allocation_kind::new_object);
+    EXPECT_DEATH(slab_free(by_new, allocation_kind::malloc),
+                 "^heapkit: mismatched free \\(allocated by new, freed by free\\) of 0x[0-9a-f]+\n$");
+    void* by_malloc = slab_allocate(size_class_of(4), allocation_kind::malloc);
+    EXPECT_DEATH(slab_free(by_malloc, allocation_kind::new_object),
+                 "^heapkit: mismatched free \\(allocated by malloc, freed by delete\\) of 0x[0-9a-f]+\n$");
+    void* by_new_array = slab_allocate(size_class_of(40), allocation_kind::new_array);
+    EXPECT_DEATH(slab_free(by_new_array, allocation_kind::new_object),
+                 "^heapkit: mismatched free \\(allocated by new\\[\\], freed by delete\\) of 0x[0-9a-f]+\n$");
+    EXPECT_FALSE(slab_free_fast(by_new, allocation_kind::new_array)) << "the fast path leaves the verdict to slab_free";
+    EXPECT_EQ(slab_block_family(by_new_array), allocation_kind::new_array);
+    slab_free(by_new, allocation_kind::new_object);
+    slab_free(by_malloc, allocation_kind::malloc);
+    slab_free(by_new_array, allocation_kind::new_array);
+}
+
+TEST(SlabHeap, FamiliesNeverShareAPage) {
+    constexpr std::size_t slab_page = std::size_t{64} << 10;
+    const std::size_t klass = size_class_of(32);
+    std::set<std::uintptr_t> pages[3];
+    std::vector<taken> blocks;
+    for (int i = 0; i < 3000; ++i) {
+        const auto family = static_cast<allocation_kind>(i % 3);
+        void* block = slab_allocate(klass, family);
+        ASSERT_NE(block, nullptr);
+        pages[i % 3].insert(reinterpret_cast<std::uintptr_t>(block) / slab_page);
+        blocks.push_back({block, size_class_bytes(klass), family});
+    }
+    for (const std::uintptr_t page : pages[0]) EXPECT_TRUE(!pages[1].count(page) && !pages[2].count(page));
+    for (const std::uintptr_t page : pages[1]) EXPECT_FALSE(pages[2].count(page));
+    for (const taken& each : blocks) EXPECT_EQ(slab_free(each.block, each.family), each.block_bytes);
+    expect_valid();
 }
 
 TEST(SlabHeapDeathTest, PointerInsideABlockEndsTheProgram) {
     GTEST_FLAG_SET(death_test_style, "threadsafe");
-    auto* block = static_cast<char*>(slab_allocate(size_class_of(64)));
-    EXPECT_DEATH(slab_free(block + 16), "^heapkit: free of a pointer heapkit never handed out: 0x[0-9a-f]+\n$");
+    auto* block = static_cast<char*>(slab_allocate(size_class_of(64), allocation_kind::malloc));
+    EXPECT_DEATH(slab_free(block + 16, allocation_kind::malloc),
+                 "^heapkit: free of a pointer heapkit never handed out: 0x[0-9a-f]+\n$");
     EXPECT_DEATH(slab_block_bytes(block + 16, misuse::realloc_of_freed), "^heapkit: realloc of a block that is not live: 0x");
-    slab_free(block);
+    slab_free(block, allocation_kind::malloc);
     EXPECT_DEATH(slab_block_bytes(block, misuse::realloc_of_freed), "^heapkit: realloc of a block that is not live: 0x");
 }
 
@@ -428,7 +471,7 @@ TEST(SlabHeapDeathTest, AWriteAMegabytePastABlockFaults) {
     GTEST_FLAG_SET(death_test_style, "threadsafe");
     EXPECT_EXIT(
         {
-            auto* block = static_cast<volatile char*>(slab_allocate(size_class_of(64)));
+            auto* block = static_cast<volatile char*>(slab_allocate(size_class_of(64), allocation_kind::malloc));
             block[std::size_t{1} << 20] = 'x';
         },
         died_of_a_fault, fault_report);
@@ -439,29 +482,29 @@ TEST(SlabHeapDeathTest, AWriteAMegabytePastABlockFaults) {
 TEST(SlabHeapDeathTest, AFreedBlockWrittenBeforeItsReuseEndsTheProgram) {
     GTEST_FLAG_SET(death_test_style, "threadsafe");
     const std::size_t klass = size_class_of(32);
-    void* kept = slab_allocate(klass);  // the page stays in use
-    void* below = slab_allocate(klass);
-    auto* freed = static_cast<unsigned char*>(slab_allocate(klass));
-    slab_free(below);
-    slab_free(freed);  // the head of its page's list, linked to `below`
+    void* kept = slab_allocate(klass, allocation_kind::malloc);  // the page stays in use
+    void* below = slab_allocate(klass, allocation_kind::malloc);
+    auto* freed = static_cast<unsigned char*>(slab_allocate(klass, allocation_kind::malloc));
+    slab_free(below, allocation_kind::malloc);
+    slab_free(freed, allocation_kind::malloc);  // the head of its page's list, linked to `below`
     const char* verdict = "^heapkit: write after free \\(or an overflow\\) into the freed block at 0x[0-9a-f]+\n$";
     EXPECT_DEATH(
         {
             freed[12] ^= 1;
-            slab_allocate(klass);
+            slab_allocate(klass, allocation_kind::malloc);
         },
         verdict)
         << "its key changed";
     EXPECT_DEATH(
         {
             freed[2] ^= 1;
-            slab_allocate(klass);
+            slab_allocate(klass, allocation_kind::malloc);
         },
         verdict)
         << "its link sent to another page";
-    EXPECT_EQ(slab_allocate(klass), freed) << "untouched, it is taken as usual";
-    EXPECT_EQ(slab_allocate(klass), below);
-    for (void* block : {kept, below, static_cast<void*>(freed)}) slab_free(block);
+    EXPECT_EQ(slab_allocate(klass, allocation_kind::malloc), freed) << "untouched, it is taken as usual";
+    EXPECT_EQ(slab_allocate(klass, allocation_kind::malloc), below);
+    for (void* block : {kept, below, static_cast<void*>(freed)}) slab_free(block, allocation_kind::malloc);
     EXPECT_EQ(slab_validate(), nullptr);
 }
 
