@@ -215,7 +215,7 @@ void deallocate_released(void* pointer, allocation_kind kind) noexcept {
     if (arena_owns(pointer)) {
         if (medium_cache_holds(pointer)) fatal(misuse::realloc_of_freed, pointer);
         const std::size_t before = arena_live_usable_size(pointer);
-        if (size >= large_threshold_bytes) return move_block(pointer, size, before);  // becoming large: a mapping of its own
+        if (size >= large_threshold_bytes) return move_block(pointer, size, before);  // becoming large: pages of its own
         void* resized = arena_reallocate(pointer, size);
         if (resized == nullptr) {
             errno = ENOMEM;

@@ -306,6 +306,7 @@ std::uint64_t cache_scratch() {
             std::uint64_t sum = 0;
             for (int round = 0; round < 20000; ++round) {
                 auto* object = static_cast<volatile char*>(std::malloc(8));
+                for (int byte = 0; byte < 8; ++byte) object[byte] = 0;
                 for (int write = 0; write < 5000; ++write) object[write % 8] = static_cast<char>(object[write % 8] + 1);
                 sum += static_cast<unsigned char>(object[0]);
                 std::free(const_cast<char*>(object));
