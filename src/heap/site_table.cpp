@@ -7,6 +7,8 @@
 #include <bit>
 #include <cstring>
 #include <functional>
+#include <stdexcept>
+#include <string>
 #include <string_view>
 
 #include "heapkit/heap/detail/os.hpp"
@@ -46,7 +48,7 @@ std::uint32_t site_table::intern(const call_site& location) {
     return find_or_add(location, std::span(stack).first(depth));
 }
 
-std::uint64_t site_table::file_hash(const char* file) noexcept {
+std::uint64_t site_table::file_hash(const char* file) const noexcept {
     recent_file& recent = recent_files_[(reinterpret_cast<std::uintptr_t>(file) >> 3) % recent_file_count];
     if (recent.file != file) recent = {file, std::hash<std::string_view>{}(file)};
     return recent.hash;
@@ -74,9 +76,14 @@ void site_table::grow_index() {
     }
 }
 
-std::uint32_t site_table::find_or_add(const call_site& location, std::span<void* const> stack) {
+std::uint64_t site_table::hash_of(const call_site& location, std::span<const void* const> stack) const noexcept {
     std::uint64_t hash = mix(mix(0, location.line), file_hash(location.file));
-    for (void* frame : stack) hash = mix(hash, reinterpret_cast<std::uintptr_t>(frame));
+    for (const void* frame : stack) hash = mix(hash, reinterpret_cast<std::uintptr_t>(frame));
+    return hash;
+}
+
+std::uint32_t site_table::find_or_add(const call_site& location, std::span<void* const> stack) {
+    const std::uint64_t hash = hash_of(location, stack);
     if (!ids_.empty()) {
         const std::size_t mask = ids_.size() - 1;
         for (std::size_t at = home(hash); ids_[at].id != no_id; at = (at + 1) & mask) {
@@ -92,6 +99,28 @@ std::uint32_t site_table::find_or_add(const call_site& location, std::span<void*
     sites_.push_back({location, std::vector<const void*>(stack.begin(), stack.end())});
     place({hash, id});
     return id;
+}
+
+void site_table::validate() const {
+    const auto broken = [](const char* invariant, const std::string& detail) {
+        throw std::logic_error(std::string("heapkit::site_table invariant ") + invariant + " broken: " + detail);
+    };
+    std::size_t filed = 0;
+    for (const id_cell& cell : ids_) {
+        if (cell.id == no_id) continue;
+        ++filed;
+        if (cell.id >= sites_.size())
+            broken("ST2", "cell names site " + std::to_string(cell.id) + " of " + std::to_string(sites_.size()));
+    }
+    if (filed != sites_.size()) broken("ST2", std::to_string(filed) + " cells for " + std::to_string(sites_.size()) + " sites");
+    if (filed * 2 > ids_.size()) broken("ST3", "more than half full");
+    for (std::uint32_t id = 0; id < sites_.size(); ++id) {
+        const std::uint64_t hash = hash_of(sites_[id].location, sites_[id].frames);
+        bool found = false;
+        for (std::size_t at = home(hash); !found && ids_[at].id != no_id; at = (at + 1) & (ids_.size() - 1))
+            found = ids_[at].id == id && ids_[at].hash == hash;
+        if (!found) broken("ST1", "site " + std::to_string(id) + " not reached from its home");
+    }
 }
 
 }  // namespace heapkit::detail

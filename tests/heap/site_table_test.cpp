@@ -16,7 +16,10 @@ TEST(SiteTable, FindsEverySiteAgainAndKeepsSitesApart) {
     detail::site_table table(0, os::stack_walk::frame_pointers);  // sites are their locations alone
     constexpr unsigned sites = 5000;                              // the index grows from 64 cells, seven times
     std::vector<std::uint32_t> ids;
-    for (unsigned line = 1; line <= sites; ++line) ids.push_back(table.intern({"alpha.cpp", "work", line}));
+    for (unsigned line = 1; line <= sites; ++line) {
+        ids.push_back(table.intern({"alpha.cpp", "work", line}));
+        if (line % 500 == 0) table.validate();
+    }
     for (unsigned line = 1; line <= sites; ++line) {
         EXPECT_EQ(table.intern({"alpha.cpp", "work", line}), ids[line - 1]) << "line " << line;
         EXPECT_EQ(table.site(ids[line - 1]).location.line, line);
@@ -29,6 +32,7 @@ TEST(SiteTable, FindsEverySiteAgainAndKeepsSitesApart) {
     }
     EXPECT_NE(table.intern({"beta.cpp", "work", 1}), ids[0]);   // another file
     EXPECT_NE(table.intern({"alpha.cpp", "rest", 1}), ids[0]);  // another function
+    table.validate();
 }
 
 TEST(SiteTable, StringsOfTheSameTextAreTheSameSite) {
@@ -53,6 +57,7 @@ TEST(SiteTable, OneLocationReachedByTwoStacksIsTwoSites) {
     EXPECT_EQ(direct[1], direct[0]);
     EXPECT_NE(intern_through(table), direct[0]);
     EXPECT_FALSE(table.site(direct[0]).frames.empty());
+    table.validate();
 }
 
 }  // namespace

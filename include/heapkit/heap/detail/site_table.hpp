@@ -26,6 +26,11 @@ public:
     // The site of `id` (from intern); its address is stable for the table's life.
     const allocation_site& site(std::uint32_t id) const { return sites_[id]; }
 
+    // ST1 every site is found from its hash's home without crossing an empty cell, ST2 the index
+    // holds each site once and nothing else, ST3 it is at most half full. O(sites + cells);
+    // throws std::logic_error.
+    void validate() const;
+
 private:
     // Without stacks a site is its source location alone: a direct-mapped cache of recent
     // locations then answers intern() without hashing strings.
@@ -53,14 +58,15 @@ private:
     static constexpr std::uint32_t no_id = ~std::uint32_t{0};
 
     std::uint32_t find_or_add(const call_site& location, std::span<void* const> stack);
-    std::uint64_t file_hash(const char* file) noexcept;
+    std::uint64_t hash_of(const call_site& location, std::span<const void* const> stack) const noexcept;
+    std::uint64_t file_hash(const char* file) const noexcept;
     std::size_t home(std::uint64_t hash) const noexcept;
     void place(id_cell cell) noexcept;
     void grow_index();
 
     std::array<recent_location, recent_count> recent_{};
-    std::array<recent_file, recent_file_count> recent_files_{};
-    std::size_t depth_;  // frames captured per site
+    mutable std::array<recent_file, recent_file_count> recent_files_{};  // a cache: no state a caller sees
+    std::size_t depth_;                                                  // frames captured per site
     os::stack_walk walk_;
     std::deque<allocation_site> sites_;  // by id; a deque keeps addresses stable
     std::vector<id_cell> ids_;           // site hash -> id; a power of two cells (or none yet)
