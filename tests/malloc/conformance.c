@@ -133,6 +133,7 @@ int main(void) {
     /* Large blocks taken from freed ones: parts of one freed mapping, each its own, zeroed by
      * calloc, joined again when freed. */
     const size_t mib = (size_t)1 << 20;
+    malloc_trim(0); /* no freed range left from the blocks above, beside which this one could lie */
     unsigned char* whole = malloc(40 * mib);
     CHECK(whole != NULL);
     memset(whole, 1, 40 * mib);
