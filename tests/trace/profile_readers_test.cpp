@@ -3,6 +3,7 @@
 // two threads, a realloc), heaptrack's text (strings, frames with file:line, kinds, times), each
 // cut or bent the ways a damaged file is, and profile::validate catching a broken profile.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -45,11 +46,12 @@ const std::string heaptrack_text =
 
 class ProfileReaders : public ::testing::Test {
 protected:
-    // Reads `bytes` as the file `name` in a scratch folder.
+    // Reads `bytes` as the file `name` in a scratch folder, a file of this process's own: ctest runs
+    // these tests in parallel, and a name shared between them let one read what another wrote.
     profile read(const std::string& bytes, const std::string& name = "recording") {
-        const std::filesystem::path path =
-            std::filesystem::temp_directory_path() /
-            ("heapkit_profile_readers_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + name);
+        const std::filesystem::path path = std::filesystem::temp_directory_path() /
+                                           ("heapkit_profile_readers_" + std::to_string(::getpid()) + "_" +
+                                            ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" + name);
         std::ofstream(path, std::ios::binary) << bytes;
         struct remover {
             std::filesystem::path path;
