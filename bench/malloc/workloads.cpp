@@ -121,6 +121,23 @@ std::uint64_t replace_slots(std::uint64_t seed, std::size_t slot_count, int step
     return sum;
 }
 
+// The same with the sizes taken in turn from `sizes` (drawn beforehand from a distribution):
+// replaces random slots of a working set of `slot_count`, writing each block's first byte; the sum
+// of the first bytes it read.
+std::uint64_t replace_with_sizes(xorshift& random, const std::vector<std::size_t>& sizes, std::size_t slot_count, int steps) {
+    std::vector<char*> slots(slot_count, nullptr);
+    std::uint64_t sum = 0;
+    for (int step = 0; step < steps; ++step) {
+        char*& slot = slots[random.next() % slots.size()];
+        if (slot != nullptr) sum += static_cast<unsigned char>(slot[0]);
+        std::free(slot);
+        slot = static_cast<char*>(std::malloc(sizes[static_cast<std::size_t>(step) % sizes.size()]));
+        slot[0] = static_cast<char>(step);
+    }
+    for (char* slot : slots) std::free(slot);
+    return sum;
+}
+
 // Larson's server: each thread replaces random slots of its own with blocks of 16-2015 bytes.
 std::uint64_t server() {
     return on_every_thread([](int t) { return replace_slots(static_cast<std::uint64_t>(t) * 7 + 3, 4000, 2'000'000, 16, 2000); });
@@ -206,17 +223,7 @@ std::uint64_t glibc_thread() {
                 const double uniform = static_cast<double>(random.next() % 1'000'000) / 1e6;
                 size = static_cast<std::size_t>(1.0 / (min_inverse + uniform * (max_inverse - min_inverse)));
             }
-            std::vector<char*> working_set(1024, nullptr);
-            std::uint64_t sum = 0;
-            for (int step = 0; step < 30'000'000; ++step) {
-                char*& slot = working_set[random.next() % working_set.size()];
-                if (slot != nullptr) sum += static_cast<unsigned char>(slot[0]);
-                std::free(slot);
-                slot = static_cast<char*>(std::malloc(sizes[static_cast<std::size_t>(step) % sizes.size()]));
-                slot[0] = static_cast<char>(step);
-            }
-            for (char* block : working_set) std::free(block);
-            checksum += sum;
+            checksum += replace_with_sizes(random, sizes, 1024, 30'000'000);
         });
     }
     for (std::thread& thread : running) thread.join();
@@ -333,17 +340,7 @@ std::uint64_t alloc_test() {
                 const double drawn = 8.0 / std::pow(uniform, 1.0 / 1.2);
                 size = drawn > 1024.0 ? 1024 : static_cast<std::size_t>(drawn);
             }
-            std::vector<char*> slots(16384, nullptr);
-            std::uint64_t sum = 0;
-            for (int step = 0; step < 20'000'000; ++step) {
-                char*& slot = slots[random.next() % slots.size()];
-                if (slot != nullptr) sum += static_cast<unsigned char>(slot[0]);
-                std::free(slot);
-                slot = static_cast<char*>(std::malloc(sizes[static_cast<std::size_t>(step) % sizes.size()]));
-                slot[0] = static_cast<char>(step);
-            }
-            for (char* slot : slots) std::free(slot);
-            checksum += sum;
+            checksum += replace_with_sizes(random, sizes, 16384, 20'000'000);
         });
     }
     for (std::thread& thread : threads) thread.join();
