@@ -103,39 +103,35 @@ std::uint64_t on_every_thread(Work work) {
     return checksum;
 }
 
-// Larson's server in one thread: replaces random slots of its own with blocks of `min_bytes` to
-// `min_bytes + span_bytes - 1`, writing each one's first byte; the sum of the first bytes it read.
-std::uint64_t replace_slots(std::uint64_t seed, std::size_t slot_count, int steps, std::size_t min_bytes,
-                            std::size_t span_bytes) {
-    xorshift random{seed};
+// Replaces random slots of a working set of `slot_count`, `steps` times, with blocks of
+// size_for(step) bytes (called right after the slot is drawn from `random`), writing each block's
+// first byte; the sum of the first bytes it read.
+template <class SizeFor>
+std::uint64_t replace_in_working_set(xorshift& random, std::size_t slot_count, int steps, SizeFor size_for) {
     std::vector<char*> slots(slot_count, nullptr);
     std::uint64_t sum = 0;
     for (int step = 0; step < steps; ++step) {
         char*& slot = slots[random.next() % slots.size()];
         if (slot != nullptr) sum += static_cast<unsigned char>(slot[0]);
         std::free(slot);
-        slot = static_cast<char*>(std::malloc(min_bytes + random.next() % span_bytes));
+        slot = static_cast<char*>(std::malloc(size_for(step)));
         slot[0] = static_cast<char>(step);
     }
     for (char* slot : slots) std::free(slot);
     return sum;
 }
 
-// The same with the sizes taken in turn from `sizes` (drawn beforehand from a distribution):
-// replaces random slots of a working set of `slot_count`, writing each block's first byte; the sum
-// of the first bytes it read.
+// Larson's server in one thread: blocks of `min_bytes` to `min_bytes + span_bytes - 1`.
+std::uint64_t replace_slots(std::uint64_t seed, std::size_t slot_count, int steps, std::size_t min_bytes,
+                            std::size_t span_bytes) {
+    xorshift random{seed};
+    return replace_in_working_set(random, slot_count, steps, [&](int) { return min_bytes + random.next() % span_bytes; });
+}
+
+// The same with the sizes taken in turn from `sizes` (drawn beforehand from a distribution).
 std::uint64_t replace_with_sizes(xorshift& random, const std::vector<std::size_t>& sizes, std::size_t slot_count, int steps) {
-    std::vector<char*> slots(slot_count, nullptr);
-    std::uint64_t sum = 0;
-    for (int step = 0; step < steps; ++step) {
-        char*& slot = slots[random.next() % slots.size()];
-        if (slot != nullptr) sum += static_cast<unsigned char>(slot[0]);
-        std::free(slot);
-        slot = static_cast<char*>(std::malloc(sizes[static_cast<std::size_t>(step) % sizes.size()]));
-        slot[0] = static_cast<char>(step);
-    }
-    for (char* slot : slots) std::free(slot);
-    return sum;
+    return replace_in_working_set(random, slot_count, steps,
+                                  [&](int step) { return sizes[static_cast<std::size_t>(step) % sizes.size()]; });
 }
 
 // Larson's server: each thread replaces random slots of its own with blocks of 16-2015 bytes.
