@@ -25,6 +25,7 @@ static_assert(size_class_bytes(slab_class_count) > slab_max_bytes && medium_cach
 //      bytes.
 struct medium_cache {
     void* heads[medium_class_count];  // links encoded
+    void* last_put;                   // the block cached last, in whichever class
     std::uint8_t counts[medium_class_count];
     bool exit_registered;
 };
@@ -33,21 +34,33 @@ constinit std::atomic<unsigned> exit_key{~0u};
 
 constexpr std::size_t limit_of(std::size_t index) noexcept {
     const std::size_t by_bytes = medium_cached_bytes_per_class / size_class_bytes(index + slab_class_count);
-    const std::size_t at_least_one = by_bytes == 0 ? 1 : by_bytes;
-    return at_least_one < medium_cached_per_class ? at_least_one : medium_cached_per_class;
+    const std::size_t at_least_two = by_bytes < 2 ? 2 : by_bytes;  // take_from may pass over the last one
+    return at_least_two < medium_cached_per_class ? at_least_two : medium_cached_per_class;
+}
+
+// The block cached last in the class, unless it is the thread's last one cached of all (so that
+// a use after free or a double free after reuse finds another block than its own): then the one
+// cached before it, or nullptr (the arena serves). `all`: whatever is there, for the drain.
+[[gnu::hot]] void* take_from(std::size_t index, bool all) noexcept {
+    void* head = cache.heads[index];
+    if (head == nullptr) return nullptr;
+    void* next = freed_block::unlink(head, 0);  // cached blocks lie anywhere
+    void* block = head;
+    if (head == cache.last_put && !all) {
+        if (next == nullptr) return nullptr;
+        block = next;
+        freed_block::link(head, freed_block::unlink(next, 0));
+    } else {
+        cache.heads[index] = next;
+    }
+    --cache.counts[index];
+    freed_block::clear_words(block);
+    return block;
 }
 
 }  // namespace
 
-[[gnu::hot]] void* medium_cache_take(std::size_t klass) noexcept {
-    const std::size_t index = klass - slab_class_count;
-    void* block = cache.heads[index];
-    if (block == nullptr) return nullptr;
-    cache.heads[index] = freed_block::unlink(block, 0);  // cached blocks lie anywhere
-    --cache.counts[index];
-    freed_block::clear_key(block);
-    return block;
-}
+[[gnu::hot]] void* medium_cache_take(std::size_t klass) noexcept { return take_from(klass - slab_class_count, false); }
 
 [[gnu::hot]] bool medium_cache_put(void* block, std::size_t usable_bytes) noexcept {
     // Below the first medium class, or so far above the last that it would waste over a quarter;
@@ -69,6 +82,7 @@ constexpr std::size_t limit_of(std::size_t index) noexcept {
     }
     freed_block::link(block, cache.heads[index]);
     cache.heads[index] = block;
+    cache.last_put = block;
     ++cache.counts[index];
     return true;
 }
@@ -77,8 +91,9 @@ bool medium_cache_holds(const void* block) noexcept { return freed_block::is_fre
 
 void medium_cache_drain(void (*release)(void* block)) noexcept {
     for (std::size_t index = 0; index < medium_class_count; ++index) {
-        while (void* block = medium_cache_take(index + slab_class_count)) release(block);
+        while (void* block = take_from(index, true)) release(block);
     }
+    cache.last_put = nullptr;
     cache.exit_registered = false;
 }
 

@@ -4,8 +4,11 @@
 // are: a thread takes and returns them without an arena lock. Medium requests are rounded up to a
 // size class, so a block cached in a class serves any request of it. Each class is a singly
 // linked list through its blocks (freed_block.hpp: links encoded, a key that catches a second
-// free); at most 8 blocks or 256 KiB worth per class (about 2.5 MiB a thread when every class is
-// full), drained back to the arenas when the thread exits. O(1) per call; initial-exec TLS.
+// free); at most 8 blocks or 256 KiB worth per class, but at least 2 (about 4.3 MiB a thread when
+// every class is full), drained back to the arenas when the thread exits. A take serves the last
+// block cached in the class, unless it is the last one the thread cached at all: then the one
+// before it, or none (so that a use after free or a double free after reuse finds another block
+// than its own). O(1) per call; initial-exec TLS.
 #pragma once
 
 #include <cstddef>
@@ -15,7 +18,8 @@ namespace heapkit::malloc_layer {
 inline constexpr std::size_t medium_cached_per_class = 8;                             // may be tuned
 inline constexpr std::size_t medium_cached_bytes_per_class = std::size_t{256} << 10;  // may be tuned
 
-// A cached block of class `klass` (a medium class of slab_classes.hpp), or nullptr.
+// A cached block of class `klass` (a medium class of slab_classes.hpp), never the last one the
+// thread cached; or nullptr.
 void* medium_cache_take(std::size_t klass) noexcept;
 // Keeps the freed block, whose usable size is `usable_bytes`, for this thread, in the largest
 // class it can serve; false when that is no medium class (or the block is a quarter larger than

@@ -7,8 +7,10 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
+#include <initializer_list>
 #include <new>
 #include <type_traits>
 
@@ -54,33 +56,53 @@ enum purge_state : unsigned char {
 
 // One page's descriptor, in its segment's header. Owner-only fields are plain; fields that other
 // threads touch are atomic. Layout of a page in use:
-//   start: [block 0][block 1] ... [block carved-1][untouched ... up to capacity blocks]
-// PG1: carved == used + |free| and carved <= capacity; |remote| <= used.
-// PG2: every block on `free` or `remote` starts a block below `carved` and holds the freed key.
+//   start: [block 0][block 1] ... [block carved-1][untouched ... up to capacity_of(klass) blocks]
+// Blocks are handed out from `free`; the owner's frees go on `local_free` and come back only once
+// `free` has run dry (as mimalloc's pages do: a block freed is the next one handed out only at
+// that moment, so a use after free or a double free after reuse mostly finds another block than
+// its own), and fresh blocks are carved onto `free` a batch at a time.
+// PG1: carved == used + |free| + |local_free| and carved <= capacity_of(klass); |remote| <= used.
+// PG2: every block on `free`, `local_free` or `remote` starts a block below `carved` and holds the
+//      freed key (or, on `free`, the fresh key of a block carved and never handed out).
 // PG3: block_bytes != 0 (in use) <=> the page is on its class list or full, never both; an
 //      unused page is on its heap's free_pages list, dirty ones first.
 // PG4: notice == notice_wanted only while full.
 struct slab_page {
-    void* free = nullptr;                // blocks freed by the owner or collected, links encoded
+    void* free = nullptr;                // blocks to hand out: carved, collected or freed before, links encoded
     std::atomic<void*> remote{nullptr};  // blocks freed by other threads: a lock-free stack
     std::atomic<notice_state> notice{notice_idle};
     bool full = false;       // off its class list: had no room when last looked
     bool dirty = false;      // unused, and its memory not yet returned to the kernel
     std::uint8_t klass = 0;  // size class while in use
     std::atomic<purge_state> purge{purge_none};
-    std::uint8_t family = 0;                   // while in use: the allocation_kind its blocks were allocated by
-    std::uint16_t capacity = 0;                // blocks that fit (at most slab_page_bytes / 16)
-    std::uint32_t block_bytes = 0;             // 0 while unused
-    std::uint32_t block_reciprocal = 0;        // ceil(2^32 / block_bytes): offset / block_bytes without a division
-    std::uint16_t carved = 0;                  // blocks handed out at least once (PG1)
-    std::uint16_t used = 0;                    // blocks out, as far as the owner knows (PG1)
-    std::atomic<std::uint32_t> retired_ms{0};  // when it last became unused (monotonic_ms), written before purge
-    slab_page* next = nullptr;                 // class list or free_pages list
+    std::uint8_t family = 0;             // while in use: the allocation_kind its blocks were allocated by
+    std::uint16_t block_bytes = 0;       // 0 while unused
+    std::uint32_t block_reciprocal = 0;  // ceil(2^32 / block_bytes): offset / block_bytes without a division
+    std::uint16_t carved = 0;            // blocks carved onto `free` at least once (PG1)
+    std::uint16_t used = 0;              // blocks out, as far as the owner knows (PG1)
+    void* local_free = nullptr;          // blocks the owner freed since `free` last ran dry, links encoded
+    slab_page* next = nullptr;           // class list or free_pages list
     slab_page* previous = nullptr;
     slab_page* next_noticed = nullptr;  // on the owner's `noticed` stack
 };
 static_assert(sizeof(slab_page) == 64, "one cache line a page descriptor: free() reads one");
-static_assert(slab_page_bytes / 16 <= UINT16_MAX, "capacity, carved and used count blocks of at least 16 bytes");
+static_assert(slab_page_bytes / 16 <= UINT16_MAX, "carved and used count blocks of at least 16 bytes");
+static_assert(slab_max_bytes <= UINT16_MAX, "block_bytes holds a class's size");
+
+// The blocks of each class that fit in a page (a table: has_room asks on every carve).
+constexpr auto class_capacities = [] {
+    std::array<std::uint16_t, slab_class_count> capacities{};
+    for (std::size_t klass = 0; klass < slab_class_count; ++klass)
+        capacities[klass] = static_cast<std::uint16_t>(slab_page_bytes / size_class_bytes(klass));
+    return capacities;
+}();
+std::size_t capacity_of(std::size_t klass) noexcept { return class_capacities[klass]; }
+// Fresh blocks carved onto `free` at a time: about 4 KiB of them (a page's memory is touched as it
+// is needed), and at least 4, so that a block freed at once is not the next one handed out.
+constexpr std::size_t carve_batch_bytes = 4096;  // may be tuned
+constexpr std::size_t carve_batch_blocks(std::size_t block_bytes) noexcept {
+    return block_bytes * 4 > carve_batch_bytes ? 4 : carve_batch_bytes / block_bytes;
+}
 
 // SG1: owner is fixed for the segment's life (which is the process's); pages_in_use == pages
 // with block_bytes != 0.
@@ -94,6 +116,8 @@ struct slab_segment {
     std::size_t accessible_pages;        // SG3: pages [0, this) may be touched
     slab_segment* next_in_process;       // every segment, newest first (all_segments)
     slab_page pages[pages_per_segment];  // pages[0] describes this header: never used
+    // When each page last became unused (monotonic_ms), written before its purge state.
+    std::atomic<std::uint32_t> retired_ms[pages_per_segment];
 };
 static_assert(sizeof(slab_segment) <= slab_page_bytes);
 
@@ -203,16 +227,41 @@ void push_front(slab_page*& head, slab_page* page) noexcept {
 
 // ---- pages and segments ----
 
-bool has_room(const slab_page* page) noexcept { return page->free != nullptr || page->carved < page->capacity; }
+bool has_room(const slab_page* page) noexcept {
+    return page->free != nullptr || page->local_free != nullptr || page->carved < capacity_of(page->klass);
+}
 
-[[gnu::always_inline]] inline void* take_block(slab_page* page) noexcept {  // the fast path's pop
-    void* block = page->free;
-    if (block != nullptr) {
-        page->free = freed_block::unlink(block, slab_page_bytes);  // a written freed block is a verdict
-    } else {
-        block = page_start(page) + std::size_t{page->carved++} * page->block_bytes;
+// Moves the owner's freed blocks onto the empty `free` (each is checked as it is taken); false
+// when there are none. The last one freed is the first taken then, the one moment a block freed
+// is the next one handed out.
+[[gnu::always_inline]] inline bool take_local_free(slab_page* page) noexcept {
+    page->free = page->local_free;
+    page->local_free = nullptr;
+    return page->free != nullptr;
+}
+
+// Fills the empty `free` of a page with room: take_local_free, else a batch of fresh blocks.
+[[gnu::hot]] void refill(slab_page* page) noexcept {
+    if (take_local_free(page)) return;
+    const std::size_t left = capacity_of(page->klass) - page->carved;
+    const std::size_t batch = carve_batch_blocks(page->block_bytes);
+    const std::size_t count = left < batch ? left : batch;
+    std::byte* first = page_start(page) + std::size_t{page->carved} * page->block_bytes;
+    void* next = nullptr;
+    for (std::size_t i = count; i-- > 0;) {  // linked in address order
+        void* block = first + i * page->block_bytes;
+        freed_block::link_fresh(block, next);
+        next = block;
     }
-    freed_block::clear_key(block);  // also a fresh block: a page used before may hold an old key there
+    page->free = first;
+    page->carved = static_cast<std::uint16_t>(page->carved + count);
+}
+
+[[gnu::always_inline]] inline void* take_block(slab_page* page) noexcept {  // has_room(page)
+    if (page->free == nullptr) refill(page);
+    void* block = page->free;
+    page->free = freed_block::unlink(block, slab_page_bytes);  // a written freed block is a verdict
+    freed_block::clear_words(block);
     set_owned(page->used, static_cast<std::uint16_t>(page->used + 1));
     return block;
 }
@@ -272,7 +321,7 @@ constinit std::atomic<void (*)() noexcept> purge_waker{nullptr};
                             segment_bytes - accessible * slab_page_bytes, os_memory::access::none))
         accessible = pages_per_segment;  // the kernel refused: the segment stays accessible as a whole
     auto* segment =
-        new (memory) slab_segment{&heap, heap.segments, 0, accessible, all_segments.load(std::memory_order_relaxed), {}};
+        new (memory) slab_segment{&heap, heap.segments, 0, accessible, all_segments.load(std::memory_order_relaxed), {}, {}};
     heap.segments = segment;
     while (!all_segments.compare_exchange_weak(segment->next_in_process, segment, std::memory_order_release,
                                                std::memory_order_relaxed)) {}
@@ -308,12 +357,12 @@ constinit std::atomic<void (*)() noexcept> purge_waker{nullptr};
     ++segment_of(page)->pages_in_use;
     page->klass = static_cast<std::uint8_t>(list / family_count);
     page->family = static_cast<std::uint8_t>(list % family_count);
-    set_owned(page->block_bytes, static_cast<std::uint32_t>(size_class_bytes(page->klass)));
+    set_owned(page->block_bytes, static_cast<std::uint16_t>(size_class_bytes(page->klass)));
     page->block_reciprocal = static_cast<std::uint32_t>(((std::uint64_t{1} << 32) + page->block_bytes - 1) / page->block_bytes);
-    page->capacity = static_cast<std::uint16_t>(slab_page_bytes / page->block_bytes);
     page->carved = 0;
     set_owned(page->used, 0);
     page->free = nullptr;
+    page->local_free = nullptr;
     push_front(heap.lists[list], page);
     return page;
 }
@@ -346,12 +395,11 @@ constinit std::atomic<void (*)() noexcept> purge_waker{nullptr};
 [[gnu::hot, gnu::noinline]] void retire_page(slab_heap& heap, slab_page* page) noexcept {
     unlink(heap.lists[list_of(page)], page);
     set_owned(page->block_bytes, 0);
-    page->capacity = 0;
     page->dirty = true;
     ++heap.dirty_pages;
     push_front(heap.free_pages, page);
     --segment_of(page)->pages_in_use;
-    page->retired_ms.store(monotonic_ms(), std::memory_order_relaxed);
+    segment_of(page)->retired_ms[page - segment_of(page)->pages].store(monotonic_ms(), std::memory_order_relaxed);
     page->purge.store(purge_waiting, std::memory_order_release);
     if (heap.dirty_pages > purge_now_pages) purge_dirty_pages(heap);
 }
@@ -413,8 +461,8 @@ constinit std::atomic<void (*)() noexcept> purge_waker{nullptr};
 }
 
 [[gnu::hot]] void local_free(slab_heap& heap, slab_page* page, void* block) noexcept {
-    freed_block::link(block, page->free);
-    page->free = block;
+    freed_block::link(block, page->local_free);
+    page->local_free = block;
     set_owned(page->used, static_cast<std::uint16_t>(page->used - 1));
     if (page->full) {
         page->full = false;
@@ -474,19 +522,21 @@ constinit std::atomic<void (*)() noexcept> purge_waker{nullptr};
 
 const char* validate_page(const slab_heap& heap, slab_page* page) noexcept {
     if (page->block_bytes == 0) return page->notice.load() == notice_wanted ? "PG4: an unused page waits for a notice" : nullptr;
-    if (page->block_bytes != size_class_bytes(page->klass) || page->capacity != slab_page_bytes / page->block_bytes)
-        return "PG1: a page's block size or capacity does not match its class";
-    if (page->carved > page->capacity) return "PG1: carved beyond capacity";
+    if (page->block_bytes != size_class_bytes(page->klass)) return "PG1: a page's block size does not match its class";
+    if (page->carved > capacity_of(page->klass)) return "PG1: carved beyond capacity";
     const std::byte* start = page_start(page);
     const std::byte* carved_end = start + std::size_t{page->carved} * page->block_bytes;
-    std::size_t on_free = 0;
-    for (void* block = page->free; block != nullptr; block = next_of(block), ++on_free) {
-        const auto* at = static_cast<const std::byte*>(block);
-        if (at < start || at >= carved_end || static_cast<std::size_t>(at - start) % page->block_bytes != 0 || !is_freed(block))
-            return "PG2: a free block is not a freed block of its page";
-        if (on_free > page->carved) return "PG1: the free list is longer than the carved blocks (a cycle)";
+    std::size_t on_lists = 0;
+    for (void* list : {page->free, page->local_free}) {
+        for (void* block = list; block != nullptr; block = next_of(block), ++on_lists) {
+            const auto* at = static_cast<const std::byte*>(block);
+            if (at < start || at >= carved_end || static_cast<std::size_t>(at - start) % page->block_bytes != 0 ||
+                !(list == page->free ? freed_block::is_listed(block) : is_freed(block)))
+                return "PG2: a free block is not a freed (or, on `free`, fresh) block of its page";
+            if (on_lists > page->carved) return "PG1: the free lists are longer than the carved blocks (a cycle)";
+        }
     }
-    if (page->carved != page->used + on_free) return "PG1: carved != used + |free|";
+    if (page->carved != page->used + on_lists) return "PG1: carved != used + |free| + |local_free|";
     std::size_t remote = 0;
     for (void* block = page->remote.load(std::memory_order_acquire); block != nullptr; block = next_of(block)) {
         if (!is_freed(block)) return "PG2: a remotely freed block lacks the freed key";
@@ -528,7 +578,8 @@ const char* validate_page(const slab_heap& heap, slab_page* page) noexcept {
     slab_heap* heap = current_heap;
     if (address_of(heap) <= address_of(exited_thread())) return nullptr;  // no heap yet, or the thread has exited
     slab_page* page = heap->lists[list_of(klass, family)];
-    if (page == nullptr || page->free == nullptr) return nullptr;  // carving, collecting: slab_allocate
+    if (page == nullptr || (page->free == nullptr && !take_local_free(page)))
+        return nullptr;  // carving, collecting: slab_allocate
     return take_block(page);
 }
 
@@ -539,17 +590,18 @@ const char* validate_page(const slab_heap& heap, slab_page* page) noexcept {
     std::uint32_t block = 0;
     slab_page* page = page_of_block_or_null(pointer, &block);
     if (page == nullptr || block >= page->carved) return false;
-    if (page->family != static_cast<std::uint8_t>(family)) return false;     // a verdict to give
-    if (page->full || page->used <= 1) return false;                         // a list to change
-    if (!freed_block::link_unless_freed(pointer, page->free)) return false;  // a verdict to give
-    page->free = pointer;
+    if (page->family != static_cast<std::uint8_t>(family)) return false;            // a verdict to give
+    if (page->full || page->used <= 1) return false;                                // a list to change
+    if (!freed_block::link_unless_listed(pointer, page->local_free)) return false;  // a verdict to give
+    page->local_free = pointer;
     set_owned(page->used, static_cast<std::uint16_t>(page->used - 1));
     return true;
 }
 
 [[gnu::hot]] std::size_t slab_free(void* pointer, allocation_kind family) noexcept {
     slab_page* page = page_of_block(pointer, misuse::foreign_free);
-    if (is_freed(pointer)) fatal(misuse::double_free, pointer);
+    if (freed_block::is_listed(pointer))
+        fatal(freed_block::is_fresh(pointer) ? misuse::foreign_free : misuse::double_free, pointer);
     if (page->family != static_cast<std::uint8_t>(family))
         fatal_mismatched(static_cast<allocation_kind>(page->family), family, pointer);
     const std::size_t bytes = page->block_bytes;
@@ -565,7 +617,7 @@ const char* validate_page(const slab_heap& heap, slab_page* page) noexcept {
 
 [[gnu::hot]] std::size_t slab_block_bytes(const void* pointer, misuse what) noexcept {
     const slab_page* page = page_of_block(pointer, what);
-    if (is_freed(pointer)) fatal(what, pointer);
+    if (freed_block::is_listed(pointer)) fatal(what, pointer);
     return page->block_bytes;
 }
 
@@ -643,7 +695,7 @@ slab_totals slab_census() noexcept {
         totals.mapped_bytes += segment_bytes;
         for (std::size_t index = 1; index < pages_per_segment; ++index) {
             const slab_page& page = segment->pages[index];
-            const std::uint32_t block_bytes = read_owned(page.block_bytes);
+            const std::uint16_t block_bytes = read_owned(page.block_bytes);
             if (block_bytes == 0) continue;
             ++totals.in_use_pages;
             totals.in_use_bytes += std::size_t{read_owned(page.used)} * block_bytes;
@@ -665,7 +717,7 @@ bool slab_purge_aged(std::uint32_t age_ms) noexcept {
         for (std::size_t index = 1; index < pages_per_segment; ++index) {
             slab_page& page = segment->pages[index];
             if (page.purge.load(std::memory_order_relaxed) != purge_waiting) continue;
-            if (now - page.retired_ms.load(std::memory_order_relaxed) < age_ms) {
+            if (now - segment->retired_ms[index].load(std::memory_order_relaxed) < age_ms) {
                 waiting = true;
                 continue;
             }

@@ -407,9 +407,46 @@ TEST(SlabHeap, FastPathsDeclineWhatTheFullPathsMustJudge) {
     EXPECT_EQ(slab_free(others, allocation_kind::malloc), size_class_bytes(klass));
     EXPECT_TRUE(slab_free_fast(second, allocation_kind::malloc));
     EXPECT_FALSE(slab_free_fast(second, allocation_kind::malloc)) << "a double free";
-    EXPECT_EQ(slab_allocate_fast(klass, allocation_kind::malloc), second) << "the last block freed is the first taken";
-    for (void* block : {first, second, third})
+    void* fourth = slab_allocate(klass, allocation_kind::malloc);
+    EXPECT_NE(fourth, second) << "a block freed is not the next one taken";
+    for (void* block : {first, third, fourth})
         EXPECT_EQ(free_either_way({block, size_class_bytes(klass)}, true), size_class_bytes(klass));
+    expect_valid();
+}
+
+// Freed blocks wait on the page's local list until the blocks to hand out run dry: a loop of one
+// malloc and one free takes the block it just freed again only when its batch of blocks has run
+// dry, and cycles through that one batch (about 4 KiB), never more.
+TEST(SlabHeap, AFreedBlockComesBackOnlyAfterTheOthers) {
+    const std::size_t klass = size_class_of(32);
+    const std::size_t batch = 4096 / size_class_bytes(klass);
+    // Blocks until a page starts (its blocks carved in address order from its start; earlier tests
+    // may have left this class's pages in any state), then half of that page's second batch.
+    std::vector<void*> pinned;
+    for (std::size_t run = 0; run < batch * 3 / 2;) {
+        auto* block = static_cast<char*>(slab_allocate(klass, allocation_kind::malloc));
+        ASSERT_NE(block, nullptr);
+        const bool page_start = reinterpret_cast<std::uintptr_t>(block) % (std::size_t{64} << 10) == 0;
+        const bool next = run > 0 && block == static_cast<char*>(pinned.back()) + size_class_bytes(klass);
+        run = page_start ? 1 : next ? run + 1 : 0;
+        pinned.push_back(block);
+    }
+    std::set<void*> seen;
+    void* previous = nullptr;
+    std::size_t again = 0;
+    const int steps = 1000;
+    for (int i = 0; i < steps; ++i) {
+        void* block = slab_allocate(klass, allocation_kind::malloc);
+        ASSERT_NE(block, nullptr);
+        again += block == previous ? 1 : 0;
+        seen.insert(block);
+        slab_free(block, allocation_kind::malloc);
+        previous = block;
+        if (i % 97 == 0) expect_valid();
+    }
+    EXPECT_LE(again, steps / (batch / 2 - 1) + 1) << "the block just freed is taken at once only when the free list ran dry";
+    EXPECT_LE(seen.size(), batch) << "the loop cycles through one carved batch";
+    for (void* block : pinned) slab_free(block, allocation_kind::malloc);
     expect_valid();
 }
 
@@ -461,6 +498,9 @@ TEST(SlabHeapDeathTest, PointerInsideABlockEndsTheProgram) {
     EXPECT_DEATH(slab_free(block + 16, allocation_kind::malloc),
                  "^heapkit: free of a pointer heapkit never handed out: 0x[0-9a-f]+\n$");
     EXPECT_DEATH(slab_block_bytes(block + 16, misuse::realloc_of_freed), "^heapkit: realloc of a block that is not live: 0x");
+    char* carved = block + size_class_bytes(size_class_of(64));  // carved with it, never handed out
+    EXPECT_DEATH(slab_free(carved, allocation_kind::malloc), "^heapkit: free of a pointer heapkit never handed out: 0x");
+    EXPECT_DEATH(slab_block_bytes(carved, misuse::realloc_of_freed), "^heapkit: realloc of a block that is not live: 0x");
     slab_free(block, allocation_kind::malloc);
     EXPECT_DEATH(slab_block_bytes(block, misuse::realloc_of_freed), "^heapkit: realloc of a block that is not live: 0x");
 }
@@ -488,23 +528,33 @@ TEST(SlabHeapDeathTest, AFreedBlockWrittenBeforeItsReuseEndsTheProgram) {
     slab_free(below, allocation_kind::malloc);
     slab_free(freed, allocation_kind::malloc);  // the head of its page's list, linked to `below`
     const char* verdict = "^heapkit: write after free \\(or an overflow\\) into the freed block at 0x[0-9a-f]+\n$";
+    // The page's other blocks are handed out first; then the freed ones, each checked as it is taken.
+    std::vector<void*> taken;
+    const auto take_until = [&](const void* wanted) {
+        for (std::size_t i = 0; i <= (std::size_t{64} << 10) / size_class_bytes(klass); ++i) {
+            taken.push_back(slab_allocate(klass, allocation_kind::malloc));
+            if (taken.back() == wanted) return true;
+        }
+        return false;
+    };
     EXPECT_DEATH(
         {
             freed[12] ^= 1;
-            slab_allocate(klass, allocation_kind::malloc);
+            take_until(nullptr);
         },
         verdict)
         << "its key changed";
     EXPECT_DEATH(
         {
             freed[2] ^= 1;
-            slab_allocate(klass, allocation_kind::malloc);
+            take_until(nullptr);
         },
         verdict)
         << "its link sent to another page";
-    EXPECT_EQ(slab_allocate(klass, allocation_kind::malloc), freed) << "untouched, it is taken as usual";
-    EXPECT_EQ(slab_allocate(klass, allocation_kind::malloc), below);
-    for (void* block : {kept, below, static_cast<void*>(freed)}) slab_free(block, allocation_kind::malloc);
+    EXPECT_TRUE(take_until(freed)) << "untouched, it is taken as usual once the page's other blocks are";
+    EXPECT_EQ(slab_allocate(klass, allocation_kind::malloc), below) << "and the block freed before it next";
+    for (void* block : taken) slab_free(block, allocation_kind::malloc);
+    for (void* block : {kept, below}) slab_free(block, allocation_kind::malloc);
     EXPECT_EQ(slab_validate(), nullptr);
 }
 
