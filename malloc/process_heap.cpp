@@ -199,9 +199,7 @@ void deallocate_released(void* pointer, allocation_kind kind) noexcept {
 
 [[gnu::hot]] void* reallocate_released(void* pointer, std::size_t size) noexcept {
     if (slab_owns(pointer)) {
-        const std::size_t bytes = slab_block_bytes(pointer, misuse::realloc_of_freed);
-        if (const allocation_kind family = slab_block_family(pointer); family != allocation_kind::malloc)
-            fatal_mismatched(family, allocation_kind::malloc, pointer);
+        const std::size_t bytes = slab_realloc_bytes(pointer);
         if (size <= bytes && size_class_of(size) == size_class_of(bytes)) {
             if (recording_enabled()) record_resize(pointer, bytes, pointer, bytes, size);
             return pointer;

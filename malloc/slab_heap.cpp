@@ -621,8 +621,12 @@ const char* validate_page(const slab_heap& heap, slab_page* page) noexcept {
     return page->block_bytes;
 }
 
-allocation_kind slab_block_family(const void* pointer) noexcept {
-    return static_cast<allocation_kind>(page_of_block(pointer, misuse::foreign_free)->family);
+[[gnu::hot]] std::size_t slab_realloc_bytes(const void* pointer) noexcept {
+    const slab_page* page = page_of_block(pointer, misuse::realloc_of_freed);
+    if (freed_block::is_listed(pointer)) fatal(misuse::realloc_of_freed, pointer);
+    if (page->family != static_cast<std::uint8_t>(allocation_kind::malloc))
+        fatal_mismatched(static_cast<allocation_kind>(page->family), allocation_kind::malloc, pointer);
+    return page->block_bytes;
 }
 
 void slab_set_exit_key(unsigned key) noexcept { exit_key.store(key, std::memory_order_relaxed); }

@@ -38,8 +38,9 @@ bool slab_free_fast(void* pointer, allocation_kind family) noexcept;
 // The bytes of the live block at `pointer` (slab_owns); a freed block or a pointer that is no
 // block's start ends the program with the verdict of `what` (misuse::realloc_of_freed, say).
 std::size_t slab_block_bytes(const void* pointer, misuse what) noexcept;
-// The family that allocated the live block at `pointer` (one slab_block_bytes accepted).
-allocation_kind slab_block_family(const void* pointer) noexcept;
+// The same for realloc, with one lookup: a freed block or a pointer that is no block's start is the
+// realloc_of_freed verdict, a block that new or new[] allocated the mismatched one.
+std::size_t slab_realloc_bytes(const void* pointer) noexcept;
 
 // Makes the calling thread's heap go to the next new thread when this one exits: the first
 // allocation of each thread registers it with `key` (a pthread_key_t made once by the caller,

@@ -468,7 +468,10 @@ TEST(SlabHeapDeathTest, AFreeByAnotherFamilyIsTheMismatchedLine) {
     EXPECT_DEATH(slab_free(by_new_array, allocation_kind::new_object),
                  "^heapkit: mismatched free \\(allocated by new\\[\\], freed by delete\\) of 0x[0-9a-f]+\n$");
     EXPECT_FALSE(slab_free_fast(by_new, allocation_kind::new_array)) << "the fast path leaves the verdict to slab_free";
-    EXPECT_EQ(slab_block_family(by_new_array), allocation_kind::new_array);
+    EXPECT_DEATH(slab_realloc_bytes(by_new_array),
+                 "^heapkit: mismatched free \\(allocated by new\\[\\], freed by free\\) of 0x[0-9a-f]+\n$");
+    EXPECT_DEATH(slab_realloc_bytes(static_cast<char*>(by_malloc) + 16), "^heapkit: realloc of a block that is not live: 0x");
+    EXPECT_EQ(slab_realloc_bytes(by_malloc), size_class_bytes(size_class_of(4)));
     slab_free(by_new, allocation_kind::new_object);
     slab_free(by_malloc, allocation_kind::malloc);
     slab_free(by_new_array, allocation_kind::new_array);
