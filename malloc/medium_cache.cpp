@@ -20,12 +20,14 @@ namespace {
 constexpr std::size_t medium_class_count = cached_class_count - slab_class_count;
 static_assert(size_class_bytes(slab_class_count) > slab_max_bytes && medium_cached_max_bytes > slab_max_bytes);
 
-// MC1: list k holds counts[k] <= limit(k) blocks, each marked freed (freed_block::is_freed).
+// MC1: list k holds counts[k] <= limit(k) blocks, each marked freed (freed_block::is_freed);
+//      bytes == the sum of counts[k] * the bytes of class k <= medium_cached_bytes_per_thread.
 // MC2: every block on list k is a boundary-tag block whose usable size is at least its class's
 //      bytes.
 struct medium_cache {
     void* heads[medium_class_count];  // links encoded
     void* last_put;                   // the block cached last, in whichever class
+    std::size_t bytes;                // MC1
     std::uint8_t counts[medium_class_count];
     bool exit_registered;
 };
@@ -54,6 +56,7 @@ constexpr std::size_t limit_of(std::size_t index) noexcept {
         cache.heads[index] = next;
     }
     --cache.counts[index];
+    cache.bytes -= size_class_bytes(index + slab_class_count);
     freed_block::clear_words(block);
     return block;
 }
@@ -74,7 +77,8 @@ constexpr std::size_t limit_of(std::size_t index) noexcept {
     if (size_class_bytes(klass) > usable_bytes) --klass;
     if (klass < slab_class_count) return false;
     const std::size_t index = klass - slab_class_count;
-    if (cache.counts[index] >= limit_of(index)) return false;
+    if (cache.counts[index] >= limit_of(index) || cache.bytes + size_class_bytes(klass) > medium_cached_bytes_per_thread)
+        return false;
     if (!cache.exit_registered) {
         const unsigned key = exit_key.load(std::memory_order_relaxed);
         if (key != ~0u) pthread_setspecific(static_cast<pthread_key_t>(key), &cache);
@@ -84,6 +88,7 @@ constexpr std::size_t limit_of(std::size_t index) noexcept {
     cache.heads[index] = block;
     cache.last_put = block;
     ++cache.counts[index];
+    cache.bytes += size_class_bytes(klass);
     return true;
 }
 
@@ -100,7 +105,9 @@ void medium_cache_drain(void (*release)(void* block)) noexcept {
 void medium_cache_set_exit_key(unsigned key) noexcept { exit_key.store(key, std::memory_order_relaxed); }
 
 const char* medium_cache_validate() noexcept {
+    std::size_t bytes = 0;
     for (std::size_t index = 0; index < medium_class_count; ++index) {
+        bytes += cache.counts[index] * size_class_bytes(index + slab_class_count);
         std::size_t length = 0;
         for (void* block = cache.heads[index]; block != nullptr; block = freed_block::next_of(block)) {
             if (!freed_block::is_freed(block)) return "MC1: a cached medium block lacks the freed key";
@@ -111,6 +118,8 @@ const char* medium_cache_validate() noexcept {
         if (length != cache.counts[index] || length > limit_of(index))
             return "MC1: a medium cache count is wrong or over its limit";
     }
+    if (bytes != cache.bytes || bytes > medium_cached_bytes_per_thread)
+        return "MC1: the medium cache's bytes are wrong or over the limit";
     return nullptr;
 }
 

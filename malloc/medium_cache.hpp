@@ -4,8 +4,8 @@
 // are: a thread takes and returns them without an arena lock. Medium requests are rounded up to a
 // size class, so a block cached in a class serves any request of it. Each class is a singly
 // linked list through its blocks (freed_block.hpp: links encoded, a key that catches a second
-// free); at most 8 blocks or 256 KiB worth per class, but at least 2 (about 4.3 MiB a thread when
-// every class is full), drained back to the arenas when the thread exits. A take serves the last
+// free); at most 32 blocks or 2 MiB worth per class, but at least 2, and 4 MiB in all a thread (as
+// tcmalloc's thread caches), drained back to the arenas when the thread exits. A take serves the last
 // block cached in the class, unless it is the last one the thread cached at all: then the one
 // before it, or none (so that a use after free or a double free after reuse finds another block
 // than its own). O(1) per call; initial-exec TLS.
@@ -15,8 +15,9 @@
 
 namespace heapkit::malloc_layer {
 
-inline constexpr std::size_t medium_cached_per_class = 8;                             // may be tuned
-inline constexpr std::size_t medium_cached_bytes_per_class = std::size_t{256} << 10;  // may be tuned
+inline constexpr std::size_t medium_cached_per_class = 32;                           // may be tuned
+inline constexpr std::size_t medium_cached_bytes_per_class = std::size_t{2} << 20;   // may be tuned
+inline constexpr std::size_t medium_cached_bytes_per_thread = std::size_t{4} << 20;  // may be tuned
 
 // A cached block of class `klass` (a medium class of slab_classes.hpp), never the last one the
 // thread cached; or nullptr.

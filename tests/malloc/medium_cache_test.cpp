@@ -84,21 +84,44 @@ TEST_F(MediumCache, RefusesSlabSizesAndFullClasses) {
     EXPECT_FALSE(medium_cache_put(small, boundary_tag_heap::usable_size(small)));
     const std::size_t klass = size_class_of(20000);
     std::size_t accepted = 0;
-    for (int i = 0; i < 12; ++i) {
+    for (int i = 0; i < 40; ++i) {
         void* block = block_of(size_class_bytes(klass));
         if (medium_cache_put(block, boundary_tag_heap::usable_size(block))) ++accepted;
     }
-    EXPECT_EQ(accepted, medium_cached_per_class);  // 8 blocks of 20 KiB are 160 KiB: the count binds
+    EXPECT_EQ(accepted, medium_cached_per_class);  // 32 blocks of 20 KiB are 640 KiB: the count binds
     const std::size_t top = size_class_of(medium_cached_max_bytes);
     accepted = 0;
-    for (int i = 0; i < 4; ++i) {
+    for (int i = 0; i < 12; ++i) {
         void* block = block_of(size_class_bytes(top));
         if (medium_cache_put(block, boundary_tag_heap::usable_size(block))) ++accepted;
     }
-    EXPECT_EQ(accepted, 2u);  // 256 KiB worth is one block; two, so that one can be served
+    EXPECT_EQ(accepted, 8u);  // 2 MiB worth of 256 KiB blocks
     void* huge = block_of(medium_cached_max_bytes * 2);
     EXPECT_FALSE(medium_cache_put(huge, boundary_tag_heap::usable_size(huge)));  // would waste half
     expect_valid();
+}
+
+// A thread caches at most medium_cached_bytes_per_thread in all: past it, a class with room
+// refuses too.
+TEST_F(MediumCache, AThreadCachesAtMostItsBudget) {
+    std::size_t cached = 0;
+    bool refused_with_room = false;
+    for (std::size_t klass = cached_class_count; klass-- > slab_class_count && !refused_with_room;) {
+        for (int i = 0; i < 40; ++i) {
+            void* block = block_of(size_class_bytes(klass));
+            ASSERT_NE(block, nullptr);
+            if (medium_cache_put(block, boundary_tag_heap::usable_size(block))) {
+                cached += size_class_bytes(klass);
+                continue;
+            }
+            refused_with_room = i < 2;  // every class keeps 2 at least: a refusal that soon is the budget's
+            break;
+        }
+        expect_valid();
+    }
+    EXPECT_TRUE(refused_with_room);
+    EXPECT_LE(cached, medium_cached_bytes_per_thread);
+    EXPECT_GT(cached + size_class_bytes(cached_class_count - 1), medium_cached_bytes_per_thread);
 }
 
 TEST_F(MediumCache, DrainHandsBackEveryBlockUnmarked) {
@@ -124,6 +147,7 @@ TEST_F(MediumCache, RandomPutsAndTakesMatchAModel) {
     std::mt19937_64 random(seed);
     std::map<std::size_t, std::vector<void*>> model;  // class -> blocks, last put at the back
     void* last_put = nullptr;                         // the thread's last block cached
+    std::size_t model_bytes = 0;                      // the bytes of the classes of the blocks cached
     std::vector<void*> spare;
     for (int step = 0; step < 20000; ++step) {
         const std::size_t klass = slab_class_count + random() % (cached_class_count - slab_class_count);
@@ -141,9 +165,11 @@ TEST_F(MediumCache, RandomPutsAndTakesMatchAModel) {
             if (size_class_bytes(serves) > usable) --serves;
             if (medium_cache_put(block, usable)) {
                 model[serves].push_back(block);
+                model_bytes += size_class_bytes(serves);
                 last_put = block;
             } else {
-                EXPECT_GE(model[serves].size(), 1u) << "refused a block for an empty class";
+                EXPECT_TRUE(model[serves].size() >= 2 || model_bytes + size_class_bytes(serves) > medium_cached_bytes_per_thread)
+                    << "refused a block for a class with fewer than 2, within the thread's budget";
                 heap_.deallocate(block);
             }
         } else {
@@ -156,6 +182,7 @@ TEST_F(MediumCache, RandomPutsAndTakesMatchAModel) {
                 const auto at = expected.end() - (pass_last ? 2 : 1);
                 EXPECT_EQ(taken, *at);
                 expected.erase(at);
+                model_bytes -= size_class_bytes(klass);
                 EXPECT_GE(boundary_tag_heap::usable_size(taken), size_class_bytes(klass));
                 spare.push_back(taken);
             }
