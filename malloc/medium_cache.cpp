@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 
@@ -34,11 +35,18 @@ struct medium_cache {
 __attribute__((tls_model("initial-exec"))) thread_local medium_cache cache;
 constinit std::atomic<unsigned> exit_key{~0u};
 
-constexpr std::size_t limit_of(std::size_t index) noexcept {
-    const std::size_t by_bytes = medium_cached_bytes_per_class / size_class_bytes(index + slab_class_count);
-    const std::size_t at_least_two = by_bytes < 2 ? 2 : by_bytes;  // take_from may pass over the last one
-    return at_least_two < medium_cached_per_class ? at_least_two : medium_cached_per_class;
-}
+// The most blocks class index + slab_class_count may cache (a table: no division on the free path).
+constexpr auto class_limits = [] {
+    std::array<std::uint8_t, medium_class_count> limits{};
+    for (std::size_t index = 0; index < medium_class_count; ++index) {
+        const std::size_t by_bytes = medium_cached_bytes_per_class / size_class_bytes(index + slab_class_count);
+        const std::size_t at_least_two = by_bytes < 2 ? 2 : by_bytes;  // take_from may pass over the last one
+        limits[index] =
+            static_cast<std::uint8_t>(at_least_two < medium_cached_per_class ? at_least_two : medium_cached_per_class);
+    }
+    return limits;
+}();
+std::size_t limit_of(std::size_t index) noexcept { return class_limits[index]; }
 
 // The block cached last in the class, unless it is the thread's last one cached of all (so that
 // a use after free or a double free after reuse finds another block than its own): then the one
