@@ -24,12 +24,13 @@ namespace {
 // Right before every large block's pointer. The seal, the lowest word, is made from the other
 // three, the pointer and the process's secret: a write before the block's start (an underflow)
 // that reached any of the 32 bytes breaks it, and the block's next free, realloc or
-// malloc_usable_size ends the program instead of unmapping a wrong range.
+// malloc_usable_size ends the program instead of unmapping a wrong range. The block's usable bytes
+// run from the pointer to the mapping's end.
 struct large_header {
     std::uintptr_t seal;        // seal_for(the rest, the pointer)
     void* mapping;              // what os_memory::map_aligned returned
     std::size_t mapping_bytes;  // its length
-    std::size_t usable_bytes;   // from the pointer to the mapping's end
+    std::size_t family;         // the allocation_kind that allocated it (malloc, new, new[])
 };
 static_assert(sizeof(large_header) == 32);
 
@@ -39,15 +40,25 @@ large_header* header_of(const void* pointer) noexcept {
 
 std::uintptr_t seal_for(const large_header& header, const void* pointer) noexcept {
     const auto mixed = freed_block::address_of(header.mapping) ^ std::rotl(header.mapping_bytes, 21) ^
-                       std::rotl(header.usable_bytes, 42) ^ freed_block::address_of(pointer);
+                       std::rotl(header.family, 42) ^ freed_block::address_of(pointer);
     return (mixed * 0x9E3779B97F4A7C15ULL) ^ freed_block::secret();  // every bit of each field reaches the top half
 }
 
 // Writes the header of the block at `pointer`, sealed.
-[[gnu::hot]] void write_header(void* pointer, void* mapping, std::size_t mapping_bytes, std::size_t usable_bytes) noexcept {
+[[gnu::hot]] void write_header(void* pointer, void* mapping, std::size_t mapping_bytes, allocation_kind family) noexcept {
     large_header* header = header_of(pointer);
-    *header = {0, mapping, mapping_bytes, usable_bytes};
+    *header = {0, mapping, mapping_bytes, static_cast<std::size_t>(family)};
     header->seal = seal_for(*header, pointer);
+}
+
+std::size_t usable_bytes(const large_header& header, const void* pointer) noexcept {
+    return freed_block::address_of(header.mapping) + header.mapping_bytes - freed_block::address_of(pointer);
+}
+
+// Ends the program when `family` is not the one that allocated the block (mismatched free).
+void check_family(const large_header& header, allocation_kind family, const void* pointer) noexcept {
+    if (header.family != static_cast<std::size_t>(family))
+        fatal_mismatched(static_cast<allocation_kind>(header.family), family, pointer);
 }
 
 // The header of the live block at `pointer`, once its seal is checked.
@@ -204,7 +215,7 @@ void unlock_large_cache() noexcept {
     pthread_mutex_unlock(&cache_mutex);
 }
 
-[[gnu::hot]] void* allocate_large(std::size_t size, std::size_t alignment, bool zeroed) noexcept {
+[[gnu::hot]] void* allocate_large(std::size_t size, std::size_t alignment, allocation_kind family, bool zeroed) noexcept {
     freed_block::make_secret();  // before the first seal, which it must outlive
     const std::size_t page = os_memory::page_bytes();
     const std::size_t lead = alignment > 16 ? alignment : 16;  // room for the header, aligned
@@ -224,7 +235,7 @@ void unlock_large_cache() noexcept {
     const auto base = reinterpret_cast<std::uintptr_t>(mapping) + sizeof(large_header);
     const std::uintptr_t user = (base + lead - 1) & ~(std::uintptr_t{lead} - 1);
     auto* pointer = reinterpret_cast<void*>(user);
-    write_header(pointer, mapping, mapping_bytes, reinterpret_cast<std::uintptr_t>(mapping) + mapping_bytes - user);
+    write_header(pointer, mapping, mapping_bytes, family);
     if (!large_registry::add(pointer)) {
         give_back(mapping, mapping_bytes);
         return nullptr;
@@ -238,24 +249,28 @@ void unlock_large_cache() noexcept {
 
 [[gnu::hot]] bool is_large(const void* pointer) noexcept { return large_registry::holds(pointer); }
 
-[[gnu::hot]] std::size_t free_large(void* pointer) noexcept {
+[[gnu::hot]] std::size_t free_large(void* pointer, allocation_kind family) noexcept {
     switch (large_registry::remove(pointer)) {
         case large_registry::removal::removed: break;
         case large_registry::removal::freed_lately: fatal(misuse::double_free, pointer);
         case large_registry::removal::unknown: fatal(misuse::foreign_free, pointer);
     }
     const large_header& header = checked_header(pointer);
-    const std::size_t usable = header.usable_bytes;
+    check_family(header, family, pointer);
+    const std::size_t usable = usable_bytes(header, pointer);
     count_mapping(header.mapping_bytes, -1);
     give_back(header.mapping, header.mapping_bytes);
     wake_background_purge();  // the mapping may now be cached: it goes if the program goes idle
     return usable;
 }
 
-[[gnu::hot]] std::size_t large_usable_size(const void* pointer) noexcept { return checked_header(pointer).usable_bytes; }
+[[gnu::hot]] std::size_t large_usable_size(const void* pointer) noexcept {
+    return usable_bytes(checked_header(pointer), pointer);
+}
 
 [[gnu::hot]] void* reallocate_large(void* pointer, std::size_t size) noexcept {
     const large_header& header = checked_header(pointer);
+    check_family(header, allocation_kind::malloc, pointer);  // realloc is of the free family
     const auto offset = static_cast<std::size_t>(static_cast<char*>(pointer) - static_cast<char*>(header.mapping));
     if (size > ~std::size_t{0} - offset) return nullptr;
     const std::size_t mapping_bytes = os_memory::round_up_to_pages(offset + size);
@@ -266,7 +281,7 @@ void unlock_large_cache() noexcept {
     void* user = static_cast<char*>(moved) + offset;  // 16-aligned still; realloc promises no more
     count_mapping(old_mapping_bytes, -1);             // the header moved with the mapping: read before
     count_mapping(mapping_bytes, 1);
-    write_header(user, moved, mapping_bytes, mapping_bytes - offset);
+    write_header(user, moved, mapping_bytes, allocation_kind::malloc);
     if (user != pointer) {  // the registry has room: one address out, one in
         large_registry::remove(pointer);
         large_registry::add(user);

@@ -10,6 +10,8 @@
 
 #include <cstddef>
 
+#include "fatal.hpp"
+
 namespace heapkit::malloc_layer {
 
 // At or above this many bytes a request gets its own mapping.
@@ -18,17 +20,20 @@ inline constexpr std::size_t large_threshold_bytes = std::size_t{512} << 10;
 // A mapping holding `size` bytes aligned to `alignment` (a power of two), or nullptr. With
 // `zeroed`, those bytes read zero: only what a reused mapping held before is cleared, so a fresh
 // mapping's pages stay untouched (calloc of a large block costs no fault until it is used).
-void* allocate_large(std::size_t size, std::size_t alignment, bool zeroed = false) noexcept;
+// The block remembers `family` (malloc, new, new[]): free_large by another is a mismatched free.
+void* allocate_large(std::size_t size, std::size_t alignment, allocation_kind family, bool zeroed = false) noexcept;
 // Whether `pointer` is a live large block (asks large_registry.hpp; reads no memory at it).
 bool is_large(const void* pointer) noexcept;
-// Frees a large block and returns the bytes it had usable; a pointer that is not a live large
-// block ends the program (a double free when it was one lately, else a foreign free).
-std::size_t free_large(void* pointer) noexcept;
+// Frees a large block, by the deallocator of `family`, and returns the bytes it had usable; a
+// pointer that is not a live large block ends the program (a double free when it was one lately,
+// else a foreign free), and so does a block of another family (the mismatched free line).
+std::size_t free_large(void* pointer, allocation_kind family) noexcept;
 // Around fork: the cache's and the registry's locks are held across it.
 void lock_large_cache() noexcept;
 void unlock_large_cache() noexcept;
 std::size_t large_usable_size(const void* pointer) noexcept;
-// Grows or shrinks a large block (mremap may move it), or nullptr with the block unchanged.
+// Grows or shrinks a large block (mremap may move it), or nullptr with the block unchanged; a
+// block that new or new[] allocated ends the program with the mismatched free line.
 void* reallocate_large(void* pointer, std::size_t size) noexcept;
 
 // What the large blocks hold (mallinfo2's hblks and hblkhd, malloc_stats' max mmap lines).

@@ -116,13 +116,14 @@ void* allocate_in_debug_mode(std::size_t size, std::size_t alignment, allocation
 
 // Out of line, as the checking paths below: inlined into allocate and deallocate, they made every
 // call save six registers (glibc_thread 0.30 -> 0.28 s without them).
-// With `zeroed` (calloc's), a large block's bytes read zero (allocate_large's).
-[[gnu::hot, gnu::noinline]] void* allocate_medium_or_large(std::size_t size, std::size_t alignment,
+// With `zeroed` (calloc's), a large block's bytes read zero (allocate_large's). A large block
+// remembers `kind`'s family; a medium block's is not kept in release.
+[[gnu::hot, gnu::noinline]] void* allocate_medium_or_large(std::size_t size, std::size_t alignment, allocation_kind kind,
                                                            bool zeroed = false) noexcept {
     const bool large = size >= large_threshold_bytes;
     void* pointer = nullptr;
     if (large) {
-        pointer = allocate_large(size, alignment, zeroed);
+        pointer = allocate_large(size, alignment, kind, zeroed);
     } else if (size > slab_max_bytes && size <= medium_cached_max_bytes && alignment <= boundary_tag_heap::alignment_bytes) {
         const std::size_t klass = size_class_of(size);  // rounded up, so that a cached block of the class fits
         pointer = medium_cache_take(klass);
@@ -146,7 +147,7 @@ void deallocate_in_debug_mode(void* pointer, allocation_kind kind, std::size_t s
     debug_deallocate(pointer, kind, stated_size);
 }
 
-[[gnu::hot, gnu::noinline]] void deallocate_medium_or_large(void* pointer) noexcept {
+[[gnu::hot, gnu::noinline]] void deallocate_medium_or_large(void* pointer, allocation_kind kind) noexcept {
     if (arena_owns(pointer)) {
         if (reinterpret_cast<std::uintptr_t>(pointer) % boundary_tag_heap::alignment_bytes == 0 &&
             boundary_tag_heap::header_says_live(pointer, arena_tag)) {
@@ -160,7 +161,7 @@ void deallocate_in_debug_mode(void* pointer, allocation_kind kind, std::size_t s
         if (recording_enabled()) record_free(pointer, bytes);
         return;
     }
-    const std::size_t bytes = free_large(pointer);  // a pointer no tier handed out ends the program there
+    const std::size_t bytes = free_large(pointer, kind);  // a pointer no tier handed out ends the program there
     if (recording_enabled()) record_free(pointer, bytes);
 }
 
@@ -183,7 +184,7 @@ void* allocate_released(std::size_t size, std::size_t alignment, allocation_kind
         if (void* block = zero_size_allocate()) return block;
     }
     if (void* block = allocate_from_slab<may_record>(size, alignment, kind)) return block;
-    return allocate_medium_or_large(size, alignment);
+    return allocate_medium_or_large(size, alignment, kind);
 }
 
 template <bool may_record = true>
@@ -194,7 +195,7 @@ void deallocate_released(void* pointer, allocation_kind kind) noexcept {
         return;
     }
     if (zero_size_owns(pointer)) return zero_size_free(pointer);
-    deallocate_medium_or_large(pointer);
+    deallocate_medium_or_large(pointer, kind);
 }
 
 [[gnu::hot]] void* reallocate_released(void* pointer, std::size_t size) noexcept {
@@ -322,7 +323,7 @@ void* reallocate_checked(void* pointer, std::size_t size) noexcept {
 
 [[gnu::hot]] void* allocate_zeroed(std::size_t size) noexcept {
     if (size >= large_threshold_bytes && !checking_flag.get())
-        return allocate_medium_or_large(size, default_alignment_bytes, true);
+        return allocate_medium_or_large(size, default_alignment_bytes, allocation_kind::malloc, true);
     void* pointer = allocate(size, default_alignment_bytes);
     if (pointer != nullptr) std::memset(pointer, 0, size);
     return pointer;

@@ -39,6 +39,23 @@ __attribute__((noinline)) void wrong_sized_delete() {
     escape(p);
     ::operator delete(p, 32);
 }
+// The same mismatches on a large block (a mapping of its own: 1 MiB).
+constexpr std::size_t large_bytes = std::size_t{1} << 20;
+__attribute__((noinline)) void free_of_new_array_large() {
+    char* p = new char[large_bytes];
+    escape(p);
+    std::free(p);
+}
+__attribute__((noinline)) void delete_of_malloc_large() {
+    void* p = std::malloc(large_bytes);
+    escape(p);
+    ::operator delete(p);
+}
+__attribute__((noinline)) void realloc_of_new_large() {
+    void* p = ::operator new(large_bytes);
+    escape(p);
+    escape(std::realloc(p, 2 * large_bytes));
+}
 }
 
 int main(int argc, char** argv) {
@@ -48,6 +65,9 @@ int main(int argc, char** argv) {
     if (std::strcmp(bug, "delete_array_of_new") == 0) delete_array_of_new();
     if (std::strcmp(bug, "delete_of_malloc") == 0) delete_of_malloc();
     if (std::strcmp(bug, "wrong_sized_delete") == 0) wrong_sized_delete();
+    if (std::strcmp(bug, "free_of_new_array_large") == 0) free_of_new_array_large();
+    if (std::strcmp(bug, "delete_of_malloc_large") == 0) delete_of_malloc_large();
+    if (std::strcmp(bug, "realloc_of_new_large") == 0) realloc_of_new_large();
     std::puts("NOT_CAUGHT");
     return 0;
 }
