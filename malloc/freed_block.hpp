@@ -4,9 +4,8 @@
 // stray write or a forged link points nowhere useful); word 1 holds a key derived from the
 // address, which marks the block freed and catches a second free (or, with one bit flipped, marks
 // a fresh block listed before it was ever handed out, whose free is an invalid one). A block is
-// checked again when
-// it is taken off its list (unlink): a write after free or an overflow that reached those words
-// is a verdict there instead of a wild link. Header-only; every call O(1).
+// checked again when it is taken off its list (unlink): a write after free or an overflow that
+// reached those words is a verdict there instead of a wild link. Header-only; every call O(1).
 #pragma once
 
 #include <atomic>

@@ -89,7 +89,8 @@ static_assert(sizeof(slab_page) == 64, "one cache line a page descriptor: free()
 static_assert(slab_page_bytes / 16 <= UINT16_MAX, "carved and used count blocks of at least 16 bytes");
 static_assert(slab_max_bytes <= UINT16_MAX, "block_bytes holds a class's size");
 
-// The blocks of each class that fit in a page (a table: has_room asks on every carve).
+// The blocks of each class that fit in a page (a table: has_room asks on every allocation off the
+// fast path).
 constexpr auto class_capacities = [] {
     std::array<std::uint16_t, slab_class_count> capacities{};
     for (std::size_t klass = 0; klass < slab_class_count; ++klass)
