@@ -37,13 +37,15 @@ inline void* encode(void* next, void* at) noexcept {
 inline void* next_of(void* block) noexcept { return encode(words(block)[0], block); }
 
 inline void* key_for(const void* at) noexcept { return reinterpret_cast<void*>(~address_of(at) ^ secret()); }
-inline bool is_freed(const void* block) noexcept { return static_cast<void* const*>(block)[1] == key_for(block); }
 // The bit by which a fresh block's key differs from a freed one's.
 inline constexpr std::uintptr_t fresh_bit = 2;
+// Whether the key word `key` of the block whose address ^ the secret is `mixed` marks it listed:
+// freed, or fresh (link_fresh) and never handed out.
+inline bool listed_key(const void* key, std::uintptr_t mixed) noexcept { return ((address_of(key) ^ ~mixed) & ~fresh_bit) == 0; }
 inline std::uintptr_t key_difference(const void* block) noexcept {
     return address_of(static_cast<void* const*>(block)[1]) ^ address_of(key_for(block));
 }
-// Whether `block` is on a list: freed, or fresh (link_fresh) and never handed out.
+inline bool is_freed(const void* block) noexcept { return key_difference(block) == 0; }
 inline bool is_listed(const void* block) noexcept { return (key_difference(block) & ~fresh_bit) == 0; }
 inline bool is_fresh(const void* block) noexcept { return key_difference(block) == fresh_bit; }
 
@@ -63,7 +65,7 @@ inline void link_fresh(void* block, void* next) noexcept {
 // marking of a free with one read of the secret.
 [[gnu::always_inline]] inline bool link_unless_listed(void* block, void* next) noexcept {
     const std::uintptr_t mixed = address_of(block) ^ secret();
-    if (((address_of(words(block)[1]) ^ ~mixed) & ~fresh_bit) == 0) return false;
+    if (listed_key(words(block)[1], mixed)) return false;
     write_words(block, next, mixed);
     return true;
 }
@@ -75,7 +77,7 @@ inline void link_fresh(void* block, void* next) noexcept {
 [[gnu::always_inline]] inline void* unlink(void* block, std::uintptr_t span_bytes) noexcept {
     const std::uintptr_t mixed = address_of(block) ^ secret();  // one read of the secret for both words
     const std::uintptr_t next = address_of(words(block)[0]) ^ mixed;
-    const bool key_kept = ((address_of(words(block)[1]) ^ ~mixed) & ~fresh_bit) == 0;
+    const bool key_kept = listed_key(words(block)[1], mixed);
     const bool link_kept = next == 0 || ((next ^ address_of(block)) & ~(span_bytes - 1)) == 0;
     if (!(key_kept & link_kept)) [[unlikely]]
         fatal(misuse::freed_block_written, block);

@@ -35,12 +35,13 @@ namespace heapkit::malloc_layer {
 
 // `size` bytes aligned to `alignment` (a power of two, at least 16), or nullptr (errno ENOMEM).
 // `kind` says which family asked: a small block (up to 16 KiB) lies on a page of its family's
-// blocks, and the checking modes hold every block's family.
+// blocks, a large one (512 KiB and up) names it in its header, and the checking modes hold every
+// block's family.
 void* allocate(std::size_t size, std::size_t alignment, allocation_kind kind = allocation_kind::malloc) noexcept;
 // Frees what allocate returned; nullptr does nothing. A double free or a pointer heapkit never
-// handed out ends the program with one line naming it, and so does a small block of another
-// family than `kind` (any block, in the checking modes), or in the checking modes a `stated_size`
-// (a sized delete's; 0: none) not the block's.
+// handed out ends the program with one line naming it, and so does a small or large block of
+// another family than `kind` (any block, in the checking modes), or in the checking modes a
+// `stated_size` (a sized delete's; 0: none) not the block's.
 void deallocate(void* pointer, allocation_kind kind = allocation_kind::malloc, std::size_t stated_size = 0) noexcept;
 // calloc's `size` bytes, zeroed, at the default alignment, or nullptr (errno ENOMEM). A large
 // block in a fresh mapping is not written: its pages cost nothing until the program uses them.

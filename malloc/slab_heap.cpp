@@ -499,6 +499,20 @@ constinit std::atomic<void (*)() noexcept> purge_waker{nullptr};
     return page;
 }
 
+// The page of the live block at `pointer`, or the end of the program with the verdict of `what`
+// (a pointer that is no block's start, or a block on a list: freed, or carved and never handed out).
+[[gnu::always_inline]] inline const slab_page* live_page(const void* pointer, misuse what) noexcept {
+    const slab_page* page = page_of_block(pointer, what);
+    if (freed_block::is_listed(pointer)) fatal(what, pointer);
+    return page;
+}
+
+// Ends the program with the mismatched-free line when `family` did not allocate the blocks of `page`.
+[[gnu::always_inline]] inline void check_family(const slab_page* page, allocation_kind family, const void* pointer) noexcept {
+    if (page->family != static_cast<std::uint8_t>(family))
+        fatal_mismatched(static_cast<allocation_kind>(page->family), family, pointer);
+}
+
 // A heap for a thread's first slab allocation: a spare one from an exited thread, or a new one.
 [[gnu::hot, gnu::noinline]] slab_heap* acquire_heap() noexcept {
     pthread_mutex_lock(&heaps_mutex);
@@ -603,8 +617,7 @@ const char* validate_page(const slab_heap& heap, slab_page* page) noexcept {
     slab_page* page = page_of_block(pointer, misuse::foreign_free);
     if (freed_block::is_listed(pointer))
         fatal(freed_block::is_fresh(pointer) ? misuse::foreign_free : misuse::double_free, pointer);
-    if (page->family != static_cast<std::uint8_t>(family))
-        fatal_mismatched(static_cast<allocation_kind>(page->family), family, pointer);
+    check_family(page, family, pointer);
     const std::size_t bytes = page->block_bytes;
     slab_heap* heap = current_heap;
     if (segment_of(page)->owner == heap) {
@@ -617,16 +630,12 @@ const char* validate_page(const slab_heap& heap, slab_page* page) noexcept {
 }
 
 [[gnu::hot]] std::size_t slab_block_bytes(const void* pointer, misuse what) noexcept {
-    const slab_page* page = page_of_block(pointer, what);
-    if (freed_block::is_listed(pointer)) fatal(what, pointer);
-    return page->block_bytes;
+    return live_page(pointer, what)->block_bytes;
 }
 
 [[gnu::hot]] std::size_t slab_realloc_bytes(const void* pointer) noexcept {
-    const slab_page* page = page_of_block(pointer, misuse::realloc_of_freed);
-    if (freed_block::is_listed(pointer)) fatal(misuse::realloc_of_freed, pointer);
-    if (page->family != static_cast<std::uint8_t>(allocation_kind::malloc))
-        fatal_mismatched(static_cast<allocation_kind>(page->family), allocation_kind::malloc, pointer);
+    const slab_page* page = live_page(pointer, misuse::realloc_of_freed);
+    check_family(page, allocation_kind::malloc, pointer);  // realloc is of the free family
     return page->block_bytes;
 }
 
