@@ -15,7 +15,7 @@ import sys
 ALLOWED = {
     "offset": {"offset"},
     "heap": {"heap", "offset"},
-    "trace": {"trace", "offset"},
+    "trace": {"trace", "heap", "offset"},
 }
 COMMON = {"heapkit/version.hpp"}
 INCLUDE = re.compile(r'^\s*#\s*include\s*[<"](heapkit/[^>"]+)[>"]', re.MULTILINE)

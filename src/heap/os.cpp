@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Linux/glibc implementations of heapkit::os: the cached unwind-table walk (cfi_unwinder.hpp,
 // backtrace(3) where it cannot go) or a frame-pointer walk, both bounded by the thread's stack from
-// pthread_getattr_np(3); dladdr(3) with demangling, sysconf(3), sched_getcpu(3), getrandom(2).
+// pthread_getattr_np(3); sysconf(3), sched_getcpu(3), getrandom(2). describe_frame is in
+// frame_names.cpp.
 #include "heapkit/heap/detail/os.hpp"
 
-#include <cxxabi.h>
-#include <dlfcn.h>
 #include <execinfo.h>
 #include <pthread.h>
 #include <sched.h>
@@ -19,7 +18,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
-#include <memory>
 #include <thread>
 
 #include "cfi_unwinder.hpp"
@@ -105,28 +103,6 @@ std::size_t capture_backtrace(std::span<void*> frames, std::size_t skip, stack_w
     std::size_t written = 0;
     for (std::size_t i = callers + skip; i < captured && written < frames.size(); ++i) frames[written++] = stack_frames[i];
     return written;
-}
-
-std::string describe_frame(const void* return_address) {
-    char buffer[64];
-    Dl_info info{};
-    if (::dladdr(return_address, &info) == 0) {
-        std::snprintf(buffer, sizeof buffer, "%p", return_address);
-        return buffer;
-    }
-    const std::string binary = info.dli_fname != nullptr && info.dli_fname[0] != '\0' ? info.dli_fname : "?";
-    if (info.dli_sname == nullptr || info.dli_saddr == nullptr) {  // module+offset, as addr2line -e takes it
-        const auto offset = static_cast<const char*>(return_address) - static_cast<const char*>(info.dli_fbase);
-        std::snprintf(buffer, sizeof buffer, "+0x%tx", offset);
-        return binary + buffer;
-    }
-    int status = 0;
-    const std::unique_ptr<char, decltype(&std::free)> demangled(abi::__cxa_demangle(info.dli_sname, nullptr, nullptr, &status),
-                                                                &std::free);
-    const std::string name = status == 0 && demangled ? demangled.get() : info.dli_sname;
-    const auto offset = static_cast<const char*>(return_address) - static_cast<const char*>(info.dli_saddr);
-    std::snprintf(buffer, sizeof buffer, "+0x%tx", offset);
-    return name + buffer + " (" + binary + ")";
 }
 
 [[gnu::hot]] std::size_t page_bytes() noexcept {

@@ -3,22 +3,22 @@
 // the compile unit that covers the call, then the line-table row at or before it, or the call
 // site of the code inlined there (and the function's name from the DWARF when the symbol tables
 // had none). The DWARF is
-// the module's own, or a separate debug file found by build ID (/usr/lib/debug/.build-id/) or by
-// .gnu_debuglink (beside the module, in its .debug/, or under /usr/lib/debug), as gdb looks.
+// the module's own, or a separate debug file where os::debug_file_candidates says (by build ID or
+// .gnu_debuglink, as gdb looks).
 #include "source_lines.hpp"
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
-#include <elfutils/libdwelf.h>
 #include <fcntl.h>
 #include <libelf.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "heapkit/heap/detail/elf_image.hpp"
 
 namespace heapkit::trace::detail {
 namespace {
@@ -48,42 +48,12 @@ private:
     Dwarf* dwarf_ = nullptr;
 };
 
-std::string directory_of(const std::string& path) {
-    const std::size_t slash = path.rfind('/');
-    return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
-}
-
-// Where a separate debug file for `module` may be, most specific first.
-std::vector<std::string> debug_file_candidates(const std::string& module, Elf* elf) {
-    std::vector<std::string> candidates;
-    const void* id = nullptr;
-    const ssize_t id_bytes = ::dwelf_elf_gnu_build_id(elf, &id);
-    if (id_bytes > 1) {
-        const auto* bytes = static_cast<const unsigned char*>(id);
-        std::string path = "/usr/lib/debug/.build-id/";
-        char hex[3];
-        for (ssize_t i = 0; i < id_bytes; ++i) {
-            std::snprintf(hex, sizeof hex, "%02x", bytes[i]);
-            path += hex;
-            if (i == 0) path += '/';
-        }
-        candidates.push_back(path + ".debug");
-    }
-    GElf_Word crc = 0;
-    if (const char* link = ::dwelf_elf_gnu_debuglink(elf, &crc); link != nullptr) {
-        const std::string directory = directory_of(module);
-        candidates.push_back(directory + "/" + link);
-        candidates.push_back(directory + "/.debug/" + link);
-        candidates.push_back("/usr/lib/debug" + directory + "/" + link);
-    }
-    return candidates;
-}
-
 // The module's DWARF, from itself or from its separate debug file; null when neither has any.
 std::unique_ptr<dwarf_file> open_dwarf(const std::string& module) {
     auto own = std::make_unique<dwarf_file>(module);
     if (own->dwarf() != nullptr || own->elf() == nullptr) return own;
-    for (const std::string& candidate : debug_file_candidates(module, own->elf())) {
+    const os::mapped_file file(module.c_str());
+    for (const std::string& candidate : os::debug_file_candidates(module, os::elf_image(file.bytes()))) {
         auto separate = std::make_unique<dwarf_file>(candidate);
         if (separate->dwarf() != nullptr) return separate;
     }

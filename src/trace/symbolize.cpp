@@ -1,20 +1,13 @@
 // SPDX-License-Identifier: MIT
-// Naming a profile's frames from each module's ELF symbol table: the function symbols sorted by
-// address, a frame's function the last one that starts at or before it and covers it.
-#include <cxxabi.h>
-#include <elf.h>
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
+// Naming a profile's frames from each module's ELF symbol table (read by the heap layer's
+// elf_image): the function symbols sorted by address, a frame's function the last one that starts
+// at or before it and covers it.
 #include <algorithm>
-#include <cstdlib>
-#include <cstring>
-#include <memory>
 #include <string>
 #include <vector>
 
+#include "heapkit/heap/detail/elf_image.hpp"
+#include "heapkit/heap/detail/os.hpp"
 #include "heapkit/trace/profile.hpp"
 #include "source_lines.hpp"
 
@@ -27,59 +20,17 @@ struct function_symbol {
     std::string name;
 };
 
-std::string demangled(const char* name) {
-    int status = 0;
-    const std::unique_ptr<char, decltype(&std::free)> text(abi::__cxa_demangle(name, nullptr, nullptr, &status), &std::free);
-    return status == 0 && text ? text.get() : name;
-}
-
-// The function symbols of the ELF file at `path`, sorted; empty when it cannot be read.
+// The function symbols of the ELF file at `path`, sorted by address (those starting together in
+// the order listed, so that a lookup picks the last listed, as elf_image::function_at does);
+// empty when it cannot be read.
 std::vector<function_symbol> read_functions(const std::string& path) {
     std::vector<function_symbol> functions;
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return functions;
-    struct stat facts {};
-    if (::fstat(fd, &facts) != 0 || facts.st_size < static_cast<off_t>(sizeof(Elf64_Ehdr))) {
-        ::close(fd);
-        return functions;
-    }
-    const auto bytes = static_cast<std::size_t>(facts.st_size);
-    void* mapped = ::mmap(nullptr, bytes, PROT_READ, MAP_PRIVATE, fd, 0);
-    ::close(fd);
-    if (mapped == MAP_FAILED) return functions;
-    const auto* base = static_cast<const unsigned char*>(mapped);
-    const auto inside = [&](std::uint64_t offset, std::uint64_t length) { return offset <= bytes && length <= bytes - offset; };
-    const auto* header = reinterpret_cast<const Elf64_Ehdr*>(base);
-    const bool elf64 = std::memcmp(header->e_ident, ELFMAG, SELFMAG) == 0 && header->e_ident[EI_CLASS] == ELFCLASS64 &&
-                       header->e_shentsize == sizeof(Elf64_Shdr) &&
-                       inside(header->e_shoff, std::uint64_t{header->e_shnum} * sizeof(Elf64_Shdr));
-    if (elf64) {
-        const auto* sections = reinterpret_cast<const Elf64_Shdr*>(base + header->e_shoff);
-        for (const std::uint32_t wanted : {std::uint32_t{SHT_SYMTAB}, std::uint32_t{SHT_DYNSYM}}) {
-            for (std::size_t i = 0; i < header->e_shnum; ++i) {
-                const Elf64_Shdr& table = sections[i];
-                if (table.sh_type != wanted || table.sh_entsize != sizeof(Elf64_Sym) || table.sh_link >= header->e_shnum ||
-                    !inside(table.sh_offset, table.sh_size))
-                    continue;
-                const Elf64_Shdr& names = sections[table.sh_link];
-                if (!inside(names.sh_offset, names.sh_size)) continue;
-                const auto* symbols = reinterpret_cast<const Elf64_Sym*>(base + table.sh_offset);
-                const auto* text = reinterpret_cast<const char*>(base + names.sh_offset);
-                for (std::size_t s = 0; s < table.sh_size / sizeof(Elf64_Sym); ++s) {
-                    const Elf64_Sym& symbol = symbols[s];
-                    if (ELF64_ST_TYPE(symbol.st_info) != STT_FUNC || symbol.st_value == 0 || symbol.st_name >= names.sh_size)
-                        continue;
-                    const char* name = text + symbol.st_name;
-                    if (std::memchr(name, '\0', names.sh_size - symbol.st_name) == nullptr) continue;
-                    functions.push_back({symbol.st_value, symbol.st_size, demangled(name)});
-                }
-            }
-            if (!functions.empty()) break;  // the full table when there is one, else the exported symbols
-        }
-    }
-    ::munmap(mapped, bytes);
-    std::sort(functions.begin(), functions.end(),
-              [](const function_symbol& a, const function_symbol& b) { return a.start < b.start; });
+    const os::mapped_file file(path.c_str());
+    os::elf_image(file.bytes()).for_each_function([&](const os::function_symbol_view& symbol) {
+        functions.push_back({symbol.start, symbol.size, os::demangled(symbol.name)});
+    });
+    std::stable_sort(functions.begin(), functions.end(),
+                     [](const function_symbol& a, const function_symbol& b) { return a.start < b.start; });
     return functions;
 }
 

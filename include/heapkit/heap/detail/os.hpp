@@ -33,10 +33,15 @@ struct stack_bounds {
 };
 stack_bounds thread_stack() noexcept;
 
-// One frame as a person reads it: "function+0x1c (binary)" when a symbol is known, else
-// "binary+0x2724a" (the offset from the module's load address, which addr2line -e takes), else
-// "0x7f...".
+// One frame as a person reads it: "function+0x1c (binary)" when a symbol table (the module's, its
+// separate debug file's, or the exported symbols) names it, else "binary+0x2724a" (the offset
+// from the module's load address, which addr2line -e takes), else "0x7f..."; then " at FILE:LINE"
+// when a DWARF line table covers the call. Reads each module's file once (kept mapped after);
+// O(symbols + line table) of the module per call.
 std::string describe_frame(const void* return_address);
+
+// A symbol's name as C++ spells it (__cxa_demangle), or `name` itself when it is not mangled.
+std::string demangled(const char* name);
 
 // The size of a memory page (sysconf, asked once).
 std::size_t page_bytes() noexcept;

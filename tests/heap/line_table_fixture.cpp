@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+// Code for line_table_test to read the line tables of: built into shared libraries with each
+// kind of DWARF line table (versions 2, 4 and 5; 64-bit DWARF), never loaded. Inlined library
+// code (sort, vector, string) gives the tables many files and directories.
+#include <algorithm>
+#include <numeric>
+#include <string>
+#include <vector>
+
+namespace heapkit_fixture {
+
+int sum_of_squares(int count) {
+    int sum = 0;
+    for (int i = 0; i < count; ++i) sum += i * i;
+    return sum;
+}
+
+std::vector<int> sorted_descending(std::vector<int> values) {
+    std::sort(values.begin(), values.end(), [](int a, int b) { return a > b; });
+    return values;
+}
+
+std::string joined_words(const std::vector<std::string>& words) {
+    std::string text;
+    for (const std::string& word : words) {
+        if (!text.empty()) text += ' ';
+        text += word;
+    }
+    return text;
+}
+
+long accumulate_halves(const std::vector<long>& values) {
+    return std::accumulate(values.begin(), values.end(), 0L, [](long total, long value) { return total + value / 2; });
+}
+
+}  // namespace heapkit_fixture
