@@ -30,6 +30,7 @@
 #include "program_runtime.hpp"
 #include "reentry.hpp"
 #include "report_line.hpp"
+#include "thread_stacks.hpp"
 
 namespace heapkit::malloc_layer {
 
@@ -285,6 +286,7 @@ bool debug_enabled() noexcept { return debug_flag.get(); }
 void* debug_allocate(std::size_t size, std::size_t alignment, allocation_kind kind) noexcept {
     if (inside_debug_heap()) return bookkeeping().try_allocate(size, alignment);
     const debug_section hold;
+    note_thread_stack();
     try {
         return checked().allocate(size, alignment, kind, malloc_site);
     } catch (...) {

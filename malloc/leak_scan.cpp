@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: MIT
-// classify_reach: the roots from dl_iterate_phdr and pthread_getattr_np, then a worklist mark.
+// classify_reach: the roots from dl_iterate_phdr, pthread_getattr_np and the table of other
+// threads' stacks, then a worklist mark.
 #include "leak_scan.hpp"
 
 #include <dlfcn.h>
 #include <link.h>
 #include <setjmp.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <cstring>
 
 #include "heapkit/heap/detail/os.hpp"
+#include "thread_stacks.hpp"
 
 namespace heapkit::malloc_layer {
 
@@ -111,6 +114,24 @@ int scan_module(dl_phdr_info* info, std::size_t, void* context) {
     if (here > stack.low && here < stack.high) scanner.scan(here, stack.high, mark::reached);
 }
 
+// Another thread's stack, page by page from the top while the pages are mapped (a main thread's
+// bounds run below what its stack has grown to), leaving out pages never touched (mincore: not
+// resident; an untouched page reads as zeros).
+void scan_other_stack(std::uintptr_t low, std::uintptr_t high, void* context) {
+    auto& scanner = *static_cast<marker*>(context);
+    const std::uintptr_t page = os::page_bytes();
+    constexpr std::size_t chunk_pages = 64;
+    unsigned char resident[chunk_pages];
+    low = (low + page - 1) & ~(page - 1);
+    for (std::uintptr_t top = high & ~(page - 1); top > low;) {
+        const std::uintptr_t bottom = top - low > chunk_pages * page ? top - chunk_pages * page : low;
+        if (::mincore(reinterpret_cast<void*>(bottom), top - bottom, resident) != 0) return;
+        for (std::size_t i = 0; i < (top - bottom) / page; ++i)
+            if ((resident[i] & 1) != 0) scanner.scan(bottom + i * page, bottom + (i + 1) * page, mark::reached);
+        top = bottom;
+    }
+}
+
 }  // namespace
 
 std::vector<reach> classify_reach(std::span<const live_block> blocks, std::span<const live_block> extra_roots) {
@@ -121,6 +142,7 @@ std::vector<reach> classify_reach(std::span<const live_block> blocks, std::span<
     module_roots roots{&scanner, own.dli_fbase};
     ::dl_iterate_phdr(scan_module, &roots);
     scan_own_stack(scanner);
+    for_each_other_thread_stack(scan_other_stack, &scanner);
     scanner.drain(mark::reached);
     scanner.mark_lost();
     return scanner.result();

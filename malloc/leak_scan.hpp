@@ -2,11 +2,13 @@
 // Which live blocks a program can still reach, found as memcheck and LeakSanitizer find them: a
 // conservative scan for pointers (any aligned word whose value lies inside a block, its start or
 // within) from the roots, the writable segments and thread-local data of every loaded module but
-// heapkit's own, and the calling thread's stack and registers; then through every block reached.
-// A block not reached is definitely lost when no other unreached block points to it (of a cycle
-// of lost blocks, the first in address order), else indirectly lost (reachable only through lost
-// blocks). Other threads' stacks are not scanned: a block only they hold reads as lost.
-// O(words scanned x log blocks).
+// heapkit's own, the calling thread's stack and registers, and the stacks of the other threads
+// alive that allocated in debug mode (thread_stacks.hpp; their touched pages, which in glibc's
+// threads hold their thread-local data too); then through every block reached. A block not
+// reached is definitely lost when no other unreached block points to it (of a cycle of lost
+// blocks, the first in address order), else indirectly lost (reachable only through lost
+// blocks). Other threads' registers are not read: a pointer only a register of theirs holds
+// reads as lost. O(words scanned x log blocks).
 #pragma once
 
 #include <cstddef>

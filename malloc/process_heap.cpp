@@ -23,6 +23,7 @@
 #include "reentry.hpp"
 #include "slab_classes.hpp"
 #include "slab_heap.hpp"
+#include "thread_stacks.hpp"
 #include "zero_size_blocks.hpp"
 
 namespace heapkit::malloc_layer {
@@ -34,8 +35,9 @@ namespace {
 constinit cached_flag recording_flag{recording};
 
 void lock_for_fork() noexcept {
-    lock_debug();  // before the guard pool's: the leak report takes them in that order
+    lock_debug();  // before the guard pool's and the thread stacks': the leak report takes them in that order
     lock_guard_pool();
+    lock_thread_stacks();
     slab_lock_for_fork();
     lock_arenas();
     lock_large_cache();
@@ -44,15 +46,18 @@ void unlock_in_parent() noexcept {
     unlock_large_cache();
     unlock_arenas();
     slab_unlock_after_fork();
+    unlock_thread_stacks();
     unlock_guard_pool();
     unlock_debug();
 }
 void unlock_in_child() noexcept {
     stop_tracing_in_child();
     forget_background_purge_in_child();
+    keep_only_own_thread_stack_in_child();
     unlock_large_cache();
     unlock_arenas();
     slab_unlock_after_fork();
+    unlock_thread_stacks();
     unlock_guard_pool();
     unlock_debug();
 }
@@ -79,6 +84,7 @@ constinit std::atomic<bool> first_use_done{false};
     pthread_key_t key;
     if (pthread_key_create(&key, slab_abandon_thread) == 0) slab_set_exit_key(static_cast<unsigned>(key));
     if (pthread_key_create(&key, drain_medium_cache) == 0) medium_cache_set_exit_key(static_cast<unsigned>(key));
+    if (pthread_key_create(&key, forget_thread_stack) == 0) set_thread_stack_exit_key(static_cast<unsigned>(key));
     slab_set_purge_waker(wake_background_purge);
     register_exit_work();
 }

@@ -65,7 +65,8 @@ std::span<const unsigned char> elf_image::section(std::string_view name) const n
         if (section.sh_name >= name_text.size()) continue;
         const std::string_view rest = name_text.substr(section.sh_name);
         if (rest.substr(0, rest.find('\0')) != name) continue;
-        if (section.sh_type == SHT_NOBITS || (section.sh_flags & SHF_COMPRESSED) != 0 || !inside(section.sh_offset, section.sh_size))
+        if (section.sh_type == SHT_NOBITS || (section.sh_flags & SHF_COMPRESSED) != 0 ||
+            !inside(section.sh_offset, section.sh_size))
             return {};
         return bytes_.subspan(section.sh_offset, section.sh_size);
     }

@@ -140,7 +140,7 @@ std::string describe_frame(const void* return_address) {
     const elf_image module(files.module);
     const elf_image debug(files.debug);
     const std::uintptr_t address = reinterpret_cast<std::uintptr_t>(return_address) - map->l_addr;  // as the file numbers it
-    const std::uintptr_t call = address - 1;                                                      // a return address follows its call
+    const std::uintptr_t call = address - 1;  // a return address follows its call
     // A stripped module's symbols are the exported ones; its debug file has them all.
     const elf_image& symbols = module.section(".symtab").empty() && debug.valid() ? debug : module;
     const function_symbol_view function = symbols.function_at(call);
@@ -149,12 +149,13 @@ std::string describe_frame(const void* return_address) {
         text = demangled(function.name) + hex_offset(address - function.start) + " (" + binary + ")";
     } else if (info.dli_sname != nullptr && info.dli_saddr != nullptr) {
         text = demangled(info.dli_sname) +
-               hex_offset(reinterpret_cast<std::uintptr_t>(return_address) - reinterpret_cast<std::uintptr_t>(info.dli_saddr)) + " (" +
-               binary + ")";
+               hex_offset(reinterpret_cast<std::uintptr_t>(return_address) - reinterpret_cast<std::uintptr_t>(info.dli_saddr)) +
+               " (" + binary + ")";
     } else {
         text = binary + hex_offset(address);  // module+offset, as addr2line -e takes it
     }
-    if (const std::optional<source_line> line = line_at(debug.valid() ? debug : module, files.sequences, call); line && line->line != 0)
+    if (const std::optional<source_line> line = line_at(debug.valid() ? debug : module, files.sequences, call);
+        line && line->line != 0)
         text += " at " + line->file + ":" + std::to_string(line->line);
     return text;
 }

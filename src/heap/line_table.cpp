@@ -170,27 +170,27 @@ struct form_value {
 // Reads a value of `form`; fails the reader on a form an entry table may not use.
 form_value read_form(byte_reader& reader, std::uint64_t form, const line_unit& unit, const string_sections& strings) noexcept {
     switch (form) {
-    case form_string: return {reader.text(), 0};
-    case form_line_strp: return {string_at(strings.line_strings, reader.fixed(unit.offset_bytes)), 0};
-    case form_strp: return {string_at(strings.strings, reader.fixed(unit.offset_bytes)), 0};
-    case form_sec_offset: return {{}, reader.fixed(unit.offset_bytes)};
-    case form_strx:  // an index into .debug_str_offsets, which only a compile unit's base locates
-    case form_udata: return {{}, reader.uleb()};
-    case form_sdata: return {{}, static_cast<std::uint64_t>(reader.sleb())};
-    case form_data1:
-    case form_strx1: return {{}, reader.fixed(1)};
-    case form_data2:
-    case form_strx2: return {{}, reader.fixed(2)};
-    case form_strx3: return {{}, reader.fixed(3)};
-    case form_data4:
-    case form_strx4: return {{}, reader.fixed(4)};
-    case form_data8: return {{}, reader.fixed(8)};
-    case form_data16: reader.skip(16); return {};
-    case form_block: reader.skip(reader.uleb()); return {};
-    case form_block1: reader.skip(reader.fixed(1)); return {};
-    case form_block2: reader.skip(reader.fixed(2)); return {};
-    case form_block4: reader.skip(reader.fixed(4)); return {};
-    default: reader.skip(~std::uint64_t{0}); return {};  // fails the reader
+        case form_string: return {reader.text(), 0};
+        case form_line_strp: return {string_at(strings.line_strings, reader.fixed(unit.offset_bytes)), 0};
+        case form_strp: return {string_at(strings.strings, reader.fixed(unit.offset_bytes)), 0};
+        case form_sec_offset: return {{}, reader.fixed(unit.offset_bytes)};
+        case form_strx:  // an index into .debug_str_offsets, which only a compile unit's base locates
+        case form_udata: return {{}, reader.uleb()};
+        case form_sdata: return {{}, static_cast<std::uint64_t>(reader.sleb())};
+        case form_data1:
+        case form_strx1: return {{}, reader.fixed(1)};
+        case form_data2:
+        case form_strx2: return {{}, reader.fixed(2)};
+        case form_strx3: return {{}, reader.fixed(3)};
+        case form_data4:
+        case form_strx4: return {{}, reader.fixed(4)};
+        case form_data8: return {{}, reader.fixed(8)};
+        case form_data16: reader.skip(16); return {};
+        case form_block: reader.skip(reader.uleb()); return {};
+        case form_block1: reader.skip(reader.fixed(1)); return {};
+        case form_block2: reader.skip(reader.fixed(2)); return {};
+        case form_block4: reader.skip(reader.fixed(4)); return {};
+        default: reader.skip(~std::uint64_t{0}); return {};  // fails the reader
     }
 }
 
@@ -212,7 +212,8 @@ table_entry read_entry(byte_reader& reader, std::span<const entry_format> format
 }
 
 // Reads a DWARF 5 table's formats, then returns its entry count; the entries follow.
-std::uint64_t read_formats(byte_reader& reader, std::array<entry_format, max_entry_formats>& formats, std::size_t& count) noexcept {
+std::uint64_t read_formats(byte_reader& reader, std::array<entry_format, max_entry_formats>& formats,
+                           std::size_t& count) noexcept {
     count = static_cast<std::size_t>(reader.fixed(1));
     if (count > max_entry_formats) {
         reader.skip(~std::uint64_t{0});
@@ -253,8 +254,7 @@ bool read_header(byte_reader& reader, bool dwarf64, line_unit& unit, const strin
         unit.files = header.remaining();
     } else {
         unit.directories = header.remaining();
-        while (header.ok() && !header.text().empty()) {
-        }
+        while (header.ok() && !header.text().empty()) {}
         unit.files = header.remaining();
     }
     return header.ok();
@@ -285,7 +285,8 @@ std::string file_path(const line_unit& unit, std::uint64_t index, const string_s
             directory = read_entry(directories, directory_formats, unit, strings);
         if (!directories.ok()) return std::string(file.path);
         // Directory 0 is the compilation's; the others may be relative to it.
-        const std::string directory_path = file.directory == 0 ? std::string(directory.path) : joined(compile_directory.path, directory.path);
+        const std::string directory_path =
+            file.directory == 0 ? std::string(directory.path) : joined(compile_directory.path, directory.path);
         return joined(directory_path, file.path);
     }
     if (index == 0) return {};
@@ -311,7 +312,9 @@ std::string file_path(const line_unit& unit, std::uint64_t index, const string_s
 
 // A linker's tombstone for a discarded function's code: such sequences start at 0 (GNU ld) or
 // in the top page (lld's -1 and -2).
-bool tombstone(std::uint64_t sequence_start) noexcept { return sequence_start == 0 || sequence_start >= ~std::uint64_t{0} - 0xfff; }
+bool tombstone(std::uint64_t sequence_start) noexcept {
+    return sequence_start == 0 || sequence_start >= ~std::uint64_t{0} - 0xfff;
+}
 
 // One row the state machine emits.
 struct line_row {
@@ -337,28 +340,28 @@ void run_program(const line_unit& unit, byte_reader& program, OnRow on_row) noex
             continue;
         }
         switch (opcode) {
-        case 0: {  // extended: a length, then the opcode and its operands
-            byte_reader extended = program.part(program.uleb());
-            const auto kind = static_cast<std::uint8_t>(extended.fixed(1));
-            if (kind == end_sequence) {
-                if (on_row(state, true, program.position())) return;
-                state = line_row{};
-            } else if (kind == set_address) {
-                state.address = extended.fixed(unit.address_bytes);
+            case 0: {  // extended: a length, then the opcode and its operands
+                byte_reader extended = program.part(program.uleb());
+                const auto kind = static_cast<std::uint8_t>(extended.fixed(1));
+                if (kind == end_sequence) {
+                    if (on_row(state, true, program.position())) return;
+                    state = line_row{};
+                } else if (kind == set_address) {
+                    state.address = extended.fixed(unit.address_bytes);
+                }
+                break;
             }
-            break;
-        }
-        case copy:
-            if (on_row(state, false, program.position())) return;
-            break;
-        case advance_pc: state.address += program.uleb() * unit.min_instruction_bytes; break;
-        case advance_line: state.line += program.sleb(); break;
-        case set_file: state.file = program.uleb(); break;
-        case const_add_pc: state.address += special_step; break;
-        case fixed_advance_pc: state.address += program.fixed(2); break;
-        default:  // set_column, negate_stmt, set_isa and the rest: operands as the header counts them
-            for (unsigned i = 0; i < unit.argument_counts[opcode - 1u]; ++i) program.uleb();
-            break;
+            case copy:
+                if (on_row(state, false, program.position())) return;
+                break;
+            case advance_pc: state.address += program.uleb() * unit.min_instruction_bytes; break;
+            case advance_line: state.line += program.sleb(); break;
+            case set_file: state.file = program.uleb(); break;
+            case const_add_pc: state.address += special_step; break;
+            case fixed_advance_pc: state.address += program.fixed(2); break;
+            default:  // set_column, negate_stmt, set_isa and the rest: operands as the header counts them
+                for (unsigned i = 0; i < unit.argument_counts[opcode - 1u]; ++i) program.uleb();
+                break;
         }
     }
 }
@@ -404,7 +407,8 @@ std::vector<line_sequence> line_sequences(const elf_image& image) {
         });
         return false;
     });
-    std::stable_sort(sequences.begin(), sequences.end(), [](const line_sequence& a, const line_sequence& b) { return a.low < b.low; });
+    std::stable_sort(sequences.begin(), sequences.end(),
+                     [](const line_sequence& a, const line_sequence& b) { return a.low < b.low; });
     std::uint64_t highest_end = 0;
     for (line_sequence& sequence : sequences) sequence.highest_end = highest_end = std::max(highest_end, sequence.high);
     return sequences;

@@ -86,7 +86,8 @@ std::vector<expected_row> rows_by_libdw(const std::string& path) {
                 ::dwarf_lineno(row, &line);
                 const char* file = ::dwarf_linesrc(row, nullptr, nullptr);
                 // A discarded function's rows, and rows another row at their address follows.
-                if (ends || address < code_start || after_address == address || sequence_ends.contains(address) || file == nullptr)
+                if (ends || address < code_start || after_address == address || sequence_ends.contains(address) ||
+                    file == nullptr)
                     continue;
                 rows.push_back({address, after_address, file, line});
             }
@@ -130,9 +131,9 @@ void expect_rows_match(const std::string& path, std::size_t samples, std::mt1993
         for (const std::uint64_t address : {row.address, row.address + (row.next_address - row.address) / 2}) {
             const std::optional<os::source_line> ours = os::line_at(image, sequences, address);
             ASSERT_TRUE(ours.has_value()) << path << " at 0x" << std::hex << address;
-            EXPECT_TRUE(libdw_agrees(rows, address, *ours)) << path << " at 0x" << std::hex << address << ": " << ours->file << ":"
-                                                            << std::dec << ours->line << " against libdw's " << row.file << ":"
-                                                            << row.line;
+            EXPECT_TRUE(libdw_agrees(rows, address, *ours))
+                << path << " at 0x" << std::hex << address << ": " << ours->file << ":" << std::dec << ours->line
+                << " against libdw's " << row.file << ":" << row.line;
         }
     }
 }

@@ -3,9 +3,11 @@
  * (still reachable), a chain whose head is dropped (1 definitely lost, 2 indirectly lost), a
  * cycle of two dropped (1 definitely, 1 indirectly lost) and a lone block dropped (definitely
  * lost); all 48-byte blocks but the lone one (100 bytes). With the argument "check" it also asks
- * for the report midway, through heapkit_malloc_leak_check(), and prints its answer. Linked with
- * -rdynamic, so that the report names these functions. */
+ * for the report midway, through heapkit_malloc_leak_check(), and prints its answer; with
+ * "check_beside_a_thread", it asks while another thread holds a block of its own in its stack
+ * alone (which is not lost). */
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,15 +53,48 @@ __attribute__((noinline)) void scrub_stack(void) {
     memset((char*)area, 0, sizeof area);
 }
 
+static pthread_mutex_t gate = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
+static int holding, released;
+
+/* Holds a block in a stack slot of its own (volatile: not only in a register) until released. */
+static void* hold_a_block(void* unused) {
+    (void)unused;
+    char* volatile held = malloc(64);
+    memset(held, 2, 64);
+    pthread_mutex_lock(&gate);
+    holding = 1;
+    pthread_cond_broadcast(&changed);
+    while (!released) pthread_cond_wait(&changed, &gate);
+    pthread_mutex_unlock(&gate);
+    free(held);
+    return NULL;
+}
+
+static long leak_check(void) {
+    long (*check)(void) = (long (*)(void))dlsym(RTLD_DEFAULT, "heapkit_malloc_leak_check");
+    return check != NULL ? check() : -2L;
+}
+
 int main(int argc, char** argv) {
     keep_a_chain();
     lose_a_chain();
     lose_a_cycle();
     lose_a_buffer();
     scrub_stack();
-    if (argc > 1 && strcmp(argv[1], "check") == 0) {
-        long (*check)(void) = (long (*)(void))dlsym(RTLD_DEFAULT, "heapkit_malloc_leak_check");
-        printf("leak check: %ld\n", check != NULL ? check() : -2L);
+    if (argc > 1 && strcmp(argv[1], "check") == 0) printf("leak check: %ld\n", leak_check());
+    if (argc > 1 && strcmp(argv[1], "check_beside_a_thread") == 0) {
+        pthread_t holder;
+        if (pthread_create(&holder, NULL, hold_a_block, NULL) != 0) return 2;
+        pthread_mutex_lock(&gate);
+        while (!holding) pthread_cond_wait(&changed, &gate);
+        pthread_mutex_unlock(&gate);
+        printf("leak check: %ld\n", leak_check());
+        pthread_mutex_lock(&gate);
+        released = 1;
+        pthread_cond_broadcast(&changed);
+        pthread_mutex_unlock(&gate);
+        pthread_join(holder, NULL);
     }
     return 0;
 }

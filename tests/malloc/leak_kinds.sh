@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # HEAPKIT_DEBUG=1's leak report on leak_kinds.c: exactly the definitely lost blocks listed, by
 # site, the indirectly lost and reachable ones counted; HEAPKIT_DEBUG_EXITCODE turns a leak into
-# the exit status; HEAPKIT_SUPPRESS leaves a site out; heapkit_malloc_leak_check() reports on demand.
+# the exit status; HEAPKIT_SUPPRESS leaves a site out; heapkit_malloc_leak_check() reports on demand,
+# with the stacks of other threads among the roots.
 # Usage: leak_kinds.sh LIBRARY PROGRAM
 set -u
 library=$1 program=$2
@@ -32,6 +33,8 @@ check "HEAPKIT_SUPPRESS leaves the suppressed sites out and counts them" \
     sh -c "grep -Eq '^heapkit: leak summary: 1 block \(48 bytes\) definitely lost, .* [0-9]+ blocks \([0-9]+ bytes\) suppressed$' '$scratch/suppressed' && test \$(grep -c '^heapkit: leak of' '$scratch/suppressed') -eq 1"
 HEAPKIT_DEBUG=1 LD_PRELOAD="$library" "$program" check > "$scratch/on_demand" 2> /dev/null
 check "heapkit_malloc_leak_check() answers the definitely lost count" grep -q '^leak check: 3$' "$scratch/on_demand"
+HEAPKIT_DEBUG=1 LD_PRELOAD="$library" "$program" check_beside_a_thread > "$scratch/beside_a_thread" 2> /dev/null
+check "a block another thread's stack holds is not lost" grep -q '^leak check: 3$' "$scratch/beside_a_thread"
 LD_PRELOAD="$library" "$program" check > "$scratch/release" 2> /dev/null
 check "outside debug mode it answers -1" grep -q '^leak check: -1$' "$scratch/release"
 exit $((failures != 0))
