@@ -167,6 +167,7 @@ bool made_by_loader(const allocation_site& site) {
 
 bool suppressed(const allocation_site& site, const std::vector<std::string>& patterns) {
     if (made_by_loader(site)) return true;
+    if (patterns.empty()) return false;  // naming frames reads each module's tables: only when asked
     for (const void* frame : site.frames) {
         const std::string text = os::describe_frame(frame);
         for (const std::string& pattern : patterns)
