@@ -2,12 +2,21 @@
 # SPDX-License-Identifier: MIT
 # Real programs on heapkit's malloc: each runs without and with LD_PRELOAD and the outputs must
 # match: a Python workload (a million small objects, dicts, strings), git (init, add, commit,
-# log), gcc compiling a C file, sort of a large file, and perl. Usage: real_programs.sh LIBRARY
+# log), gcc compiling a C file, sort of a large file, and perl. With a MODE, heapkit's runs are in
+# that checking mode (debug: HEAPKIT_DEBUG=1; guard: HEAPKIT_GUARD=all), their reports sent to a
+# log (HEAPKIT_LOG) so that only the programs' own output is compared: a misuse found ends the
+# program, which fails the comparison. Usage: real_programs.sh LIBRARY [debug|guard]
 set -u
-library=$1
+library=$1 mode=${2:-release}
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 failures=0
+case $mode in
+    release) ;;
+    debug) export HEAPKIT_DEBUG=1 HEAPKIT_LOG="$scratch/reports.%p" ;;
+    guard) export HEAPKIT_GUARD=all HEAPKIT_LOG="$scratch/reports.%p" ;;
+    *) echo "real_programs.sh: unknown mode $mode"; exit 2 ;;
+esac
 
 same() {  # same NAME COMMAND...: stdout with and without heapkit must be equal, both exit 0
     name=$1
@@ -17,7 +26,7 @@ same() {  # same NAME COMMAND...: stdout with and without heapkit must be equal,
         echo "FAIL $name: exit status under heapkit"; tail -n 5 "$scratch/$name.heapkit"; failures=$((failures + 1)); return
     fi
     if cmp -s "$scratch/$name.glibc" "$scratch/$name.heapkit"; then echo "ok   $name"; else
-        echo "FAIL $name: output differs"; failures=$((failures + 1)); fi
+        echo "FAIL $name: output differs"; diff "$scratch/$name.glibc" "$scratch/$name.heapkit" | head -n 5; failures=$((failures + 1)); fi
 }
 
 if LD_PRELOAD="$library" /usr/bin/python3 -c 'import ctypes; ctypes.CDLL(None).heapkit_malloc_version' 2>/dev/null; then
@@ -55,5 +64,5 @@ same sort sort -k1,1n "$scratch/lines"
 
 same perl perl -e 'my %h; $h{$_ % 1000} .= "x" for 1..200000; print join(",", map { length $h{$_} } sort { $a <=> $b } keys %h), "\n"'
 
-echo "real programs: $failures failed"
+echo "real programs ($mode): $failures failed"
 exit $((failures != 0))
