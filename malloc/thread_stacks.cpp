@@ -42,7 +42,8 @@ void note_thread_stack() noexcept {
     while (slot < slot_count && slots[slot].high != 0) ++slot;
     if (slot < slot_count) slots[slot] = {stack.low, stack.high};
     pthread_mutex_unlock(&table_lock);
-    if (slot < slot_count && exit_key != ~0u) pthread_setspecific(static_cast<pthread_key_t>(exit_key), reinterpret_cast<void*>(slot + 1));
+    if (slot < slot_count && exit_key != ~0u)
+        pthread_setspecific(static_cast<pthread_key_t>(exit_key), reinterpret_cast<void*>(slot + 1));
 }
 
 void forget_thread_stack(void* slot) noexcept {

@@ -99,25 +99,31 @@ function_symbol_view elf_image::function_at(std::uint64_t address) const noexcep
     return best;
 }
 
+std::span<const unsigned char> build_id_in_notes(std::span<const unsigned char> notes) noexcept {
+    // Each note: Elf64_Nhdr, then the name and the description, each padded to 4 bytes.
+    std::size_t at = 0;
+    while (notes.size() - at >= sizeof(Elf64_Nhdr)) {
+        Elf64_Nhdr note;
+        std::memcpy(&note, notes.data() + at, sizeof note);
+        const std::uint64_t name_at = at + sizeof note;
+        const std::uint64_t description_at = name_at + ((std::uint64_t{note.n_namesz} + 3) & ~std::uint64_t{3});
+        const std::uint64_t next = description_at + ((std::uint64_t{note.n_descsz} + 3) & ~std::uint64_t{3});
+        if (next > notes.size()) break;
+        if (note.n_type == NT_GNU_BUILD_ID && note.n_namesz == 4 && std::memcmp(notes.data() + name_at, "GNU", 4) == 0)
+            return notes.subspan(description_at, note.n_descsz);
+        at = next;
+    }
+    return {};
+}
+
 std::span<const unsigned char> elf_image::build_id() const noexcept {
     if (!valid()) return {};
     for (std::size_t i = 0; i < header_->e_shnum; ++i) {
         const Elf64_Shdr& notes = sections_[i];
         if (notes.sh_type != SHT_NOTE || !inside(notes.sh_offset, notes.sh_size)) continue;
-        // Each note: Elf64_Nhdr, then the name and the description, each padded to 4 bytes.
-        std::uint64_t at = notes.sh_offset;
-        const std::uint64_t end = notes.sh_offset + notes.sh_size;
-        while (end - at >= sizeof(Elf64_Nhdr)) {
-            Elf64_Nhdr note;
-            std::memcpy(&note, bytes_.data() + at, sizeof note);
-            const std::uint64_t name_at = at + sizeof note;
-            const std::uint64_t description_at = name_at + ((std::uint64_t{note.n_namesz} + 3) & ~std::uint64_t{3});
-            const std::uint64_t next = description_at + ((std::uint64_t{note.n_descsz} + 3) & ~std::uint64_t{3});
-            if (next > end) break;
-            if (note.n_type == NT_GNU_BUILD_ID && note.n_namesz == 4 && std::memcmp(bytes_.data() + name_at, "GNU", 4) == 0)
-                return bytes_.subspan(description_at, note.n_descsz);
-            at = next;
-        }
+        if (const std::span<const unsigned char> id = build_id_in_notes(bytes_.subspan(notes.sh_offset, notes.sh_size));
+            !id.empty())
+            return id;
     }
     return {};
 }

@@ -53,12 +53,47 @@ constinit std::array<cached_module, cached_module_capacity> cached_modules{};  /
 constinit std::size_t cached_module_count = 0;
 constinit std::mutex cache_lock;
 
-// The module at `path` and, when it has no line table, its debug file (one whose build ID, if
-// both have one, is the module's), mapped into `owned`, with the line table's sequences.
-module_files open_module(const char* path, uncached_files& owned) {
+// The build ID of the module loaded with `load_bias`, from its PT_NOTE segments in memory; empty
+// when it has none.
+std::span<const unsigned char> loaded_build_id(std::uintptr_t load_bias) noexcept {
+    struct search {
+        std::uintptr_t load_bias;
+        std::span<const unsigned char> id;
+    } wanted{load_bias, {}};
+    ::dl_iterate_phdr(
+        [](dl_phdr_info* info, std::size_t, void* context) {
+            auto& found = *static_cast<search*>(context);
+            if (info->dlpi_addr != found.load_bias) return 0;
+            for (int i = 0; i < info->dlpi_phnum && found.id.empty(); ++i) {
+                const ElfW(Phdr)& segment = info->dlpi_phdr[i];
+                if (segment.p_type != PT_NOTE) continue;
+                const std::span<const unsigned char> notes(
+                    reinterpret_cast<const unsigned char*>(info->dlpi_addr + segment.p_vaddr), segment.p_memsz);
+                found.id = build_id_in_notes(notes);
+            }
+            return 1;
+        },
+        &wanted);
+    return wanted.id;
+}
+
+bool same_bytes(std::span<const unsigned char> a, std::span<const unsigned char> b) noexcept {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end());
+}
+
+// The module at `path` (loaded with `load_bias`) and, when it has no line table, its debug file
+// (one whose build ID, if both have one, is the module's), mapped into `owned`, with the line
+// table's sequences. Nothing when the file's build ID is not the loaded module's (the file was
+// replaced since it was loaded: its names would be another program's).
+module_files open_module(const char* path, std::uintptr_t load_bias, uncached_files& owned) {
     owned.files[0] = mapped_file(path);
     const elf_image module(owned.files[0].bytes());
     if (!module.valid()) return {};
+    const std::span<const unsigned char> loaded_id = loaded_build_id(load_bias);
+    if (!loaded_id.empty() && !same_bytes(loaded_id, module.build_id())) {
+        owned.files[0] = mapped_file();
+        return {};
+    }
     if (module.section(".debug_line").empty()) {
         for (const std::string& candidate : debug_file_candidates(path, module)) {
             mapped_file debug(candidate.c_str());
@@ -66,7 +101,7 @@ module_files open_module(const char* path, uncached_files& owned) {
             if (!image.valid() || image.section(".debug_line").empty()) continue;
             const std::span<const unsigned char> id = module.build_id();
             const std::span<const unsigned char> debug_id = image.build_id();
-            if (!id.empty() && !debug_id.empty() && !std::equal(id.begin(), id.end(), debug_id.begin(), debug_id.end())) continue;
+            if (!id.empty() && !debug_id.empty() && !same_bytes(id, debug_id)) continue;
             owned.files[1] = std::move(debug);
             break;
         }
@@ -94,7 +129,7 @@ module_files files_of(const char* path, std::uintptr_t load_bias, uncached_files
     for (std::size_t i = 0; i < cached_module_count; ++i)
         if (cached_modules[i].load_bias == load_bias && std::strcmp(cached_modules[i].path.data(), path) == 0)
             return cached_modules[i].files;
-    const module_files files = open_module(path, owned);
+    const module_files files = open_module(path, load_bias, owned);
     if (length >= path_capacity || cached_module_count == cached_module_capacity) return files;
     cached_module& entry = cached_modules[cached_module_count++];
     entry.load_bias = load_bias;

@@ -2,9 +2,13 @@
 // os::describe_frame and elf_image::function_at: a static function of this program (in .symtab
 // only: the program exports nothing) is named, with the file and line of the call; a frame in libc
 // is named by its symbols; an address in no module is written as a number.
+#include <dlfcn.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 #include "heapkit/heap/detail/elf_image.hpp"
@@ -46,6 +50,28 @@ TEST(FrameNames, NamesLibcByItsSymbols) {
 
 TEST(FrameNames, WritesAnAddressOutsideEveryModuleAsANumber) {
     EXPECT_EQ(os::describe_frame(reinterpret_cast<const void*>(0x10)), "0x10");
+}
+
+// A library replaced on disk after it was loaded (as a package upgrade does): its file's build ID
+// is no longer the loaded one's, so the frame is named by the loaded module's exports alone.
+TEST(FrameNames, IgnoresAModuleFileReplacedSinceItWasLoaded) {
+    const std::filesystem::path loaded =
+        std::filesystem::temp_directory_path() / ("heapkit_replaced_" + std::to_string(::getpid()) + ".so");
+    const std::filesystem::path replacement = loaded.string() + ".new";
+    std::filesystem::copy_file(HEAPKIT_FIXTURE_DWARF5, loaded, std::filesystem::copy_options::overwrite_existing);
+    void* library = ::dlopen(loaded.c_str(), RTLD_NOW | RTLD_LOCAL);
+    ASSERT_NE(library, nullptr) << ::dlerror();
+    const void* function = ::dlsym(library, "_ZN15heapkit_fixture14sum_of_squaresEi");
+    ASSERT_NE(function, nullptr);
+    // The same code at the same addresses, named otherwise: read from it, the frame would say
+    // heapkit_renamed_fixture::sum_of_squares.
+    std::filesystem::copy_file(HEAPKIT_FIXTURE_RENAMED, replacement, std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::rename(replacement, loaded);  // a new file at the path; the loaded one lives on
+    const std::string after = os::describe_frame(static_cast<const char*>(function) + 1);
+    ::dlclose(library);
+    std::filesystem::remove(loaded);
+    EXPECT_TRUE(after.starts_with("heapkit_fixture::sum_of_squares(int)+0x1 (")) << after;
+    EXPECT_EQ(after.find(" at "), std::string::npos) << after;  // nor a line from the other file's table
 }
 
 TEST(ElfImage, FindsTheFunctionThatCoversAnAddress) {

@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: MIT
 // Code for line_table_test to read the line tables of: built into shared libraries with each
 // kind of DWARF line table (versions 2, 4 and 5; 64-bit DWARF), never loaded. Inlined library
-// code (sort, vector, string) gives the tables many files and directories.
+// code (sort, vector, string) gives the tables many files and directories. frame_names_test
+// loads one and replaces its file with a copy built with another namespace name.
 #include <algorithm>
 #include <numeric>
 #include <string>
 #include <vector>
 
-namespace heapkit_fixture {
+#ifndef HEAPKIT_FIXTURE_NAMESPACE
+#define HEAPKIT_FIXTURE_NAMESPACE heapkit_fixture
+#endif
+
+namespace HEAPKIT_FIXTURE_NAMESPACE {
 
 int sum_of_squares(int count) {
     int sum = 0;
@@ -33,4 +38,4 @@ long accumulate_halves(const std::vector<long>& values) {
     return std::accumulate(values.begin(), values.end(), 0L, [](long total, long value) { return total + value / 2; });
 }
 
-}  // namespace heapkit_fixture
+}  // namespace HEAPKIT_FIXTURE_NAMESPACE

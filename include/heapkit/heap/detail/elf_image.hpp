@@ -95,6 +95,10 @@ void elf_image::for_each_function(Visit visit) const {
     }
 }
 
+// The GNU build ID's bytes among the ELF notes in `notes` (a note section's or a PT_NOTE segment's
+// contents, as a loaded module has them in memory); empty when none is there.
+std::span<const unsigned char> build_id_in_notes(std::span<const unsigned char> notes) noexcept;
+
 // Where a separate debug file for the module at `module_path` may be, most specific first, as
 // gdb looks: /usr/lib/debug/.build-id/xx/yyyy.debug by its build ID, then its .gnu_debuglink's
 // name beside it, in a .debug folder beside it, and under /usr/lib/debug.
