@@ -5,7 +5,7 @@ SANITIZED_BUILD := build-sanitized
 FUZZ_BUILD := build-fuzz
 TSAN_BUILD := build-tsan
 # Seconds per fuzz target in `make test` (CI runs it on 2 cores); longer: `make fuzz FUZZ_SECONDS=600`.
-FUZZ_SECONDS ?= 30
+FUZZ_SECONDS ?= 25
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 

@@ -320,7 +320,7 @@ bool tombstone(std::uint64_t sequence_start) noexcept {
 struct line_row {
     std::uint64_t address = 0;
     std::uint64_t file = 1;
-    std::int64_t line = 1;
+    std::uint64_t line = 1;  // wraps as a malformed table may make it; read as signed at the end
 };
 
 // Runs the program in `program` (positioned where a sequence starts) and calls
@@ -335,7 +335,7 @@ void run_program(const line_unit& unit, byte_reader& program, OnRow on_row) noex
         if (opcode >= unit.opcode_base) {  // a special opcode: advance both, then emit a row
             const unsigned adjusted = opcode - unit.opcode_base;
             state.address += adjusted / unit.line_range * unit.min_instruction_bytes;
-            state.line += unit.line_base + static_cast<std::int64_t>(adjusted % unit.line_range);
+            state.line += static_cast<std::uint64_t>(unit.line_base + static_cast<std::int64_t>(adjusted % unit.line_range));
             if (on_row(state, false, program.position())) return;
             continue;
         }
@@ -355,7 +355,7 @@ void run_program(const line_unit& unit, byte_reader& program, OnRow on_row) noex
                 if (on_row(state, false, program.position())) return;
                 break;
             case advance_pc: state.address += program.uleb() * unit.min_instruction_bytes; break;
-            case advance_line: state.line += program.sleb(); break;
+            case advance_line: state.line += static_cast<std::uint64_t>(program.sleb()); break;
             case set_file: state.file = program.uleb(); break;
             case const_add_pc: state.address += special_step; break;
             case fixed_advance_pc: state.address += program.fixed(2); break;
@@ -441,7 +441,8 @@ std::optional<source_line> line_at(const elf_image& image, std::span<const line_
             // Each row ends the previous one's range [previous.address, row.address).
             if (have_previous && previous.address <= address && address < row.address) {
                 source_line place{file_path(unit, previous.file, strings), 0};
-                place.line = previous.line > 0 && previous.line <= INT32_MAX ? static_cast<std::uint32_t>(previous.line) : 0;
+                place.line =
+                    previous.line <= INT32_MAX ? static_cast<std::uint32_t>(previous.line) : 0;  // 0 also for a line below 1
                 if (!place.file.empty()) found = std::move(place);
                 return true;
             }
