@@ -57,7 +57,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     using heapkit::fuzz::fail;
     if (size == 0) return 0;
     const std::size_t string_bytes = std::min<std::size_t>(data[0] % 64, size - 1);
-    const std::vector<unsigned char> file = elf_around(data + 1, size - 1 - string_bytes, data + size - string_bytes, string_bytes);
+    const std::vector<unsigned char> file =
+        elf_around(data + 1, size - 1 - string_bytes, data + size - string_bytes, string_bytes);
     const heapkit::os::elf_image image(file);
     if (!image.valid()) fail("the wrapper is not a valid ELF file", file.size(), 0);
     const std::vector<heapkit::os::line_sequence> sequences = heapkit::os::line_sequences(image);
@@ -68,8 +69,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (i > 0 && sequences[i - 1].low > sequence.low) fail("sequences out of order", sequences[i - 1].low, sequence.low);
         highest_end = std::max(highest_end, sequence.high);
         if (sequence.highest_end != highest_end) fail("a wrong running highest end", sequence.highest_end, highest_end);
-        for (const std::uint64_t address : {sequence.low, sequence.low + (sequence.high - sequence.low) / 2, sequence.high - 1,
-                                            sequence.high}) {
+        for (const std::uint64_t address :
+             {sequence.low, sequence.low + (sequence.high - sequence.low) / 2, sequence.high - 1, sequence.high}) {
             const std::optional<heapkit::os::source_line> found = heapkit::os::line_at(image, sequences, address);
             if (found && found->file.empty()) fail("an answer without a file", address, found->line);
         }
