@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -95,7 +96,7 @@ function_symbol_view elf_image::function_at(std::uint64_t address) const noexcep
     for_each_function([&](const function_symbol_view& symbol) {
         if (symbol.start <= address && (best.name == nullptr || symbol.start >= best.start)) best = symbol;
     });
-    if (best.name != nullptr && best.size != 0 && address - best.start >= best.size) return {};
+    if (best.name != nullptr && address - best.start >= std::max<std::uint64_t>(best.size, 1)) return {};
     return best;
 }
 

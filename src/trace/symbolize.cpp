@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Naming a profile's frames from each module's ELF symbol table (read by the heap layer's
 // elf_image): the function symbols sorted by address, a frame's function the last one that starts
-// at or before it and covers it.
+// at or before it and covers it (one of no recorded size covers its first byte only).
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -51,7 +51,7 @@ void symbolize_profile(profile& recording) {
                                       [](std::uint64_t at, const function_symbol& f) { return at < f.start; });
         if (after == functions.begin()) continue;
         const function_symbol& candidate = *std::prev(after);
-        if (candidate.size == 0 || call < candidate.start + candidate.size) frame.function = candidate.name;
+        if (call - candidate.start < std::max<std::uint64_t>(candidate.size, 1)) frame.function = candidate.name;
     }
     detail::add_source_lines(recording);
 }

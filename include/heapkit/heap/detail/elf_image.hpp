@@ -61,8 +61,9 @@ public:
     template <class Visit>
     void for_each_function(Visit visit) const;
     // The function symbol that names `address`: the one that starts last at or before it (the
-    // last listed of those starting there: globals after locals), if its size covers `address` or is not recorded; a
-    // symbol with no name when none does. O(symbols).
+    // last listed of those starting there: globals after locals), if it covers `address` (a
+    // symbol of no recorded size covers its first byte only, as dladdr takes it); a symbol with no
+    // name when none does. O(symbols).
     function_symbol_view function_at(std::uint64_t address) const noexcept;
     // The GNU build ID's bytes (the NT_GNU_BUILD_ID note); empty when the file has none.
     std::span<const unsigned char> build_id() const noexcept;
