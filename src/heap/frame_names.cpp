@@ -81,9 +81,15 @@ bool same_bytes(std::span<const unsigned char> a, std::span<const unsigned char>
     return std::equal(a.begin(), a.end(), b.begin(), b.end());
 }
 
-// The module at `path` (loaded with `load_bias`) and, when it has no line table, its debug file
-// (one whose build ID, if both have one, is the module's), mapped into `owned`, with the line
-// table's sequences. Nothing when the file's build ID is not the loaded module's (the file was
+// Which of a module and its debug file the line table is read from: the debug file's where it has
+// one (uncompressed: Debian's debug files often hold theirs compressed, names only then).
+const elf_image& lines_of(const elf_image& module, const elf_image& debug) noexcept {
+    return debug.valid() && !debug.section(".debug_line").empty() ? debug : module;
+}
+
+// The module at `path` (loaded with `load_bias`) and, when it lacks a line table or a full symbol
+// table, its debug file (one with either, whose build ID, if both have one, is the module's),
+// mapped into `owned`, with the line table's sequences. Nothing when the file's build ID is not the loaded module's (the file was
 // replaced since it was loaded: its names would be another program's).
 module_files open_module(const char* path, std::uintptr_t load_bias, uncached_files& owned) {
     owned.files[0] = mapped_file(path);
@@ -94,11 +100,11 @@ module_files open_module(const char* path, std::uintptr_t load_bias, uncached_fi
         owned.files[0] = mapped_file();
         return {};
     }
-    if (module.section(".debug_line").empty()) {
+    if (module.section(".debug_line").empty() || module.section(".symtab").empty()) {
         for (const std::string& candidate : debug_file_candidates(path, module)) {
             mapped_file debug(candidate.c_str());
             const elf_image image(debug.bytes());
-            if (!image.valid() || image.section(".debug_line").empty()) continue;
+            if (!image.valid() || (image.section(".debug_line").empty() && image.section(".symtab").empty())) continue;
             const std::span<const unsigned char> id = module.build_id();
             const std::span<const unsigned char> debug_id = image.build_id();
             if (!id.empty() && !debug_id.empty() && !same_bytes(id, debug_id)) continue;
@@ -107,7 +113,7 @@ module_files open_module(const char* path, std::uintptr_t load_bias, uncached_fi
         }
     }
     const elf_image debug(owned.files[1].bytes());
-    owned.sequences = line_sequences(debug.valid() ? debug : module);
+    owned.sequences = line_sequences(lines_of(module, debug));
     return {owned.files[0].bytes(), owned.files[1].bytes(), owned.sequences};
 }
 
@@ -189,8 +195,7 @@ std::string describe_frame(const void* return_address) {
     } else {
         text = binary + hex_offset(address);  // module+offset, as addr2line -e takes it
     }
-    if (const std::optional<source_line> line = line_at(debug.valid() ? debug : module, files.sequences, call);
-        line && line->line != 0)
+    if (const std::optional<source_line> line = line_at(lines_of(module, debug), files.sequences, call); line && line->line != 0)
         text += " at " + line->file + ":" + std::to_string(line->line);
     return text;
 }

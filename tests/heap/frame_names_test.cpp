@@ -74,6 +74,20 @@ TEST(FrameNames, IgnoresAModuleFileReplacedSinceItWasLoaded) {
     EXPECT_EQ(after.find(" at "), std::string::npos) << after;  // nor a line from the other file's table
 }
 
+// A stripped library (only its exported symbols left) whose debug file, found by .gnu_debuglink
+// beside it, holds the full symbol table and a compressed line table: the hidden function is named
+// from the debug file, without a line (its table is compressed).
+TEST(FrameNames, NamesAStrippedLibrarysFunctionFromItsDebugFile) {
+    void* library = ::dlopen(HEAPKIT_FIXTURE_STRIPPED, RTLD_NOW | RTLD_LOCAL);
+    ASSERT_NE(library, nullptr) << ::dlerror();
+    const auto address_of = reinterpret_cast<void* (*)()>(::dlsym(library, "heapkit_fixture_hidden_function"));
+    ASSERT_NE(address_of, nullptr);
+    const std::string text = os::describe_frame(static_cast<const char*>(address_of()) + 1);
+    ::dlclose(library);
+    EXPECT_TRUE(text.starts_with("heapkit_fixture::hidden_twice(int)+0x1 (")) << text;
+    EXPECT_EQ(text.find(" at "), std::string::npos) << text;
+}
+
 TEST(ElfImage, FindsTheFunctionThatCoversAnAddress) {
     const os::mapped_file file("/proc/self/exe");
     const os::elf_image image(file.bytes());
