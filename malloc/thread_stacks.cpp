@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include <array>
+#include <atomic>
 
 #include "heapkit/heap/detail/os.hpp"
 
@@ -24,13 +25,13 @@ constinit pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 // ~0u: no key yet. The process's first allocation (the main thread's, as a rule) comes before
 // process_heap makes the key: that thread's slot is never forgotten, which for the main thread is
 // right (its stack lives as long as the process).
-constinit unsigned exit_key = ~0u;
+constinit std::atomic<unsigned> exit_key{~0u};
 
 __attribute__((tls_model("initial-exec"))) thread_local bool stack_noted = false;  // or found no slot
 
 }  // namespace
 
-void set_thread_stack_exit_key(unsigned key) noexcept { exit_key = key; }
+void set_thread_stack_exit_key(unsigned key) noexcept { exit_key.store(key, std::memory_order_relaxed); }
 
 void note_thread_stack() noexcept {
     if (stack_noted) return;
@@ -42,8 +43,8 @@ void note_thread_stack() noexcept {
     while (slot < slot_count && slots[slot].high != 0) ++slot;
     if (slot < slot_count) slots[slot] = {stack.low, stack.high};
     pthread_mutex_unlock(&table_lock);
-    if (slot < slot_count && exit_key != ~0u)
-        pthread_setspecific(static_cast<pthread_key_t>(exit_key), reinterpret_cast<void*>(slot + 1));
+    const unsigned key = exit_key.load(std::memory_order_relaxed);
+    if (slot < slot_count && key != ~0u) pthread_setspecific(static_cast<pthread_key_t>(key), reinterpret_cast<void*>(slot + 1));
 }
 
 void forget_thread_stack(void* slot) noexcept {
