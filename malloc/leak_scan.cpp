@@ -125,7 +125,14 @@ void scan_other_stack(std::uintptr_t low, std::uintptr_t high, void* context) {
     low = (low + page - 1) & ~(page - 1);
     for (std::uintptr_t top = high & ~(page - 1); top > low;) {
         const std::uintptr_t bottom = top - low > chunk_pages * page ? top - chunk_pages * page : low;
-        if (::mincore(reinterpret_cast<void*>(bottom), top - bottom, resident) != 0) return;
+        if (::mincore(reinterpret_cast<void*>(bottom), top - bottom, resident) != 0) {
+            // The mapping ends inside this chunk (a main thread's stack): its pages from the top
+            // while they are mapped.
+            for (std::uintptr_t at = top; at > bottom && ::mincore(reinterpret_cast<void*>(at - page), page, resident) == 0;
+                 at -= page)
+                if ((resident[0] & 1) != 0) scanner.scan(at - page, at, mark::reached);
+            return;
+        }
         for (std::size_t i = 0; i < (top - bottom) / page; ++i)
             if ((resident[i] & 1) != 0) scanner.scan(bottom + i * page, bottom + (i + 1) * page, mark::reached);
         top = bottom;

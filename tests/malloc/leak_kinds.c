@@ -5,7 +5,8 @@
  * lost); all 48-byte blocks but the lone one (100 bytes). With the argument "check" it also asks
  * for the report midway, through heapkit_malloc_leak_check(), and prints its answer; with
  * "check_beside_a_thread", it asks while another thread holds a block of its own in its stack
- * alone (which is not lost). */
+ * alone (which is not lost); with "check_from_a_thread", another thread asks while the main
+ * thread holds a block in its stack alone. */
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -76,6 +77,12 @@ static long leak_check(void) {
     return check != NULL ? check() : -2L;
 }
 
+static void* check_and_print(void* unused) {
+    (void)unused;
+    printf("leak check: %ld\n", leak_check());
+    return NULL;
+}
+
 int main(int argc, char** argv) {
     keep_a_chain();
     lose_a_chain();
@@ -95,6 +102,14 @@ int main(int argc, char** argv) {
         pthread_cond_broadcast(&changed);
         pthread_mutex_unlock(&gate);
         pthread_join(holder, NULL);
+    }
+    if (argc > 1 && strcmp(argv[1], "check_from_a_thread") == 0) {
+        char* volatile held = malloc(64); /* in main's stack alone while the other thread asks */
+        memset(held, 3, 64);
+        pthread_t checker;
+        if (pthread_create(&checker, NULL, check_and_print, NULL) != 0) return 2;
+        pthread_join(checker, NULL);
+        free(held);
     }
     return 0;
 }

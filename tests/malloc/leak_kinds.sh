@@ -35,6 +35,8 @@ HEAPKIT_DEBUG=1 LD_PRELOAD="$library" "$program" check > "$scratch/on_demand" 2>
 check "heapkit_malloc_leak_check() answers the definitely lost count" grep -q '^leak check: 3$' "$scratch/on_demand"
 HEAPKIT_DEBUG=1 LD_PRELOAD="$library" "$program" check_beside_a_thread > "$scratch/beside_a_thread" 2> /dev/null
 check "a block another thread's stack holds is not lost" grep -q '^leak check: 3$' "$scratch/beside_a_thread"
+HEAPKIT_DEBUG=1 LD_PRELOAD="$library" "$program" check_from_a_thread > "$scratch/from_a_thread" 2> /dev/null
+check "a block the main thread's stack holds is not lost when another thread asks" grep -q '^leak check: 3$' "$scratch/from_a_thread"
 LD_PRELOAD="$library" "$program" check > "$scratch/release" 2> /dev/null
 check "outside debug mode it answers -1" grep -q '^leak check: -1$' "$scratch/release"
 exit $((failures != 0))
