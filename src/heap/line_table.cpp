@@ -220,7 +220,14 @@ std::uint64_t read_formats(byte_reader& reader, std::array<entry_format, max_ent
         return 0;
     }
     for (std::size_t i = 0; i < count; ++i) formats[i] = {reader.uleb(), reader.uleb()};
-    return reader.uleb();
+    // Each entry takes a byte at least, one for each format: a count that the bytes left cannot hold
+    // (or entries of no format) is malformed, and would have the table walks spin.
+    const std::uint64_t entries = reader.uleb();
+    if (entries > 0 && (count == 0 || entries > reader.remaining().size())) {
+        reader.skip(~std::uint64_t{0});
+        return 0;
+    }
+    return entries;
 }
 
 // Parses the header of the unit `reader` holds (its length already read); false when malformed or
