@@ -421,6 +421,25 @@ frame_rule cached_rule(std::uintptr_t pc) noexcept {
     return rule;
 }
 
+// Each thread's own small copy of the rules it used last, direct-mapped by pc: a walk looks each
+// frame up here first. Its 6 KiB stay in the first-level cache, where the shared table's 64 KiB,
+// reached through a multiply, cost a second-level miss a frame on the chain of dependent loads a
+// walk is (half the walk's time under HEAPKIT_DEBUG). No code lies at pc 0, so a zeroed slot is
+// empty.
+struct memo_slot {
+    std::uintptr_t pc = 0;
+    frame_rule rule;
+};
+constexpr unsigned memo_bits = 8;
+thread_local memo_slot rule_memo[std::size_t{1} << memo_bits];
+
+// The rule for `pc` from `memo` (this thread's rule_memo), valid until the next lookup in it.
+const frame_rule& memoized_rule(memo_slot* memo, std::uintptr_t pc) noexcept {
+    memo_slot& slot = memo[(pc ^ pc >> memo_bits) & ((std::size_t{1} << memo_bits) - 1)];
+    if (slot.pc != pc) slot = {pc, cached_rule(pc)};
+    return slot.rule;
+}
+
 // A word of the stack: a saved register or return address, between other frames' variables, which
 // AddressSanitizer would otherwise take for an out-of-bounds read.
 __attribute__((no_sanitize("address"))) bool read_word(std::uintptr_t address, stack_bounds bounds,
@@ -430,14 +449,19 @@ __attribute__((no_sanitize("address"))) bool read_word(std::uintptr_t address, s
     return true;
 }
 
+// Below this no code is mapped (Linux keeps the first 64 KiB unmapped by default): a return address
+// there is the stack's end, or damage.
+constexpr std::uintptr_t lowest_code_address = 4096;
+
 }  // namespace
 
 walk_result walk(frame_registers registers, stack_bounds bounds, std::span<void*> frames, std::size_t skip,
                  std::size_t& written) noexcept {
     written = 0;
     if (registers.sp < bounds.low || registers.sp >= bounds.high) return walk_result::unsupported;
+    memo_slot* const memo = rule_memo;  // one look-up of the thread's storage a walk
     for (std::size_t callers = 0; written < frames.size(); ++callers) {
-        const frame_rule rule = cached_rule(callers == 0 ? registers.pc : registers.pc - 1);
+        const frame_rule& rule = memoized_rule(memo, callers == 0 ? registers.pc : registers.pc - 1);
         if (rule.what == frame_rule::kind::unsupported) return walk_result::unsupported;
         if (rule.what != frame_rule::kind::follow) return walk_result::complete;
         if (rule.cfa_from_bp && registers.bp == 0) return walk_result::complete;  // a caller lost it
@@ -449,7 +473,7 @@ walk_result walk(frame_registers registers, stack_bounds bounds, std::span<void*
             return walk_result::complete;  // a frame that does not lie above the last: damage, or the end
         if (rule.bp_saved && !read_word(cfa + static_cast<std::uintptr_t>(std::intptr_t{rule.bp_offset}), bounds, bp))
             return walk_result::complete;
-        if (return_address == 0) return walk_result::complete;
+        if (return_address < lowest_code_address) return walk_result::complete;
         if (callers >= skip) frames[written++] = reinterpret_cast<void*>(return_address);
         registers = {return_address, cfa, bp};
     }
