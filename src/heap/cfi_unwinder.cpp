@@ -387,7 +387,7 @@ std::uint64_t pack(const frame_rule& rule, std::uintptr_t pc) noexcept {
            eighths(rule.ra_offset) << 33 | tag_of(pc) << tag_shift;
 }
 
-frame_rule unpack(std::uint64_t bits) noexcept {
+[[gnu::always_inline]] inline frame_rule unpack(std::uint64_t bits) noexcept {
     const auto offset = [](std::uint64_t eighths) {
         return static_cast<std::int32_t>(static_cast<std::int8_t>(eighths & 0xFF)) * 8;
     };
@@ -421,23 +421,15 @@ frame_rule cached_rule(std::uintptr_t pc) noexcept {
     return rule;
 }
 
-// Each thread's own small copy of the rules it used last, direct-mapped by pc: a walk looks each
-// frame up here first. Its 6 KiB stay in the first-level cache, where the shared table's 64 KiB,
-// reached through a multiply, cost a second-level miss a frame on the chain of dependent loads a
-// walk is (half the walk's time under HEAPKIT_DEBUG). No code lies at pc 0, so a zeroed slot is
-// empty.
-struct memo_slot {
-    std::uintptr_t pc = 0;
-    frame_rule rule;
-};
-constexpr unsigned memo_bits = 8;
-thread_local memo_slot rule_memo[std::size_t{1} << memo_bits];
-
-// The rule for `pc` from `memo` (this thread's rule_memo), valid until the next lookup in it.
-const frame_rule& memoized_rule(memo_slot* memo, std::uintptr_t pc) noexcept {
-    memo_slot& slot = memo[(pc ^ pc >> memo_bits) & ((std::size_t{1} << memo_bits) - 1)];
-    if (slot.pc != pc) slot = {pc, cached_rule(pc)};
-    return slot.rule;
+// The rule for `pc`: from `memo` where it holds it, else from the shared cache (and then kept in
+// `memo` too).
+frame_rule memoized_rule(unwind_memo* memo, std::uintptr_t pc) noexcept {
+    if (memo == nullptr) return cached_rule(pc);
+    unwind_memo::slot& slot = memo->slots[(pc ^ pc >> unwind_memo::slot_bits) & ((std::size_t{1} << unwind_memo::slot_bits) - 1)];
+    if (slot.pc == pc) return unpack(slot.rule);
+    const frame_rule rule = cached_rule(pc);
+    slot = {pc, pack(rule, pc)};
+    return rule;
 }
 
 // A word of the stack: a saved register or return address, between other frames' variables, which
@@ -455,13 +447,12 @@ constexpr std::uintptr_t lowest_code_address = 4096;
 
 }  // namespace
 
-walk_result walk(frame_registers registers, stack_bounds bounds, std::span<void*> frames, std::size_t skip,
-                 std::size_t& written) noexcept {
+walk_result walk(frame_registers registers, stack_bounds bounds, std::span<void*> frames, std::size_t skip, std::size_t& written,
+                 unwind_memo* memo) noexcept {
     written = 0;
     if (registers.sp < bounds.low || registers.sp >= bounds.high) return walk_result::unsupported;
-    memo_slot* const memo = rule_memo;  // one look-up of the thread's storage a walk
     for (std::size_t callers = 0; written < frames.size(); ++callers) {
-        const frame_rule& rule = memoized_rule(memo, callers == 0 ? registers.pc : registers.pc - 1);
+        const frame_rule rule = memoized_rule(memo, callers == 0 ? registers.pc : registers.pc - 1);
         if (rule.what == frame_rule::kind::unsupported) return walk_result::unsupported;
         if (rule.what != frame_rule::kind::follow) return walk_result::complete;
         if (rule.cfa_from_bp && registers.bp == 0) return walk_result::complete;  // a caller lost it
@@ -482,7 +473,7 @@ walk_result walk(frame_registers registers, stack_bounds bounds, std::span<void*
 
 #else  // no CFI reader for this architecture
 
-walk_result walk(frame_registers, stack_bounds, std::span<void*>, std::size_t, std::size_t& written) noexcept {
+walk_result walk(frame_registers, stack_bounds, std::span<void*>, std::size_t, std::size_t& written, unwind_memo*) noexcept {
     written = 0;
     return walk_result::unsupported;
 }

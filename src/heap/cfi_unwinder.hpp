@@ -26,6 +26,7 @@ struct frame_registers {
 
 // The bounds every stack read must lie in: [low, high).
 using os::stack_bounds;
+using os::unwind_memo;
 
 enum class walk_result : unsigned char {
     complete,    // the stack's end, or `frames` full
@@ -33,8 +34,9 @@ enum class walk_result : unsigned char {
 };
 
 // Fills `frames` with the return addresses of the callers of the frame `start` describes,
-// innermost first, skipping the first `skip`; `written` says how many. O(depth) with warm rules.
-walk_result walk(frame_registers start, stack_bounds bounds, std::span<void*> frames, std::size_t skip,
-                 std::size_t& written) noexcept;
+// innermost first, skipping the first `skip`; `written` says how many. O(depth) with warm rules;
+// `memo` (or none) is looked in before the shared cache of rules.
+walk_result walk(frame_registers start, stack_bounds bounds, std::span<void*> frames, std::size_t skip, std::size_t& written,
+                 unwind_memo* memo) noexcept;
 
 }  // namespace heapkit::os::detail

@@ -55,7 +55,7 @@ stack_bounds thread_stack() noexcept {
 
 std::size_t backtrace_fallbacks() noexcept { return fallbacks.load(std::memory_order_relaxed); }
 
-std::size_t capture_backtrace(std::span<void*> frames, std::size_t skip, stack_walk walk) noexcept {
+std::size_t capture_backtrace(std::span<void*> frames, std::size_t skip, stack_walk walk, unwind_memo* memo) noexcept {
     if (frames.empty()) return 0;  // backtrace(3) unwinds even for one frame: skip it
     const stack_bounds stack = thread_stack();
     if (walk == stack_walk::frame_pointers) {
@@ -82,7 +82,7 @@ std::size_t capture_backtrace(std::span<void*> frames, std::size_t skip, stack_w
         __asm__ volatile("leaq 0(%%rip), %0\n\tmovq %%rsp, %1\n\tmovq %%rbp, %2" : "=r"(pc), "=r"(sp), "=r"(bp));
         std::size_t written = 0;
         if (sp >= stack.low &&
-            detail::walk({pc, sp, bp}, {sp, stack.high}, frames, skip, written) == detail::walk_result::complete)
+            detail::walk({pc, sp, bp}, {sp, stack.high}, frames, skip, written, memo) == detail::walk_result::complete)
             return written;
     }
     fallbacks.fetch_add(1, std::memory_order_relaxed);

@@ -44,7 +44,7 @@ std::uint32_t site_table::intern(const call_site& location) {
         return id;
     }
     std::array<void*, max_depth> stack{};
-    const std::size_t depth = os::capture_backtrace(std::span(stack).first(std::min(depth_, max_depth)), 1, walk_);
+    const std::size_t depth = os::capture_backtrace(std::span(stack).first(std::min(depth_, max_depth)), 1, walk_, &memo_);
     return find_or_add(location, std::span(stack).first(depth));
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // os::capture_backtrace by the unwind tables (the cached CFI walk) against glibc's backtrace(3),
 // frame for frame: through recursion of varied frame shapes, through libc's qsort (code with no
-// frame pointers), on a second thread, and again once every rule is cached.
+// frame pointers), on a second thread, again once every rule is cached, and through a caller's memo.
 #include <execinfo.h>
 #include <gtest/gtest.h>
 
@@ -26,10 +26,10 @@ struct two_stacks {
 // Both stacks taken from the same frame. Their first entries differ (each is the return address
 // of its own call), and under a sanitizer backtrace(3) is intercepted, adding the interceptor's
 // frame: so the comparison starts at the caller of this function in both.
-[[gnu::noinline]] two_stacks capture_both() {
+[[gnu::noinline]] two_stacks capture_both(os::unwind_memo* memo) {
     std::array<void*, depth> ours{};
     std::array<void*, depth + 4> glibcs{};
-    const std::size_t our_count = os::capture_backtrace(ours, 0, os::stack_walk::unwind_tables);
+    const std::size_t our_count = os::capture_backtrace(ours, 0, os::stack_walk::unwind_tables, memo);
     const int glibc_count = ::backtrace(glibcs.data(), static_cast<int>(glibcs.size()));
     two_stacks both;
     if (our_count < 2) return both;
@@ -44,17 +44,17 @@ struct two_stacks {
 }
 
 // Recursion whose frames differ: some keep a variable-sized array (a frame-pointer-based CFA),
-// some are plain.
-[[gnu::noinline]] two_stacks descend(int levels, int shape) {
-    if (levels == 0) return capture_both();
+// some are plain. `memo`, where given, goes to the walk.
+[[gnu::noinline]] two_stacks descend(int levels, int shape, os::unwind_memo* memo = nullptr) {
+    if (levels == 0) return capture_both(memo);
     if (shape % 3 == 0) {
         volatile char* scratch = static_cast<volatile char*>(__builtin_alloca(static_cast<std::size_t>(16 + levels * 8)));
         scratch[0] = 1;
-        two_stacks result = descend(levels - 1, shape + 1);
+        two_stacks result = descend(levels - 1, shape + 1, memo);
         result.ours.reserve(result.ours.size() + static_cast<std::size_t>(scratch[0]));
         return result;
     }
-    two_stacks result = descend(levels - 1, shape + 1);
+    two_stacks result = descend(levels - 1, shape + 1, memo);
     asm volatile("" ::: "memory");  // no tail call
     return result;
 }
@@ -78,9 +78,21 @@ TEST(StackCapture, UnwindTablesGiveBacktracesFramesThroughVariedFrames) {
     expect_no_fallback(fallbacks);
 }
 
+// A caller's memo of rules, cold, then warm, then holding other stacks' rules: the same frames.
+TEST(StackCapture, AMemoOfRulesGivesTheSameFrames) {
+    const std::size_t fallbacks = os::backtrace_fallbacks();
+    os::unwind_memo memo;
+    for (int round = 0; round < 6; ++round) {
+        const two_stacks both = descend(10 + round % 3, round, &memo);
+        ASSERT_GE(both.ours.size(), 10u) << "round " << round;
+        EXPECT_EQ(both.ours, both.glibcs) << "round " << round;
+    }
+    expect_no_fallback(fallbacks);
+}
+
 two_stacks from_comparator;
 int compare_and_capture(const void* a, const void* b) {
-    if (from_comparator.ours.empty()) from_comparator = capture_both();
+    if (from_comparator.ours.empty()) from_comparator = capture_both(nullptr);
     return *static_cast<const int*>(a) - *static_cast<const int*>(b);
 }
 

@@ -18,9 +18,25 @@ namespace heapkit::os {
 // without -fno-omit-frame-pointer). Neither reads outside the thread's stack.
 enum class stack_walk : unsigned char { unwind_tables, frame_pointers };
 
+// A small cache of the unwinder's frame rules that belongs to one caller and is never used by two
+// threads at once (debug mode's site table, under its lock): an unwind_tables walk looks each frame
+// up here before the process-wide table. Its 4 KiB stay in the first-level cache, where a slot of
+// the shared 64 KiB table cost a second-level miss a frame on the chain of dependent loads that a
+// walk is. Zeroed slots are empty (no code lies at pc 0).
+struct unwind_memo {
+    struct slot {
+        std::uintptr_t pc = 0;
+        std::uint64_t rule = 0;  // the unwinder's packed rule for pc
+    };
+    static constexpr unsigned slot_bits = 8;
+    slot slots[std::size_t{1} << slot_bits]{};
+};
+
 // Fills `frames` with the return addresses of the calling stack, innermost first, after skipping
-// `skip` frames of heapkit's own; returns how many were written.
-std::size_t capture_backtrace(std::span<void*> frames, std::size_t skip, stack_walk walk = stack_walk::unwind_tables) noexcept;
+// `skip` frames of heapkit's own; returns how many were written. `memo`, where given, speeds up
+// unwind_tables walks.
+std::size_t capture_backtrace(std::span<void*> frames, std::size_t skip, stack_walk walk = stack_walk::unwind_tables,
+                              unwind_memo* memo = nullptr) noexcept;
 
 // How many unwind_tables captures so far went to backtrace(3) (all of them off x86-64).
 std::size_t backtrace_fallbacks() noexcept;

@@ -68,6 +68,7 @@ private:
     mutable std::array<recent_file, recent_file_count> recent_files_{};  // a cache: no state a caller sees
     std::size_t depth_;                                                  // frames captured per site
     os::stack_walk walk_;
+    os::unwind_memo memo_;               // the table is used by one thread at a time: its walks share a memo
     std::deque<allocation_site> sites_;  // by id; a deque keeps addresses stable
     std::vector<id_cell> ids_;           // site hash -> id; a power of two cells (or none yet)
     unsigned index_shift_ = 64;          // 64 - log2(ids_.size())
