@@ -276,6 +276,11 @@ void check_at_exit() noexcept {
 
 constexpr call_site malloc_site{"", "", 0};  // sites differ by their stacks
 
+// Whether a block handed back from outside the debug heap is the bookkeeping heap's (allocated by
+// a call nested in the debug heap's own work). The checked heap's few regions are asked
+// first: the bookkeeping heap's list of regions would be walked whole for every other block.
+bool made_by_machinery(const void* pointer) noexcept { return !checked().owns(pointer) && bookkeeping().owns(pointer); }
+
 }  // namespace
 
 namespace {
@@ -300,14 +305,14 @@ void debug_deallocate(void* pointer, allocation_kind kind, std::size_t stated_si
     if (pointer == nullptr) return;
     if (inside_debug_heap()) return bookkeeping().deallocate(pointer);
     const debug_section hold;
-    if (bookkeeping().owns(pointer)) return bookkeeping().deallocate(pointer);  // the machinery's, freed from outside it
-    checked().deallocate(pointer, kind, stated_size, malloc_site);              // reports and aborts on misuse
+    if (made_by_machinery(pointer)) return bookkeeping().deallocate(pointer);  // freed from outside it
+    checked().deallocate(pointer, kind, stated_size, malloc_site);             // reports and aborts on misuse
 }
 
 void* debug_reallocate(void* pointer, std::size_t size) noexcept {
     if (inside_debug_heap()) return bookkeeping().reallocate(pointer, size);
     const debug_section hold;
-    if (bookkeeping().owns(pointer)) return bookkeeping().reallocate(pointer, size);
+    if (made_by_machinery(pointer)) return bookkeeping().reallocate(pointer, size);
     try {
         return checked().reallocate(pointer, size, default_alignment_bytes, malloc_site);
     } catch (...) {
@@ -319,7 +324,7 @@ void* debug_reallocate(void* pointer, std::size_t size) noexcept {
 std::size_t debug_usable_size(const void* pointer) noexcept {
     if (inside_debug_heap()) return bookkeeping().usable_size(pointer);
     const debug_section hold;
-    if (bookkeeping().owns(pointer)) return bookkeeping().usable_size(pointer);
+    if (made_by_machinery(pointer)) return bookkeeping().usable_size(pointer);
     return checked().usable_size(pointer);
 }
 
