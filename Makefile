@@ -39,13 +39,16 @@ build-fuzz: deps
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 
 # Each fuzz target for FUZZ_SECONDS on its corpus; new inputs go to $(FUZZ_BUILD)/found/, not the repo.
+# An input that crashes or runs over 10 s is kept there too, and its bytes printed (Base64) so that
+# a run elsewhere (CI) can be replayed: decode it into a file, then `build-fuzz/bin/TARGET_fuzz FILE`.
 fuzz: build-fuzz
 	@for corpus in fuzz/corpus/*/; do \
 	  target=$$(basename $$corpus); mkdir -p $(FUZZ_BUILD)/found/$$target; \
 	  echo "fuzz: $$target for $(FUZZ_SECONDS) s"; \
 	  log=$(FUZZ_BUILD)/found/$$target.log; \
-	  $(FUZZ_BUILD)/bin/$${target}_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=512 \
-	    $(FUZZ_BUILD)/found/$$target $$corpus > $$log 2>&1 || { tail -n 40 $$log; exit 1; }; \
+	  $(FUZZ_BUILD)/bin/$${target}_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=512 -timeout=10 \
+	    -artifact_prefix=$(FUZZ_BUILD)/found/$$target- \
+	    $(FUZZ_BUILD)/found/$$target $$corpus > $$log 2>&1 || { tail -n 40 $$log; grep -m1 '^Base64:' $$log; exit 1; }; \
 	  tail -n 1 $$log; \
 	done
 
